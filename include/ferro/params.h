@@ -1,0 +1,60 @@
+/* ferro/params.h — every parameter of a ferroviz/ferrosim run, with defaults and validation.
+ *
+ * Nondimensional units of MODEL.md / Appendix A of the paper: length in the cloud size,
+ * time in T = nu/(mu0 m_s Hbar), field in Hbar, viscosity 1.
+ */
+#ifndef FERRO_PARAMS_H
+#define FERRO_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The external field H(t, x). The parts add up; after a switch-off the whole field is zero. */
+typedef struct fr_field {
+    double H0[3];         /* uniform part (replaced by the rotating field when rotating != 0) */
+    int rotating;         /* H0 -> rot_H0 (cos wt, sin wt, 0) */
+    double rot_H0, rot_omega;
+    double grad_g;        /* adds g (-x/2, -y/2, z): curl- and divergence-free, 0 = none */
+    int has_magnet;       /* adds a point dipole of moment magnet_m at magnet_p (outside the cloud) */
+    double magnet_m[3], magnet_p[3];
+    int has_switch_off;   /* H = 0 for t >= t_off */
+    double t_off;
+} fr_field;
+
+typedef enum { FR_INIT_RANDOM = 0, FR_INIT_ALIGNED = 1 } fr_init;
+
+typedef struct fr_params {
+    int n;                /* number of particles, >= 1 */
+    double phi;           /* volume fraction, in (0, 0.3] */
+    double eps;           /* spin-flip time scale epsilon > 0: rates are lambda/eps, (1.2) */
+    double b;             /* b >= 0: lambda^{+-} = exp(-+ b H.xi), (1.2) */
+    double c0;            /* minimal distance of centres is c0 N^(-1/3), (H3) */
+    fr_field field;
+    double dt;            /* coupling step: interactions are recomputed once per dt */
+    uint64_t seed;
+    fr_init init;
+    int interactions;     /* 1: hydrodynamic interactions (2.2) on, 0: off */
+    int hold_orientations;/* 1: orientations frozen (tests of the spin law only) */
+} fr_params;
+
+/* Documented defaults: n 1000, phi 0.05, eps 0.01, b 2, c0 1, H (0,0,1), dt 0.01, seed 1,
+ * init random, interactions on. */
+fr_params fr_params_default(void);
+
+/* 0 if p is valid; otherwise -1 and a one-line message naming the problem in err. */
+int fr_params_validate(const fr_params *p, char *err, size_t errlen);
+
+/* Field at the origin at time t (for output), H(t, x) and its gradient dH[i*3+k] = d_k H_i. */
+void fr_field_eval(const fr_field *f, double t, const double x[3], double H[3], double dH[9]);
+
+/* The next time > t at which the field jumps (switch-off), or +inf. */
+double fr_field_next_jump(const fr_field *f, double t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

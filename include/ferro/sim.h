@@ -1,0 +1,84 @@
+/* ferro/sim.h — the simulation: jump process (1.2), orientations (1.3) with the dilute
+ * interactions (2.2), and the effective model (1.9) integrated alongside.
+ *
+ *   fr_sim *s; char err[256];
+ *   if (fr_sim_create(&p, &s, err, sizeof err)) { fprintf(stderr, "%s\n", err); ... }
+ *   while (fr_sim_time(s) < t_end) fr_sim_step(s);
+ *   fr_sim_free(s);
+ *
+ * The core never prints, never exits and has no global mutable state. One fr_sim must be
+ * used from one thread at a time; fr_sim_step parallelises internally with OpenMP, and its
+ * results do not depend on the number of threads.
+ */
+#ifndef FERRO_SIM_H
+#define FERRO_SIM_H
+
+#include "ferro/params.h"
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct fr_sim fr_sim;
+
+/* Read-only view of the state, structure of arrays. Valid until the next call that changes s. */
+typedef struct fr_view {
+    int n;
+    double t;
+    double r, v;                /* particle radius and volume v = r^3 |B| = phi / N */
+    const double *X[3];         /* centres X_i (never move) */
+    const double *xi[3];        /* orientations xi_i on S^2 */
+    const double *xis[3];       /* effective-model orientations xi*_i, (1.9)/(3.1) */
+    const int8_t *sigma;        /* spins +-1 */
+} fr_view;
+
+/* Diagnostics at the current time; H is the field at the origin. */
+typedef struct fr_diag {
+    double t;
+    double H[3];
+    double m[3];                /* (1/N) sum sigma_i xi_i; M = phi * m */
+    double mean_spin;           /* (1/N) sum sigma_i */
+    long long flips;            /* cumulative number of flips */
+    double e[3];                /* (1/N) sum m0(xi*_i) xi*_i, the effective model's m */
+    double msd;                 /* (1/N) sum |xi_i - xi*_i|^2 */
+} fr_diag;
+
+int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen);
+void fr_sim_free(fr_sim *s);
+
+/* Advance by p.dt (one coupling step). Returns 0. */
+int fr_sim_step(fr_sim *s);
+/* Advance by an arbitrary dt > 0 (one coupling step of that length). */
+int fr_sim_advance(fr_sim *s, double dt);
+
+double fr_sim_time(const fr_sim *s);
+const fr_params *fr_sim_params(const fr_sim *s);
+fr_view fr_sim_view(const fr_sim *s);
+void fr_sim_diag(const fr_sim *s, fr_diag *d);
+
+/* Live changes, effective from the next step. Return -1 with a message when invalid. */
+int fr_sim_set_field(fr_sim *s, const fr_field *f, char *err, size_t errlen);
+int fr_sim_set_eps(fr_sim *s, double eps, char *err, size_t errlen);
+int fr_sim_set_b(fr_sim *s, double b, char *err, size_t errlen);
+void fr_sim_set_interactions(fr_sim *s, int on);
+
+/* Direct access for tests and for loading a state: spins and orientations (renormalised). */
+void fr_sim_set_spin(fr_sim *s, int i, int sigma);
+void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3]);
+
+/* Ambient flow of all other particles' microscopic point sources (2.2) at each X_i:
+ * u[3i+k] and omega[3i+k] = half its curl. Either may be NULL. */
+void fr_sim_ambient(fr_sim *s, double *u, double *omega);
+
+/* Effective velocity field (1.10) on an n^3 grid over [lo, hi]^3, index ((k*n + j)*n + i)*3 + c
+ * for the point (x_i, y_j, z_k). Sources smoothed over delta (returned). Returns -1 if n < 2. */
+int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u, double *delta);
+
+/* Smoothing length used for a grid of spacing h: max(c0 N^(-1/3) / 2, 2 h). */
+double fr_sim_delta(const fr_sim *s, double h);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

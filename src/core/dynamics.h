@@ -1,0 +1,43 @@
+/* Internal: one particle over a time interval — orientation ODE, exact spin flips, and the
+ * effective orientation ξ* of (1.9). Particles are independent here (the ambient rotation W
+ * is given and held), so this runs in parallel over particles. */
+#ifndef FERRO_DYNAMICS_H
+#define FERRO_DYNAMICS_H
+
+#include "ferro/params.h"
+
+#include <gsl/gsl_rng.h>
+#include <math.h>
+
+/* γ for the sphere: T = r³(4π/3) ξ×H gives Ω = T/(8πr³) = (1/6) ξ×H, (1.15). */
+#define FR_GAMMA_SPHERE (1.0 / 6.0)
+
+typedef struct fr_dyn_ctx {
+    const fr_field *field;
+    double eps, b, gamma;
+    int hold; /* orientations held fixed */
+} fr_dyn_ctx;
+
+typedef struct fr_particle_state {
+    double X[3], xi[3], xis[3];
+    int sigma;
+    double hazard, thresh; /* integrated hazard ∫ λ/ε since the last flip; Exp(1) threshold */
+    long long flips;       /* flips during this call */
+} fr_particle_state;
+
+/* (1.8): m0 = m⁺ − m⁻ = tanh(b H·ξ); tanh cannot overflow. */
+static inline double fr_mean_spin_eq(double b, double Hxi) { return tanh(b * Hxi); }
+
+/* (1.2): flip rate λ^σ/ε = exp(−σ b H·ξ)/ε, evaluated as exp(min(−σbH·ξ − ln ε, 700)) so
+ * it cannot overflow for any b|H| (a rate of e^700 already means "flips at once"). */
+static inline double fr_flip_rate(int sigma, double b, double Hxi, double log_eps)
+{
+    const double x = -sigma * b * Hxi - log_eps;
+    return exp(x < 700.0 ? x : 700.0);
+}
+
+/* Advance one particle from t0 to t1 with ambient rotation W (row-major 3×3) held fixed. */
+void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double W[9], double t0,
+                         double t1, gsl_rng *rng);
+
+#endif

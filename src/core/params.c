@@ -1,0 +1,69 @@
+/* Parameters: documented defaults and validation in one place. */
+#include "ferro/params.h"
+
+#include <math.h>
+#include <stdio.h>
+
+fr_params fr_params_default(void)
+{
+    return (fr_params){
+        .n = 1000,
+        .phi = 0.05,
+        .eps = 0.01,
+        .b = 2.0,
+        .c0 = 1.0,
+        .field = {.H0 = {0.0, 0.0, 1.0}},
+        .dt = 0.01,
+        .seed = 1,
+        .init = FR_INIT_RANDOM,
+        .interactions = 1,
+    };
+}
+
+static int finite3(const double v[3]) { return isfinite(v[0]) && isfinite(v[1]) && isfinite(v[2]); }
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        snprintf(err, errlen, __VA_ARGS__);                                                        \
+        return -1;                                                                                 \
+    } while (0)
+
+int fr_params_validate(const fr_params *p, char *err, size_t errlen)
+{
+    if (p->n < 1 || p->n > 10000000)
+        FAIL("n = %d out of range [1, 10000000]", p->n);
+    if (!(p->phi > 0.0 && p->phi <= 0.3))
+        FAIL("phi = %g out of range (0, 0.3]", p->phi);
+    if (!(p->eps > 0.0) || !isfinite(p->eps))
+        FAIL("eps = %g must be a finite number > 0", p->eps);
+    /* Below 1e-6 a run needs ~N/eps flips per unit time: it would look like a hang. */
+    if (p->eps < 1e-6 || p->eps > 1e12)
+        FAIL("eps = %g out of the supported range [1e-6, 1e12]", p->eps);
+    if (!(p->b >= 0.0) || !isfinite(p->b) || p->b > 1e6)
+        FAIL("b = %g out of range [0, 1e6]", p->b);
+    if (!(p->c0 > 0.0 && p->c0 <= 1.2))
+        FAIL("c0 = %g out of range (0, 1.2] (random packing fails beyond)", p->c0);
+    /* Particles must not overlap: diameter 2r <= minimal distance c0 N^(-1/3). */
+    if (2.0 * cbrt(3.0 * p->phi / (4.0 * M_PI)) > p->c0 + 1e-12)
+        FAIL("c0 = %g too small for phi = %g: particles would overlap (need c0 >= %.3g)", p->c0,
+             p->phi, 2.0 * cbrt(3.0 * p->phi / (4.0 * M_PI)));
+    if (!(p->dt > 0.0) || !isfinite(p->dt))
+        FAIL("dt = %g must be a finite number > 0", p->dt);
+    const fr_field *f = &p->field;
+    if (!finite3(f->H0))
+        FAIL("H = (%g,%g,%g) is not finite", f->H0[0], f->H0[1], f->H0[2]);
+    if (f->rotating && !(isfinite(f->rot_H0) && isfinite(f->rot_omega)))
+        FAIL("rotating field H0 = %g, omega = %g is not finite", f->rot_H0, f->rot_omega);
+    if (!isfinite(f->grad_g))
+        FAIL("gradient g = %g is not finite", f->grad_g);
+    if (f->has_switch_off && !isfinite(f->t_off))
+        FAIL("switch-off time %g is not finite", f->t_off);
+    if (f->has_magnet) {
+        if (!finite3(f->magnet_m) || !finite3(f->magnet_p))
+            FAIL("magnet moment or position is not finite");
+        const double *q = f->magnet_p;
+        if (sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]) <= 1.0)
+            FAIL("magnet position (%g,%g,%g) is inside the cloud (|p| <= 1)", q[0], q[1], q[2]);
+    }
+    return 0;
+}

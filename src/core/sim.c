@@ -1,0 +1,461 @@
+/* The simulation: state, set-up and the coupling step.
+ *
+ * One coupling step of length dt (split at jumps of the field, e.g. a switch-off):
+ *   1. sources F_j, S_j of every particle from the current (ξ_j, σ_j)          (2.3)–(2.4)
+ *   2. ambient flow gradient at every particle, W_i = ½(∇w − ∇wᵀ)(X_i)          (2.2), (1.3)
+ *   3. every particle independently over the step with W_i held: orientation ODE,
+ *      spin flips of the exact jump process (1.2), and the effective ξ*_i (1.9)   dynamics.c
+ * Step 3 is exact in the jump process and 4th order in the orientations; the only
+ * splitting error is that of holding W_i (an O(φ) term) over the step.
+ */
+#include "ferro/sim.h"
+
+#include "dynamics.h"
+#include "ferro/kernels.h"
+#include "stokes.h"
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct fr_sim {
+    fr_params p;
+    double t;
+    int n;
+    double r, v;
+    double *X[3], *xi[3], *xis[3];
+    int8_t *sigma;
+    double *hazard, *thresh; /* integrated hazard since the last flip, its Exp(1) threshold */
+    long long *flips;        /* per particle, cumulative */
+    gsl_rng *rng;            /* one GSL taus2 stream per particle: thread-count independent */
+    unsigned char *rng_state;
+    double *F, *S, *G, *W; /* scratch: 3n, 9n, 9n, 9n */
+};
+
+static uint64_t splitmix64(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static void *xcalloc(size_t n, size_t size, int *fail)
+{
+    void *p = calloc(n ? n : 1, size);
+    if (!p)
+        *fail = 1;
+    return p;
+}
+
+/* Random sequential addition in the unit ball with minimal distance dmin (H3), using a cell
+ * list of cell size dmin so each trial checks 27 cells. */
+static int place_centres(fr_sim *s, gsl_rng *rng, double dmin, char *err, size_t errlen)
+{
+    const int n = s->n;
+    const int nc = (int)fmax(1.0, floor(2.0 / dmin));
+    const double cell = 2.0 / nc;
+    int *head = malloc((size_t)nc * nc * nc * sizeof *head), *next = malloc((size_t)n * sizeof *next);
+    if (!head || !next) {
+        free(head);
+        free(next);
+        snprintf(err, errlen, "out of memory placing %d particles", n);
+        return -1;
+    }
+    for (int c = 0; c < nc * nc * nc; c++)
+        head[c] = -1;
+    const double d2 = dmin * dmin;
+    const long long max_trials = 2000LL * n + 100000;
+    long long trials = 0;
+    for (int i = 0; i < n;) {
+        if (++trials > max_trials) {
+            free(head);
+            free(next);
+            snprintf(err, errlen, "cannot place %d centres with minimal distance %g in the unit ball", n,
+                     dmin);
+            return -1;
+        }
+        double q[3];
+        for (int k = 0; k < 3; k++)
+            q[k] = 2.0 * gsl_rng_uniform(rng) - 1.0;
+        if (q[0] * q[0] + q[1] * q[1] + q[2] * q[2] > 1.0)
+            continue;
+        int ci[3], ok = 1;
+        for (int k = 0; k < 3; k++) {
+            ci[k] = (int)((q[k] + 1.0) / cell);
+            if (ci[k] >= nc)
+                ci[k] = nc - 1;
+        }
+        for (int a = ci[0] - 1; a <= ci[0] + 1 && ok; a++)
+            for (int b = ci[1] - 1; b <= ci[1] + 1 && ok; b++)
+                for (int c = ci[2] - 1; c <= ci[2] + 1 && ok; c++) {
+                    if (a < 0 || b < 0 || c < 0 || a >= nc || b >= nc || c >= nc)
+                        continue;
+                    for (int j = head[(c * nc + b) * nc + a]; j >= 0; j = next[j]) {
+                        const double dx = q[0] - s->X[0][j], dy = q[1] - s->X[1][j],
+                                     dz = q[2] - s->X[2][j];
+                        if (dx * dx + dy * dy + dz * dz < d2) {
+                            ok = 0;
+                            break;
+                        }
+                    }
+                }
+        if (!ok)
+            continue;
+        for (int k = 0; k < 3; k++)
+            s->X[k][i] = q[k];
+        const int c = (ci[2] * nc + ci[1]) * nc + ci[0];
+        next[i] = head[c];
+        head[c] = i;
+        i++;
+    }
+    free(head);
+    free(next);
+    return 0;
+}
+
+void fr_sim_free(fr_sim *s)
+{
+    if (!s)
+        return;
+    for (int k = 0; k < 3; k++) {
+        free(s->X[k]);
+        free(s->xi[k]);
+        free(s->xis[k]);
+    }
+    free(s->sigma);
+    free(s->hazard);
+    free(s->thresh);
+    free(s->flips);
+    free(s->rng);
+    free(s->rng_state);
+    free(s->F);
+    free(s->S);
+    free(s->G);
+    free(s->W);
+    free(s);
+}
+
+int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (fr_params_validate(p, err, errlen))
+        return -1;
+    fr_sim *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->p = *p;
+    s->n = p->n;
+    const size_t n = (size_t)p->n;
+    int fail = 0;
+    for (int k = 0; k < 3; k++) {
+        s->X[k] = xcalloc(n, sizeof(double), &fail);
+        s->xi[k] = xcalloc(n, sizeof(double), &fail);
+        s->xis[k] = xcalloc(n, sizeof(double), &fail);
+    }
+    s->sigma = xcalloc(n, sizeof(int8_t), &fail);
+    s->hazard = xcalloc(n, sizeof(double), &fail);
+    s->thresh = xcalloc(n, sizeof(double), &fail);
+    s->flips = xcalloc(n, sizeof(long long), &fail);
+    s->rng = xcalloc(n, sizeof(gsl_rng), &fail);
+    s->rng_state = xcalloc(n, gsl_rng_taus2->size, &fail);
+    s->F = xcalloc(3 * n, sizeof(double), &fail);
+    s->S = xcalloc(9 * n, sizeof(double), &fail);
+    s->G = xcalloc(9 * n, sizeof(double), &fail);
+    s->W = xcalloc(9 * n, sizeof(double), &fail);
+    if (fail) {
+        fr_sim_free(s);
+        snprintf(err, errlen, "out of memory for %d particles", p->n);
+        return -1;
+    }
+    /* Particle volume v = r³|B| = φ/N with |B| = 4π/3 (sphere). */
+    s->v = p->phi / p->n;
+    s->r = cbrt(s->v / (4.0 * M_PI / 3.0));
+
+    gsl_rng *master = gsl_rng_alloc(gsl_rng_mt19937);
+    if (!master) {
+        fr_sim_free(s);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    gsl_rng_set(master, (unsigned long)(splitmix64(p->seed) & 0xffffffffUL));
+    if (place_centres(s, master, p->c0 * pow(p->n, -1.0 / 3.0), err, errlen)) {
+        gsl_rng_free(master);
+        fr_sim_free(s);
+        return -1;
+    }
+    double H[3], e[3] = {0.0, 0.0, 1.0};
+    fr_field_eval(&p->field, 0.0, (const double[3]){0.0, 0.0, 0.0}, H, NULL);
+    const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
+    if (Hn > 0.0)
+        for (int k = 0; k < 3; k++)
+            e[k] = H[k] / Hn;
+    for (size_t i = 0; i < n; i++) {
+        double u[3];
+        if (p->init == FR_INIT_ALIGNED) {
+            memcpy(u, e, sizeof u);
+        } else {
+            gsl_ran_dir_3d(master, &u[0], &u[1], &u[2]);
+        }
+        for (int k = 0; k < 3; k++)
+            s->xi[k][i] = s->xis[k][i] = u[k];
+        s->sigma[i] = gsl_rng_uniform(master) < 0.5 ? 1 : -1;
+    }
+    gsl_rng_free(master);
+    /* Per-particle streams: a gsl_rng whose state lives in one block, seeded from (seed, i). */
+    for (size_t i = 0; i < n; i++) {
+        s->rng[i].type = gsl_rng_taus2;
+        s->rng[i].state = s->rng_state + i * gsl_rng_taus2->size;
+        gsl_rng_set(&s->rng[i], (unsigned long)(splitmix64(p->seed * 0x100000001b3ULL + i + 1) >> 32));
+        s->thresh[i] = gsl_ran_exponential(&s->rng[i], 1.0);
+    }
+    *out = s;
+    return 0;
+}
+
+/* (2.3)–(2.4) for every particle: F_j = v σ_j (∇H)ᵀ ξ_j, S_j = v σ_j ξ_j ∧ H (sphere, R = 0).
+ * With spin replaced by m0 when effective != 0 (the sources of (1.10)). */
+static void compute_sources(const fr_sim *s, double t, int effective, double *F, double *S)
+{
+    const double v = s->v, b = s->p.b;
+#pragma omp parallel for schedule(static)
+    for (int j = 0; j < s->n; j++) {
+        const double x[3] = {s->X[0][j], s->X[1][j], s->X[2][j]};
+        const double xi[3] = {s->xi[0][j], s->xi[1][j], s->xi[2][j]};
+        double H[3], dH[9];
+        fr_field_eval(&s->p.field, t, x, H, dH);
+        const double spin =
+            effective ? fr_mean_spin_eq(b, H[0] * xi[0] + H[1] * xi[1] + H[2] * xi[2]) : s->sigma[j];
+        const double c = v * spin;
+        for (int k = 0; k < 3; k++)
+            F[3 * j + k] = c * (dH[0 * 3 + k] * xi[0] + dH[1 * 3 + k] * xi[1] + dH[2 * 3 + k] * xi[2]);
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 3; k++)
+                S[9 * j + 3 * l + k] = 0.5 * c * (xi[l] * H[k] - H[l] * xi[k]);
+    }
+}
+
+/* Ambient flow gradient at every particle and its rotation part W_i = ½(∇w − ∇wᵀ). */
+static void compute_rotation(fr_sim *s, double t)
+{
+    const size_t n = (size_t)s->n;
+    memset(s->W, 0, 9 * n * sizeof(double));
+    if (!s->p.interactions || s->n < 2)
+        return;
+    compute_sources(s, t, 0, s->F, s->S);
+    memset(s->G, 0, 9 * n * sizeof(double));
+    fr_stokes_direct(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, NULL, s->G);
+    for (size_t i = 0; i < n; i++) {
+        const double *G = s->G + 9 * i;
+        double *W = s->W + 9 * i;
+        for (int a = 0; a < 3; a++)
+            for (int m = 0; m < 3; m++)
+                W[3 * a + m] = 0.5 * (G[3 * a + m] - G[3 * m + a]);
+    }
+}
+
+static void advance_segment(fr_sim *s, double t0, double t1)
+{
+    compute_rotation(s, t0);
+    const fr_dyn_ctx ctx = {.field = &s->p.field,
+                            .eps = s->p.eps,
+                            .b = s->p.b,
+                            .gamma = FR_GAMMA_SPHERE,
+                            .hold = s->p.hold_orientations};
+#pragma omp parallel for schedule(dynamic, 256)
+    for (int i = 0; i < s->n; i++) {
+        fr_particle_state st = {
+            .X = {s->X[0][i], s->X[1][i], s->X[2][i]},
+            .xi = {s->xi[0][i], s->xi[1][i], s->xi[2][i]},
+            .xis = {s->xis[0][i], s->xis[1][i], s->xis[2][i]},
+            .sigma = s->sigma[i],
+            .hazard = s->hazard[i],
+            .thresh = s->thresh[i],
+            .flips = 0,
+        };
+        fr_particle_advance(&ctx, &st, s->W + 9 * (size_t)i, t0, t1, &s->rng[i]);
+        for (int k = 0; k < 3; k++) {
+            s->xi[k][i] = st.xi[k];
+            s->xis[k][i] = st.xis[k];
+        }
+        s->sigma[i] = (int8_t)st.sigma;
+        s->hazard[i] = st.hazard;
+        s->thresh[i] = st.thresh;
+        s->flips[i] += st.flips;
+    }
+}
+
+int fr_sim_advance(fr_sim *s, double dt)
+{
+    if (!(dt > 0.0) || !isfinite(dt))
+        return -1;
+    const double t_end = s->t + dt;
+    double t = s->t;
+    while (t < t_end) {
+        double t1 = fr_field_next_jump(&s->p.field, t);
+        if (!(t1 < t_end))
+            t1 = t_end;
+        advance_segment(s, t, t1);
+        t = t1;
+    }
+    s->t = t_end;
+    return 0;
+}
+
+int fr_sim_step(fr_sim *s) { return fr_sim_advance(s, s->p.dt); }
+
+double fr_sim_time(const fr_sim *s) { return s->t; }
+const fr_params *fr_sim_params(const fr_sim *s) { return &s->p; }
+
+fr_view fr_sim_view(const fr_sim *s)
+{
+    fr_view v = {.n = s->n, .t = s->t, .r = s->r, .v = s->v, .sigma = s->sigma};
+    for (int k = 0; k < 3; k++) {
+        v.X[k] = s->X[k];
+        v.xi[k] = s->xi[k];
+        v.xis[k] = s->xis[k];
+    }
+    return v;
+}
+
+void fr_sim_diag(const fr_sim *s, fr_diag *d)
+{
+    memset(d, 0, sizeof *d);
+    d->t = s->t;
+    fr_field_eval(&s->p.field, s->t, (const double[3]){0.0, 0.0, 0.0}, d->H, NULL);
+    /* Serial sums in index order: identical for any thread count. */
+    for (int i = 0; i < s->n; i++) {
+        const double sg = s->sigma[i];
+        double H[3];
+        const double X[3] = {s->X[0][i], s->X[1][i], s->X[2][i]};
+        fr_field_eval(&s->p.field, s->t, X, H, NULL);
+        const double m0 =
+            fr_mean_spin_eq(s->p.b, H[0] * s->xis[0][i] + H[1] * s->xis[1][i] + H[2] * s->xis[2][i]);
+        double dev = 0.0;
+        for (int k = 0; k < 3; k++) {
+            d->m[k] += sg * s->xi[k][i];
+            d->e[k] += m0 * s->xis[k][i];
+            const double e = s->xi[k][i] - s->xis[k][i];
+            dev += e * e;
+        }
+        d->msd += dev;
+        d->mean_spin += sg;
+        d->flips += s->flips[i];
+    }
+    const double inv = 1.0 / s->n;
+    for (int k = 0; k < 3; k++) {
+        d->m[k] *= inv;
+        d->e[k] *= inv;
+    }
+    d->msd *= inv;
+    d->mean_spin *= inv;
+}
+
+int fr_sim_set_field(fr_sim *s, const fr_field *f, char *err, size_t errlen)
+{
+    fr_params q = s->p;
+    q.field = *f;
+    if (fr_params_validate(&q, err, errlen))
+        return -1;
+    s->p.field = *f;
+    return 0;
+}
+
+int fr_sim_set_eps(fr_sim *s, double eps, char *err, size_t errlen)
+{
+    fr_params q = s->p;
+    q.eps = eps;
+    if (fr_params_validate(&q, err, errlen))
+        return -1;
+    s->p.eps = eps; /* the integrated hazard carries over: exact for time-dependent rates */
+    return 0;
+}
+
+int fr_sim_set_b(fr_sim *s, double b, char *err, size_t errlen)
+{
+    fr_params q = s->p;
+    q.b = b;
+    if (fr_params_validate(&q, err, errlen))
+        return -1;
+    s->p.b = b;
+    return 0;
+}
+
+void fr_sim_set_interactions(fr_sim *s, int on) { s->p.interactions = on ? 1 : 0; }
+
+void fr_sim_set_spin(fr_sim *s, int i, int sigma)
+{
+    if (i >= 0 && i < s->n)
+        s->sigma[i] = sigma >= 0 ? 1 : -1;
+}
+
+void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3])
+{
+    if (i < 0 || i >= s->n)
+        return;
+    const double nn = sqrt(xi[0] * xi[0] + xi[1] * xi[1] + xi[2] * xi[2]);
+    if (!(nn > 0.0) || !isfinite(nn))
+        return;
+    for (int k = 0; k < 3; k++)
+        s->xi[k][i] = s->xis[k][i] = xi[k] / nn;
+}
+
+void fr_sim_ambient(fr_sim *s, double *u, double *omega)
+{
+    const size_t n = (size_t)s->n;
+    double *uu = calloc(3 * n, sizeof(double));
+    if (!uu)
+        return;
+    memset(s->G, 0, 9 * n * sizeof(double));
+    compute_sources(s, s->t, 0, s->F, s->S);
+    if (s->n > 1)
+        fr_stokes_direct(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, uu, s->G);
+    for (size_t i = 0; i < n; i++) {
+        const double *G = s->G + 9 * i;
+        if (u)
+            for (int k = 0; k < 3; k++)
+                u[3 * i + k] = uu[3 * i + k];
+        if (omega) { /* ½ curl w */
+            omega[3 * i + 0] = 0.5 * (G[2 * 3 + 1] - G[1 * 3 + 2]);
+            omega[3 * i + 1] = 0.5 * (G[0 * 3 + 2] - G[2 * 3 + 0]);
+            omega[3 * i + 2] = 0.5 * (G[1 * 3 + 0] - G[0 * 3 + 1]);
+        }
+    }
+    free(uu);
+}
+
+double fr_sim_delta(const fr_sim *s, double h)
+{
+    return fmax(0.5 * s->p.c0 * pow(s->n, -1.0 / 3.0), 2.0 * h);
+}
+
+int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u, double *delta)
+{
+    if (n < 2 || !(hi > lo))
+        return -1;
+    const double h = (hi - lo) / (n - 1);
+    const double dl = fr_sim_delta(s, h);
+    if (delta)
+        *delta = dl;
+    /* (1.10) with the empirical density: point sources with σ_j replaced by m0(X_j, ξ_j). */
+    compute_sources(s, s->t, 1, s->F, s->S);
+    const long npts = (long)n * n * n;
+#pragma omp parallel for schedule(static)
+    for (long g = 0; g < npts; g++) {
+        const int i = (int)(g % n), j = (int)((g / n) % n), k = (int)(g / ((long)n * n));
+        const double x[3] = {lo + i * h, lo + j * h, lo + k * h};
+        double ug[3] = {0.0, 0.0, 0.0};
+        for (int q = 0; q < s->n; q++) {
+            const double d[3] = {x[0] - s->X[0][q], x[1] - s->X[1][q], x[2] - s->X[2][q]};
+            fr_point_source_smoothed_add(d, s->F + 3 * q, s->S + 9 * q, dl, ug);
+        }
+        for (int c = 0; c < 3; c++)
+            u[3 * g + c] = ug[c];
+    }
+    return 0;
+}

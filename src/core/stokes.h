@@ -1,0 +1,12 @@
+/* Internal: summation of the point-source flows (2.2) of all particles at all particles.
+ * One interface, so the direct O(N²) sum and a fast method can be swapped and compared. */
+#ifndef FERRO_STOKES_H
+#define FERRO_STOKES_H
+
+/* Sources j = 0..n−1 at (x, y, z)[j] with force F[3j..3j+2] and moment S[9j..9j+8].
+ * For every target i (the same points) adds Σ_{j≠i} of the velocity to u[3i..] and of its
+ * gradient G[9i + 3a + m] = ∂_m u_a. u or G may be NULL. Deterministic for any thread count. */
+void fr_stokes_direct(int n, const double *x, const double *y, const double *z, const double *F,
+                      const double *S, double *u, double *G);
+
+#endif

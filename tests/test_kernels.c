@@ -1,0 +1,186 @@
+/* Stokes point-source kernels (2.2) and the external fields: analytic gradients against
+ * finite differences, the rotlet identity, divergence-free flows, curl/div-free fields. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ferro/kernels.h"
+#include "ferro/params.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static double urand(unsigned *st) { return (double)rand_r(st) / RAND_MAX * 2.0 - 1.0; }
+
+static void random_source(unsigned *st, double d[3], double F[3], double S[9])
+{
+    for (int k = 0; k < 3; k++) {
+        d[k] = urand(st);
+        F[k] = urand(st);
+    }
+    for (int k = 0; k < 9; k++)
+        S[k] = urand(st);
+}
+
+/* Analytic ∂_m u_i against central differences (error O(h²) ≈ 1e-10 relative, plus rounding). */
+static void test_gradient_vs_finite_differences(void **state)
+{
+    (void)state;
+    unsigned st = 12345;
+    for (int trial = 0; trial < 200; trial++) {
+        double d[3], F[3], S[9], G[9] = {0};
+        random_source(&st, d, F, S);
+        fr_point_source_add(d, F, S, NULL, G);
+        double scale = 0.0;
+        for (int k = 0; k < 9; k++)
+            scale = fmax(scale, fabs(G[k]));
+        const double h = 1e-5;
+        for (int m = 0; m < 3; m++) {
+            double dp[3], dm[3], up[3] = {0}, um[3] = {0};
+            memcpy(dp, d, sizeof dp);
+            memcpy(dm, d, sizeof dm);
+            dp[m] += h;
+            dm[m] -= h;
+            fr_point_source_add(dp, F, S, up, NULL);
+            fr_point_source_add(dm, F, S, um, NULL);
+            for (int i = 0; i < 3; i++) {
+                const double fd = (up[i] - um[i]) / (2 * h);
+                assert_true(fabs(fd - G[i * 3 + m]) <= 1e-6 * scale + 1e-12);
+            }
+        }
+    }
+}
+
+/* For a sphere S = v σ ξ∧H is antisymmetric and the flow is the rotlet T×d/(8π|d|³),
+ * T = v σ ξ×H (MODEL.md, check after (2.2)). */
+static void test_rotlet_identity(void **state)
+{
+    (void)state;
+    unsigned st = 777;
+    for (int trial = 0; trial < 200; trial++) {
+        double d[3], xi[3], H[3], S[9], u[3] = {0}, F0[3] = {0};
+        for (int k = 0; k < 3; k++) {
+            d[k] = urand(&st);
+            xi[k] = urand(&st);
+            H[k] = urand(&st);
+        }
+        const double c = 0.37; /* v σ */
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 3; k++)
+                S[l * 3 + k] = 0.5 * c * (xi[l] * H[k] - H[l] * xi[k]);
+        fr_point_source_add(d, F0, S, u, NULL);
+        const double T[3] = {c * (xi[1] * H[2] - xi[2] * H[1]), c * (xi[2] * H[0] - xi[0] * H[2]),
+                             c * (xi[0] * H[1] - xi[1] * H[0])};
+        const double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        const double k = 1.0 / (8 * M_PI * r * r * r);
+        const double ref[3] = {k * (T[1] * d[2] - T[2] * d[1]), k * (T[2] * d[0] - T[0] * d[2]),
+                               k * (T[0] * d[1] - T[1] * d[0])};
+        const double sc = fabs(ref[0]) + fabs(ref[1]) + fabs(ref[2]) + 1e-300;
+        for (int i = 0; i < 3; i++)
+            assert_true(fabs(u[i] - ref[i]) <= 1e-13 * sc);
+    }
+}
+
+static void test_divergence_free(void **state)
+{
+    (void)state;
+    unsigned st = 99;
+    for (int trial = 0; trial < 200; trial++) {
+        double d[3], F[3], S[9], G[9] = {0};
+        random_source(&st, d, F, S);
+        fr_point_source_add(d, F, S, NULL, G);
+        double scale = 0.0;
+        for (int k = 0; k < 9; k++)
+            scale = fmax(scale, fabs(G[k]));
+        assert_true(fabs(G[0] + G[4] + G[8]) <= 1e-13 * scale);
+    }
+}
+
+static void test_smoothed_equals_point_source_far(void **state)
+{
+    (void)state;
+    unsigned st = 5;
+    const double delta = 0.3;
+    for (int trial = 0; trial < 500; trial++) {
+        double d[3], F[3], S[9], u[3] = {0}, us[3] = {0};
+        random_source(&st, d, F, S);
+        const double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+        fr_point_source_add(d, F, S, u, NULL);
+        fr_point_source_smoothed_add(d, F, S, delta, us);
+        for (int i = 0; i < 3; i++) {
+            assert_true(isfinite(us[i]));
+            if (r >= delta)
+                assert_true(us[i] == u[i]);
+            else
+                assert_true(fabs(us[i]) <= fabs(u[i]) + 1e-15);
+        }
+    }
+    double z[3] = {0, 0, 0}, F[3] = {1, 2, 3}, S[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, u[3] = {0};
+    fr_point_source_smoothed_add(z, F, S, delta, u);
+    assert_true(u[0] == 0.0 && u[1] == 0.0 && u[2] == 0.0);
+}
+
+/* Every field: gradient vs finite differences, curl-free (∇H symmetric), divergence-free. */
+static void test_fields(void **state)
+{
+    (void)state;
+    fr_field fs[3];
+    memset(fs, 0, sizeof fs);
+    fs[0].H0[0] = 0.3; fs[0].H0[2] = 1.0; fs[0].grad_g = 0.8;
+    fs[1].rotating = 1; fs[1].rot_H0 = 2.0; fs[1].rot_omega = 3.0; fs[1].grad_g = -0.5;
+    fs[2].has_magnet = 1;
+    fs[2].magnet_m[0] = 1.0; fs[2].magnet_m[1] = -0.5; fs[2].magnet_m[2] = 3.0;
+    fs[2].magnet_p[0] = 0.2; fs[2].magnet_p[1] = 0.1; fs[2].magnet_p[2] = 1.6;
+    unsigned st = 4242;
+    for (int f = 0; f < 3; f++) {
+        for (int trial = 0; trial < 100; trial++) {
+            double x[3] = {urand(&st) * 0.6, urand(&st) * 0.6, urand(&st) * 0.6}, H[3], dH[9];
+            const double t = 0.7;
+            fr_field_eval(&fs[f], t, x, H, dH);
+            double scale = 1e-12;
+            for (int k = 0; k < 9; k++)
+                scale = fmax(scale, fabs(dH[k]));
+            for (int k = 0; k < 3; k++) {
+                double xp[3], xm[3], Hp[3], Hm[3];
+                memcpy(xp, x, sizeof xp);
+                memcpy(xm, x, sizeof xm);
+                xp[k] += 1e-6;
+                xm[k] -= 1e-6;
+                fr_field_eval(&fs[f], t, xp, Hp, NULL);
+                fr_field_eval(&fs[f], t, xm, Hm, NULL);
+                for (int i = 0; i < 3; i++)
+                    assert_true(fabs((Hp[i] - Hm[i]) / 2e-6 - dH[i * 3 + k]) <= 1e-6 * scale);
+            }
+            assert_true(fabs(dH[0] + dH[4] + dH[8]) <= 1e-12 * scale);
+            for (int i = 0; i < 3; i++)
+                for (int k = 0; k < 3; k++)
+                    assert_true(fabs(dH[i * 3 + k] - dH[k * 3 + i]) <= 1e-12 * scale);
+        }
+    }
+    /* switch-off: zero from t_off on */
+    fr_field off = fs[0];
+    off.has_switch_off = 1;
+    off.t_off = 1.0;
+    double H[3], x0[3] = {0.1, 0.2, 0.3};
+    fr_field_eval(&off, 0.999, x0, H, NULL);
+    assert_true(H[2] != 0.0);
+    fr_field_eval(&off, 1.0, x0, H, NULL);
+    assert_true(H[0] == 0.0 && H[1] == 0.0 && H[2] == 0.0);
+    assert_true(fr_field_next_jump(&off, 0.5) == 1.0);
+    assert_true(isinf(fr_field_next_jump(&off, 1.0)));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_gradient_vs_finite_differences),
+        cmocka_unit_test(test_rotlet_identity),
+        cmocka_unit_test(test_divergence_free),
+        cmocka_unit_test(test_smoothed_equals_point_source_far),
+        cmocka_unit_test(test_fields),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
