@@ -262,7 +262,12 @@ static void compute_rotation(fr_sim *s, double t)
 static void advance_segment(fr_sim *s, double t0, double t1)
 {
     compute_rotation(s, t0);
-    const fr_dyn_ctx ctx = {.field = &s->p.field,
+    /* The segment lies on one side of every jump of the field: its RK4 stages at t1 must
+     * see the left limit, not the field after a switch-off at t1. */
+    fr_field seg = s->p.field;
+    if (seg.has_switch_off && t1 <= seg.t_off)
+        seg.has_switch_off = 0;
+    const fr_dyn_ctx ctx = {.field = &seg,
                             .eps = s->p.eps,
                             .b = s->p.b,
                             .gamma = FR_GAMMA_SPHERE,

@@ -1,0 +1,373 @@
+/* The predictions of MODEL.md that a correct simulation reproduces.
+ *
+ * Statistical checks: every tolerance is z standard errors of the quantity, with the
+ * standard error computed from the sample size N (and the exact variance of the estimator
+ * where it is known). z = 4.5 gives a two-sided false-alarm probability of 7e-6 per check;
+ * with fewer than 40 checks in this file the chance of any false alarm is below 3e-4.
+ * The runs are seeded, so a pass or fail is reproducible.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ferro/sim.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define Z 4.5
+
+/* Smaller runs under the sanitizers (slow); the tolerances follow N automatically. */
+static int scaled(int n) { return getenv("FERRO_SANITIZED") ? n / 4 : n; }
+
+static fr_sim *make(const fr_params *p)
+{
+    char err[256];
+    fr_sim *s = NULL;
+    if (fr_sim_create(p, &s, err, sizeof err)) {
+        fprintf(stderr, "fr_sim_create: %s\n", err);
+        fail();
+    }
+    return s;
+}
+
+static double mean_spin(const fr_sim *s)
+{
+    fr_diag d;
+    fr_sim_diag(s, &d);
+    return d.mean_spin;
+}
+
+/* Néel relaxation: after the switch-off λ± = 1, every spin flips with rate 1/ε and
+ * E[σ(t) | σ(t_off)] = σ(t_off) e^{−2(t−t_off)/ε}, with conditional variance
+ * 1 − e^{−4(t−t_off)/ε} per spin. Two ε, two b. */
+static void test_neel_decay_after_switch_off(void **state)
+{
+    (void)state;
+    const double eps_b[2][2] = {{0.01, 1.0}, {0.04, 3.0}};
+    for (int c = 0; c < 2; c++) {
+        const double eps = eps_b[c][0], b = eps_b[c][1];
+        fr_params p = fr_params_default();
+        p.n = scaled(20000);
+        p.eps = eps;
+        p.b = b;
+        p.init = FR_INIT_ALIGNED;
+        p.interactions = 0;
+        p.field.H0[2] = 1.0;
+        p.field.has_switch_off = 1;
+        p.field.t_off = 10.0 * eps; /* equilibrate first: mean spin → tanh(b) */
+        p.seed = 11 + c;
+        fr_sim *s = make(&p);
+        fr_sim_advance(s, p.field.t_off);
+        const double m_off = mean_spin(s);
+        const double se_eq = sqrt((1 - tanh(b) * tanh(b)) / p.n);
+        printf("  eps=%g b=%g  mean spin at t_off %.5f, tanh(b) = %.5f (%.1f SE)\n", eps, b, m_off,
+               tanh(b), (m_off - tanh(b)) / se_eq);
+        assert_true(fabs(m_off - tanh(b)) <= Z * se_eq);
+        double rate_num = 0.0, rate_den = 0.0;
+        for (int k = 1; k <= 4; k++) {
+            fr_sim_advance(s, 0.25 * eps);
+            const double dt = 0.25 * eps * k;
+            const double decay = exp(-2.0 * dt / eps);
+            const double m = mean_spin(s);
+            const double se = sqrt((1.0 - decay * decay) / p.n);
+            printf("  eps=%g b=%g  t-t_off=%.3g eps  mean spin %.5f  theory %.5f  (%.1f SE)\n", eps,
+                   b, dt / eps, m, m_off * decay, (m - m_off * decay) / se);
+            assert_true(fabs(m - m_off * decay) <= Z * se);
+            /* least-squares slope of −ln(m/m_off) against Δt, through the origin */
+            rate_num += dt * (-log(m / m_off));
+            rate_den += dt * dt;
+        }
+        const double rate = rate_num / rate_den;
+        printf("  eps=%g b=%g  measured decay rate %.4f /eps (theory 2)\n", eps, b, rate * eps);
+        /* orientations frozen after the switch-off (no torque, no flow) */
+        fr_view v = fr_sim_view(s);
+        for (int i = 0; i < v.n; i++)
+            assert_true(fabs(v.xi[2][i] - 1.0) < 1e-12);
+        fr_sim_free(s);
+    }
+}
+
+/* Equilibrium spin law (1.6)–(1.8): with orientations held, the mean spin at ξ tends to
+ * tanh(b H·ξ) within a time of order ε, from any start (here all −1). Two directions. */
+static void test_equilibrium_spin_law(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = scaled(20000);
+    p.eps = 0.02;
+    p.b = 2.0;
+    p.hold_orientations = 1;
+    p.interactions = 0;
+    p.field.H0[0] = 0.0;
+    p.field.H0[2] = 1.5;
+    fr_sim *s = make(&p);
+    const double c[2] = {0.4, -0.15}; /* cos of the angle to H */
+    for (int i = 0; i < p.n; i++) {
+        const double ct = c[i % 2], xi[3] = {sqrt(1 - ct * ct), 0.0, ct};
+        fr_sim_set_orientation(s, i, xi);
+        fr_sim_set_spin(s, i, -1);
+    }
+    fr_sim_advance(s, 15.0 * p.eps); /* relaxation rate ≥ 2/ε: e^{−30} left */
+    fr_view v = fr_sim_view(s);
+    for (int g = 0; g < 2; g++) {
+        double sum = 0.0;
+        int cnt = 0;
+        for (int i = g; i < v.n; i += 2) {
+            sum += v.sigma[i];
+            cnt++;
+        }
+        const double m = sum / cnt, m0 = tanh(p.b * 1.5 * c[g]);
+        const double se = sqrt((1 - m0 * m0) / cnt);
+        printf("  H.xi=%.3f: mean spin %.5f, tanh(b H.xi) = %.5f (%.1f SE)\n", 1.5 * c[g], m, m0,
+               (m - m0) / se);
+        assert_true(fabs(m - m0) <= Z * se);
+    }
+    fr_sim_free(s);
+}
+
+/* Saturation: all aligned with a uniform H, M·Ĥ/φ = (1/N)Σσ ξ·Ĥ → tanh(b|H|), with and
+ * without interactions (aligned particles feel no torque and make no flow). */
+static void test_saturation_aligned(void **state)
+{
+    (void)state;
+    for (int inter = 0; inter < 2; inter++) {
+        fr_params p = fr_params_default();
+        p.n = inter ? scaled(2000) : scaled(20000);
+        p.eps = 0.01;
+        p.b = 1.0;
+        p.init = FR_INIT_ALIGNED;
+        p.interactions = inter;
+        p.field.H0[0] = 0.6;
+        p.field.H0[1] = 0.0;
+        p.field.H0[2] = 0.8; /* |H| = 1 */
+        p.dt = 0.02;
+        fr_sim *s = make(&p);
+        for (int k = 0; k < 10; k++)
+            fr_sim_step(s);
+        fr_diag d;
+        fr_sim_diag(s, &d);
+        const double MH = (d.m[0] * 0.6 + d.m[2] * 0.8); /* M·Ĥ/φ */
+        const double m0 = tanh(p.b * 1.0), se = sqrt((1 - m0 * m0) / p.n);
+        printf("  interactions=%d: M.H/phi = %.5f, tanh(b|H|) = %.5f (%.1f SE)\n", inter, MH, m0,
+               (MH - m0) / se);
+        assert_true(fabs(MH - m0) <= Z * se);
+        fr_sim_free(s);
+    }
+}
+
+/* Frozen spins (ε huge): the angle θ to a uniform H obeys tan(θ/2) = tan(θ0/2) e^{−σγ|H|t}.
+ * Deterministic: compared to 1e-7, far above RK4's error at these steps. */
+static void test_frozen_spins_follow_closed_form(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = 200;
+    p.eps = 1e12;
+    p.b = 1.0;
+    p.interactions = 0;
+    p.field.H0[2] = 2.0;
+    p.dt = 0.05;
+    fr_sim *s = make(&p);
+    fr_view v0 = fr_sim_view(s);
+    double *th0 = malloc(sizeof(double) * p.n);
+    int *sg = malloc(sizeof(int) * p.n);
+    for (int i = 0; i < p.n; i++) {
+        th0[i] = acos(v0.xi[2][i]);
+        sg[i] = v0.sigma[i];
+    }
+    const double T = 4.0, gamma = 1.0 / 6.0;
+    fr_sim_advance(s, 1.0);
+    fr_sim_advance(s, 1.5);
+    fr_sim_advance(s, 1.5);
+    fr_view v = fr_sim_view(s);
+    double maxerr = 0.0;
+    for (int i = 0; i < p.n; i++) {
+        assert_int_equal(v.sigma[i], sg[i]);
+        const double th = 2.0 * atan(tan(th0[i] / 2.0) * exp(-sg[i] * gamma * 2.0 * T));
+        maxerr = fmax(maxerr, fabs(acos(fmax(-1.0, fmin(1.0, v.xi[2][i]))) - th));
+    }
+    printf("  max |theta - closed form| = %.3g rad\n", maxerr);
+    assert_true(maxerr < 1e-7);
+    fr_diag d;
+    fr_sim_diag(s, &d);
+    assert_int_equal(d.flips, 0);
+    free(th0);
+    free(sg);
+    fr_sim_free(s);
+}
+
+/* Fast-flip limit with interactions off, (3.3): (1/N) E Σ|ξ_i − ξ*_i|² ≈ C ε t, so halving ε
+ * halves the error. Ratio of the two sample means, standard error by the delta method from
+ * the per-particle sample variances (the runs share initial orientations, which correlates
+ * them positively; treating them as independent overestimates the error: conservative). */
+static void msd_stats(double eps, int n, double *mean, double *se)
+{
+    fr_params p = fr_params_default();
+    p.n = n;
+    p.eps = eps;
+    p.b = 1.0;
+    p.interactions = 0;
+    p.field.H0[2] = 3.0;
+    p.dt = 0.02;
+    p.seed = 7;
+    fr_sim *s = make(&p);
+    fr_sim_advance(s, 1.0);
+    fr_view v = fr_sim_view(s);
+    double sum = 0.0, sum2 = 0.0;
+    for (int i = 0; i < v.n; i++) {
+        double e = 0.0;
+        for (int k = 0; k < 3; k++)
+            e += (v.xi[k][i] - v.xis[k][i]) * (v.xi[k][i] - v.xis[k][i]);
+        sum += e;
+        sum2 += e * e;
+    }
+    *mean = sum / n;
+    *se = sqrt((sum2 / n - *mean * *mean) / (n - 1));
+    fr_sim_free(s);
+}
+
+static void test_error_linear_in_eps(void **state)
+{
+    (void)state;
+    const int n = scaled(12000);
+    double a, sa, b, sb, c, sc;
+    msd_stats(0.004, n, &a, &sa);
+    msd_stats(0.002, n, &b, &sb);
+    msd_stats(0.001, n, &c, &sc);
+    const double r1 = a / b, r2 = b / c;
+    const double se1 = r1 * sqrt(pow(sa / a, 2) + pow(sb / b, 2));
+    const double se2 = r2 * sqrt(pow(sb / b, 2) + pow(sc / c, 2));
+    printf("  msd(t=1): eps=0.004 %.4g  eps=0.002 %.4g  eps=0.001 %.4g\n", a, b, c);
+    printf("  ratios %.3f +- %.3f and %.3f +- %.3f (linear in eps: 2)\n", r1, se1, r2, se2);
+    printf("  slope msd/(eps t) = %.3f, %.3f, %.3f\n", a / 0.004, b / 0.002, c / 0.001);
+    assert_true(fabs(r1 - 2.0) <= Z * se1);
+    assert_true(fabs(r2 - 2.0) <= Z * se2);
+}
+
+/* No NaN and the right spins at b|H| = 1e4, where exp(b|H|) would overflow. */
+static void test_no_nan_at_huge_bH(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = scaled(1000);
+    p.b = 1e4;
+    p.eps = 0.01;
+    p.field.H0[2] = 1.0;
+    p.field.grad_g = 0.3;
+    p.dt = 0.02;
+    fr_sim *s = make(&p);
+    for (int k = 0; k < 5; k++)
+        fr_sim_step(s);
+    fr_view v = fr_sim_view(s);
+    int wrong = 0;
+    for (int i = 0; i < v.n; i++) {
+        const double nn = v.xi[0][i] * v.xi[0][i] + v.xi[1][i] * v.xi[1][i] + v.xi[2][i] * v.xi[2][i];
+        assert_true(isfinite(nn) && fabs(nn - 1.0) < 1e-12);
+        assert_true(isfinite(v.xis[0][i] + v.xis[1][i] + v.xis[2][i]));
+        /* H.xi well away from 0: the spin sits in its favourable state (the other one
+         * would flip back within e^{-100} of a unit time) */
+        const double hz = 1.0 + 0.3 * v.X[2][i], hx = -0.15 * v.X[0][i], hy = -0.15 * v.X[1][i];
+        const double hxi = hx * v.xi[0][i] + hy * v.xi[1][i] + hz * v.xi[2][i];
+        if (fabs(hxi) > 0.01 && v.sigma[i] * hxi < 0)
+            wrong++;
+    }
+    assert_int_equal(wrong, 0);
+    fr_diag d;
+    fr_sim_diag(s, &d);
+    assert_true(isfinite(d.msd) && isfinite(d.m[0] + d.m[1] + d.m[2] + d.e[0] + d.e[1] + d.e[2]));
+    double *u = malloc(sizeof(double) * 3 * v.n), *w = malloc(sizeof(double) * 3 * v.n);
+    fr_sim_ambient(s, u, w);
+    for (int i = 0; i < 3 * v.n; i++)
+        assert_true(isfinite(u[i]) && isfinite(w[i]));
+    free(u);
+    free(w);
+    fr_sim_free(s);
+}
+
+/* Same seed and options give bit-identical state whatever the thread count. */
+static void test_determinism_across_threads(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = 400;
+    p.eps = 0.01;
+    p.field.rotating = 1;
+    p.field.rot_H0 = 2.0;
+    p.field.rot_omega = 3.0;
+    p.field.grad_g = 0.5;
+    p.dt = 0.01;
+    fr_sim *ref = NULL;
+    const int threads[3] = {1, 2, 3};
+    for (int t = 0; t < 3; t++) {
+        omp_set_num_threads(threads[t]);
+        fr_sim *s = make(&p);
+        for (int k = 0; k < 10; k++)
+            fr_sim_step(s);
+        if (!ref) {
+            ref = s;
+            continue;
+        }
+        fr_view a = fr_sim_view(ref), b = fr_sim_view(s);
+        for (int k = 0; k < 3; k++) {
+            assert_memory_equal(a.xi[k], b.xi[k], sizeof(double) * p.n);
+            assert_memory_equal(a.xis[k], b.xis[k], sizeof(double) * p.n);
+        }
+        assert_memory_equal(a.sigma, b.sigma, p.n);
+        fr_diag da, db;
+        fr_sim_diag(ref, &da);
+        fr_sim_diag(s, &db);
+        assert_memory_equal(&da, &db, sizeof da);
+        fr_sim_free(s);
+    }
+    fr_sim_free(ref);
+}
+
+/* Bad parameters are refused with a message naming them. */
+static void test_validation(void **state)
+{
+    (void)state;
+    char err[256];
+    fr_sim *s = NULL;
+    fr_params p = fr_params_default();
+    p.phi = 0.31;
+    assert_int_equal(fr_sim_create(&p, &s, err, sizeof err), -1);
+    assert_non_null(strstr(err, "phi"));
+    p = fr_params_default();
+    p.eps = NAN;
+    assert_int_equal(fr_params_validate(&p, err, sizeof err), -1);
+    assert_non_null(strstr(err, "eps"));
+    p = fr_params_default();
+    p.field.has_magnet = 1;
+    p.field.magnet_p[0] = 0.5;
+    p.field.magnet_m[2] = 1.0;
+    assert_int_equal(fr_params_validate(&p, err, sizeof err), -1);
+    assert_non_null(strstr(err, "inside the cloud"));
+    p = fr_params_default();
+    p.n = 0;
+    assert_int_equal(fr_params_validate(&p, err, sizeof err), -1);
+    p = fr_params_default();
+    p.field.H0[1] = INFINITY;
+    assert_int_equal(fr_params_validate(&p, err, sizeof err), -1);
+    assert_null(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_validation),
+        cmocka_unit_test(test_neel_decay_after_switch_off),
+        cmocka_unit_test(test_equilibrium_spin_law),
+        cmocka_unit_test(test_saturation_aligned),
+        cmocka_unit_test(test_frozen_spins_follow_closed_form),
+        cmocka_unit_test(test_error_linear_in_eps),
+        cmocka_unit_test(test_no_nan_at_huge_bH),
+        cmocka_unit_test(test_determinism_across_threads),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
