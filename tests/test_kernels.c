@@ -8,6 +8,7 @@
 
 #include "ferro/kernels.h"
 #include "ferro/params.h"
+#include "stokes.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -173,6 +174,47 @@ static void test_fields(void **state)
     assert_true(isinf(fr_field_next_jump(&off, 1.0)));
 }
 
+/* The vectorised sphere path of the direct sum equals the general kernel summed pair by pair. */
+static void test_direct_sum_sphere_path(void **state)
+{
+    (void)state;
+    enum { N = 300 };
+    unsigned st = 31;
+    static double x[N], y[N], z[N], F[3 * N], S[9 * N], u1[3 * N], G1[9 * N], u2[3 * N], G2[9 * N];
+    for (int j = 0; j < N; j++) {
+        x[j] = urand(&st);
+        y[j] = urand(&st);
+        z[j] = urand(&st);
+        double xi[3], H[3];
+        for (int k = 0; k < 3; k++) {
+            F[3 * j + k] = urand(&st);
+            xi[k] = urand(&st);
+            H[k] = urand(&st);
+        }
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 3; k++)
+                S[9 * j + 3 * l + k] = 0.5 * (xi[l] * H[k] - H[l] * xi[k]);
+    }
+    memset(u1, 0, sizeof u1);
+    memset(G1, 0, sizeof G1);
+    memset(u2, 0, sizeof u2);
+    memset(G2, 0, sizeof G2);
+    fr_stokes_direct(N, x, y, z, F, S, u1, G1);
+    fr_stokes_direct_general(N, x, y, z, F, S, u2, G2);
+    double su = 0, sg = 0, eu = 0, eg = 0;
+    for (int k = 0; k < 3 * N; k++) {
+        su = fmax(su, fabs(u2[k]));
+        eu = fmax(eu, fabs(u1[k] - u2[k]));
+    }
+    for (int k = 0; k < 9 * N; k++) {
+        sg = fmax(sg, fabs(G2[k]));
+        eg = fmax(eg, fabs(G1[k] - G2[k]));
+    }
+    assert_true(su > 0 && sg > 0);
+    assert_true(eu <= 1e-12 * su);
+    assert_true(eg <= 1e-12 * sg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -181,6 +223,7 @@ int main(void)
         cmocka_unit_test(test_divergence_free),
         cmocka_unit_test(test_smoothed_equals_point_source_far),
         cmocka_unit_test(test_fields),
+        cmocka_unit_test(test_direct_sum_sphere_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,4 +9,8 @@
 void fr_stokes_direct(int n, const double *x, const double *y, const double *z, const double *F,
                       const double *S, double *u, double *G);
 
+/* The same through the general kernel (any S), for testing the fast sphere path. */
+void fr_stokes_direct_general(int n, const double *x, const double *y, const double *z,
+                              const double *F, const double *S, double *u, double *G);
+
 #endif
