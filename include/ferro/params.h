@@ -23,6 +23,9 @@ typedef struct fr_field {
     double magnet_m[3], magnet_p[3];
     int has_switch_off;   /* H = 0 for t >= t_off */
     double t_off;
+    int sweep;            /* magnetisation curve: H0 -> sweep_H0 sin(2 pi t / period) e,
+                           * e = H0/|H0| (e_z if H0 = 0); replaces the uniform part */
+    double sweep_H0, sweep_period;
 } fr_field;
 
 typedef enum { FR_INIT_RANDOM = 0, FR_INIT_ALIGNED = 1 } fr_init;
@@ -39,10 +42,13 @@ typedef struct fr_params {
     fr_init init;
     int interactions;     /* 1: hydrodynamic interactions (2.2) on, 0: off */
     int hold_orientations;/* 1: orientations frozen (tests of the spin law only) */
+    double aspect;        /* spheroid aspect ratio a (axial/transverse): 1 sphere, > 1 prolate,
+                           * < 1 oblate; 0 means 1. Range [0.1, 10]. */
+    double brownian;      /* rotational diffusion D_r >= 0 (off by default; the paper omits it) */
 } fr_params;
 
 /* Documented defaults: n 1000, phi 0.05, eps 0.01, b 2, c0 1, H (0,0,1), dt 0.01, seed 1,
- * init random, interactions on. */
+ * init random, interactions on, sphere (aspect 1), no Brownian motion. */
 fr_params fr_params_default(void);
 
 /* 0 if p is valid; otherwise -1 and a one-line message naming the problem in err. */

@@ -14,6 +14,7 @@
 #define FERRO_SIM_H
 
 #include "ferro/params.h"
+#include "ferro/shape.h"
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -62,6 +63,10 @@ int fr_sim_set_field(fr_sim *s, const fr_field *f, char *err, size_t errlen);
 int fr_sim_set_eps(fr_sim *s, double eps, char *err, size_t errlen);
 int fr_sim_set_b(fr_sim *s, double b, char *err, size_t errlen);
 void fr_sim_set_interactions(fr_sim *s, int on);
+/* Spheroid aspect ratio (same φ: the radius follows) and rotational diffusion D_r. */
+int fr_sim_set_aspect(fr_sim *s, double aspect, char *err, size_t errlen);
+int fr_sim_set_brownian(fr_sim *s, double d_r, char *err, size_t errlen);
+fr_shape fr_sim_shape(const fr_sim *s);
 
 /* Direct access for tests and for loading a state: spins and orientations (renormalised). */
 void fr_sim_set_spin(fr_sim *s, int i, int sigma);

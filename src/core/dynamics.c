@@ -21,7 +21,9 @@
 
 typedef struct {
     const fr_dyn_ctx *c;
-    const double *X, *W;
+    const double *X;
+    double W[9], E[9]; /* rotation and strain rate of the ambient flow, ½(G ∓ Gᵀ) */
+    double Gnorm;
     double log_eps;
 } rhs_ctx;
 
@@ -34,10 +36,17 @@ static void rhs_micro(const rhs_ctx *r, int sigma, double t, const double y[4], 
     if (r->c->hold) {
         dy[0] = dy[1] = dy[2] = 0.0;
     } else {
-        const double g = sigma * r->c->gamma;
-        const double *W = r->W;
+        /* own torque (1.15), rotation by the ambient flow, and Jeffery's strain term */
+        const double g = sigma * r->c->gamma, beta = r->c->beta;
+        const double *W = r->W, *E = r->E;
+        double Ey[3], yEy = 0.0;
+        for (int k = 0; k < 3; k++) {
+            Ey[k] = E[3 * k] * y[0] + E[3 * k + 1] * y[1] + E[3 * k + 2] * y[2];
+            yEy += y[k] * Ey[k];
+        }
         for (int k = 0; k < 3; k++)
-            dy[k] = g * (H[k] - Hxi * y[k]) + W[3 * k] * y[0] + W[3 * k + 1] * y[1] + W[3 * k + 2] * y[2];
+            dy[k] = g * (H[k] - Hxi * y[k]) + W[3 * k] * y[0] + W[3 * k + 1] * y[1] +
+                    W[3 * k + 2] * y[2] + beta * (Ey[k] - yEy * y[k]);
     }
     dy[3] = fr_flip_rate(sigma, r->c->b, Hxi, r->log_eps);
 }
@@ -125,33 +134,54 @@ static int substeps(const rhs_ctx *r, double t0, double t1)
     double H[3];
     fr_field_eval(r->c->field, t0, r->X, H, NULL);
     const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
-    double Wn = 0.0;
-    for (int k = 0; k < 9; k++)
-        Wn += r->W[k] * r->W[k];
-    Wn = sqrt(Wn);
+    const double Wn = r->Gnorm;
     const fr_field *f = r->c->field;
     const double omega = f->rotating ? fabs(f->rot_omega) : 0.0;
     const double k_xi = r->c->hold ? 0.0 : r->c->gamma * Hn + Wn;
     const double kappa = k_xi + r->c->b * (Hn * k_xi + omega * Hn) + omega;
-    const double steps = ceil((t1 - t0) * kappa / 0.05);
+    double steps = ceil((t1 - t0) * kappa / 0.05);
+    /* Brownian splitting error per unit time ~ (2/3) D_r² h: keep D_r h <= 0.002 */
+    if (r->c->brownian > 0.0 && !r->c->hold)
+        steps = fmax(steps, ceil((t1 - t0) * r->c->brownian / 0.002));
     return steps < 1.0 ? 1 : steps > 1000.0 ? 1000 : (int)steps;
 }
 
-void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double W[9], double t0,
+/* Rotate v by the rotation vector w (Rodrigues). */
+static void rotate(double v[3], const double w[3])
+{
+    const double th = sqrt(w[0] * w[0] + w[1] * w[1] + w[2] * w[2]);
+    if (!(th > 0.0))
+        return;
+    const double k[3] = {w[0] / th, w[1] / th, w[2] / th}, c = cos(th), s = sin(th);
+    const double kv = k[0] * v[0] + k[1] * v[1] + k[2] * v[2];
+    const double kxv[3] = {k[1] * v[2] - k[2] * v[1], k[2] * v[0] - k[0] * v[2], k[0] * v[1] - k[1] * v[0]};
+    for (int i = 0; i < 3; i++)
+        v[i] = v[i] * c + kxv[i] * s + k[i] * kv * (1.0 - c);
+    normalise(v);
+}
+
+void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double G[9], double t0,
                          double t1, gsl_rng *rng)
 {
-    const rhs_ctx r = {.c = c, .X = p->X, .W = W, .log_eps = log(c->eps)};
+    rhs_ctx r = {.c = c, .X = p->X, .log_eps = log(c->eps)};
+    double gn = 0.0;
+    for (int a = 0; a < 3; a++)
+        for (int m = 0; m < 3; m++) {
+            r.W[3 * a + m] = 0.5 * (G[3 * a + m] - G[3 * m + a]);
+            r.E[3 * a + m] = 0.5 * (G[3 * a + m] + G[3 * m + a]);
+            gn += G[3 * a + m] * G[3 * a + m];
+        }
+    r.Gnorm = sqrt(gn);
     const int ns = substeps(&r, t0, t1);
     const double hs = (t1 - t0) / ns;
-
-    /* Effective model: deterministic, no spins. */
-    for (int s = 0; s < ns; s++)
-        rk4_eff(&r, t0 + s * hs, p->xis, hs);
+    const double brown_sd = (c->brownian > 0.0 && !c->hold) ? sqrt(2.0 * c->brownian * hs) : 0.0;
 
     /* Microscopic model with exact flips. Substep boundaries are t0 + s·hs; a flip splits
      * the substep it falls in. */
     double y[4] = {p->xi[0], p->xi[1], p->xi[2], p->hazard};
     for (int s = 0; s < ns; s++) {
+        /* Effective model (1.9): deterministic, no spins. */
+        rk4_eff(&r, t0 + s * hs, p->xis, hs);
         const double tb = t0 + (s + 1) * hs; /* end of this substep */
         double t = t0 + s * hs;
         for (;;) {
@@ -183,6 +213,18 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
             y[3] = 0.0;
             p->thresh = gsl_ran_exponential(rng, 1.0);
             t = tf;
+        }
+        if (brown_sd > 0.0) {
+            /* Rotational Brownian motion, Lie splitting: a rotation by a Gaussian rotation
+             * vector of variance 2 D_r h per component. Exact on the sphere's geometry, it
+             * gives E[ξ(t)·ξ(0)] = e^{−2 D_r t} up to O(D_r² h) per unit time (Stratonovich
+             * limit; no Itô drift correction is needed). ξ* gets the same increments, so the
+             * effective model is the Brownian one driven by the same noise. */
+            const double w[3] = {gsl_ran_gaussian_ziggurat(rng, brown_sd),
+                                 gsl_ran_gaussian_ziggurat(rng, brown_sd),
+                                 gsl_ran_gaussian_ziggurat(rng, brown_sd)};
+            rotate(y, w);
+            rotate(p->xis, w);
         }
     }
     memcpy(p->xi, y, 3 * sizeof(double));

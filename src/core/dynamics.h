@@ -14,8 +14,10 @@
 
 typedef struct fr_dyn_ctx {
     const fr_field *field;
-    double eps, b, gamma;
-    int hold; /* orientations held fixed */
+    double eps, b;
+    double gamma, beta; /* shape: torque response (1.15) and Jeffery's β (0 for spheres) */
+    double brownian;    /* rotational diffusion D_r */
+    int hold;           /* orientations held fixed */
 } fr_dyn_ctx;
 
 typedef struct fr_particle_state {
@@ -36,8 +38,9 @@ static inline double fr_flip_rate(int sigma, double b, double Hxi, double log_ep
     return exp(x < 700.0 ? x : 700.0);
 }
 
-/* Advance one particle from t0 to t1 with ambient rotation W (row-major 3×3) held fixed. */
-void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double W[9], double t0,
+/* Advance one particle from t0 to t1 with the ambient flow gradient G = ∇w (row-major,
+ * G[3a+m] = ∂_m w_a) held fixed. */
+void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double G[9], double t0,
                          double t1, gsl_rng *rng);
 
 #endif

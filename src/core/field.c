@@ -38,6 +38,20 @@ void fr_field_eval(const fr_field *f, double t, const double x[3], double H[3], 
     if (f->rotating) {
         H[0] = f->rot_H0 * cos(f->rot_omega * t);
         H[1] = f->rot_H0 * sin(f->rot_omega * t);
+    } else if (f->sweep) {
+        double e[3] = {f->H0[0], f->H0[1], f->H0[2]};
+        const double n = sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]);
+        if (n > 0.0) {
+            e[0] /= n;
+            e[1] /= n;
+            e[2] /= n;
+        } else {
+            e[2] = 1.0;
+        }
+        const double a = f->sweep_H0 * sin(2.0 * M_PI * t / f->sweep_period);
+        H[0] = a * e[0];
+        H[1] = a * e[1];
+        H[2] = a * e[2];
     } else {
         H[0] = f->H0[0];
         H[1] = f->H0[1];

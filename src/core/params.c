@@ -1,5 +1,6 @@
 /* Parameters: documented defaults and validation in one place. */
 #include "ferro/params.h"
+#include "ferro/shape.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@ fr_params fr_params_default(void)
         .seed = 1,
         .init = FR_INIT_RANDOM,
         .interactions = 1,
+        .aspect = 1.0,
+        .brownian = 0.0,
     };
 }
 
@@ -43,10 +46,14 @@ int fr_params_validate(const fr_params *p, char *err, size_t errlen)
         FAIL("b = %g out of range [0, 1e6]", p->b);
     if (!(p->c0 > 0.0 && p->c0 <= 1.2))
         FAIL("c0 = %g out of range (0, 1.2] (random packing fails beyond)", p->c0);
-    /* Particles must not overlap: diameter 2r <= minimal distance c0 N^(-1/3). */
-    if (2.0 * cbrt(3.0 * p->phi / (4.0 * M_PI)) > p->c0 + 1e-12)
-        FAIL("c0 = %g too small for phi = %g: particles would overlap (need c0 >= %.3g)", p->c0,
-             p->phi, 2.0 * cbrt(3.0 * p->phi / (4.0 * M_PI)));
+    if (!(p->aspect == 0.0 || (p->aspect >= 0.1 && p->aspect <= 10.0)))
+        FAIL("aspect = %g out of range [0.1, 10]", p->aspect);
+    /* Particles must not overlap however they turn: 2r <= minimal distance c0 N^(-1/3), with
+     * r the radius of the ball around the particle, v = r³|B| = φ/N. */
+    const double need = 2.0 * cbrt(p->phi / fr_shape_spheroid(p->aspect).volume);
+    if (need > p->c0 + 1e-12)
+        FAIL("phi = %g too large for c0 = %g and aspect %g: particles would overlap (need c0 >= %.3g)",
+             p->phi, p->c0, p->aspect == 0.0 ? 1.0 : p->aspect, need);
     if (!(p->dt > 0.0) || !isfinite(p->dt))
         FAIL("dt = %g must be a finite number > 0", p->dt);
     const fr_field *f = &p->field;
@@ -56,6 +63,11 @@ int fr_params_validate(const fr_params *p, char *err, size_t errlen)
         FAIL("rotating field H0 = %g, omega = %g is not finite", f->rot_H0, f->rot_omega);
     if (!isfinite(f->grad_g))
         FAIL("gradient g = %g is not finite", f->grad_g);
+    if (f->sweep && !(isfinite(f->sweep_H0) && isfinite(f->sweep_period) && f->sweep_period > 0.0))
+        FAIL("sweep amplitude %g / period %g must be finite with period > 0", f->sweep_H0,
+             f->sweep_period);
+    if (!(p->brownian >= 0.0 && p->brownian <= 1e4))
+        FAIL("brownian D_r = %g out of range [0, 1e4]", p->brownian);
     if (f->has_switch_off && !isfinite(f->t_off))
         FAIL("switch-off time %g is not finite", f->t_off);
     if (f->has_magnet) {

@@ -12,6 +12,7 @@
 
 #include "dynamics.h"
 #include "ferro/kernels.h"
+#include "ferro/shape.h"
 #include "stokes.h"
 
 #include <gsl/gsl_randist.h>
@@ -26,13 +27,14 @@ struct fr_sim {
     double t;
     int n;
     double r, v;
+    fr_shape shape;
     double *X[3], *xi[3], *xis[3];
     int8_t *sigma;
     double *hazard, *thresh; /* integrated hazard since the last flip, its Exp(1) threshold */
     long long *flips;        /* per particle, cumulative */
     gsl_rng *rng;            /* one GSL taus2 stream per particle: thread-count independent */
     unsigned char *rng_state;
-    double *F, *S, *G, *W; /* scratch: 3n, 9n, 9n, 9n */
+    double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
 };
 
 static uint64_t splitmix64(uint64_t z)
@@ -135,7 +137,6 @@ void fr_sim_free(fr_sim *s)
     free(s->F);
     free(s->S);
     free(s->G);
-    free(s->W);
     free(s);
 }
 
@@ -167,15 +168,15 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
     s->F = xcalloc(3 * n, sizeof(double), &fail);
     s->S = xcalloc(9 * n, sizeof(double), &fail);
     s->G = xcalloc(9 * n, sizeof(double), &fail);
-    s->W = xcalloc(9 * n, sizeof(double), &fail);
     if (fail) {
         fr_sim_free(s);
         snprintf(err, errlen, "out of memory for %d particles", p->n);
         return -1;
     }
-    /* Particle volume v = r³|B| = φ/N with |B| = 4π/3 (sphere). */
+    /* Particle volume v = r³|B| = φ/N. */
+    s->shape = fr_shape_spheroid(p->aspect);
     s->v = p->phi / p->n;
-    s->r = cbrt(s->v / (4.0 * M_PI / 3.0));
+    s->r = cbrt(s->v / s->shape.volume);
 
     gsl_rng *master = gsl_rng_alloc(gsl_rng_mt19937);
     if (!master) {
@@ -218,11 +219,12 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
     return 0;
 }
 
-/* (2.3)–(2.4) for every particle: F_j = v σ_j (∇H)ᵀ ξ_j, S_j = v σ_j ξ_j ∧ H (sphere, R = 0).
- * With spin replaced by m0 when effective != 0 (the sources of (1.10)). */
+/* (2.3)–(2.4) for every particle: F_j = v σ_j (∇H)ᵀ ξ_j, S_j = v σ_j (Id + R(ξ_j))(ξ_j ∧ H)
+ * with R(ζ)(ζ∧H) = −β sym(ζ ⊗ P_ζ⊥ H) (shape.h; R = 0 for spheres). With the spin replaced
+ * by m0 when effective != 0 (the sources of (1.10)). */
 static void compute_sources(const fr_sim *s, double t, int effective, double *F, double *S)
 {
-    const double v = s->v, b = s->p.b;
+    const double v = s->v, b = s->p.b, beta = s->shape.beta;
 #pragma omp parallel for schedule(static)
     for (int j = 0; j < s->n; j++) {
         const double x[3] = {s->X[0][j], s->X[1][j], s->X[2][j]};
@@ -237,31 +239,30 @@ static void compute_sources(const fr_sim *s, double t, int effective, double *F,
         for (int l = 0; l < 3; l++)
             for (int k = 0; k < 3; k++)
                 S[9 * j + 3 * l + k] = 0.5 * c * (xi[l] * H[k] - H[l] * xi[k]);
+        if (beta != 0.0) {
+            const double Hxi = H[0] * xi[0] + H[1] * xi[1] + H[2] * xi[2];
+            const double PH[3] = {H[0] - Hxi * xi[0], H[1] - Hxi * xi[1], H[2] - Hxi * xi[2]};
+            for (int l = 0; l < 3; l++)
+                for (int k = 0; k < 3; k++)
+                    S[9 * j + 3 * l + k] -= 0.5 * c * beta * (xi[l] * PH[k] + PH[l] * xi[k]);
+        }
     }
 }
 
-/* Ambient flow gradient at every particle and its rotation part W_i = ½(∇w − ∇wᵀ). */
-static void compute_rotation(fr_sim *s, double t)
+/* Ambient flow gradient G_i = ∇w(X_i), w = Σ_{j≠i} ṽ_j (2.2), at every particle. */
+static void compute_ambient_gradient(fr_sim *s, double t)
 {
     const size_t n = (size_t)s->n;
-    memset(s->W, 0, 9 * n * sizeof(double));
+    memset(s->G, 0, 9 * n * sizeof(double));
     if (!s->p.interactions || s->n < 2)
         return;
     compute_sources(s, t, 0, s->F, s->S);
-    memset(s->G, 0, 9 * n * sizeof(double));
     fr_stokes_direct(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, NULL, s->G);
-    for (size_t i = 0; i < n; i++) {
-        const double *G = s->G + 9 * i;
-        double *W = s->W + 9 * i;
-        for (int a = 0; a < 3; a++)
-            for (int m = 0; m < 3; m++)
-                W[3 * a + m] = 0.5 * (G[3 * a + m] - G[3 * m + a]);
-    }
 }
 
 static void advance_segment(fr_sim *s, double t0, double t1)
 {
-    compute_rotation(s, t0);
+    compute_ambient_gradient(s, t0);
     /* The segment lies on one side of every jump of the field: its RK4 stages at t1 must
      * see the left limit, not the field after a switch-off at t1. */
     fr_field seg = s->p.field;
@@ -270,7 +271,9 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     const fr_dyn_ctx ctx = {.field = &seg,
                             .eps = s->p.eps,
                             .b = s->p.b,
-                            .gamma = FR_GAMMA_SPHERE,
+                            .gamma = s->shape.gamma,
+                            .beta = s->shape.beta,
+                            .brownian = s->p.brownian,
                             .hold = s->p.hold_orientations};
 #pragma omp parallel for schedule(dynamic, 256)
     for (int i = 0; i < s->n; i++) {
@@ -283,7 +286,7 @@ static void advance_segment(fr_sim *s, double t0, double t1)
             .thresh = s->thresh[i],
             .flips = 0,
         };
-        fr_particle_advance(&ctx, &st, s->W + 9 * (size_t)i, t0, t1, &s->rng[i]);
+        fr_particle_advance(&ctx, &st, s->G + 9 * (size_t)i, t0, t1, &s->rng[i]);
         for (int k = 0; k < 3; k++) {
             s->xi[k][i] = st.xi[k];
             s->xis[k][i] = st.xis[k];
@@ -392,6 +395,30 @@ int fr_sim_set_b(fr_sim *s, double b, char *err, size_t errlen)
 }
 
 void fr_sim_set_interactions(fr_sim *s, int on) { s->p.interactions = on ? 1 : 0; }
+
+int fr_sim_set_aspect(fr_sim *s, double aspect, char *err, size_t errlen)
+{
+    fr_params q = s->p;
+    q.aspect = aspect;
+    if (fr_params_validate(&q, err, errlen))
+        return -1;
+    s->p.aspect = aspect;
+    s->shape = fr_shape_spheroid(aspect);
+    s->r = cbrt(s->v / s->shape.volume); /* same volume fraction, new shape */
+    return 0;
+}
+
+int fr_sim_set_brownian(fr_sim *s, double d_r, char *err, size_t errlen)
+{
+    fr_params q = s->p;
+    q.brownian = d_r;
+    if (fr_params_validate(&q, err, errlen))
+        return -1;
+    s->p.brownian = d_r;
+    return 0;
+}
+
+fr_shape fr_sim_shape(const fr_sim *s) { return s->shape; }
 
 void fr_sim_set_spin(fr_sim *s, int i, int sigma)
 {

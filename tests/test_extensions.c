@@ -1,0 +1,263 @@
+/* Beyond the paper's spheres: spheroid coefficients and Jeffery's equation, rotational
+ * Brownian motion, physical units, the sweep field.
+ * Statistical checks use z = 4.5 standard errors computed from N (two-sided false alarm
+ * 7e-6 per check), as in test_physics.c. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "dynamics.h"
+#include "ferro/shape.h"
+#include "ferro/sim.h"
+#include "ferro/units.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define Z 4.5
+
+static int scaled(int n) { return getenv("FERRO_SANITIZED") ? n / 4 : n; }
+
+static fr_sim *make(const fr_params *p)
+{
+    char err[256];
+    fr_sim *s = NULL;
+    if (fr_sim_create(p, &s, err, sizeof err)) {
+        fprintf(stderr, "fr_sim_create: %s\n", err);
+        fail();
+    }
+    return s;
+}
+
+/* a = 1 is the sphere exactly; the quadrature agrees with Kim & Karrila's prolate closed form;
+ * γ is continuous through a = 1 and β = (a²−1)/(a²+1). */
+static void test_spheroid_coefficients(void **state)
+{
+    (void)state;
+    fr_shape s1 = fr_shape_spheroid(1.0), s0 = fr_shape_spheroid(0.0);
+    assert_true(s1.gamma == 1.0 / 6.0 && s1.beta == 0.0 && s1.volume == 4.0 * M_PI / 3.0);
+    assert_memory_equal(&s0, &s1, sizeof s1);
+    const double as[4] = {1.2, 2.0, 5.0, 10.0};
+    for (int i = 0; i < 4; i++) {
+        const fr_shape s = fr_shape_spheroid(as[i]);
+        const double closed = fr_shape_gamma_prolate_closed(as[i]);
+        printf("  a=%g: gamma quadrature %.12f, closed form %.12f\n", as[i], s.gamma, closed);
+        assert_true(fabs(s.gamma - closed) <= 1e-9 * closed);
+        assert_true(fabs(s.beta - (as[i] * as[i] - 1) / (as[i] * as[i] + 1)) < 1e-15);
+    }
+    const double near[2] = {1.0 - 1e-6, 1.0 + 1e-6};
+    for (int i = 0; i < 2; i++)
+        assert_true(fabs(fr_shape_spheroid(near[i]).gamma - 1.0 / 6.0) < 1e-6);
+    /* oblate: volume a·4π/3, torque response below the sphere's */
+    const fr_shape ob = fr_shape_spheroid(0.5);
+    assert_true(fabs(ob.volume - 0.5 * 4.0 * M_PI / 3.0) < 1e-14 && ob.beta < 0 && ob.gamma < 1.0 / 6.0);
+}
+
+/* Jeffery's equation in a pure strain E = diag(e, −e, 0), no field: in the xy-plane the angle
+ * obeys φ̇ = −β e sin 2φ, i.e. tan φ(t) = tan φ0 e^{−2βe t}; in a pure rotation φ̇ = ω. */
+static void test_jeffery_strain_and_rotation(void **state)
+{
+    (void)state;
+    fr_field f;
+    memset(&f, 0, sizeof f);
+    const double as[3] = {3.0, 0.4, 1.0};
+    for (int k = 0; k < 3; k++) {
+        const fr_shape sh = fr_shape_spheroid(as[k]);
+        const fr_dyn_ctx c = {.field = &f, .eps = 1e12, .b = 1.0, .gamma = sh.gamma, .beta = sh.beta};
+        const double e = 0.7, G[9] = {e, 0, 0, 0, -e, 0, 0, 0, 0};
+        const double phi0 = 0.9, T = 2.0;
+        fr_particle_state p = {.xi = {cos(phi0), sin(phi0), 0}, .xis = {1, 0, 0}, .sigma = 1, .thresh = 1e300};
+        gsl_rng *rng = gsl_rng_alloc(gsl_rng_taus2);
+        for (int s = 0; s < 40; s++)
+            fr_particle_advance(&c, &p, G, s * T / 40, (s + 1) * T / 40, rng);
+        const double phi = atan2(p.xi[1], p.xi[0]);
+        const double ref = atan(tan(phi0) * exp(-2.0 * sh.beta * e * T));
+        printf("  a=%g strain: phi %.10f, Jeffery %.10f\n", as[k], phi, ref);
+        assert_true(fabs(phi - ref) < 1e-6); /* RK4 global error (κh)⁴ t with κh ≈ 0.05 */
+        /* rotation: w = ω e_z × x, G = [[0,−ω,0],[ω,0,0],[0,0,0]] */
+        const double om = 1.3, R[9] = {0, -om, 0, om, 0, 0, 0, 0, 0};
+        fr_particle_state q = {.xi = {1, 0, 0}, .xis = {1, 0, 0}, .sigma = 1, .thresh = 1e300};
+        fr_particle_advance(&c, &q, R, 0.0, 1.0, rng);
+        assert_true(fabs(atan2(q.xi[1], q.xi[0]) - om) < 1e-6);
+        gsl_rng_free(rng);
+    }
+}
+
+/* Frozen spins with a spheroid: tan(θ/2) = tan(θ0/2) e^{−σγ_a|H|t} with γ_a of the shape. */
+static void test_spheroid_frozen_spins(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = 100;
+    p.phi = 0.01;
+    p.eps = 1e12;
+    p.interactions = 0;
+    p.aspect = 4.0;
+    p.field.H0[2] = 2.0;
+    p.dt = 0.05;
+    fr_sim *s = make(&p);
+    fr_view v0 = fr_sim_view(s);
+    double th0[100];
+    int sg[100];
+    for (int i = 0; i < p.n; i++) {
+        th0[i] = acos(v0.xi[2][i]);
+        sg[i] = v0.sigma[i];
+    }
+    fr_sim_advance(s, 3.0);
+    const double gam = fr_shape_spheroid(4.0).gamma;
+    fr_view v = fr_sim_view(s);
+    for (int i = 0; i < p.n; i++) {
+        const double th = 2.0 * atan(tan(th0[i] / 2.0) * exp(-sg[i] * gam * 2.0 * 3.0));
+        assert_true(fabs(acos(fmax(-1.0, fmin(1.0, v.xi[2][i]))) - th) < 1e-7);
+    }
+    fr_sim_free(s);
+}
+
+/* Interactions with spheroids (stresslets) stay finite, keep |ξ| = 1, and a → 1 approaches
+ * the sphere run continuously. */
+static void test_spheroid_interactions_continuous(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = scaled(400);
+    p.phi = 0.1;
+    p.field.grad_g = 0.8;
+    p.eps = 1e12; /* frozen spins: a deterministic comparison */
+    fr_sim *a = make(&p);
+    p.aspect = 1.0 + 1e-7;
+    fr_sim *b = make(&p);
+    for (int k = 0; k < 20; k++) {
+        fr_sim_step(a);
+        fr_sim_step(b);
+    }
+    fr_view va = fr_sim_view(a), vb = fr_sim_view(b);
+    double maxd = 0.0;
+    for (int i = 0; i < va.n; i++)
+        for (int k = 0; k < 3; k++)
+            maxd = fmax(maxd, fabs(va.xi[k][i] - vb.xi[k][i]));
+    printf("  max |xi(a=1) - xi(a=1+1e-7)| = %.3g\n", maxd);
+    assert_true(maxd < 1e-5);
+    fr_sim_free(a);
+    fr_sim_free(b);
+}
+
+/* Rotational Brownian motion with H = 0: E[ξ(t)·ξ(0)] = e^{−2 D_r t}; the exact variance of
+ * c = ξ(t)·ξ(0) is 1/3 + (2/3)e^{−6 D_r t} − e^{−4 D_r t}. */
+static void test_brownian_autocorrelation(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = scaled(20000);
+    p.interactions = 0;
+    p.brownian = 0.5;
+    p.field.H0[2] = 0.0;
+    p.dt = 0.05;
+    fr_sim *s = make(&p);
+    fr_view v = fr_sim_view(s);
+    double *x0 = malloc(sizeof(double) * 3 * p.n);
+    for (int i = 0; i < p.n; i++)
+        for (int k = 0; k < 3; k++)
+            x0[3 * i + k] = v.xi[k][i];
+    const double times[2] = {0.5, 1.0};
+    double t = 0.0;
+    for (int q = 0; q < 2; q++) {
+        while (t < times[q] - 1e-12) {
+            fr_sim_step(s);
+            t += p.dt;
+        }
+        v = fr_sim_view(s);
+        double c = 0.0, cs = 0.0;
+        for (int i = 0; i < p.n; i++) {
+            double d = 0.0, ds = 0.0;
+            for (int k = 0; k < 3; k++) {
+                d += v.xi[k][i] * x0[3 * i + k];
+                ds += v.xis[k][i] * x0[3 * i + k];
+            }
+            c += d;
+            cs += ds;
+        }
+        c /= p.n;
+        cs /= p.n;
+        const double D = p.brownian, m = exp(-2 * D * t);
+        const double var = 1.0 / 3.0 + 2.0 / 3.0 * exp(-6 * D * t) - m * m;
+        const double se = sqrt(var / p.n);
+        printf("  D_r=%g t=%g: <xi(t).xi(0)> = %.5f, e^{-2 D t} = %.5f (%.1f SE); xi*: %.5f\n", D, t,
+               c, m, (c - m) / se, cs);
+        assert_true(fabs(c - m) <= Z * se);
+        assert_true(fabs(cs - m) <= Z * se); /* ξ* feels the same noise */
+    }
+    free(x0);
+    fr_sim_free(s);
+}
+
+/* Appendix A typical values: T ≈ 1e-3/H̄ s·A/m, b ≈ 1e-3 H̄ m/A (order of magnitude), ε rising
+ * steeply with r: ε ≪ 1 at small r, ε ≫ 1 at large r, and ε(r_sharp) = 1. */
+static void test_units(void **state)
+{
+    (void)state;
+    char err[256];
+    fr_units_si u = fr_units_default();
+    fr_units_derived d;
+    assert_int_equal(fr_units_derive(&u, &d, err, sizeof err), 0);
+    assert_true(fabs(d.T * u.Hbar / 1e-3 - 0.796) < 0.01); /* ν/(μ0 m_s) = 7.96e-4 */
+    assert_true(d.b / u.Hbar > 0.5e-3 && d.b / u.Hbar < 2e-3);
+    fr_units_si small = u, big = u, at = u;
+    small.r = 3e-9;
+    big.r = 4e-8;
+    at.r = d.r_sharp;
+    fr_units_derived ds, db, da;
+    fr_units_derive(&small, &ds, err, sizeof err);
+    fr_units_derive(&big, &db, err, sizeof err);
+    fr_units_derive(&at, &da, err, sizeof err);
+    printf("  eps(r=3nm) = %.3g, eps(r=%.3g nm) = %.3g, eps(r=40nm) = %.3g\n", ds.eps, d.r_sharp * 1e9,
+           da.eps, db.eps);
+    assert_true(ds.eps < 1e-2 && db.eps > 1e3 && fabs(da.eps - 1.0) < 1e-9);
+    /* Brownian time of a 10 nm sphere in water-like fluid: 4πνr³/(k_BΘ) ≈ 3e-6 s */
+    assert_true(fabs(d.tau_brown - 4 * M_PI * 1e-3 * 1e-24 / (1.380649e-23 * 300)) < 1e-12);
+    u.r = -1;
+    assert_int_equal(fr_units_derive(&u, &d, err, sizeof err), -1);
+    assert_non_null(strstr(err, "r ="));
+    assert_int_equal(fr_units_read("/nonexistent/units.txt", &u, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot read"));
+}
+
+/* The sweep field: sinusoidal amplitude along H0's direction; validated period. */
+static void test_sweep_field(void **state)
+{
+    (void)state;
+    fr_field f;
+    memset(&f, 0, sizeof f);
+    f.sweep = 1;
+    f.sweep_H0 = 2.0;
+    f.sweep_period = 8.0;
+    f.H0[0] = 3.0;
+    double H[3], x[3] = {0, 0, 0};
+    fr_field_eval(&f, 2.0, x, H, NULL);
+    assert_true(fabs(H[0] - 2.0) < 1e-14 && H[1] == 0.0 && H[2] == 0.0);
+    fr_field_eval(&f, 6.0, x, H, NULL);
+    assert_true(fabs(H[0] + 2.0) < 1e-14);
+    fr_params p = fr_params_default();
+    p.field = f;
+    p.field.sweep_period = 0.0;
+    char err[256];
+    assert_int_equal(fr_params_validate(&p, err, sizeof err), -1);
+    assert_non_null(strstr(err, "period"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_spheroid_coefficients),
+        cmocka_unit_test(test_jeffery_strain_and_rotation),
+        cmocka_unit_test(test_spheroid_frozen_spins),
+        cmocka_unit_test(test_spheroid_interactions_continuous),
+        cmocka_unit_test(test_brownian_autocorrelation),
+        cmocka_unit_test(test_units),
+        cmocka_unit_test(test_sweep_field),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
