@@ -248,6 +248,64 @@ static void test_sweep_field(void **state)
     assert_non_null(strstr(err, "period"));
 }
 
+/* Save/load: continuing a loaded run equals never having stopped; damaged files are refused. */
+static void test_save_load(void **state)
+{
+    (void)state;
+    char err[256];
+    const char *path = "test_state.bin";
+    fr_params p = fr_params_default();
+    p.n = 300;
+    p.brownian = 0.1;
+    fr_sim *a = make(&p);
+    for (int k = 0; k < 5; k++)
+        fr_sim_step(a);
+    assert_int_equal(fr_sim_save(a, path, err, sizeof err), 0);
+    for (int k = 0; k < 5; k++)
+        fr_sim_step(a);
+    fr_sim *b = NULL;
+    assert_int_equal(fr_sim_load(path, &b, err, sizeof err), 0);
+    assert_true(fabs(fr_sim_time(b) - 5 * p.dt) < 1e-15);
+    for (int k = 0; k < 5; k++)
+        fr_sim_step(b);
+    fr_view va = fr_sim_view(a), vb = fr_sim_view(b);
+    for (int k = 0; k < 3; k++) {
+        assert_memory_equal(va.X[k], vb.X[k], sizeof(double) * p.n);
+        assert_memory_equal(va.xi[k], vb.xi[k], sizeof(double) * p.n);
+        assert_memory_equal(va.xis[k], vb.xis[k], sizeof(double) * p.n);
+    }
+    assert_memory_equal(va.sigma, vb.sigma, p.n);
+    fr_sim_free(b);
+    /* damage one byte in the middle */
+    FILE *f = fopen(path, "r+b");
+    assert_non_null(f);
+    fseek(f, 2000, SEEK_SET);
+    const int c = fgetc(f);
+    fseek(f, 2000, SEEK_SET);
+    fputc(c ^ 0x5a, f);
+    fclose(f);
+    b = NULL;
+    assert_int_equal(fr_sim_load(path, &b, err, sizeof err), -1);
+    assert_null(b);
+    assert_non_null(strstr(err, "damaged"));
+    /* truncated */
+    f = fopen(path, "wb");
+    fwrite("FRSTATE1", 1, 8, f);
+    fclose(f);
+    assert_int_equal(fr_sim_load(path, &b, err, sizeof err), -1);
+    assert_non_null(strstr(err, "truncated"));
+    /* not a state file */
+    f = fopen(path, "wb");
+    fputs("hello world, this is not a state file at all", f);
+    fclose(f);
+    assert_int_equal(fr_sim_load(path, &b, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a ferroviz state file"));
+    remove(path);
+    assert_int_equal(fr_sim_load("/nonexistent/x.bin", &b, err, sizeof err), -1);
+    assert_non_null(strstr(err, "cannot read"));
+    fr_sim_free(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -258,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_brownian_autocorrelation),
         cmocka_unit_test(test_units),
         cmocka_unit_test(test_sweep_field),
+        cmocka_unit_test(test_save_load),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -72,6 +72,11 @@ fr_shape fr_sim_shape(const fr_sim *s);
 void fr_sim_set_spin(fr_sim *s, int i, int sigma);
 void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3]);
 
+/* Save the whole state (binary, checksummed) / load it into a new simulation. A damaged,
+ * truncated or foreign file gives -1 and a one-line message; nothing else changes. */
+int fr_sim_save(const fr_sim *s, const char *path, char *err, size_t errlen);
+int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen);
+
 /* Ambient flow of all other particles' microscopic point sources (2.2) at each X_i:
  * u[3i+k] and omega[3i+k] = half its curl. Either may be NULL. */
 void fr_sim_ambient(fr_sim *s, double *u, double *omega);

@@ -35,6 +35,9 @@ enum opt_id {
     O_NO_INTERACTIONS,
     O_INTERACTIONS,
     O_HOLD_ORIENTATIONS,
+    O_ASPECT,
+    O_BROWNIAN,
+    O_SWEEP,
     O_OUT,
     O_PARTICLES_OUT,
     O_FIELD_OUT,
@@ -72,6 +75,9 @@ static const opt_def OPTS[] = {
     {"no-interactions", O_NO_INTERACTIONS, 0, 1},
     {"interactions", O_INTERACTIONS, 1, 1},
     {"hold-orientations", O_HOLD_ORIENTATIONS, 0, 1},
+    {"aspect", O_ASPECT, 1, 1},
+    {"brownian", O_BROWNIAN, 1, 1},
+    {"sweep", O_SWEEP, 1, 1},
     {"out", O_OUT, 1, 1},
     {"particles-out", O_PARTICLES_OUT, 1, 1},
     {"field-out", O_FIELD_OUT, 1, 1},
@@ -99,6 +105,8 @@ static const char USAGE[] =
     "  --no-interactions     switch the hydrodynamic interactions (2.2) off\n"
     "  --interactions 0|1    the same as a boolean (default 1)\n"
     "  --hold-orientations   freeze the orientations (tests of the spin law)\n"
+    "  --aspect A            spheroid aspect ratio, 0.1..10: 1 sphere, > 1 prolate (default 1)\n"
+    "  --brownian DR         rotational diffusion D_r >= 0 (default 0: off, as in the paper)\n"
     "Field H(t, x) (the parts add up):\n"
     "  --H HX,HY,HZ          uniform field (default 0,0,1)\n"
     "  --rotating H0,OMEGA   rotating field H0 (cos wt, sin wt, 0), replaces --H\n"
@@ -106,6 +114,8 @@ static const char USAGE[] =
     "  --magnet MX,MY,MZ@PX,PY,PZ\n"
     "                        add a point dipole of moment M at P, |P| > 1 ('none' removes it)\n"
     "  --switch-off T        H = 0 for t >= T ('none' removes it)\n"
+    "  --sweep H0,PERIOD     magnetisation curve: H0 sin(2 pi t / PERIOD) along --H, replaces\n"
+    "                        the uniform part ('none' removes it)\n"
     "Run:\n"
     "  --t-end T             final time >= 0 (default 1)\n"
     "  --dt DT               coupling step > 0 (default 0.01)\n"
@@ -391,6 +401,33 @@ static int apply_option(fr_options *o, parse_state *st, const opt_def *d, const 
         if (v && parse_bool(v, &iv, err, errlen))
             return -1;
         p->hold_orientations = iv;
+        return 0;
+    case O_ASPECT:
+        if (parse_double(v, &x, err, errlen))
+            return -1;
+        if (!(x >= 0.1 && x <= 10.0))
+            return msg(err, errlen, "value %s out of range [0.1, 10]", v);
+        p->aspect = x;
+        return 0;
+    case O_BROWNIAN:
+        if (parse_double(v, &x, err, errlen))
+            return -1;
+        if (!(x >= 0.0))
+            return msg(err, errlen, "value %s out of range (must be >= 0)", v);
+        p->brownian = x;
+        return 0;
+    case O_SWEEP:
+        if (!strcmp(v, "none")) {
+            f->sweep = 0;
+            return 0;
+        }
+        if (parse_vec(v, 2, vec, "'H0,period'", err, errlen))
+            return -1;
+        if (!(vec[1] > 0.0))
+            return msg(err, errlen, "period %g must be > 0", vec[1]);
+        f->sweep = 1;
+        f->sweep_H0 = vec[0];
+        f->sweep_period = vec[1];
         return 0;
     case O_OUT:
         return parse_path(v, o->out, sizeof o->out, err, errlen);

@@ -13,6 +13,7 @@
 #include "dynamics.h"
 #include "ferro/kernels.h"
 #include "ferro/shape.h"
+#include "sim_internal.h"
 #include "stokes.h"
 
 #include <gsl/gsl_randist.h>
@@ -22,20 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct fr_sim {
-    fr_params p;
-    double t;
-    int n;
-    double r, v;
-    fr_shape shape;
-    double *X[3], *xi[3], *xis[3];
-    int8_t *sigma;
-    double *hazard, *thresh; /* integrated hazard since the last flip, its Exp(1) threshold */
-    long long *flips;        /* per particle, cumulative */
-    gsl_rng *rng;            /* one GSL taus2 stream per particle: thread-count independent */
-    unsigned char *rng_state;
-    double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
-};
+
 
 static uint64_t splitmix64(uint64_t z)
 {

@@ -1,0 +1,26 @@
+/* Internal: the simulation struct, shared by sim.c and state_io.c. */
+#ifndef FERRO_SIM_INTERNAL_H
+#define FERRO_SIM_INTERNAL_H
+
+#include "ferro/shape.h"
+#include "ferro/sim.h"
+
+#include <gsl/gsl_rng.h>
+#include <stdint.h>
+
+struct fr_sim {
+    fr_params p;
+    double t;
+    int n;
+    double r, v;
+    fr_shape shape;
+    double *X[3], *xi[3], *xis[3];
+    int8_t *sigma;
+    double *hazard, *thresh; /* integrated hazard since the last flip, its Exp(1) threshold */
+    long long *flips;        /* per particle, cumulative */
+    gsl_rng *rng;            /* one GSL taus2 stream per particle: thread-count independent */
+    unsigned char *rng_state;
+    double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
+};
+
+#endif
