@@ -78,6 +78,11 @@ static void test_values(void **state)
     assert_int_equal(o.grid, 8);
     assert_int_equal(o.threads, 2);
     assert_string_equal(o.out, "a.csv");
+    assert_int_equal(PARSE(&o, err, "--aspect", "3", "--brownian", "0.5", "--sweep", "2,4"), 0);
+    assert_true(o.p.aspect == 3.0 && o.p.brownian == 0.5);
+    assert_true(o.p.field.sweep && o.p.field.sweep_H0 == 2.0 && o.p.field.sweep_period == 4.0);
+    assert_int_equal(PARSE(&o, err, "--sweep", "2,4", "--sweep", "none"), 0);
+    assert_false(o.p.field.sweep);
     /* The last occurrence wins; a negative number is a value, not an option. */
     assert_int_equal(PARSE(&o, err, "--n", "5", "--n", "7", "--grad", "-1"), 0);
     assert_int_equal(o.p.n, 7);
@@ -156,6 +161,9 @@ static void test_errors(void **state)
         {"--grid", "257", "--grid: value 257 out of range"},
         {"--init", "foo", "--init: unknown value 'foo'"},
         {"--c0", "9", "c0"}, /* from fr_params_validate */
+        {"--aspect", "20", "--aspect: value 20 out of range [0.1, 10]"},
+        {"--brownian", "-1", "--brownian: value -1 out of range"},
+        {"--sweep", "1,0", "--sweep: period 0 must be > 0"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const int rc =
@@ -216,18 +224,11 @@ static void test_usage(void **state)
 {
     (void)state;
     const char *u = fr_options_usage();
-    const char *names[] = {"--n ",         "--phi",
-                           "--eps",        "--b ",
-                           "--c0",         "--H ",
-                           "--switch-off", "--rotating",
-                           "--grad",       "--magnet",
-                           "--t-end",      "--dt",
-                           "--every",      "--seed",
-                           "--init",       "--no-interactions",
-                           "--out",        "--particles-out",
-                           "--field-out",  "--grid",
-                           "--threads",    "--scenario",
-                           "--help",       "--version"};
+    const char *names[] = {"--n ", "--phi", "--eps", "--b ", "--c0", "--H ", "--switch-off",
+                           "--rotating", "--grad", "--magnet", "--sweep", "--t-end", "--dt",
+                           "--every", "--seed", "--init", "--no-interactions", "--aspect",
+                           "--brownian", "--out", "--particles-out", "--field-out", "--grid",
+                           "--threads", "--scenario", "--help", "--version"};
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!strstr(u, names[i]))
             fail_msg("usage lacks %s", names[i]);
