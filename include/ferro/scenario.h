@@ -22,6 +22,9 @@ typedef struct fr_options {
     char particles_out[1024];
     char field_out[1024];
     char scenario[1024];      /* the scenario file read, "" = none */
+    char save[1024];          /* save the whole state at the end, "" = none */
+    char load[1024];          /* start from a saved state (its parameters and time), "" = none */
+    char units[1024];         /* SI parameter file: print T, b, eps, Néel/Brownian times */
     int help, version;
 } fr_options;
 

@@ -40,6 +40,10 @@ int fr_units_read(const char *path, fr_units_si *u, char *err, size_t errlen);
 /* Validates (all finite and > 0) and derives. Returns 0 or -1 with a message. */
 int fr_units_derive(const fr_units_si *u, fr_units_derived *d, char *err, size_t errlen);
 
+/* A multi-line human-readable table of the input and derived values (for ferrosim --units
+ * and the ferroviz panel). Returns the number of characters written (snprintf semantics). */
+int fr_units_format(const fr_units_si *u, const fr_units_derived *d, char *buf, size_t len);
+
 #ifdef __cplusplus
 }
 #endif

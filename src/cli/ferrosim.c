@@ -6,6 +6,7 @@
  * unwritable path fails at once. Exit codes: 0 ok, 1 I/O error, 2 bad input, 130 interrupted.
  */
 #include "ferro/scenario.h"
+#include "ferro/units.h"
 #include "ferro/sim.h"
 
 #include <errno.h>
@@ -236,7 +237,8 @@ static int run(const fr_options *o, output *out, int tty)
 {
     fr_sim *s = NULL;
     char err[512];
-    if (fr_sim_create(&o->p, &s, err, sizeof err)) {
+    if (o->load[0] ? fr_sim_load(o->load, &s, err, sizeof err)
+                   : fr_sim_create(&o->p, &s, err, sizeof err)) {
         fprintf(stderr, PROG ": %s\n", err);
         return 2;
     }
@@ -288,6 +290,10 @@ static int run(const fr_options *o, output *out, int tty)
         fprintf(stderr, PROG ": --field-out: out of memory for a %d^3 grid\n", o->grid);
         status = 1;
     }
+    if (!status && o->save[0] && fr_sim_save(s, o->save, err, sizeof err)) {
+        fprintf(stderr, PROG ": --save: %s\n", err);
+        status = 1;
+    }
     if (!status && commit_outputs(out))
         status = 1;
     if (!status) {
@@ -325,6 +331,18 @@ int main(int argc, char **argv)
     }
     if (o.threads > 0)
         omp_set_num_threads(o.threads);
+    if (o.units[0]) {
+        fr_units_si u = fr_units_default();
+        fr_units_derived d;
+        if (fr_units_read(o.units, &u, err, sizeof err) || fr_units_derive(&u, &d, err, sizeof err)) {
+            fprintf(stderr, PROG ": --units: %s\n", err);
+            return 2;
+        }
+        char buf[2048];
+        fr_units_format(&u, &d, buf, sizeof buf);
+        fputs(buf, stdout);
+        return 0;
+    }
 
     output out[N_OUT] = {
         [OUT_SERIES] = {.option = "--out", .path = o.out},

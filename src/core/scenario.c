@@ -44,6 +44,9 @@ enum opt_id {
     O_GRID,
     O_THREADS,
     O_SCENARIO,
+    O_SAVE,
+    O_LOAD,
+    O_UNITS,
     O_HELP,
     O_VERSION,
     O_EXTRA
@@ -84,6 +87,9 @@ static const opt_def OPTS[] = {
     {"grid", O_GRID, 1, 1},
     {"threads", O_THREADS, 1, 1},
     {"scenario", O_SCENARIO, 1, 0},
+    {"save", O_SAVE, 1, 1},
+    {"load", O_LOAD, 1, 1},
+    {"units", O_UNITS, 1, 1},
     {"help", O_HELP, 0, 0},
     {"version", O_VERSION, 0, 0},
 };
@@ -130,6 +136,11 @@ static const char USAGE[] =
     "  --field-out FILE      effective velocity on a grid over [-1.5,1.5]^3 at t-end;\n"
     "                        legacy VTK if FILE ends in .vtk, CSV otherwise\n"
     "  --grid N              field grid size, 2..256 (default 24)\n"
+    "State and units:\n"
+    "  --save FILE           save the whole state at the end (binary, checksummed)\n"
+    "  --load FILE           start from a saved state: its parameters and time; runs t-end more\n"
+    "  --units FILE          SI parameters (nu, K, m_s, r, Theta, Hbar, tau0, aspect as\n"
+    "                        'key = value'): print T, b, eps, Neel and Brownian times, exit\n"
     "  --help, --version\n"
     "Values may follow as the next argument or as --name=value.\n";
 
@@ -441,6 +452,12 @@ static int apply_option(fr_options *o, parse_state *st, const opt_def *d, const 
         return parse_int(v, 0, MAX_THREADS, &o->threads, err, errlen);
     case O_SCENARIO:
         return parse_path(v, o->scenario, sizeof o->scenario, err, errlen);
+    case O_SAVE:
+        return parse_path(v, o->save, sizeof o->save, err, errlen);
+    case O_LOAD:
+        return parse_path(v, o->load, sizeof o->load, err, errlen);
+    case O_UNITS:
+        return parse_path(v, o->units, sizeof o->units, err, errlen);
     case O_HELP:
     case O_VERSION:
     case O_EXTRA:

@@ -108,3 +108,23 @@ int fr_units_derive(const fr_units_si *u, fr_units_derived *d, char *err, size_t
     d->r_sharp = d->T > u->tau0 ? cbrt(kT * log(d->T / u->tau0) / (sh.volume * u->K)) : 0.0;
     return 0;
 }
+
+int fr_units_format(const fr_units_si *u, const fr_units_derived *d, char *buf, size_t len)
+{
+    const char *regime = d->eps < 0.1   ? "fast flip (superparamagnetic, the paper's regime)"
+                         : d->eps > 10 ? "blocked spins (flips rarer than rotation)"
+                                       : "crossover";
+    return snprintf(buf, len,
+                    "SI input: nu=%g kg/(m s)  K=%g J/m^3  m_s=%g A/m  r=%g m  Theta=%g K  Hbar=%g A/m  "
+                    "tau0=%g s  aspect=%g\n"
+                    "time unit T          = %.4g s\n"
+                    "b                    = %.4g\n"
+                    "eps                  = %.4g   (%s)\n"
+                    "Neel time tau_N      = %.4g s  (flip time at H = 0; M decays as exp(-2t/tau_N))\n"
+                    "Brownian time tau_B  = %.4g s  (1/(2 D_r); orientation correlation exp(-t/tau_B))\n"
+                    "D_r (nondimensional) = %.4g\n"
+                    "anisotropy barrier   = %.4g k_B Theta\n"
+                    "sharp transition     : eps = 1 at r = %.4g nm (eps ~ exp(r^3))\n",
+                    u->nu, u->K, u->m_s, u->r, u->Theta, u->Hbar, u->tau0, u->aspect, d->T, d->b, d->eps,
+                    regime, d->tau_neel, d->tau_brown, d->D_r, d->barrier, d->r_sharp * 1e9);
+}

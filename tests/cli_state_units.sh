@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# ferrosim --save/--load continue a run exactly; damaged state and bad units files give exit 2.
+set -u
+BIN="$1/ferrosim"
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail=0
+check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
+
+"$BIN" --n 300 --t-end 0.2 --dt 0.01 --particles-out "$T/p1.csv" >/dev/null
+"$BIN" --n 300 --t-end 0.1 --dt 0.01 --save "$T/s.bin" >/dev/null
+"$BIN" --load "$T/s.bin" --t-end 0.1 --particles-out "$T/p2.csv" >/dev/null
+check "save at 0.1 + load + 0.1 == straight run to 0.2" 'cmp -s "$T/p1.csv" "$T/p2.csv"'
+
+cp "$T/s.bin" "$T/bad.bin"
+printf '\x00\x01\x02' | dd of="$T/bad.bin" bs=1 seek=3000 conv=notrunc status=none
+"$BIN" --load "$T/bad.bin" --out "$T/o.csv" 2>"$T/err"; rc=$?
+check "damaged state file: exit 2" '[ $rc -eq 2 ]'
+check "damaged state file: one line naming the problem" '[ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "damaged" "$T/err"'
+check "damaged state file: no output left" '[ ! -e "$T/o.csv" ] && ! ls "$T"/o.csv.tmp.* >/dev/null 2>&1'
+
+printf 'r = 1e-8\nHbar = 1000\n' >"$T/si.txt"
+out=$("$BIN" --units "$T/si.txt"); rc=$?
+check "--units: exit 0 and prints T, b, eps, Neel and Brownian times" \
+  '[ $rc -eq 0 ] && echo "$out" | grep -q "^eps" && echo "$out" | grep -q "Neel time" && echo "$out" | grep -q "Brownian time"'
+printf 'r = -1e-8\n' >"$T/bad.txt"
+"$BIN" --units "$T/bad.txt" 2>"$T/err"; rc=$?
+check "--units with r < 0: exit 2, one line naming r" '[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "r = " "$T/err"'
+printf 'colour = 3\n' >"$T/bad2.txt"
+"$BIN" --units "$T/bad2.txt" 2>"$T/err"; rc=$?
+check "--units with unknown key: exit 2" '[ $rc -eq 2 ] && grep -q "unknown key" "$T/err"'
+exit $fail
