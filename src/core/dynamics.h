@@ -9,6 +9,13 @@
 #include <gsl/gsl_rng.h>
 #include <math.h>
 
+/* Vector variants from glibc's libmvec, for the lane loop in dynamics.c (declared here,
+ * before any use, as glibc does under -ffast-math; we keep IEEE semantics otherwise). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+__attribute__((__simd__("notinbranch"))) extern double exp(double);
+__attribute__((__simd__("notinbranch"))) extern double tanh(double);
+#endif
+
 /* γ for the sphere: T = r³(4π/3) ξ×H gives Ω = T/(8πr³) = (1/6) ξ×H, (1.15). */
 #define FR_GAMMA_SPHERE (1.0 / 6.0)
 
@@ -42,5 +49,11 @@ static inline double fr_flip_rate(int sigma, double b, double Hxi, double log_ep
  * G[3a+m] = ∂_m w_a) held fixed. */
 void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double G[9], double t0,
                          double t1, gsl_rng *rng);
+
+/* Vectorised path for FR_BLOCK particles (cnt <= FR_BLOCK) when the field is constant in time
+ * on [t0, t1], there is no ambient flow, no Brownian motion and orientations are free. */
+#define FR_BLOCK 8
+void fr_block_advance_static(const fr_dyn_ctx *c, int cnt, fr_particle_state *ps, double t0,
+                             double t1, gsl_rng *const *rngs);
 
 #endif

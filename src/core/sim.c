@@ -263,26 +263,43 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                             .beta = s->shape.beta,
                             .brownian = s->p.brownian,
                             .hold = s->p.hold_orientations};
-#pragma omp parallel for schedule(dynamic, 256)
-    for (int i = 0; i < s->n; i++) {
-        fr_particle_state st = {
-            .X = {s->X[0][i], s->X[1][i], s->X[2][i]},
-            .xi = {s->xi[0][i], s->xi[1][i], s->xi[2][i]},
-            .xis = {s->xis[0][i], s->xis[1][i], s->xis[2][i]},
-            .sigma = s->sigma[i],
-            .hazard = s->hazard[i],
-            .thresh = s->thresh[i],
-            .flips = 0,
-        };
-        fr_particle_advance(&ctx, &st, s->G + 9 * (size_t)i, t0, t1, &s->rng[i]);
-        for (int k = 0; k < 3; k++) {
-            s->xi[k][i] = st.xi[k];
-            s->xis[k][i] = st.xis[k];
+    const int vector_ok = (!s->p.interactions || s->n < 2) && s->p.brownian == 0.0 &&
+                          !s->p.hold_orientations && !seg.rotating && !seg.sweep;
+    const int nb = vector_ok ? (s->n + FR_BLOCK - 1) / FR_BLOCK : s->n;
+    const int bs = vector_ok ? FR_BLOCK : 1;
+#pragma omp parallel for schedule(dynamic, 32)
+    for (int blk = 0; blk < nb; blk++) {
+        fr_particle_state st[FR_BLOCK];
+        gsl_rng *rngs[FR_BLOCK];
+        const int i0 = blk * bs, cnt = (i0 + bs <= s->n) ? bs : s->n - i0;
+        for (int l = 0; l < cnt; l++) {
+            const int i = i0 + l;
+            st[l] = (fr_particle_state){
+                .X = {s->X[0][i], s->X[1][i], s->X[2][i]},
+                .xi = {s->xi[0][i], s->xi[1][i], s->xi[2][i]},
+                .xis = {s->xis[0][i], s->xis[1][i], s->xis[2][i]},
+                .sigma = s->sigma[i],
+                .hazard = s->hazard[i],
+                .thresh = s->thresh[i],
+                .flips = 0,
+            };
+            rngs[l] = &s->rng[i];
         }
-        s->sigma[i] = (int8_t)st.sigma;
-        s->hazard[i] = st.hazard;
-        s->thresh[i] = st.thresh;
-        s->flips[i] += st.flips;
+        if (vector_ok)
+            fr_block_advance_static(&ctx, cnt, st, t0, t1, rngs);
+        else
+            fr_particle_advance(&ctx, &st[0], s->G + 9 * (size_t)i0, t0, t1, rngs[0]);
+        for (int l = 0; l < cnt; l++) {
+            const int i = i0 + l;
+            for (int k = 0; k < 3; k++) {
+                s->xi[k][i] = st[l].xi[k];
+                s->xis[k][i] = st[l].xis[k];
+            }
+            s->sigma[i] = (int8_t)st[l].sigma;
+            s->hazard[i] = st[l].hazard;
+            s->thresh[i] = st[l].thresh;
+            s->flips[i] += st[l].flips;
+        }
     }
 }
 
