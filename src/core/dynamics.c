@@ -323,57 +323,82 @@ static void block_rk4(int ns, double hs, double gam, double b, double le, const 
     }
 }
 
-void fr_block_advance_static(const fr_dyn_ctx *c, int cnt, fr_particle_state *ps, double t0,
-                             double t1, gsl_rng *const *rngs)
+void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1)
 {
+    const int cnt = blk->cnt;
     double hx[FR_BLOCK], hy[FR_BLOCK], hz[FR_BLOCK], sg[FR_BLOCK];
     double x0[FR_BLOCK], x1[FR_BLOCK], x2[FR_BLOCK], L[FR_BLOCK];
     double e0[FR_BLOCK], e1[FR_BLOCK], e2[FR_BLOCK];
     double n0[FR_BLOCK], n1[FR_BLOCK], n2[FR_BLOCK], nL[FR_BLOCK];
-    rhs_ctx r[FR_BLOCK];
-    int ns = 1;
+    double kmax = 0.0;
     for (int l = 0; l < FR_BLOCK; l++) {
-        fr_particle_state *p = &ps[l < cnt ? l : cnt - 1];
-        r[l] = (rhs_ctx){.c = c, .X = p->X, .log_eps = log(c->eps)};
+        const int i = l < cnt ? l : cnt - 1;
+        const double X[3] = {blk->X[0][i], blk->X[1][i], blk->X[2][i]};
         double H[3];
-        fr_field_eval(c->field, t0, p->X, H, NULL);
+        fr_field_eval(c->field, t0, X, H, NULL);
         hx[l] = H[0];
         hy[l] = H[1];
         hz[l] = H[2];
-        const int k = substeps(&r[l], t0, t1);
-        ns = k > ns ? k : ns;
+        /* substeps as in substeps() with a static field and no flow */
+        const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
+        const double k = c->gamma * Hn * (1.0 + c->b * Hn);
+        kmax = k > kmax ? k : kmax;
     }
+    const double steps = ceil((t1 - t0) * kmax / 0.05);
+    const int ns = steps < 1.0 ? 1 : steps > 1000.0 ? 1000 : (int)steps;
     const double hs = (t1 - t0) / ns, le = log(c->eps);
+    for (int l = 0; l < FR_BLOCK; l++) {
+        const int i = l < cnt ? l : cnt - 1;
+        x0[l] = blk->xi[0][i];
+        x1[l] = blk->xi[1][i];
+        x2[l] = blk->xi[2][i];
+        L[l] = blk->hazard[i];
+        e0[l] = blk->xis[0][i];
+        e1[l] = blk->xis[1][i];
+        e2[l] = blk->xis[2][i];
+        sg[l] = blk->sigma[i];
+    }
     for (int s = 0; s < ns; s++) {
         for (int l = 0; l < FR_BLOCK; l++) {
-            const fr_particle_state *p = &ps[l < cnt ? l : cnt - 1];
-            sg[l] = p->sigma;
-            n0[l] = x0[l] = p->xi[0];
-            n1[l] = x1[l] = p->xi[1];
-            n2[l] = x2[l] = p->xi[2];
-            nL[l] = L[l] = p->hazard;
-            e0[l] = p->xis[0];
-            e1[l] = p->xis[1];
-            e2[l] = p->xis[2];
+            n0[l] = x0[l];
+            n1[l] = x1[l];
+            n2[l] = x2[l];
+            nL[l] = L[l];
         }
         block_rk4(ns, hs, c->gamma, c->b, le, hx, hy, hz, sg, n0, n1, n2, nL, e0, e1, e2, s);
         const double ta = t0 + s * hs, tb = t0 + (s + 1) * hs;
         for (int l = 0; l < cnt; l++) {
-            fr_particle_state *p = &ps[l];
-            p->xis[0] = e0[l];
-            p->xis[1] = e1[l];
-            p->xis[2] = e2[l];
-            if (nL[l] < p->thresh) {
-                p->xi[0] = n0[l];
-                p->xi[1] = n1[l];
-                p->xi[2] = n2[l];
-                p->hazard = nL[l];
-            } else {
-                double y[4] = {x0[l], x1[l], x2[l], L[l]};
-                micro_substep(&r[l], p, y, ta, tb, rngs[l]);
-                memcpy(p->xi, y, 3 * sizeof(double));
-                p->hazard = y[3];
+            if (nL[l] < blk->thresh[l]) {
+                x0[l] = n0[l];
+                x1[l] = n1[l];
+                x2[l] = n2[l];
+                L[l] = nL[l];
+                continue;
             }
+            /* the hazard reaches its threshold in this substep: redo it on the scalar path */
+            fr_particle_state p = {.X = {blk->X[0][l], blk->X[1][l], blk->X[2][l]},
+                                   .sigma = (int)sg[l],
+                                   .thresh = blk->thresh[l]};
+            const rhs_ctx r = {.c = c, .X = p.X, .log_eps = le};
+            double y[4] = {x0[l], x1[l], x2[l], L[l]};
+            micro_substep(&r, &p, y, ta, tb, &blk->rng[l]);
+            x0[l] = y[0];
+            x1[l] = y[1];
+            x2[l] = y[2];
+            L[l] = y[3];
+            sg[l] = p.sigma;
+            blk->thresh[l] = p.thresh;
+            blk->flips[l] += p.flips;
         }
+    }
+    for (int l = 0; l < cnt; l++) {
+        blk->xi[0][l] = x0[l];
+        blk->xi[1][l] = x1[l];
+        blk->xi[2][l] = x2[l];
+        blk->hazard[l] = L[l];
+        blk->xis[0][l] = e0[l];
+        blk->xis[1][l] = e1[l];
+        blk->xis[2][l] = e2[l];
+        blk->sigma[l] = (int8_t)sg[l];
     }
 }

@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdint.h>
 
 /* Vector variants from glibc's libmvec, for the lane loop in dynamics.c (declared here,
  * before any use, as glibc does under -ffast-math; we keep IEEE semantics otherwise). */
@@ -53,7 +54,14 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
 /* Vectorised path for FR_BLOCK particles (cnt <= FR_BLOCK) when the field is constant in time
  * on [t0, t1], there is no ambient flow, no Brownian motion and orientations are free. */
 #define FR_BLOCK 8
-void fr_block_advance_static(const fr_dyn_ctx *c, int cnt, fr_particle_state *ps, double t0,
-                             double t1, gsl_rng *const *rngs);
+typedef struct fr_block {
+    int cnt;                            /* particles in this block, 1..FR_BLOCK */
+    const double *X[3];                 /* pointers to the block's first particle (SoA) */
+    double *xi[3], *xis[3], *hazard, *thresh;
+    int8_t *sigma;
+    long long *flips;                   /* cumulative counters, incremented */
+    gsl_rng *rng;                       /* the block's first particle's stream (array) */
+} fr_block;
+void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
 
 #endif

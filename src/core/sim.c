@@ -241,9 +241,14 @@ static void compute_sources(const fr_sim *s, double t, int effective, double *F,
 static void compute_ambient_gradient(fr_sim *s, double t)
 {
     const size_t n = (size_t)s->n;
-    memset(s->G, 0, 9 * n * sizeof(double));
-    if (!s->p.interactions || s->n < 2)
+    if (!s->p.interactions || s->n < 2) {
+        if (!s->G_zero)
+            memset(s->G, 0, 9 * n * sizeof(double));
+        s->G_zero = 1;
         return;
+    }
+    s->G_zero = 0;
+    memset(s->G, 0, 9 * n * sizeof(double));
     compute_sources(s, t, 0, s->F, s->S);
     fr_stokes_direct(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, NULL, s->G);
 }
@@ -265,41 +270,46 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                             .hold = s->p.hold_orientations};
     const int vector_ok = (!s->p.interactions || s->n < 2) && s->p.brownian == 0.0 &&
                           !s->p.hold_orientations && !seg.rotating && !seg.sweep;
-    const int nb = vector_ok ? (s->n + FR_BLOCK - 1) / FR_BLOCK : s->n;
-    const int bs = vector_ok ? FR_BLOCK : 1;
+    if (vector_ok) {
+        const int nb = (s->n + FR_BLOCK - 1) / FR_BLOCK;
 #pragma omp parallel for schedule(dynamic, 32)
-    for (int blk = 0; blk < nb; blk++) {
-        fr_particle_state st[FR_BLOCK];
-        gsl_rng *rngs[FR_BLOCK];
-        const int i0 = blk * bs, cnt = (i0 + bs <= s->n) ? bs : s->n - i0;
-        for (int l = 0; l < cnt; l++) {
-            const int i = i0 + l;
-            st[l] = (fr_particle_state){
-                .X = {s->X[0][i], s->X[1][i], s->X[2][i]},
-                .xi = {s->xi[0][i], s->xi[1][i], s->xi[2][i]},
-                .xis = {s->xis[0][i], s->xis[1][i], s->xis[2][i]},
-                .sigma = s->sigma[i],
-                .hazard = s->hazard[i],
-                .thresh = s->thresh[i],
-                .flips = 0,
+        for (int b = 0; b < nb; b++) {
+            const int i0 = b * FR_BLOCK;
+            const fr_block blk = {
+                .cnt = i0 + FR_BLOCK <= s->n ? FR_BLOCK : s->n - i0,
+                .X = {s->X[0] + i0, s->X[1] + i0, s->X[2] + i0},
+                .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
+                .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},
+                .hazard = s->hazard + i0,
+                .thresh = s->thresh + i0,
+                .sigma = s->sigma + i0,
+                .flips = s->flips + i0,
+                .rng = s->rng + i0,
             };
-            rngs[l] = &s->rng[i];
+            fr_block_advance_static(&ctx, &blk, t0, t1);
         }
-        if (vector_ok)
-            fr_block_advance_static(&ctx, cnt, st, t0, t1, rngs);
-        else
-            fr_particle_advance(&ctx, &st[0], s->G + 9 * (size_t)i0, t0, t1, rngs[0]);
-        for (int l = 0; l < cnt; l++) {
-            const int i = i0 + l;
-            for (int k = 0; k < 3; k++) {
-                s->xi[k][i] = st[l].xi[k];
-                s->xis[k][i] = st[l].xis[k];
-            }
-            s->sigma[i] = (int8_t)st[l].sigma;
-            s->hazard[i] = st[l].hazard;
-            s->thresh[i] = st[l].thresh;
-            s->flips[i] += st[l].flips;
+        return;
+    }
+#pragma omp parallel for schedule(dynamic, 256)
+    for (int i = 0; i < s->n; i++) {
+        fr_particle_state st = {
+            .X = {s->X[0][i], s->X[1][i], s->X[2][i]},
+            .xi = {s->xi[0][i], s->xi[1][i], s->xi[2][i]},
+            .xis = {s->xis[0][i], s->xis[1][i], s->xis[2][i]},
+            .sigma = s->sigma[i],
+            .hazard = s->hazard[i],
+            .thresh = s->thresh[i],
+            .flips = 0,
+        };
+        fr_particle_advance(&ctx, &st, s->G + 9 * (size_t)i, t0, t1, &s->rng[i]);
+        for (int k = 0; k < 3; k++) {
+            s->xi[k][i] = st.xi[k];
+            s->xis[k][i] = st.xis[k];
         }
+        s->sigma[i] = (int8_t)st.sigma;
+        s->hazard[i] = st.hazard;
+        s->thresh[i] = st.thresh;
+        s->flips[i] += st.flips;
     }
 }
 
@@ -445,6 +455,7 @@ void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3])
 void fr_sim_ambient(fr_sim *s, double *u, double *omega)
 {
     const size_t n = (size_t)s->n;
+    s->G_zero = 0; /* G is used as scratch below */
     double *uu = calloc(3 * n, sizeof(double));
     if (!uu)
         return;

@@ -21,6 +21,7 @@ struct fr_sim {
     gsl_rng *rng;            /* one GSL taus2 stream per particle: thread-count independent */
     unsigned char *rng_state;
     double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
+    int G_zero;        /* G is known to be all zero (interactions off) */
 };
 
 #endif
