@@ -1,0 +1,982 @@
+/* main.c — ferroviz: options, window, event loop, keys, the controller that turns keys into
+ * commands for the simulation thread (printing one "set NAME=VALUE" line per change), and
+ * screenshots. */
+#include "ferro/scenario.h"
+#include "ferro/sim.h"
+#include "gl.h"
+#include "hud.h"
+#include "render.h"
+#include "simthread.h"
+#include "ui.h"
+#include "util.h"
+
+#include <SDL2/SDL.h>
+#include <cglm/cglm.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-function"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wsign-compare"
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#define STB_IMAGE_WRITE_IMPLEMENTATION
+#include <stb_image_write.h>
+#pragma GCC diagnostic pop
+
+_Static_assert(sizeof(fr_params) <= CMD_PAYLOAD, "fr_params must fit in a command");
+
+#define EPS_MIN 1e-6
+#define EPS_MAX 1e6
+#define B_MAX 1e3
+#define H_MAX 100.0
+#define H_STEP 1.25
+#define TURN_DEG 15.0
+#define RATE_MAX 3840.0
+
+static const char *PRESETS[5] = {"switch-off", "rotating", "magnet", "aligned", "large-N"};
+
+/* ---- options ---- */
+
+typedef struct viz_opts {
+    int w, h, fullscreen;
+    long frames;          /* 0 = until quit */
+    char screenshot[1024];
+    long long sim_steps;
+    double rate;
+    int rate_set;
+    char preset[64];
+} viz_opts;
+
+static const fr_extra_option EXTRA[] = {
+    {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
+    {"rate", 1}, {NULL, 0},
+};
+
+static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+{
+    viz_opts *o = ctx;
+    char *end;
+    if (!strcmp(name, "size")) {
+        errno = 0;
+        const long w = strtol(value, &end, 10);
+        if (end == value || (*end != 'x' && *end != 'X'))
+            goto bad_size;
+        const char *hs = end + 1;
+        const long hh = strtol(hs, &end, 10);
+        if (end == hs || *end || errno || w < 64 || hh < 64 || w > 16384 || hh > 16384)
+            goto bad_size;
+        o->w = (int)w;
+        o->h = (int)hh;
+        return 0;
+    bad_size:
+        snprintf(err, errlen, "expected WxH with 64 <= W, H <= 16384, got '%s'", value);
+        return -1;
+    }
+    if (!strcmp(name, "fullscreen")) {
+        o->fullscreen = 1;
+        return 0;
+    }
+    if (!strcmp(name, "frames") || !strcmp(name, "sim-steps")) {
+        errno = 0;
+        const long long v = strtoll(value, &end, 10);
+        if (end == value || *end || errno || v < 1 || v > 1000000000LL) {
+            snprintf(err, errlen, "expected an integer in [1, 1e9], got '%s'", value);
+            return -1;
+        }
+        if (name[0] == 'f')
+            o->frames = (long)v;
+        else
+            o->sim_steps = v;
+        return 0;
+    }
+    if (!strcmp(name, "screenshot")) {
+        if (!*value || strlen(value) >= sizeof o->screenshot) {
+            snprintf(err, errlen, "bad file name '%s'", value);
+            return -1;
+        }
+        strcpy(o->screenshot, value);
+        return 0;
+    }
+    if (!strcmp(name, "rate")) {
+        errno = 0;
+        const double v = strtod(value, &end);
+        if (end == value || *end || !isfinite(v) || v < 0.0 || v > 1e6) {
+            snprintf(err, errlen, "expected steps per second in [0, 1e6] (0 = unlimited), got '%s'",
+                     value);
+            return -1;
+        }
+        o->rate = v;
+        o->rate_set = 1;
+        return 0;
+    }
+    snprintf(err, errlen, "unknown option");
+    return -1;
+}
+
+static int preset_path(const char *name, char *out, size_t cap, char *err, size_t errlen)
+{
+    int known = 0;
+    for (int i = 0; i < 5; i++)
+        known |= !strcmp(name, PRESETS[i]);
+    if (!known) {
+        snprintf(err, errlen,
+                 "--preset: unknown preset '%s' (switch-off, rotating, magnet, aligned, large-N)",
+                 name);
+        return -1;
+    }
+    char file[128], tried[4096];
+    snprintf(file, sizeof file, "%s.scenario", name);
+    if (viz_find_file("FERROVIZ_ASSETS_DIR", "assets", file, out, cap, tried, sizeof tried)) {
+        snprintf(err, errlen, "--preset %s: file %s not found (tried %.600s)", name, file, tried);
+        return -1;
+    }
+    return 0;
+}
+
+static void usage(void)
+{
+    printf("Usage: ferroviz [options]\n"
+           "The real-time visualizer of the ferrofluid model. Scenario options as ferrosim:\n\n%s\n"
+           "ferroviz:\n"
+           "  --preset NAME         switch-off, rotating, magnet, aligned or large-N (a scenario\n"
+           "                        file in assets/; the other options override it)\n"
+           "  --size WxH            window size (default 1280x800)\n"
+           "  --fullscreen          start in fullscreen\n"
+           "  --frames K            quit after K frames\n"
+           "  --screenshot FILE     write the last frame as PNG on exit\n"
+           "  --sim-steps K         stop the simulation after K steps; with --frames the last\n"
+           "                        frame waits for step K and its streamlines (reproducible)\n"
+           "  --rate R              at most R simulation steps per second, 0 = unlimited\n"
+           "                        (default 60)\n"
+           "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
+           fr_options_usage());
+}
+
+/* Parse: --preset NAME becomes --scenario FILE. Exit status 2 on error. */
+static int parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo)
+{
+    memset(vo, 0, sizeof *vo);
+    vo->w = 1280;
+    vo->h = 800;
+    vo->rate = 60.0;
+    char **av = calloc((size_t)argc + 1, sizeof *av);
+    char path[4096], err[1024];
+    if (!av) {
+        fprintf(stderr, "ferroviz: out of memory\n");
+        return 2;
+    }
+    int ac = 0, has_scenario = 0, has_preset = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i > 0 && (!strcmp(a, "--scenario") || !strncmp(a, "--scenario=", 11)))
+            has_scenario = 1;
+        if (i > 0 && (!strcmp(a, "--preset") || !strncmp(a, "--preset=", 9))) {
+            const char *name = NULL;
+            if (a[8] == '=')
+                name = a + 9;
+            else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+                name = argv[++i];
+            if (!name || !*name) {
+                fprintf(stderr, "ferroviz: --preset: missing value\n");
+                free(av);
+                return 2;
+            }
+            if (has_preset) {
+                fprintf(stderr, "ferroviz: --preset: given more than once\n");
+                free(av);
+                return 2;
+            }
+            if (preset_path(name, path, sizeof path, err, sizeof err)) {
+                fprintf(stderr, "ferroviz: %s\n", err);
+                free(av);
+                return 2;
+            }
+            snprintf(vo->preset, sizeof vo->preset, "%s", name);
+            has_preset = 1;
+            av[ac++] = "--scenario";
+            av[ac++] = path;
+            continue;
+        }
+        av[ac++] = argv[i];
+    }
+    if (has_preset && has_scenario) {
+        fprintf(stderr, "ferroviz: --preset and --scenario cannot be combined\n");
+        free(av);
+        return 2;
+    }
+    fr_options_default(fo);
+    const int rc = fr_options_parse(fo, ac, av, EXTRA, extra_cb, vo, err, sizeof err);
+    free(av);
+    if (rc) {
+        fprintf(stderr, "ferroviz: %s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
+/* ---- the application ---- */
+
+typedef struct app {
+    viz_opts vo;
+    fr_options fo;
+    SDL_Window *win;
+    SDL_GLContext ctx;
+    renderer R;
+    hud H;
+    simthread S;
+    int render_ok, hud_ok, sim_ok;
+    /* camera */
+    float yaw, pitch, dist;
+    vec3 target;
+    int drag, pan;
+    /* view state */
+    int arrows, streams, slice, colour, plot, help_forced, fullscreen;
+    double help_until, t0;
+    char msg[512];
+    double msg_until;
+    char preset[64];
+    /* controller: the live parameters as requested */
+    fr_params cur, scen;
+    double hdir[3];
+    int paused;
+    double rate;
+    int off_state;                 /* requested field-off state, valid while its id is pending */
+    unsigned long long off_id;
+    uint64_t uploaded_seq, uploaded_stream_seq;
+    int uploaded_colour;
+} app;
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    size_t n = strlen(src);
+    if (n >= cap)
+        n = cap - 1;
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static void say(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("set ", stdout);
+    vfprintf(stdout, fmt, ap);
+    fputc('\n', stdout);
+    fflush(stdout);
+    va_end(ap);
+}
+
+static void message(app *a, double secs, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->msg, sizeof a->msg, fmt, ap);
+    va_end(ap);
+    a->msg_until = viz_now() + secs;
+}
+
+static void say_field(const fr_field *f)
+{
+    if (f->rotating)
+        say("rotating=%g,%g", f->rot_H0, f->rot_omega);
+    else
+        say("H=%g,%g,%g", f->H0[0], f->H0[1], f->H0[2]);
+    if (f->grad_g != 0.0)
+        say("grad=%g", f->grad_g);
+    if (f->has_magnet)
+        say("magnet=%g,%g,%g@%g,%g,%g", f->magnet_m[0], f->magnet_m[1], f->magnet_m[2],
+            f->magnet_p[0], f->magnet_p[1], f->magnet_p[2]);
+}
+
+static unsigned long long push(app *a, viz_cmd *c)
+{
+    const unsigned long long id = simthread_push(&a->S, c);
+    if (!id)
+        fprintf(stderr, "ferroviz: command queue full, command dropped\n");
+    return id;
+}
+
+static unsigned long long push_simple(app *a, int kind, int i, double d)
+{
+    viz_cmd c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    c.i = i;
+    c.d = d;
+    return push(a, &c);
+}
+
+static unsigned long long push_field(app *a, int mode)
+{
+    viz_cmd c;
+    memset(&c, 0, sizeof c);
+    c.kind = CMD_FIELD;
+    c.i = mode;
+    memcpy(c.payload, &a->cur.field, sizeof a->cur.field);
+    return push(a, &c);
+}
+
+static int field_is_off(app *a, const viz_snapshot *s)
+{
+    if (a->off_id && s->applied_id < a->off_id)
+        return a->off_state;
+    a->off_id = 0;
+    const fr_field *f = &s->params.field;
+    return f->has_switch_off && s->diag.t >= f->t_off;
+}
+
+static double norm3(const double v[3]) { return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); }
+
+static void set_hdir(app *a, const fr_params *p)
+{
+    const double n = norm3(p->field.H0);
+    if (n > 0.0)
+        for (int c = 0; c < 3; c++)
+            a->hdir[c] = p->field.H0[c] / n;
+}
+
+/* |H| up (k > 1) or down: every part of the field, clamped. */
+static void scale_field(app *a, double k)
+{
+    fr_field *f = &a->cur.field;
+    const double n = norm3(f->H0);
+    const int any = n > 0.0 || f->rotating || f->grad_g != 0.0 || f->has_magnet;
+    if (!any && k > 1.0) {
+        for (int c = 0; c < 3; c++)
+            f->H0[c] = 0.1 * a->hdir[c];
+    } else {
+        double nn = n * k;
+        if (nn > H_MAX)
+            nn = H_MAX;
+        if (nn < 0.01 && k < 1.0)
+            nn = 0.0;
+        for (int c = 0; c < 3; c++)
+            f->H0[c] = n > 0.0 ? f->H0[c] / n * nn : 0.0;
+        f->rot_H0 = fmin(f->rot_H0 * k, H_MAX);
+        if (fabs(f->rot_H0) < 0.01 && k < 1.0)
+            f->rot_H0 = 0.0;
+        f->grad_g = fmax(fmin(f->grad_g * k, H_MAX), -H_MAX);
+        const double mm = norm3(f->magnet_m);
+        if (mm > 0.0 && mm * k <= 1e4)
+            for (int c = 0; c < 3; c++)
+                f->magnet_m[c] *= k;
+    }
+    push_field(a, CMDF_KEEP);
+    say_field(f);
+}
+
+/* Turn a vector: dphi about z, dtheta in the polar angle (clamped to [0, pi]). */
+static void turn(double v[3], double dphi, double dtheta)
+{
+    const double n = norm3(v);
+    if (!(n > 0.0))
+        return;
+    double th = acos(fmax(-1.0, fmin(1.0, v[2] / n))), ph = atan2(v[1], v[0]);
+    th = fmax(0.0, fmin(M_PI, th + dtheta));
+    ph += dphi;
+    v[0] = n * sin(th) * cos(ph);
+    v[1] = n * sin(th) * sin(ph);
+    v[2] = n * cos(th);
+    for (int c = 0; c < 3; c++)
+        if (fabs(v[c]) < 1e-12 * n)
+            v[c] = 0.0;
+}
+
+static void turn_field(app *a, double dphi, double dtheta)
+{
+    fr_field *f = &a->cur.field;
+    if (norm3(f->H0) > 0.0 && !f->rotating) {
+        turn(f->H0, dphi, dtheta);
+        set_hdir(a, &a->cur);
+    } else if (f->has_magnet) {
+        turn(f->magnet_m, dphi, dtheta);
+    } else {
+        turn(a->hdir, dphi, dtheta);
+        message(a, 2.0, "no uniform field to turn (H up sets one along the new direction)");
+        return;
+    }
+    push_field(a, CMDF_KEEP);
+    say_field(f);
+}
+
+/* Restart with params p (reset or preset): prints what changes. */
+static void restart(app *a, const fr_params *p)
+{
+    viz_cmd c;
+    memset(&c, 0, sizeof c);
+    c.kind = CMD_RESET;
+    memcpy(c.payload, p, sizeof *p);
+    if (!push(a, &c))
+        return;
+    const fr_params o = a->cur;
+    a->cur = *p;
+    a->off_id = 0;
+    set_hdir(a, p);
+    if (o.n != p->n)
+        say("n=%d", p->n);
+    if (o.phi != p->phi)
+        say("phi=%g", p->phi);
+    if (o.eps != p->eps)
+        say("eps=%g", p->eps);
+    if (o.b != p->b)
+        say("b=%g", p->b);
+    if (o.interactions != p->interactions)
+        say("interactions=%d", p->interactions);
+    if (memcmp(&o.field, &p->field, sizeof o.field))
+        say_field(&p->field);
+}
+
+static void load_preset(app *a, int k)
+{
+    char path[4096], err[1024];
+    if (preset_path(PRESETS[k], path, sizeof path, err, sizeof err)) {
+        fprintf(stderr, "ferroviz: %s\n", err);
+        message(a, 4.0, "%s", err);
+        return;
+    }
+    fr_options fo;
+    viz_opts dummy;
+    memset(&dummy, 0, sizeof dummy);
+    char *av[3] = {"ferroviz", "--scenario", path};
+    fr_options_default(&fo);
+    if (fr_options_parse(&fo, 3, av, EXTRA, extra_cb, &dummy, err, sizeof err)) {
+        fprintf(stderr, "ferroviz: preset %s: %s\n", PRESETS[k], err);
+        message(a, 4.0, "preset %s: %s", PRESETS[k], err);
+        return;
+    }
+    say("preset=%s", PRESETS[k]);
+    snprintf(a->preset, sizeof a->preset, "%s", PRESETS[k]);
+    a->scen = fo.p;
+    restart(a, &fo.p);
+    message(a, 2.5, "preset %s (N = %d)", PRESETS[k], fo.p.n);
+}
+
+/* ---- screenshots ---- */
+
+static int save_png(const char *path, int w, int h)
+{
+    unsigned char *px = malloc((size_t)w * h * 3);
+    if (!px)
+        return -1;
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, px);
+    /* flip: GL rows go bottom-up */
+    const size_t row = (size_t)w * 3;
+    unsigned char *tmp = malloc(row);
+    if (tmp) {
+        for (int y = 0; y < h / 2; y++) {
+            memcpy(tmp, px + row * y, row);
+            memcpy(px + row * y, px + row * (h - 1 - y), row);
+            memcpy(px + row * (h - 1 - y), tmp, row);
+        }
+        free(tmp);
+    }
+    const int ok = stbi_write_png(path, w, h, 3, px, (int)row);
+    free(px);
+    return ok ? 0 : -1;
+}
+
+static void timestamp_name(char *out, size_t cap)
+{
+    const time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char base[64];
+    strftime(base, sizeof base, "ferroviz-%Y%m%d-%H%M%S", &tm);
+    snprintf(out, cap, "%s.png", base);
+    for (int k = 2; k < 1000; k++) {
+        FILE *f = fopen(out, "rb");
+        if (!f)
+            return;
+        fclose(f);
+        snprintf(out, cap, "%s-%d.png", base, k);
+    }
+}
+
+/* ---- camera ---- */
+
+static void camera(app *a, int w, int h, render_view *v)
+{
+    const float cp = cosf(glm_rad(a->pitch)), sp = sinf(glm_rad(a->pitch));
+    const float cy = cosf(glm_rad(a->yaw)), sy = sinf(glm_rad(a->yaw));
+    vec3 eye = {a->target[0] + a->dist * cp * cy, a->target[1] + a->dist * cp * sy,
+                a->target[2] + a->dist * sp};
+    glm_lookat(eye, a->target, (vec3){0, 0, 1}, v->view);
+    glm_perspective(glm_rad(38.0f), (float)w / (float)(h > 0 ? h : 1), 0.05f, 100.0f, v->proj);
+    glm_mat4_mul(v->proj, v->view, v->vp);
+    glm_vec3_copy(eye, v->eye);
+    v->x = v->y = 0;
+    v->w = w;
+    v->h = h;
+}
+
+/* ---- keys ---- */
+
+static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snapshot *s)
+{
+    const SDL_Keycode k = e->keysym.sym;
+    const int shift = (e->keysym.mod & KMOD_SHIFT) != 0;
+    const int repeatable = k == SDLK_h || k == SDLK_e || k == SDLK_b || k == SDLK_n ||
+                           k == SDLK_LEFT || k == SDLK_RIGHT || k == SDLK_UP || k == SDLK_DOWN ||
+                           k == SDLK_LEFTBRACKET || k == SDLK_RIGHTBRACKET;
+    if (e->repeat && !repeatable)
+        return;
+    switch (k) {
+    case SDLK_q:
+    case SDLK_ESCAPE:
+        *quit = 1;
+        break;
+    case SDLK_SPACE:
+        a->paused = !a->paused;
+        push_simple(a, CMD_PAUSE, a->paused, 0.0);
+        say("paused=%d", a->paused);
+        break;
+    case SDLK_n:
+        if (a->paused || s->at_limit)
+            push_simple(a, CMD_STEP, 1, 0.0);
+        else
+            message(a, 1.5, "N steps while paused (Space)");
+        break;
+    case SDLK_f: {
+        const int off = field_is_off(a, s);
+        a->off_state = !off;
+        a->off_id = push_field(a, off ? CMDF_ON : CMDF_OFF_NOW);
+        if (off)
+            say_field(&a->cur.field);
+        else
+            say("H=0,0,0");
+        message(a, 1.5, off ? "field on" : "field off (switch-off at t = %.4g)", s->diag.t);
+        break;
+    }
+    case SDLK_h:
+        scale_field(a, shift ? 1.0 / H_STEP : H_STEP);
+        break;
+    case SDLK_LEFT:
+        turn_field(a, -glm_rad(TURN_DEG), 0.0);
+        break;
+    case SDLK_RIGHT:
+        turn_field(a, glm_rad(TURN_DEG), 0.0);
+        break;
+    case SDLK_UP:
+        turn_field(a, 0.0, -glm_rad(TURN_DEG));
+        break;
+    case SDLK_DOWN:
+        turn_field(a, 0.0, glm_rad(TURN_DEG));
+        break;
+    case SDLK_e: {
+        double v = shift ? a->cur.eps / 2.0 : a->cur.eps * 2.0;
+        v = fmax(EPS_MIN, fmin(EPS_MAX, v));
+        a->cur.eps = v;
+        push_simple(a, CMD_EPS, 0, v);
+        say("eps=%g", v);
+        break;
+    }
+    case SDLK_b: {
+        double v = a->cur.b;
+        if (shift)
+            v = v > 1.0 ? v - 1.0 : v - 0.25;
+        else
+            v = v >= 1.0 ? v + 1.0 : v + 0.25;
+        v = fmax(0.0, fmin(B_MAX, v));
+        v = round(v * 1e6) / 1e6;
+        a->cur.b = v;
+        push_simple(a, CMD_B, 0, v);
+        say("b=%g", v);
+        break;
+    }
+    case SDLK_i:
+        a->cur.interactions = !a->cur.interactions;
+        push_simple(a, CMD_INTER, a->cur.interactions, 0.0);
+        say("interactions=%d", a->cur.interactions);
+        break;
+    case SDLK_s:
+        a->streams = !a->streams;
+        push_simple(a, CMD_STREAMS, a->streams | (a->slice << 1), 0.0);
+        say("streamlines=%d", a->streams);
+        break;
+    case SDLK_l:
+        a->slice = !a->slice;
+        push_simple(a, CMD_STREAMS, a->streams | (a->slice << 1), 0.0);
+        say("slice=%d", a->slice);
+        break;
+    case SDLK_a:
+        a->arrows = !a->arrows;
+        say("arrows=%d", a->arrows);
+        break;
+    case SDLK_c: {
+        static const char *names[3] = {"spin", "spin-average", "m0"};
+        a->colour = (a->colour + 1) % COLOR_MODES;
+        say("colour=%s", names[a->colour]);
+        break;
+    }
+    case SDLK_g:
+        a->plot = !a->plot;
+        say("plot=%d", a->plot);
+        break;
+    case SDLK_r:
+        say("reset=1");
+        restart(a, &a->scen);
+        message(a, 1.5, "reset (seed %llu)", (unsigned long long)a->scen.seed);
+        break;
+    case SDLK_1:
+    case SDLK_2:
+    case SDLK_3:
+    case SDLK_4:
+    case SDLK_5:
+        load_preset(a, (int)(k - SDLK_1));
+        break;
+    case SDLK_LEFTBRACKET:
+    case SDLK_RIGHTBRACKET: {
+        double r = a->rate;
+        if (k == SDLK_RIGHTBRACKET)
+            r = r <= 0.0 ? 0.0 : r * 2.0 > RATE_MAX ? 0.0 : r * 2.0;
+        else
+            r = r <= 0.0 ? RATE_MAX : fmax(1.0, r / 2.0);
+        a->rate = r;
+        push_simple(a, CMD_RATE, 0, r);
+        say("rate=%g", r);
+        break;
+    }
+    case SDLK_F11:
+        a->fullscreen = !a->fullscreen;
+        SDL_SetWindowFullscreen(a->win, a->fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+        say("fullscreen=%d", a->fullscreen);
+        break;
+    case SDLK_F1:
+    case SDLK_QUESTION:
+        a->help_forced = !(a->help_forced || viz_now() < a->help_until);
+        a->help_until = 0.0;
+        break;
+    case SDLK_SLASH:
+        if (shift) {
+            a->help_forced = !(a->help_forced || viz_now() < a->help_until);
+            a->help_until = 0.0;
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---- main ---- */
+
+static int fail_exit(app *a, int code)
+{
+    if (a->sim_ok)
+        simthread_stop(&a->S);
+    if (a->hud_ok)
+        hud_free(&a->H);
+    if (a->render_ok)
+        render_free(&a->R);
+    if (a->ctx)
+        SDL_GL_DeleteContext(a->ctx);
+    if (a->win)
+        SDL_DestroyWindow(a->win);
+    SDL_Quit();
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    static app A;
+    app *a = &A;
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    const int prc = parse_args(argc, argv, &a->fo, &a->vo);
+    if (prc)
+        return prc;
+    if (a->fo.help) {
+        usage();
+        return 0;
+    }
+    if (a->fo.version) {
+        printf("ferroviz %s\n", FERRO_VERSION);
+        return 0;
+    }
+    if (a->fo.out[0] || a->fo.particles_out[0] || a->fo.field_out[0])
+        fprintf(stderr, "ferroviz: note: --out, --particles-out and --field-out are ferrosim "
+                        "options; ignored\n");
+
+    if (SDL_Init(SDL_INIT_VIDEO) != 0) {
+        fprintf(stderr, "ferroviz: cannot open a window (no display? DISPLAY=%s): %s\n",
+                getenv("DISPLAY") ? getenv("DISPLAY") : "unset", SDL_GetError());
+        return 2;
+    }
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_MINOR_VERSION, 3);
+    SDL_GL_SetAttribute(SDL_GL_CONTEXT_PROFILE_MASK, SDL_GL_CONTEXT_PROFILE_CORE);
+    SDL_GL_SetAttribute(SDL_GL_DOUBLEBUFFER, 1);
+    SDL_GL_SetAttribute(SDL_GL_DEPTH_SIZE, 24);
+    const char *msaa = getenv("FERROVIZ_MSAA");
+    const int samples = msaa ? atoi(msaa) : 4;
+    if (samples > 1) {
+        SDL_GL_SetAttribute(SDL_GL_MULTISAMPLEBUFFERS, 1);
+        SDL_GL_SetAttribute(SDL_GL_MULTISAMPLESAMPLES, samples);
+    }
+    Uint32 flags = SDL_WINDOW_OPENGL | SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (a->vo.fullscreen)
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    a->fullscreen = a->vo.fullscreen;
+    a->win = SDL_CreateWindow("ferroviz", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                              a->vo.w, a->vo.h, flags);
+    if (!a->win && samples > 1) { /* retry without multisampling */
+        SDL_GL_SetAttribute(SDL_GL_MULTISAMPLEBUFFERS, 0);
+        SDL_GL_SetAttribute(SDL_GL_MULTISAMPLESAMPLES, 0);
+        a->win = SDL_CreateWindow("ferroviz", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                  a->vo.w, a->vo.h, flags);
+    }
+    if (!a->win) {
+        fprintf(stderr, "ferroviz: cannot open an OpenGL window: %s\n", SDL_GetError());
+        return fail_exit(a, 2);
+    }
+    a->ctx = SDL_GL_CreateContext(a->win);
+    if (!a->ctx) {
+        fprintf(stderr, "ferroviz: cannot create an OpenGL 3.3 core context: %s\n",
+                SDL_GetError());
+        return fail_exit(a, 2);
+    }
+    glewExperimental = GL_TRUE;
+    const GLenum ge = glewInit();
+    if (ge != GLEW_OK && ge != 4 /* GLEW_ERROR_NO_GLX_DISPLAY with EGL: usable */) {
+        fprintf(stderr, "ferroviz: cannot initialise OpenGL (GLEW): %s\n",
+                (const char *)glewGetErrorString(ge));
+        return fail_exit(a, 2);
+    }
+    while (glGetError() != GL_NO_ERROR) {
+    }
+    SDL_GL_SetSwapInterval(a->vo.frames ? 0 : 1);
+
+    char err[8192];
+    if (render_init(&a->R, err, sizeof err)) {
+        fprintf(stderr, "ferroviz: %s\n", err);
+        return fail_exit(a, 1);
+    }
+    a->render_ok = 1;
+    int dw, dh;
+    SDL_GL_GetDrawableSize(a->win, &dw, &dh);
+    if (hud_init(&a->H, fmaxf(12.0f, fminf(30.0f, roundf((float)dh / 50.0f))), err, sizeof err)) {
+        fprintf(stderr, "ferroviz: %s\n", err);
+        return fail_exit(a, 1);
+    }
+    a->hud_ok = 1;
+
+    /* controller state */
+    a->cur = a->scen = a->fo.p;
+    a->hdir[0] = a->hdir[1] = 0.0;
+    a->hdir[2] = 1.0;
+    set_hdir(a, &a->cur);
+    a->rate = a->vo.rate;
+    a->arrows = a->streams = a->plot = 1;
+    copy_str(a->preset, sizeof a->preset, a->vo.preset);
+    a->yaw = -62.0f;
+    a->pitch = 18.0f;
+    a->dist = 4.6f;
+    a->uploaded_colour = -1;
+    if (simthread_start(&a->S, &a->fo.p, a->fo.grid, a->vo.sim_steps, a->rate, 0, err,
+                        sizeof err)) {
+        fprintf(stderr, "ferroviz: %s\n", err);
+        return fail_exit(a, 1);
+    }
+    a->sim_ok = 1;
+
+    const double t_start = viz_now();
+    a->help_until = a->vo.frames ? 0.0 : t_start + 6.0;
+    long frames = 0;
+    double fps = 0.0, fps_t0 = t_start;
+    long fps_frames = 0;
+    int quit = 0, final_capture = 0, captured_last = 0, rc = 0;
+    char shot[1024] = "";
+    while (!quit || final_capture) {
+        SDL_Event e;
+        while (!quit && SDL_PollEvent(&e)) {
+            switch (e.type) {
+            case SDL_QUIT:
+                quit = 1;
+                break;
+            case SDL_KEYDOWN: {
+                const viz_snapshot *s = simthread_snapshot(&a->S, NULL);
+                if (e.key.keysym.sym == SDLK_p && !e.key.repeat) {
+                    timestamp_name(shot, sizeof shot);
+                } else {
+                    on_key(a, &e.key, &quit, s);
+                }
+                break;
+            }
+            case SDL_MOUSEBUTTONDOWN:
+                if (e.button.button == SDL_BUTTON_LEFT)
+                    a->drag = 1;
+                if (e.button.button == SDL_BUTTON_RIGHT || e.button.button == SDL_BUTTON_MIDDLE)
+                    a->pan = 1;
+                break;
+            case SDL_MOUSEBUTTONUP:
+                if (e.button.button == SDL_BUTTON_LEFT)
+                    a->drag = 0;
+                if (e.button.button == SDL_BUTTON_RIGHT || e.button.button == SDL_BUTTON_MIDDLE)
+                    a->pan = 0;
+                break;
+            case SDL_MOUSEMOTION:
+                if (a->drag) {
+                    a->yaw -= 0.35f * (float)e.motion.xrel;
+                    a->pitch = fmaxf(-89.0f, fminf(89.0f, a->pitch + 0.35f * (float)e.motion.yrel));
+                } else if (a->pan) {
+                    render_view v;
+                    camera(a, dw, dh, &v);
+                    const float k = 0.0016f * a->dist;
+                    /* camera right and up from the view matrix rows */
+                    for (int c = 0; c < 3; c++)
+                        a->target[c] += k * (-(float)e.motion.xrel * v.view[c][0] +
+                                             (float)e.motion.yrel * v.view[c][1]);
+                }
+                break;
+            case SDL_MOUSEWHEEL:
+                a->dist = fmaxf(1.2f, fminf(30.0f, a->dist * powf(0.9f, (float)e.wheel.y)));
+                break;
+            default:
+                break;
+            }
+        }
+        if (quit && !final_capture && a->vo.screenshot[0] && !captured_last) {
+            final_capture = 1; /* one more frame, written to --screenshot */
+            copy_str(shot, sizeof shot, a->vo.screenshot);
+        }
+        if (atomic_load(&a->S.failed)) {
+            fprintf(stderr, "ferroviz: simulation stopped: %s\n", a->S.err);
+            rc = 1;
+            break;
+        }
+        int snew = 0, tnew = 0;
+        const viz_snapshot *s = simthread_snapshot(&a->S, &snew);
+        const viz_streams *st = simthread_streams(&a->S, &tnew);
+        if (s->seq && (s->seq != a->uploaded_seq || a->colour != a->uploaded_colour)) {
+            render_set_particles(&a->R, s, a->colour);
+            a->uploaded_seq = s->seq;
+            a->uploaded_colour = a->colour;
+        }
+        if (st->seq && st->seq != a->uploaded_stream_seq) {
+            render_set_streams(&a->R, st);
+            a->uploaded_stream_seq = st->seq;
+        }
+        /* scripted run: the last frame waits for the simulation (and its streamlines) */
+        const int last = a->vo.frames && frames + 1 >= a->vo.frames;
+        if (last && !quit && a->vo.sim_steps > 0 &&
+            !(s->seq && s->total_steps >= a->vo.sim_steps &&
+              (!a->streams || (st->seq && st->total_steps >= s->total_steps)))) {
+            SDL_Delay(5);
+            continue;
+        }
+        if (last && a->vo.screenshot[0] && !final_capture)
+            copy_str(shot, sizeof shot, a->vo.screenshot);
+
+        SDL_GL_GetDrawableSize(a->win, &dw, &dh);
+        int ww, wh;
+        SDL_GetWindowSize(a->win, &ww, &wh);
+        hud_set_px(&a->H, fmaxf(12.0f, fminf(30.0f, roundf((float)dh / 50.0f))));
+        glViewport(0, 0, dw, dh);
+        glClearColor(0.10f, 0.11f, 0.14f, 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
+        /* background gradient */
+        hud_begin(&a->H, dw, dh);
+        const float bgt[4] = {0.16f, 0.17f, 0.21f, 1.0f}, bgb[4] = {0.06f, 0.06f, 0.08f, 1.0f};
+        hud_rect4(&a->H, 0, 0, (float)dw, (float)dh, bgt, bgb);
+        hud_flush(&a->H);
+
+        render_view v;
+        camera(a, dw, dh, &v);
+        v.time = a->vo.frames ? (float)frames / 60.0f : (float)(viz_now() - t_start);
+        scene_opts so = {a->arrows, a->streams, 1, 1, s->seq ? s->radius + s->r : 1.0,
+                         a->colour, s->seq ? &s->params.field : NULL};
+        render_scene(&a->R, &v, &so);
+
+        ui_info u;
+        memset(&u, 0, sizeof u);
+        const int gs = (int)fminf(170.0f, 0.22f * (float)dh);
+        float gl_labels[4][2];
+        const double zero[3] = {0, 0, 0};
+        render_gizmo(&a->R, &v, 8, (int)(1.6f * a->H.line_h) + 8, gs, dh,
+                     s->seq ? s->diag.H : zero, gl_labels);
+        memcpy(u.gizmo_labels, gl_labels, sizeof gl_labels);
+        u.gizmo_x = 8;
+        u.gizmo_y = dh - gs - (int)(1.6f * a->H.line_h) - 8;
+        u.gizmo_size = gs;
+        vec4 vpt = {0, 0, (float)dw, (float)dh};
+        const float tips[3][3] = {{1.36f, 0, 0}, {0, 1.36f, 0}, {0, 0, 1.36f}};
+        for (int k = 0; k < 3; k++) {
+            vec3 o;
+            glm_project((float *)tips[k], v.vp, vpt, o);
+            u.axis_labels[k][0] = o[0];
+            u.axis_labels[k][1] = (float)dh - o[1];
+            if (o[2] > 1.0f || o[2] < 0.0f)
+                u.axis_labels[k][0] = -1e6f;
+        }
+        u.axes_visible = 1;
+        u.snap = s;
+        u.streams = st;
+        u.fps = fps;
+        u.colour_mode = a->colour;
+        u.arrows = a->arrows;
+        u.streams_on = a->streams;
+        u.slice = a->slice;
+        u.preset = a->preset;
+        u.plot_visible = a->plot;
+        const double now = viz_now();
+        if (now < a->msg_until) {
+            u.message = a->msg;
+            u.message_alpha = (float)fmin(1.0, (a->msg_until - now) / 0.4);
+        }
+        if (a->help_forced)
+            u.help_alpha = 1.0f;
+        else if (now < a->help_until)
+            u.help_alpha = (float)fmin(1.0, (a->help_until - now) / 0.8);
+        hud_begin(&a->H, dw, dh);
+        ui_draw(&a->H, &u);
+        hud_flush(&a->H);
+
+        if (shot[0]) {
+            if (save_png(shot, dw, dh)) {
+                fprintf(stderr, "ferroviz: cannot write %s\n", shot);
+                if (final_capture || last)
+                    rc = 1;
+            } else {
+                printf("screenshot %s\n", shot);
+                fflush(stdout);
+                if (!final_capture && !last)
+                    message(a, 2.0, "saved %s", shot);
+            }
+            if (last || final_capture)
+                captured_last = 1;
+            shot[0] = '\0';
+        }
+        SDL_GL_SwapWindow(a->win);
+        frames++;
+        fps_frames++;
+        if (now - fps_t0 >= 0.5) {
+            fps = (double)fps_frames / (now - fps_t0);
+            fps_t0 = now;
+            fps_frames = 0;
+        }
+        if (final_capture)
+            break;
+        if (last)
+            quit = 1;
+        if (quit && (!a->vo.screenshot[0] || captured_last))
+            break;
+    }
+    const double elapsed = viz_now() - t_start;
+    SDL_HideWindow(a->win);
+    const viz_snapshot *s = simthread_snapshot(&a->S, NULL);
+    const long long steps = s->total_steps;
+    const double simt = s->diag.t;
+    simthread_stop(&a->S);
+    a->sim_ok = 0;
+    printf("frames=%ld fps=%.1f sim_steps=%lld sim_time=%.6g\n", frames,
+           elapsed > 0.0 ? (double)frames / elapsed : 0.0, steps, simt);
+    fflush(stdout);
+    return fail_exit(a, rc);
+}

@@ -1,0 +1,11 @@
+/* plot.h — the live plot of M·Ĥ(t) and |M| over the last VIZ_HIST steps, with the Néel theory
+ * M·Ĥ(t_off) e^{-2(t - t_off)/ε} overlaid after a switch-off. */
+#ifndef VIZ_PLOT_H
+#define VIZ_PLOT_H
+
+#include "hud.h"
+#include "simthread.h"
+
+void plot_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *s);
+
+#endif

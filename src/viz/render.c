@@ -1,0 +1,490 @@
+/* render.c — the 3D scene (see render.h). */
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+/* ---- meshes ---- */
+
+static void put(float **p, float x, float y, float z, float nx, float ny, float nz)
+{
+    float *q = *p;
+    q[0] = x;
+    q[1] = y;
+    q[2] = z;
+    q[3] = nx;
+    q[4] = ny;
+    q[5] = nz;
+    *p += 6;
+}
+
+/* Arrow along +z with z in [-0.5, 0.5]: shaft (if shaft_r > 0) and cone; triangles with
+ * position and normal. Returns the vertex count. */
+static int make_arrow(float *buf, int seg, float shaft_r, float head_r, float head_len)
+{
+    float *p = buf;
+    const float zb = shaft_r > 0.0f ? 0.5f - head_len : -0.5f; /* cone base */
+    const float slope = head_r / (0.5f - zb);
+    for (int i = 0; i < seg; i++) {
+        const float a0 = (float)(2.0 * M_PI * i / seg), a1 = (float)(2.0 * M_PI * (i + 1) / seg);
+        const float am = 0.5f * (a0 + a1);
+        const float c0 = cosf(a0), s0 = sinf(a0), c1 = cosf(a1), s1 = sinf(a1);
+        if (shaft_r > 0.0f) {
+            put(&p, shaft_r * c0, shaft_r * s0, -0.5f, c0, s0, 0);
+            put(&p, shaft_r * c1, shaft_r * s1, -0.5f, c1, s1, 0);
+            put(&p, shaft_r * c1, shaft_r * s1, zb, c1, s1, 0);
+            put(&p, shaft_r * c0, shaft_r * s0, -0.5f, c0, s0, 0);
+            put(&p, shaft_r * c1, shaft_r * s1, zb, c1, s1, 0);
+            put(&p, shaft_r * c0, shaft_r * s0, zb, c0, s0, 0);
+        }
+        /* cone side */
+        const float k = 1.0f / sqrtf(1.0f + slope * slope);
+        put(&p, head_r * c0, head_r * s0, zb, c0 * k, s0 * k, slope * k);
+        put(&p, head_r * c1, head_r * s1, zb, c1 * k, s1 * k, slope * k);
+        put(&p, 0, 0, 0.5f, cosf(am) * k, sinf(am) * k, slope * k);
+        /* base disk */
+        put(&p, 0, 0, zb, 0, 0, -1);
+        put(&p, head_r * c1, head_r * s1, zb, 0, 0, -1);
+        put(&p, head_r * c0, head_r * s0, zb, 0, 0, -1);
+    }
+    return (int)((p - buf) / 6);
+}
+
+static void upload_mesh(arrow_mesh *m, int seg, float shaft_r, float head_r, float head_len)
+{
+    float *buf = malloc((size_t)seg * 12 * 6 * sizeof(float));
+    if (!buf)
+        return;
+    m->nverts = make_arrow(buf, seg, shaft_r, head_r, head_len);
+    glGenBuffers(1, &m->vbo);
+    glBindBuffer(GL_ARRAY_BUFFER, m->vbo);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)m->nverts * 6 * (GLsizeiptr)sizeof(float), buf,
+                 GL_STATIC_DRAW);
+    free(buf);
+}
+
+/* VAO: mesh attributes 0, 1 and per-instance attributes 2, 3, 4 (7 floats). */
+static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst)
+{
+    GLuint vao;
+    glGenVertexArrays(1, &vao);
+    glBindVertexArray(vao);
+    glBindBuffer(GL_ARRAY_BUFFER, m->vbo);
+    glEnableVertexAttribArray(0);
+    glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 6 * sizeof(float), (void *)0);
+    glEnableVertexAttribArray(1);
+    glVertexAttribPointer(1, 3, GL_FLOAT, GL_FALSE, 6 * sizeof(float), (void *)(3 * sizeof(float)));
+    glBindBuffer(GL_ARRAY_BUFFER, inst);
+    glEnableVertexAttribArray(2);
+    glVertexAttribPointer(2, 3, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)0);
+    glVertexAttribDivisor(2, 1);
+    glEnableVertexAttribArray(3);
+    glVertexAttribPointer(3, 3, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(3 * sizeof(float)));
+    glVertexAttribDivisor(3, 1);
+    glEnableVertexAttribArray(4);
+    glVertexAttribPointer(4, 1, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(6 * sizeof(float)));
+    glVertexAttribDivisor(4, 1);
+    glBindVertexArray(0);
+    return vao;
+}
+
+int render_init(renderer *r, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    r->arrow_prog = viz_load_program("arrow", err, errlen);
+    if (!r->arrow_prog)
+        return -1;
+    r->line_prog = viz_load_program("line", err, errlen);
+    if (!r->line_prog)
+        return -1;
+    r->stream_prog = viz_load_program("stream", err, errlen);
+    if (!r->stream_prog)
+        return -1;
+    r->a_vp = glGetUniformLocation(r->arrow_prog, "u_viewproj");
+    r->a_scale = glGetUniformLocation(r->arrow_prog, "u_scale");
+    r->a_mode = glGetUniformLocation(r->arrow_prog, "u_mode");
+    r->a_color = glGetUniformLocation(r->arrow_prog, "u_color");
+    r->a_light = glGetUniformLocation(r->arrow_prog, "u_light");
+    r->a_eye = glGetUniformLocation(r->arrow_prog, "u_eye_dir");
+    r->l_vp = glGetUniformLocation(r->line_prog, "u_viewproj");
+    r->s_vp = glGetUniformLocation(r->stream_prog, "u_viewproj");
+    r->s_time = glGetUniformLocation(r->stream_prog, "u_time");
+    r->s_dash = glGetUniformLocation(r->stream_prog, "u_dash");
+
+    /* LOD: 12-sided arrow (48 triangles), 6-sided (24), 4-sided cone (8) */
+    upload_mesh(&r->mesh[0], 12, 0.09f, 0.22f, 0.42f);
+    upload_mesh(&r->mesh[1], 6, 0.10f, 0.24f, 0.42f);
+    upload_mesh(&r->mesh[2], 4, 0.0f, 0.30f, 1.0f);
+    upload_mesh(&r->head_mesh, 10, 0.0f, 0.35f, 1.0f);
+
+    glGenBuffers(1, &r->part_inst);
+    glGenBuffers(1, &r->head_inst);
+    glGenBuffers(1, &r->one_inst);
+    glBindBuffer(GL_ARRAY_BUFFER, r->one_inst);
+    glBufferData(GL_ARRAY_BUFFER, 7 * sizeof(float), NULL, GL_DYNAMIC_DRAW);
+    for (int k = 0; k < 3; k++) {
+        r->part_vao[k] = make_inst_vao(&r->mesh[k], r->part_inst);
+        r->one_vao[k] = make_inst_vao(&r->mesh[k], r->one_inst);
+    }
+    r->head_vao = make_inst_vao(&r->head_mesh, r->head_inst);
+
+    glGenVertexArrays(1, &r->stream_vao);
+    glGenBuffers(1, &r->stream_vbo);
+    glBindVertexArray(r->stream_vao);
+    glBindBuffer(GL_ARRAY_BUFFER, r->stream_vbo);
+    glEnableVertexAttribArray(0);
+    glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 5 * sizeof(float), (void *)0);
+    glEnableVertexAttribArray(1);
+    glVertexAttribPointer(1, 1, GL_FLOAT, GL_FALSE, 5 * sizeof(float), (void *)(3 * sizeof(float)));
+    glEnableVertexAttribArray(2);
+    glVertexAttribPointer(2, 1, GL_FLOAT, GL_FALSE, 5 * sizeof(float), (void *)(4 * sizeof(float)));
+
+    glGenVertexArrays(1, &r->line_vao);
+    glGenBuffers(1, &r->line_vbo);
+    glBindVertexArray(r->line_vao);
+    glBindBuffer(GL_ARRAY_BUFFER, r->line_vbo);
+    glEnableVertexAttribArray(0);
+    glVertexAttribPointer(0, 3, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)0);
+    glEnableVertexAttribArray(1);
+    glVertexAttribPointer(1, 4, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(3 * sizeof(float)));
+    glBindVertexArray(0);
+
+    GLfloat range[2] = {1.0f, 1.0f};
+    glGetFloatv(GL_ALIASED_LINE_WIDTH_RANGE, range);
+    r->line_w_max = range[1];
+    while (glGetError() != GL_NO_ERROR) {
+    }
+    return 0;
+}
+
+void render_free(renderer *r)
+{
+    if (r->arrow_prog)
+        glDeleteProgram(r->arrow_prog);
+    if (r->line_prog)
+        glDeleteProgram(r->line_prog);
+    if (r->stream_prog)
+        glDeleteProgram(r->stream_prog);
+    for (int k = 0; k < 3; k++) {
+        glDeleteBuffers(1, &r->mesh[k].vbo);
+        glDeleteVertexArrays(1, &r->part_vao[k]);
+        glDeleteVertexArrays(1, &r->one_vao[k]);
+    }
+    glDeleteBuffers(1, &r->head_mesh.vbo);
+    glDeleteBuffers(1, &r->part_inst);
+    glDeleteBuffers(1, &r->head_inst);
+    glDeleteBuffers(1, &r->one_inst);
+    glDeleteVertexArrays(1, &r->head_vao);
+    glDeleteVertexArrays(1, &r->stream_vao);
+    glDeleteBuffers(1, &r->stream_vbo);
+    glDeleteVertexArrays(1, &r->line_vao);
+    glDeleteBuffers(1, &r->line_vbo);
+    free(r->inst);
+    free(r->stream_first);
+    free(r->stream_count);
+    free(r->lines);
+    memset(r, 0, sizeof *r);
+}
+
+static float *staging(float **buf, int *cap, int n)
+{
+    if (n > *cap) {
+        float *b = realloc(*buf, (size_t)n * sizeof(float));
+        if (!b)
+            return NULL;
+        *buf = b;
+        *cap = n;
+    }
+    return *buf;
+}
+
+void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
+{
+    const int n = s->n;
+    float *p = staging(&r->inst, &r->inst_cap, 7 * (n > 0 ? n : 1));
+    if (!p)
+        return;
+    for (int i = 0; i < n; i++) {
+        float *q = p + 7 * i;
+        memcpy(q, s->pos + 3 * i, 3 * sizeof(float));
+        memcpy(q + 3, s->xi + 3 * i, 3 * sizeof(float));
+        q[6] = mode == COLOR_AVG ? s->avg[i] : mode == COLOR_M0 ? s->m0[i] : (float)s->sigma[i];
+    }
+    glBindBuffer(GL_ARRAY_BUFFER, r->part_inst);
+    if (n > r->part_cap) {
+        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)n * 7 * (GLsizeiptr)sizeof(float), p,
+                     GL_STREAM_DRAW);
+        r->part_cap = n;
+    } else {
+        glBufferSubData(GL_ARRAY_BUFFER, 0, (GLsizeiptr)n * 7 * (GLsizeiptr)sizeof(float), p);
+    }
+    r->part_n = n;
+    /* level of detail: llvmpipe draws ~4-5 M triangles/s */
+    r->lod = n <= 2500 ? 0 : n <= 6000 ? 1 : 2;
+    r->arrow_scale = n > 0 ? (float)(1.3 * pow((double)n, -1.0 / 3.0)) : 0.1f;
+}
+
+void render_set_streams(renderer *r, const viz_streams *s)
+{
+    glBindBuffer(GL_ARRAY_BUFFER, r->stream_vbo);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)s->nverts * 5 * (GLsizeiptr)sizeof(float),
+                 s->verts, GL_STREAM_DRAW);
+    if (s->nlines > r->stream_lcap) {
+        GLint *f = realloc(r->stream_first, (size_t)s->nlines * sizeof *f);
+        if (f)
+            r->stream_first = f;
+        GLsizei *c = realloc(r->stream_count, (size_t)s->nlines * sizeof *c);
+        if (c)
+            r->stream_count = c;
+        if (!f || !c) {
+            r->stream_lines = 0;
+            return;
+        }
+        r->stream_lcap = s->nlines;
+    }
+    for (int i = 0; i < s->nlines; i++) {
+        r->stream_first[i] = s->first[i];
+        r->stream_count[i] = s->count[i];
+    }
+    r->stream_lines = s->nlines;
+    r->stream_verts = s->nverts;
+    glBindBuffer(GL_ARRAY_BUFFER, r->head_inst);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)s->nheads * 7 * (GLsizeiptr)sizeof(float),
+                 s->heads, GL_STREAM_DRAW);
+    r->head_n = s->nheads;
+}
+
+/* ---- lines ---- */
+
+static void line_vert(renderer *r, const float p[3], const float c[4])
+{
+    float *b = staging(&r->lines, &r->line_cap, 7 * (r->line_n + 1));
+    if (!b)
+        return;
+    float *q = b + 7 * r->line_n++;
+    memcpy(q, p, 3 * sizeof(float));
+    memcpy(q + 3, c, 4 * sizeof(float));
+}
+
+static void line_seg(renderer *r, const float a[3], const float b[3], const float c[4])
+{
+    line_vert(r, a, c);
+    line_vert(r, b, c);
+}
+
+static void draw_lines(renderer *r, const float *vp, float width)
+{
+    if (r->line_n == 0)
+        return;
+    glUseProgram(r->line_prog);
+    glUniformMatrix4fv(r->l_vp, 1, GL_FALSE, vp);
+    glBindVertexArray(r->line_vao);
+    glBindBuffer(GL_ARRAY_BUFFER, r->line_vbo);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)r->line_n * 7 * (GLsizeiptr)sizeof(float), r->lines,
+                 GL_STREAM_DRAW);
+    glLineWidth(fminf(width, r->line_w_max));
+    glDrawArrays(GL_LINES, 0, r->line_n);
+    glLineWidth(1.0f);
+    r->line_n = 0;
+}
+
+static void circle(renderer *r, int axis, float radius, float offset, const float c[4])
+{
+    const int seg = 96;
+    for (int i = 0; i < seg; i++) {
+        float p[2][3];
+        for (int k = 0; k < 2; k++) {
+            const double a = 2.0 * M_PI * (i + k) / seg;
+            const float u = radius * (float)cos(a), v = radius * (float)sin(a);
+            if (axis == 2) {
+                p[k][0] = u;
+                p[k][1] = v;
+                p[k][2] = offset;
+            } else if (axis == 1) {
+                p[k][0] = u;
+                p[k][1] = offset;
+                p[k][2] = v;
+            } else {
+                p[k][0] = offset;
+                p[k][1] = u;
+                p[k][2] = v;
+            }
+        }
+        line_seg(r, p[0], p[1], c);
+    }
+}
+
+static void draw_one_arrow(renderer *r, const float *vp, const float pos[3], const float dir[3],
+                           float scale, const float color[3], const float eye_dir[3])
+{
+    const float inst[7] = {pos[0], pos[1], pos[2], dir[0], dir[1], dir[2], 0.0f};
+    glBindBuffer(GL_ARRAY_BUFFER, r->one_inst);
+    glBufferSubData(GL_ARRAY_BUFFER, 0, sizeof inst, inst);
+    glUseProgram(r->arrow_prog);
+    glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, vp);
+    glUniform1f(r->a_scale, scale);
+    glUniform1i(r->a_mode, 3);
+    glUniform3fv(r->a_color, 1, color);
+    glUniform3fv(r->a_eye, 1, eye_dir);
+    glBindVertexArray(r->one_vao[0]);
+    glDrawArraysInstanced(GL_TRIANGLES, 0, r->mesh[0].nverts, 1);
+    glBindVertexArray(0);
+}
+
+void render_scene(renderer *r, const render_view *v, const scene_opts *o)
+{
+    glViewport(v->x, v->y, v->w, v->h);
+    glEnable(GL_DEPTH_TEST);
+    glDepthFunc(GL_LESS);
+    glDisable(GL_CULL_FACE);
+
+    /* light from the upper left of the viewer, in world space */
+    vec3 fwd, right, up, light;
+    glm_vec3_sub((float *)v->eye, (vec3){0, 0, 0}, fwd);
+    glm_vec3_normalize(fwd); /* towards the viewer */
+    const vec3 zup = {0, 0, 1};
+    glm_vec3_cross((float *)zup, fwd, right);
+    if (glm_vec3_norm(right) < 1e-6f)
+        glm_vec3_copy((vec3){1, 0, 0}, right);
+    glm_vec3_normalize(right);
+    glm_vec3_cross(fwd, right, up);
+    for (int c = 0; c < 3; c++)
+        light[c] = 0.75f * fwd[c] - 0.35f * right[c] + 0.55f * up[c];
+    glm_vec3_normalize(light);
+
+    glUseProgram(r->arrow_prog);
+    glUniform3fv(r->a_light, 1, light);
+    glUniform3fv(r->a_eye, 1, fwd);
+
+    if (o->arrows && r->part_n > 0) {
+        glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
+        glUniform1f(r->a_scale, r->arrow_scale);
+        glUniform1i(r->a_mode, o->mode == COLOR_SPIN ? 0 : 1);
+        glBindVertexArray(r->part_vao[r->lod]);
+        glDrawArraysInstanced(GL_TRIANGLES, 0, r->mesh[r->lod].nverts, r->part_n);
+        glBindVertexArray(0);
+    }
+    if (o->field && o->field->has_magnet) { /* the magnet: a steel-grey arrow along its moment */
+        const float p[3] = {(float)o->field->magnet_p[0], (float)o->field->magnet_p[1],
+                            (float)o->field->magnet_p[2]};
+        float d[3] = {(float)o->field->magnet_m[0], (float)o->field->magnet_m[1],
+                      (float)o->field->magnet_m[2]};
+        if (glm_vec3_norm(d) > 0.0f) {
+            const float col[3] = {0.75f, 0.75f, 0.80f};
+            draw_one_arrow(r, &v->vp[0][0], p, d, 0.35f, col, fwd);
+        }
+    }
+    if (o->streams && r->head_n > 0) {
+        glUseProgram(r->arrow_prog);
+        glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
+        glUniform1f(r->a_scale, 0.075f);
+        glUniform1i(r->a_mode, 2);
+        glBindVertexArray(r->head_vao);
+        glDrawArraysInstanced(GL_TRIANGLES, 0, r->head_mesh.nverts, r->head_n);
+        glBindVertexArray(0);
+    }
+
+    /* translucent: lines without depth writes */
+    glEnable(GL_BLEND);
+    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    glDepthMask(GL_FALSE);
+    if (o->sphere) {
+        const float c[4] = {0.75f, 0.78f, 0.85f, 0.22f};
+        const float R = (float)o->radius;
+        circle(r, 2, R, 0.0f, c);
+        circle(r, 1, R, 0.0f, c);
+        circle(r, 0, R, 0.0f, c);
+        const float c2[4] = {0.75f, 0.78f, 0.85f, 0.12f};
+        circle(r, 2, R * 0.866f, R * 0.5f, c2);
+        circle(r, 2, R * 0.866f, -R * 0.5f, c2);
+    }
+    if (o->axes) {
+        const float O[3] = {0, 0, 0};
+        const float X[3] = {1.3f, 0, 0}, Y[3] = {0, 1.3f, 0}, Z[3] = {0, 0, 1.3f};
+        const float cx[4] = {0.95f, 0.45f, 0.45f, 0.8f}, cy[4] = {0.45f, 0.9f, 0.45f, 0.8f},
+                    cz[4] = {0.55f, 0.65f, 1.0f, 0.8f};
+        line_seg(r, O, X, cx);
+        line_seg(r, O, Y, cy);
+        line_seg(r, O, Z, cz);
+    }
+    draw_lines(r, &v->vp[0][0], 1.5f);
+
+    if (o->streams && r->stream_lines > 0) {
+        glUseProgram(r->stream_prog);
+        glUniformMatrix4fv(r->s_vp, 1, GL_FALSE, (const float *)v->vp);
+        glUniform1f(r->s_time, v->time);
+        glUniform1f(r->s_dash, 5.0f);
+        glBindVertexArray(r->stream_vao);
+        glLineWidth(fminf(2.0f, r->line_w_max));
+        glMultiDrawArrays(GL_LINE_STRIP, r->stream_first, r->stream_count, r->stream_lines);
+        glLineWidth(1.0f);
+        glBindVertexArray(0);
+    }
+    glDepthMask(GL_TRUE);
+    glDisable(GL_BLEND);
+}
+
+void render_gizmo(renderer *r, const render_view *mv, int x, int y, int size, int win_h,
+                  const double H[3], float label_xy[4][2])
+{
+    /* same orientation as the main camera, orthographic, centred */
+    mat4 view, proj, vp;
+    glm_mat4_copy((vec4 *)mv->view, view);
+    view[3][0] = view[3][1] = 0.0f;
+    view[3][2] = -5.0f;
+    glm_ortho(-1.35f, 1.35f, -1.35f, 1.35f, 0.1f, 10.0f, proj);
+    glm_mat4_mul(proj, view, vp);
+
+    glEnable(GL_SCISSOR_TEST);
+    glScissor(x, y, size, size);
+    glClear(GL_DEPTH_BUFFER_BIT);
+    glDisable(GL_SCISSOR_TEST);
+    glViewport(x, y, size, size);
+    glEnable(GL_DEPTH_TEST);
+
+    const float hn = (float)sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
+    vec3 fwd;
+    glm_vec3_copy((float *)mv->eye, fwd);
+    glm_vec3_normalize(fwd);
+    float hd[3] = {0, 0, 1};
+    if (hn > 0.0f) {
+        for (int c = 0; c < 3; c++)
+            hd[c] = (float)H[c] / hn;
+        const float L = 1.15f * (1.0f - expf(-hn));
+        const float pos[3] = {hd[0] * L * 0.5f, hd[1] * L * 0.5f, hd[2] * L * 0.5f};
+        const float col[3] = {1.0f, 0.85f, 0.25f};
+        if (L > 0.02f)
+            draw_one_arrow(r, &vp[0][0], pos, hd, L, col, fwd);
+    }
+    glEnable(GL_BLEND);
+    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    const float O[3] = {0, 0, 0};
+    const float X[3] = {1, 0, 0}, Y[3] = {0, 1, 0}, Z[3] = {0, 0, 1};
+    const float cx[4] = {0.95f, 0.45f, 0.45f, 0.9f}, cy[4] = {0.45f, 0.9f, 0.45f, 0.9f},
+                cz[4] = {0.55f, 0.65f, 1.0f, 0.9f};
+    line_seg(r, O, X, cx);
+    line_seg(r, O, Y, cy);
+    line_seg(r, O, Z, cz);
+    const float cc[4] = {0.8f, 0.8f, 0.85f, 0.25f};
+    circle(r, 2, 1.0f, 0.0f, cc);
+    draw_lines(r, &vp[0][0], 1.5f);
+    glDisable(GL_BLEND);
+
+    /* label positions in window pixels, origin top left */
+    const float tips[4][3] = {{1.12f, 0, 0}, {0, 1.12f, 0}, {0, 0, 1.12f},
+                              {hd[0] * 1.2f, hd[1] * 1.2f, hd[2] * 1.2f}};
+    vec4 vpt = {(float)x, (float)y, (float)size, (float)size};
+    for (int k = 0; k < 4; k++) {
+        vec3 out;
+        glm_project((float *)tips[k], vp, vpt, out);
+        label_xy[k][0] = out[0];
+        label_xy[k][1] = (float)win_h - out[1];
+    }
+    glViewport(mv->x, mv->y, mv->w, mv->h);
+}

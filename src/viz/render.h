@@ -1,0 +1,73 @@
+/* render.h — the 3D scene: instanced arrows (one draw call), streamlines with arrowheads, the
+ * bounding sphere, axes, the magnet, and the field gizmo. OpenGL 3.3 core. */
+#ifndef VIZ_RENDER_H
+#define VIZ_RENDER_H
+
+#include "gl.h"
+#include "simthread.h"
+
+#include <cglm/cglm.h>
+
+enum { COLOR_SPIN = 0, COLOR_AVG = 1, COLOR_M0 = 2, COLOR_MODES = 3 };
+
+typedef struct render_view {
+    mat4 view, proj, vp;
+    vec3 eye;           /* camera position */
+    int x, y, w, h;     /* viewport in drawable pixels (y from the bottom) */
+    float time;         /* animation time of the dashes, s */
+} render_view;
+
+typedef struct arrow_mesh {
+    GLuint vbo;
+    int nverts;
+} arrow_mesh;
+
+typedef struct renderer {
+    GLuint arrow_prog, line_prog, stream_prog;
+    GLint a_vp, a_scale, a_mode, a_color, a_light, a_eye;
+    GLint l_vp;
+    GLint s_vp, s_time, s_dash;
+    arrow_mesh mesh[3];          /* LOD 0 (fine) .. 2 (cone only) */
+    arrow_mesh head_mesh;        /* streamline arrowheads */
+    int lod;
+    GLuint part_vao[3], part_inst;
+    int part_n, part_cap;
+    float *inst;                 /* staging, 7 floats per instance */
+    int inst_cap;
+    GLuint head_vao, head_inst;
+    int head_n;
+    GLuint one_vao[3], one_inst; /* single arrows (gizmo, magnet) */
+    GLuint stream_vao, stream_vbo;
+    int stream_lines, stream_verts, stream_lcap;
+    GLint *stream_first;
+    GLsizei *stream_count;
+    GLuint line_vao, line_vbo;
+    float *lines;                /* staging: x, y, z, r, g, b, a */
+    int line_n, line_cap;
+    float line_w_max;
+    float arrow_scale;
+} renderer;
+
+int render_init(renderer *r, char *err, size_t errlen);
+void render_free(renderer *r);
+
+/* Upload the particles of a snapshot coloured by mode (COLOR_*). */
+void render_set_particles(renderer *r, const viz_snapshot *s, int mode);
+void render_set_streams(renderer *r, const viz_streams *s);
+
+typedef struct scene_opts {
+    int arrows, streams, sphere, axes;
+    double radius;               /* bounding sphere */
+    int mode;                    /* colour mode */
+    const fr_field *field;       /* for the magnet marker */
+} scene_opts;
+
+void render_scene(renderer *r, const render_view *v, const scene_opts *o);
+
+/* The gizmo in its own viewport: axes and the field H (at the origin) as an arrow whose length
+ * grows with |H| (1 - exp(-|H|)); fills the window-pixel positions (origin top left, window of
+ * height win_h) of the x, y, z and H labels. */
+void render_gizmo(renderer *r, const render_view *main_view, int x, int y, int size, int win_h,
+                  const double H[3], float label_xy[4][2]);
+
+#endif

@@ -1,0 +1,517 @@
+/* simthread.c — the simulation thread: steps, commands, snapshots, field and streamlines. */
+#include "simthread.h"
+
+#include "streamlines.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define FIELD_LO (-1.5)
+#define FIELD_HI 1.5
+#define AVG_WINDOW_EPS 3.0   /* time-averaged spin: exponential window of 3 eps */
+#define FIELD_MIN_PERIOD 0.1 /* s: at most 10 field recomputations per second */
+#define FIELD_SHARE 2.0      /* wait >= FIELD_SHARE * cost between recomputations */
+
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Thread-private state beyond simthread. */
+typedef struct worker {
+    simthread *st;
+    uint64_t gen, seq, stream_seq;
+    unsigned long long applied_id;
+    long long steps, total_steps;
+    int pending_steps;
+    float *avg;
+    int avg_cap;
+    /* plot history (ring) */
+    float ht[VIZ_HIST], hmh[VIZ_HIST], hma[VIZ_HIST];
+    int hhead, hn;
+    double hdir[3];
+    int has_off;
+    double t_off, y_off, y_prev, t_prev;
+    /* rates */
+    double rate_wall0, rate_t0;
+    long long rate_steps0, rate_flips0;
+    double steps_per_s, flips_per_s, flips_per_t;
+    /* field */
+    double *u;
+    int field_dirty;
+    double field_cost, field_end;
+    double radius;
+    double last_step_wall;
+} worker;
+
+static void fail(simthread *st, const char *msg)
+{
+    snprintf(st->err, sizeof st->err, "%s", msg);
+    atomic_store(&st->failed, 1);
+}
+
+static double m_dot_h(const worker *w, const fr_diag *d, double phi, double *mabs)
+{
+    const double M[3] = {phi * d->m[0], phi * d->m[1], phi * d->m[2]};
+    *mabs = sqrt(M[0] * M[0] + M[1] * M[1] + M[2] * M[2]);
+    return M[0] * w->hdir[0] + M[1] * w->hdir[1] + M[2] * w->hdir[2];
+}
+
+static void update_hdir(worker *w, const fr_diag *d)
+{
+    const double hn = sqrt(d->H[0] * d->H[0] + d->H[1] * d->H[1] + d->H[2] * d->H[2]);
+    if (hn > 0.0)
+        for (int c = 0; c < 3; c++)
+            w->hdir[c] = d->H[c] / hn;
+}
+
+/* After a reset: fresh averages, history, counters. */
+static int reset_state(worker *w)
+{
+    simthread *st = w->st;
+    const fr_view v = fr_sim_view(st->sim);
+    if (v.n > w->avg_cap) {
+        float *a = realloc(w->avg, (size_t)v.n * sizeof *a);
+        if (!a)
+            return -1;
+        w->avg = a;
+        w->avg_cap = v.n;
+    }
+    double r2 = 0.0;
+    for (int i = 0; i < v.n; i++) {
+        w->avg[i] = (float)v.sigma[i];
+        const double q = v.X[0][i] * v.X[0][i] + v.X[1][i] * v.X[1][i] + v.X[2][i] * v.X[2][i];
+        if (q > r2)
+            r2 = q;
+    }
+    w->radius = sqrt(r2);
+    w->gen++;
+    w->steps = 0;
+    w->hn = w->hhead = 0;
+    w->hdir[0] = w->hdir[1] = 0.0;
+    w->hdir[2] = 1.0;
+    w->has_off = 0;
+    fr_diag d;
+    fr_sim_diag(st->sim, &d);
+    update_hdir(w, &d);
+    double ma;
+    w->y_prev = m_dot_h(w, &d, fr_sim_params(st->sim)->phi, &ma);
+    w->t_prev = d.t;
+    w->rate_wall0 = wall();
+    w->rate_t0 = d.t;
+    w->rate_steps0 = w->total_steps;
+    w->rate_flips0 = d.flips;
+    w->field_dirty = 1;
+    return 0;
+}
+
+static void hist_push(worker *w, double t, double mh, double ma)
+{
+    const int k = (w->hhead + w->hn) % VIZ_HIST;
+    w->ht[k] = (float)t;
+    w->hmh[k] = (float)mh;
+    w->hma[k] = (float)ma;
+    if (w->hn < VIZ_HIST)
+        w->hn++;
+    else
+        w->hhead = (w->hhead + 1) % VIZ_HIST;
+}
+
+static void publish_snapshot(worker *w)
+{
+    simthread *st = w->st;
+    viz_snapshot *s = tribuf_back(&st->snap_tb);
+    const fr_view v = fr_sim_view(st->sim);
+    const fr_params *p = fr_sim_params(st->sim);
+    if (v.n > s->cap) {
+        float *pos = realloc(s->pos, (size_t)v.n * 3 * sizeof(float));
+        if (pos)
+            s->pos = pos;
+        float *xi = realloc(s->xi, (size_t)v.n * 3 * sizeof(float));
+        if (xi)
+            s->xi = xi;
+        int8_t *sg = realloc(s->sigma, (size_t)v.n);
+        if (sg)
+            s->sigma = sg;
+        float *avg = realloc(s->avg, (size_t)v.n * sizeof(float));
+        if (avg)
+            s->avg = avg;
+        float *m0 = realloc(s->m0, (size_t)v.n * sizeof(float));
+        if (m0)
+            s->m0 = m0;
+        if (!pos || !xi || !sg || !avg || !m0) {
+            fail(st, "out of memory for a snapshot");
+            return;
+        }
+        s->cap = v.n;
+    }
+    s->n = v.n;
+    for (int i = 0; i < v.n; i++) {
+        const double X[3] = {v.X[0][i], v.X[1][i], v.X[2][i]};
+        const double xi[3] = {v.xi[0][i], v.xi[1][i], v.xi[2][i]};
+        double H[3];
+        fr_field_eval(&p->field, v.t, X, H, NULL);
+        for (int c = 0; c < 3; c++) {
+            s->pos[3 * i + c] = (float)X[c];
+            s->xi[3 * i + c] = (float)xi[c];
+        }
+        s->sigma[i] = v.sigma[i];
+        s->avg[i] = w->avg[i];
+        s->m0[i] = (float)tanh(p->b * (H[0] * xi[0] + H[1] * xi[1] + H[2] * xi[2]));
+    }
+    s->r = v.r;
+    s->radius = w->radius;
+    fr_sim_diag(st->sim, &s->diag);
+    s->params = *p;
+    s->steps = w->steps;
+    s->total_steps = w->total_steps;
+    s->gen = w->gen;
+    s->applied_id = w->applied_id;
+    s->paused = st->paused;
+    s->at_limit = st->step_limit > 0 && w->total_steps >= st->step_limit;
+    s->steps_per_s = w->steps_per_s;
+    s->flips_per_s = w->flips_per_s;
+    s->flips_per_t = w->flips_per_t;
+    s->rate = st->rate;
+    s->hist_n = w->hn;
+    for (int k = 0; k < w->hn; k++) {
+        const int q = (w->hhead + k) % VIZ_HIST;
+        s->hist_t[k] = w->ht[q];
+        s->hist_mh[k] = w->hmh[q];
+        s->hist_mabs[k] = w->hma[q];
+    }
+    memcpy(s->hdir, w->hdir, sizeof s->hdir);
+    s->has_off = w->has_off;
+    s->t_off = w->t_off;
+    s->y_off = w->y_off;
+    s->seq = ++w->seq;
+    tribuf_publish(&st->snap_tb);
+}
+
+static void do_step(worker *w)
+{
+    simthread *st = w->st;
+    const double t0 = fr_sim_time(st->sim);
+    fr_sim_step(st->sim);
+    w->steps++;
+    w->total_steps++;
+    const fr_view v = fr_sim_view(st->sim);
+    const fr_params *p = fr_sim_params(st->sim);
+    const double a = 1.0 - exp(-(v.t - t0) / (AVG_WINDOW_EPS * p->eps));
+    for (int i = 0; i < v.n; i++)
+        w->avg[i] += (float)(a * (v.sigma[i] - w->avg[i]));
+    fr_diag d;
+    fr_sim_diag(st->sim, &d);
+    update_hdir(w, &d);
+    double ma;
+    const double mh = m_dot_h(w, &d, p->phi, &ma);
+    /* a switch-off inside this step: the theory curve starts from the value before it */
+    const fr_field *f = &p->field;
+    if (f->has_switch_off && f->t_off > t0 - 1e-12 && f->t_off <= v.t + 1e-12 &&
+        !(w->has_off && w->t_off == f->t_off)) {
+        w->has_off = 1;
+        w->t_off = f->t_off;
+        w->y_off = fabs(f->t_off - v.t) < 1e-9 * fmax(1.0, v.t) ? mh : w->y_prev;
+    }
+    w->y_prev = mh;
+    w->t_prev = v.t;
+    hist_push(w, v.t, mh, ma);
+    w->field_dirty = 1;
+
+    const double now = wall();
+    if (now - w->rate_wall0 >= 0.5) {
+        const double dw = now - w->rate_wall0, dt = v.t - w->rate_t0;
+        w->steps_per_s = (double)(w->total_steps - w->rate_steps0) / dw;
+        w->flips_per_s = (double)(d.flips - w->rate_flips0) / dw;
+        w->flips_per_t = dt > 0.0 ? (double)(d.flips - w->rate_flips0) / dt : 0.0;
+        w->rate_wall0 = now;
+        w->rate_t0 = v.t;
+        w->rate_steps0 = w->total_steps;
+        w->rate_flips0 = d.flips;
+    }
+}
+
+static void apply_field(worker *w, const viz_cmd *c)
+{
+    simthread *st = w->st;
+    fr_field f;
+    memcpy(&f, c->payload, sizeof f);
+    const fr_field *cur = &fr_sim_params(st->sim)->field;
+    const double t = fr_sim_time(st->sim);
+    switch (c->i) {
+    case CMDF_OFF_NOW:
+        f.has_switch_off = 1;
+        f.t_off = t;
+        break;
+    case CMDF_ON:
+        f.has_switch_off = 0;
+        break;
+    default:
+        f.has_switch_off = cur->has_switch_off;
+        f.t_off = cur->t_off;
+        break;
+    }
+    char err[256];
+    if (fr_sim_set_field(st->sim, &f, err, sizeof err)) {
+        fprintf(stderr, "ferroviz: field not changed: %s\n", err);
+        return;
+    }
+    if (c->i == CMDF_OFF_NOW) { /* off at the current time: theory from the current value */
+        fr_diag d;
+        fr_sim_diag(st->sim, &d);
+        double ma;
+        w->has_off = 1;
+        w->t_off = t;
+        w->y_off = m_dot_h(w, &d, fr_sim_params(st->sim)->phi, &ma);
+    }
+}
+
+static void apply(worker *w, const viz_cmd *c)
+{
+    simthread *st = w->st;
+    char err[256];
+    switch (c->kind) {
+    case CMD_PAUSE:
+        st->paused = c->i;
+        if (!c->i)
+            w->pending_steps = 0;
+        break;
+    case CMD_STEP:
+        if (st->paused || (st->step_limit > 0 && w->total_steps >= st->step_limit))
+            w->pending_steps += c->i;
+        break;
+    case CMD_FIELD:
+        apply_field(w, c);
+        break;
+    case CMD_EPS:
+        if (fr_sim_set_eps(st->sim, c->d, err, sizeof err))
+            fprintf(stderr, "ferroviz: eps not changed: %s\n", err);
+        break;
+    case CMD_B:
+        if (fr_sim_set_b(st->sim, c->d, err, sizeof err))
+            fprintf(stderr, "ferroviz: b not changed: %s\n", err);
+        break;
+    case CMD_INTER:
+        fr_sim_set_interactions(st->sim, c->i);
+        break;
+    case CMD_STREAMS:
+        st->streams_on = c->i & 1;
+        st->slice = (c->i >> 1) & 1;
+        break;
+    case CMD_RATE:
+        st->rate = c->d;
+        break;
+    case CMD_RESET: {
+        fr_params p;
+        memcpy(&p, c->payload, sizeof p);
+        fr_sim *s = NULL;
+        if (fr_sim_create(&p, &s, err, sizeof err)) {
+            fprintf(stderr, "ferroviz: reset failed: %s\n", err);
+            break;
+        }
+        fr_sim_free(st->sim);
+        st->sim = s;
+        st->p0 = p;
+        w->pending_steps = 0;
+        if (reset_state(w))
+            fail(st, "out of memory at reset");
+        break;
+    }
+    default:
+        break;
+    }
+    w->applied_id = c->id;
+    w->field_dirty = 1;
+}
+
+static void compute_streams(worker *w)
+{
+    simthread *st = w->st;
+    viz_streams *s = tribuf_back(&st->stream_tb);
+    const double t0 = wall();
+    double delta = 0.0;
+    s->enabled = st->streams_on;
+    if (st->streams_on) {
+        fr_sim_effective_velocity(st->sim, st->grid, FIELD_LO, FIELD_HI, w->u, &delta);
+        if (stream_trace(w->u, st->grid, FIELD_LO, FIELD_HI, st->slice, s)) {
+            fail(st, "out of memory for streamlines");
+            return;
+        }
+    } else {
+        s->nverts = s->nlines = s->nheads = 0;
+    }
+    s->delta = delta;
+    s->grid = st->grid;
+    s->gen = w->gen;
+    s->total_steps = w->total_steps;
+    s->t = fr_sim_time(st->sim);
+    s->slice = st->slice;
+    const double t1 = wall();
+    s->compute_s = t1 - t0;
+    s->seq = ++w->stream_seq;
+    tribuf_publish(&st->stream_tb);
+    if (st->streams_on)
+        w->field_cost = t1 - t0;
+    w->field_end = t1;
+    w->field_dirty = 0;
+}
+
+static void *thread_main(void *arg)
+{
+    worker *w = arg;
+    simthread *st = w->st;
+    if (reset_state(w)) {
+        fail(st, "out of memory");
+        return NULL;
+    }
+    publish_snapshot(w);
+    int streams_were_on = -1;
+    while (!cmdq_quit(&st->q) && !atomic_load(&st->failed)) {
+        viz_cmd c;
+        int changed = 0;
+        while (cmdq_pop(&st->q, &c)) {
+            apply(w, &c);
+            changed = 1;
+        }
+        if (atomic_load(&st->failed))
+            break;
+        const int limited = st->step_limit > 0 && w->total_steps >= st->step_limit;
+        int stepped = 0;
+        if (w->pending_steps > 0) {
+            w->pending_steps--;
+            do_step(w);
+            stepped = 1;
+        } else if (!st->paused && !limited) {
+            const double now = wall();
+            if (st->rate > 0.0 && now < w->last_step_wall + 1.0 / st->rate) {
+                if (changed)
+                    publish_snapshot(w);
+                cmdq_wait(&st->q, w->last_step_wall + 1.0 / st->rate - now);
+                continue;
+            }
+            w->last_step_wall = now;
+            do_step(w);
+            stepped = 1;
+        }
+        if (stepped || changed)
+            publish_snapshot(w);
+        /* Field and streamlines: right away when nothing else is to be done (paused, at the
+         * step limit), otherwise with a time budget so the field takes at most about a third
+         * of the thread's time. */
+        const int idle = (st->paused || limited) && w->pending_steps == 0;
+        const int need = w->field_dirty && (st->streams_on || streams_were_on != 0);
+        if (need) {
+            const double now = wall();
+            if (idle || now - w->field_end >= fmax(FIELD_MIN_PERIOD, FIELD_SHARE * w->field_cost)) {
+                compute_streams(w);
+                streams_were_on = st->streams_on;
+            }
+        }
+        if (idle && !w->field_dirty)
+            cmdq_wait(&st->q, 0.25);
+        else if (idle && !st->streams_on)
+            cmdq_wait(&st->q, 0.25);
+    }
+    return NULL;
+}
+
+int simthread_start(simthread *st, const fr_params *p, int grid, long long step_limit,
+                    double rate, int paused, char *err, size_t errlen)
+{
+    memset(st, 0, sizeof *st);
+    atomic_init(&st->failed, 0);
+    if (fr_sim_create(p, &st->sim, err, errlen))
+        return -1;
+    st->p0 = *p;
+    st->grid = grid;
+    st->step_limit = step_limit;
+    st->rate = rate;
+    st->paused = paused;
+    st->streams_on = 1;
+    if (cmdq_init(&st->q)) {
+        snprintf(err, errlen, "cannot create a mutex");
+        fr_sim_free(st->sim);
+        return -1;
+    }
+    tribuf_init(&st->snap_tb, &st->snap[0], &st->snap[1], &st->snap[2]);
+    tribuf_init(&st->stream_tb, &st->streams[0], &st->streams[1], &st->streams[2]);
+    worker *w = calloc(1, sizeof *w);
+    if (w)
+        w->u = malloc((size_t)grid * grid * grid * 3 * sizeof(double));
+    if (!w || !w->u) {
+        if (w)
+            free(w);
+        snprintf(err, errlen, "out of memory");
+        cmdq_destroy(&st->q);
+        fr_sim_free(st->sim);
+        return -1;
+    }
+    w->st = st;
+    w->last_step_wall = -1e30;
+    w->field_end = -1e30;
+    st->worker = w;
+    if (pthread_create(&st->th, NULL, thread_main, w)) {
+        snprintf(err, errlen, "cannot start the simulation thread");
+        free(w->u);
+        free(w);
+        cmdq_destroy(&st->q);
+        fr_sim_free(st->sim);
+        return -1;
+    }
+    st->running = 1;
+    return 0;
+}
+
+void simthread_stop(simthread *st)
+{
+    if (!st->running)
+        return;
+    cmdq_set_quit(&st->q);
+    pthread_join(st->th, NULL);
+    st->running = 0;
+    worker *w = st->worker;
+    free(w->u);
+    free(w->avg);
+    free(w);
+    fr_sim_free(st->sim);
+    cmdq_destroy(&st->q);
+    for (int k = 0; k < 3; k++) {
+        viz_snapshot *s = &st->snap[k];
+        free(s->pos);
+        free(s->xi);
+        free(s->sigma);
+        free(s->avg);
+        free(s->m0);
+        viz_streams *r = &st->streams[k];
+        free(r->verts);
+        free(r->first);
+        free(r->count);
+        free(r->heads);
+    }
+}
+
+const viz_snapshot *simthread_snapshot(simthread *st, int *is_new)
+{
+    const int n = tribuf_acquire(&st->snap_tb);
+    if (is_new)
+        *is_new = n;
+    return tribuf_front(&st->snap_tb);
+}
+
+const viz_streams *simthread_streams(simthread *st, int *is_new)
+{
+    const int n = tribuf_acquire(&st->stream_tb);
+    if (is_new)
+        *is_new = n;
+    return tribuf_front(&st->stream_tb);
+}
+
+unsigned long long simthread_push(simthread *st, const viz_cmd *c)
+{
+    return cmdq_push(&st->q, c);
+}

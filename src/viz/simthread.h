@@ -1,0 +1,96 @@
+/* simthread.h — the simulation thread of ferroviz.
+ *
+ * It owns the fr_sim and steps it continuously (or not, when paused), applies the commands of the
+ * render thread at step boundaries, publishes a snapshot of the state after every step through a
+ * triple buffer, and now and then computes the effective velocity field (1.10) on a grid and
+ * traces its streamlines, published through a second triple buffer. The render thread never
+ * waits for it.
+ */
+#ifndef VIZ_SIMTHREAD_H
+#define VIZ_SIMTHREAD_H
+
+#include "ferro/params.h"
+#include "ferro/sim.h"
+#include "sync.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+#define VIZ_HIST 600 /* samples of the live plot */
+
+typedef struct viz_snapshot {
+    uint64_t seq;             /* 0 = nothing published yet */
+    uint64_t gen;             /* +1 at each reset */
+    unsigned long long applied_id; /* id of the last command applied */
+    long long steps;          /* steps since the last reset */
+    long long total_steps;    /* steps since start */
+    int paused, at_limit;
+    int n, cap;
+    float *pos, *xi;          /* 3n, interleaved */
+    int8_t *sigma;            /* n */
+    float *avg;               /* n: exponential average of sigma over 3 eps */
+    float *m0;                /* n: tanh(b H(X).xi) */
+    double r;                 /* particle radius */
+    double radius;            /* bounding sphere of the centres */
+    fr_diag diag;
+    fr_params params;         /* the live parameters (field with its switch-off, eps, b, ...) */
+    double steps_per_s, flips_per_s, flips_per_t;
+    double rate;              /* max steps per second, 0 = unlimited */
+    /* live plot: M.Hhat and |M| against t, oldest first */
+    int hist_n;
+    float hist_t[VIZ_HIST], hist_mh[VIZ_HIST], hist_mabs[VIZ_HIST];
+    double hdir[3];           /* direction used for M.Hhat (last nonzero H at the origin) */
+    int has_off;              /* a switch-off happened: theory overlay from (t_off, y_off) */
+    double t_off, y_off;
+} viz_snapshot;
+
+typedef struct viz_streams {
+    uint64_t seq;             /* 0 = nothing yet */
+    uint64_t gen;
+    long long total_steps;    /* state the field belongs to */
+    double t;
+    int enabled, slice;
+    int nverts, vcap;         /* vertices: x, y, z, speed/vmax, arc length */
+    float *verts;
+    int nlines, lcap;
+    int *first, *count;
+    int nheads, hcap;         /* arrowheads: x, y, z, dx, dy, dz, speed/vmax */
+    float *heads;
+    double vmax;              /* speed mapped to the top of the colour bar */
+    double delta;             /* smoothing length of the sources */
+    int grid;
+    double compute_s;         /* wall time of the field + tracing */
+} viz_streams;
+
+typedef struct simthread {
+    pthread_t th;
+    int running;
+    cmdqueue q;
+    tribuf snap_tb, stream_tb;
+    viz_snapshot snap[3];
+    viz_streams streams[3];
+    /* owned by the thread while running */
+    fr_sim *sim;
+    fr_params p0;
+    int grid;
+    long long step_limit;     /* stop stepping at this many total steps (0 = none) */
+    int streams_on, slice;
+    double rate;
+    int paused;
+    void *worker;             /* thread-private state */
+    atomic_int failed;        /* 1 if the thread stopped on an error */
+    char err[256];
+} simthread;
+
+/* Creates the simulation (error message in err) and starts the thread. */
+int simthread_start(simthread *st, const fr_params *p, int grid, long long step_limit,
+                    double rate, int paused, char *err, size_t errlen);
+/* Asks the thread to stop and joins it; frees everything. */
+void simthread_stop(simthread *st);
+
+/* Render side: take the newest snapshot / streamlines (never blocks). */
+const viz_snapshot *simthread_snapshot(simthread *st, int *is_new);
+const viz_streams *simthread_streams(simthread *st, int *is_new);
+unsigned long long simthread_push(simthread *st, const viz_cmd *c);
+
+#endif

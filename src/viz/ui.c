@@ -1,0 +1,242 @@
+/* ui.c — see ui.h. */
+#include "ui.h"
+
+#include "colormap.h"
+#include "plot.h"
+#include "render.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static const float TEXT[4] = {0.90f, 0.92f, 0.96f, 1.0f};
+static const float DIM[4] = {0.62f, 0.65f, 0.72f, 1.0f};
+static const float PANEL[4] = {0.05f, 0.06f, 0.08f, 0.72f};
+static const float WARN[4] = {1.0f, 0.78f, 0.30f, 1.0f};
+
+static void rgb4(const float c[3], float a, float out[4])
+{
+    out[0] = c[0];
+    out[1] = c[1];
+    out[2] = c[2];
+    out[3] = a;
+}
+
+/* "1.2e+05" -> short engineering-ish text */
+static void fmt_num(char *buf, size_t n, double v)
+{
+    if (v != 0.0 && (fabs(v) >= 1e5 || fabs(v) < 1e-3))
+        snprintf(buf, n, "%.3g", v);
+    else
+        snprintf(buf, n, "%.4g", v);
+}
+
+static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
+{
+    const viz_snapshot *s = u->snap;
+    const fr_params *p = &s->params;
+    const fr_diag *d = &s->diag;
+    char lines[12][256];
+    int nl = 0;
+    const double hn = sqrt(d->H[0] * d->H[0] + d->H[1] * d->H[1] + d->H[2] * d->H[2]);
+    const double M[3] = {p->phi * d->m[0], p->phi * d->m[1], p->phi * d->m[2]};
+    const double mh = M[0] * s->hdir[0] + M[1] * s->hdir[1] + M[2] * s->hdir[2];
+    char a[32], b[32], c[32];
+    snprintf(lines[nl++], 256, "ferroviz%s%s%s", u->preset[0] ? "   preset: " : "", u->preset,
+             s->paused ? "   [PAUSED]" : s->at_limit ? "   [step limit]" : "");
+    snprintf(lines[nl++], 256, "t = %-9.4f N = %-7d φ = %g", d->t, s->n, p->phi);
+    const fr_field *f = &p->field;
+    const int off = f->has_switch_off && d->t >= f->t_off;
+    snprintf(lines[nl++], 256, "H = (%.3g, %.3g, %.3g)  |H| = %.3g%s", d->H[0], d->H[1], d->H[2],
+             hn, off ? "  (switched off)" : f->rotating ? "  (rotating)" : f->has_magnet ? "  (+ magnet)" : "");
+    snprintf(lines[nl++], 256, "ε = %g   b = %g   interactions %s", p->eps, p->b,
+             p->interactions ? "on" : "off");
+    snprintf(lines[nl++], 256, "M = φ(1/N)Σσξ = (%.3g, %.3g, %.3g)", M[0], M[1], M[2]);
+    fmt_num(a, sizeof a, mh);
+    snprintf(lines[nl++], 256, "M·Ĥ = %s   mean spin = %+.3f", a, d->mean_spin);
+    fmt_num(a, sizeof a, s->flips_per_s);
+    fmt_num(b, sizeof b, s->flips_per_t);
+    snprintf(lines[nl++], 256, "flips/s = %s  (%s per unit t)", a, b);
+    fmt_num(a, sizeof a, u->fps);
+    fmt_num(c, sizeof c, s->steps_per_s);
+    if (s->rate > 0.0)
+        snprintf(b, sizeof b, "max %g", s->rate);
+    else
+        snprintf(b, sizeof b, "unlimited");
+    snprintf(lines[nl++], 256, "fps = %-6.1f sim steps/s = %s (%s)", u->fps, c, b);
+    float w = 0.0f;
+    for (int i = 0; i < nl; i++)
+        w = fmaxf(w, hud_text_width(h, lines[i]));
+    const float pad = h->line_h * 0.45f;
+    hud_rect(h, 8, 8, w + 2 * pad, nl * h->line_h + 2 * pad, PANEL);
+    for (int i = 0; i < nl; i++)
+        hud_text(h, 8 + pad, 8 + pad + h->ascent + i * h->line_h, lines[i],
+                 i == 0 && (s->paused || s->at_limit) ? WARN : TEXT);
+    *panel_bottom = 8 + nl * h->line_h + 2 * pad;
+}
+
+static void legend(hud *h, const ui_info *u, float x, float y)
+{
+    const float lh = h->line_h;
+    char buf[128];
+    float c4[4];
+    if (!u->arrows)
+        return;
+    if (u->colour_mode == COLOR_SPIN) {
+        rgb4(CMAP_SPIN_UP, 1.0f, c4);
+        hud_rect(h, x, y + 0.2f * lh, 0.7f * lh, 0.7f * lh, c4);
+        float xx = x + lh;
+        xx += hud_text(h, xx, y + h->ascent, "σ = +1   ", TEXT);
+        rgb4(CMAP_SPIN_DOWN, 1.0f, c4);
+        hud_rect(h, xx, y + 0.2f * lh, 0.7f * lh, 0.7f * lh, c4);
+        hud_text(h, xx + lh, y + h->ascent, "σ = −1", TEXT);
+        return;
+    }
+    const char *title = u->colour_mode == COLOR_AVG ? "⟨σ⟩ over 3ε" : "m0 = tanh(b H·ξ)";
+    if (u->colour_mode == COLOR_AVG)
+        title = "σ averaged over 3ε";
+    snprintf(buf, sizeof buf, "%s", title);
+    hud_text(h, x, y + h->ascent, buf, TEXT);
+    const float bw = 10.0f * lh, by = y + lh * 1.1f;
+    const int nseg = 32;
+    for (int k = 0; k < nseg; k++) {
+        float c[3];
+        cmap_diverging(-1.0f + 2.0f * (k + 0.5f) / nseg, c);
+        rgb4(c, 1.0f, c4);
+        hud_rect(h, x + bw * k / nseg, by, bw / nseg + 0.5f, 0.6f * lh, c4);
+    }
+    hud_text(h, x, by + 0.6f * lh + h->ascent, "−1", DIM);
+    hud_text(h, x + 0.5f * bw - 0.3f * lh, by + 0.6f * lh + h->ascent, "0", DIM);
+    hud_text(h, x + bw - hud_text_width(h, "+1"), by + 0.6f * lh + h->ascent, "+1", DIM);
+}
+
+static void colour_bar(hud *h, const ui_info *u)
+{
+    const viz_streams *st = u->streams;
+    const float lh = h->line_h;
+    const float bh = fminf(0.38f * h->h, 16.0f * lh), bw = 0.9f * lh;
+    const float x = h->w - 8 - 7.5f * lh, y = 8;
+    hud_rect(h, x, y, 7.5f * lh, bh + 3.4f * lh, PANEL);
+    hud_text(h, x + 0.4f * lh, y + h->ascent + 0.2f * lh, u->slice ? "|u| (slice y=0)" : "|u| effective", TEXT);
+    const float by = y + 1.4f * lh;
+    const int nseg = 48;
+    for (int k = 0; k < nseg; k++) {
+        float c[3], c4[4];
+        cmap_viridis(1.0f - (k + 0.5f) / nseg, c);
+        rgb4(c, 1.0f, c4);
+        hud_rect(h, x + 0.5f * lh, by + bh * k / nseg, bw, bh / nseg + 0.5f, c4);
+    }
+    char buf[64];
+    const double vmax = st->seq ? st->vmax : 0.0;
+    for (int k = 0; k <= 4; k++) {
+        const double v = vmax * (4 - k) / 4.0;
+        if (k == 0)
+            snprintf(buf, sizeof buf, "≥%.2g", v);
+        else
+            snprintf(buf, sizeof buf, "%.2g", v);
+        const float yy = by + bh * k / 4.0f;
+        hud_rect(h, x + 0.5f * lh + bw, yy, 0.3f * lh, 1.0f, TEXT);
+        hud_text(h, x + 0.5f * lh + bw + 0.45f * lh, yy + 0.35f * h->ascent, buf, TEXT);
+    }
+    if (st->seq) {
+        snprintf(buf, sizeof buf, "δ=%.2g  %d³  %.0f ms", st->delta, st->grid,
+                 1e3 * st->compute_s);
+        hud_text(h, x + 0.4f * lh, by + bh + 0.55f * lh + h->ascent * 0.8f, buf, DIM);
+    } else {
+        hud_text(h, x + 0.4f * lh, by + bh + 0.55f * lh + h->ascent * 0.8f, "computing…", DIM);
+    }
+}
+
+static const char *HELP[][2] = {
+    {"Space", "pause / resume"},
+    {"N", "single step (while paused)"},
+    {"F", "field off (switch-off now) / on"},
+    {"H / Shift+H", "|H| up / down (×1.25)"},
+    {"← → ↑ ↓", "turn the direction of H (15°)"},
+    {"E / Shift+E", "ε ×2 / ÷2"},
+    {"B / Shift+B", "b up / down"},
+    {"I", "interactions on / off"},
+    {"S", "streamlines on / off"},
+    {"L", "streamlines: 3D / slice y = 0"},
+    {"A", "arrows on / off"},
+    {"C", "colour: spin / averaged spin / m0"},
+    {"R", "reset (same seed)"},
+    {"1 … 5", "presets: switch-off, rotating, magnet, aligned, large-N"},
+    {"[ / ]", "simulation speed limit ÷2 / ×2"},
+    {"G", "plot on / off"},
+    {"P", "screenshot (PNG in the working directory)"},
+    {"F11", "fullscreen"},
+    {"F1 or ?", "this help"},
+    {"Q or Esc", "quit"},
+    {"mouse", "drag: orbit, wheel: zoom, right-drag: pan"},
+};
+
+static void help_overlay(hud *h, float alpha)
+{
+    const int n = (int)(sizeof HELP / sizeof HELP[0]);
+    const float lh = h->line_h;
+    float kw = 0.0f, dw = 0.0f;
+    for (int i = 0; i < n; i++) {
+        kw = fmaxf(kw, hud_text_width(h, HELP[i][0]));
+        dw = fmaxf(dw, hud_text_width(h, HELP[i][1]));
+    }
+    const float w = kw + dw + 3.0f * lh, hh = (n + 2.4f) * lh;
+    const float x = 0.5f * (h->w - w), y = 0.5f * (h->h - hh);
+    const float bg[4] = {0.04f, 0.05f, 0.07f, 0.86f * alpha};
+    const float key[4] = {1.0f, 0.8f, 0.4f, alpha}, txt[4] = {0.9f, 0.92f, 0.96f, alpha};
+    hud_rect(h, x, y, w, hh, bg);
+    hud_text(h, x + lh, y + lh * 0.4f + h->ascent, "ferroviz keys", txt);
+    for (int i = 0; i < n; i++) {
+        const float yy = y + (i + 1.6f) * lh + h->ascent;
+        hud_text(h, x + lh, yy, HELP[i][0], key);
+        hud_text(h, x + 2.0f * lh + kw, yy, HELP[i][1], txt);
+    }
+}
+
+void ui_draw(hud *h, const ui_info *u)
+{
+    const float lh = h->line_h;
+    float pb = 0.0f;
+    if (u->snap->seq) {
+        stats_panel(h, u, &pb);
+        legend(h, u, 8 + 0.45f * lh, pb + 0.5f * lh);
+    }
+    if (u->streams_on)
+        colour_bar(h, u);
+    /* gizmo labels */
+    const char *names[3] = {"x", "y", "z"};
+    for (int k = 0; k < 3; k++)
+        hud_text(h, u->gizmo_labels[k][0] - 0.3f * lh, u->gizmo_labels[k][1] + 0.35f * lh,
+                 names[k], DIM);
+    if (u->snap->seq) {
+        const double *H = u->snap->diag.H;
+        const double hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
+        const float yel[4] = {1.0f, 0.85f, 0.3f, 1.0f};
+        if (hn > 0.0)
+            hud_text(h, u->gizmo_labels[3][0] - 0.3f * lh, u->gizmo_labels[3][1] + 0.35f * lh,
+                     "H", yel);
+        char buf[96];
+        snprintf(buf, sizeof buf, "H = (%.2g, %.2g, %.2g)  |H| = %.3g", H[0], H[1], H[2], hn);
+        hud_text(h, u->gizmo_x + 0.3f * lh, u->gizmo_y + u->gizmo_size + 0.2f * lh, buf, yel);
+    }
+    if (u->axes_visible)
+        for (int k = 0; k < 3; k++)
+            if (u->axis_labels[k][0] > -1e5f)
+                hud_text(h, u->axis_labels[k][0] + 3, u->axis_labels[k][1] - 3, names[k], DIM);
+    if (u->plot_visible && u->snap->seq) {
+        const float pw = fminf(30.0f * lh, 0.42f * h->w), ph = fminf(11.0f * lh, 0.3f * h->h);
+        plot_draw(h, h->w - pw - 8, h->h - ph - 8, pw, ph, u->snap);
+    }
+    if (u->message && u->message_alpha > 0.0f) {
+        const float c[4] = {1.0f, 0.9f, 0.6f, u->message_alpha};
+        const float bg[4] = {0.05f, 0.06f, 0.08f, 0.7f * u->message_alpha};
+        const float w = hud_text_width(h, u->message);
+        const float x = 0.5f * (h->w - w), y = h->h - 2.6f * lh;
+        hud_rect(h, x - 0.5f * lh, y - h->ascent - 0.3f * lh, w + lh, lh * 1.3f, bg);
+        hud_text(h, x, y, u->message, c);
+    } else if (!(u->help_alpha > 0.0f)) {
+        hud_text(h, 0.5f * h->w - 3.0f * lh, h->h - 0.6f * lh, "F1 or ?: help", DIM);
+    }
+    if (u->help_alpha > 0.0f)
+        help_overlay(h, u->help_alpha);
+}
