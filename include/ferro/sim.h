@@ -80,6 +80,9 @@ int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen);
 /* Ambient flow of all other particles' microscopic point sources (2.2) at each X_i:
  * u[3i+k] and omega[3i+k] = half its curl. Either may be NULL. */
 void fr_sim_ambient(fr_sim *s, double *u, double *omega);
+/* The same, with effective != 0 for the effective sources of (1.10) (σ_j → m0): e.g. the
+ * fluid's mean rotation (spin-up flow) in a rotating field. Returns -1 when out of memory. */
+int fr_sim_ambient_ex(fr_sim *s, int effective, double *u, double *omega);
 
 /* Effective velocity field (1.10) on an n^3 grid over [lo, hi]^3, index ((k*n + j)*n + i)*3 + c
  * for the point (x_i, y_j, z_k). Sources smoothed over delta (returned). Returns -1 if n < 2. */

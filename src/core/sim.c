@@ -452,15 +452,17 @@ void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3])
         s->xi[k][i] = s->xis[k][i] = xi[k] / nn;
 }
 
-void fr_sim_ambient(fr_sim *s, double *u, double *omega)
+void fr_sim_ambient(fr_sim *s, double *u, double *omega) { fr_sim_ambient_ex(s, 0, u, omega); }
+
+int fr_sim_ambient_ex(fr_sim *s, int effective, double *u, double *omega)
 {
     const size_t n = (size_t)s->n;
     s->G_zero = 0; /* G is used as scratch below */
     double *uu = calloc(3 * n, sizeof(double));
     if (!uu)
-        return;
+        return -1;
     memset(s->G, 0, 9 * n * sizeof(double));
-    compute_sources(s, s->t, 0, s->F, s->S);
+    compute_sources(s, s->t, effective, s->F, s->S);
     if (s->n > 1)
         fr_stokes_direct(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, uu, s->G);
     for (size_t i = 0; i < n; i++) {
@@ -475,6 +477,7 @@ void fr_sim_ambient(fr_sim *s, double *u, double *omega)
         }
     }
     free(uu);
+    return 0;
 }
 
 double fr_sim_delta(const fr_sim *s, double h)
