@@ -335,13 +335,17 @@ float hud_text_width(hud *h, const char *s)
     return x;
 }
 
-void hud_flush(hud *h)
+static void flush(hud *h, int blend)
 {
     if (h->nv == 0)
         return;
     glDisable(GL_DEPTH_TEST);
-    glEnable(GL_BLEND);
-    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    if (blend) {
+        glEnable(GL_BLEND);
+        glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    } else {
+        glDisable(GL_BLEND);
+    }
     glUseProgram(h->prog);
     glUniform2f(h->u_size, (float)h->w, (float)h->h);
     glActiveTexture(GL_TEXTURE0);
@@ -353,5 +357,9 @@ void hud_flush(hud *h)
                  GL_STREAM_DRAW);
     glDrawArrays(GL_TRIANGLES, 0, h->nv);
     glBindVertexArray(0);
+    glDisable(GL_BLEND);
     h->nv = 0;
 }
+
+void hud_flush(hud *h) { flush(h, 1); }
+void hud_flush_opaque(hud *h) { flush(h, 0); }

@@ -372,38 +372,74 @@ static void scale_field(app *a, double k)
     say_field(f);
 }
 
-/* Turn a vector: dphi about z, dtheta in the polar angle (clamped to [0, pi]). */
-static void turn(double v[3], double dphi, double dtheta)
+/* Rotate v by angle about the unit axis k (Rodrigues). */
+static void rotate(double v[3], const double k[3], double angle)
+{
+    const double c = cos(angle), s = sin(angle), kv = k[0] * v[0] + k[1] * v[1] + k[2] * v[2];
+    const double x[3] = {k[1] * v[2] - k[2] * v[1], k[2] * v[0] - k[0] * v[2],
+                         k[0] * v[1] - k[1] * v[0]};
+    const double n = norm3(v);
+    for (int i = 0; i < 3; i++) {
+        v[i] = v[i] * c + x[i] * s + k[i] * kv * (1.0 - c);
+        if (fabs(v[i]) < 1e-12 * n)
+            v[i] = 0.0;
+    }
+}
+
+/* Left/Right: about the vertical axis z. Up/Down: the polar angle towards +z / -z, clamped at
+ * the poles; leaving a pole, the field tilts towards the camera's right. */
+static void turn(double v[3], double dphi, double dtheta, const double cam_right[3])
 {
     const double n = norm3(v);
     if (!(n > 0.0))
         return;
-    double th = acos(fmax(-1.0, fmin(1.0, v[2] / n))), ph = atan2(v[1], v[0]);
-    th = fmax(0.0, fmin(M_PI, th + dtheta));
-    ph += dphi;
-    v[0] = n * sin(th) * cos(ph);
-    v[1] = n * sin(th) * sin(ph);
-    v[2] = n * cos(th);
-    for (int c = 0; c < 3; c++)
-        if (fabs(v[c]) < 1e-12 * n)
-            v[c] = 0.0;
+    if (dphi != 0.0) {
+        const double z[3] = {0, 0, 1};
+        rotate(v, z, dphi);
+    }
+    if (dtheta != 0.0) {
+        const double th0 = acos(fmax(-1.0, fmin(1.0, v[2] / n)));
+        const double th = fmax(0.0, fmin(M_PI, th0 + dtheta));
+        double ph = atan2(v[1], v[0]);
+        if (sin(th0) < 1e-9)
+            ph = atan2(cam_right[1], cam_right[0]);
+        v[0] = n * sin(th) * cos(ph);
+        v[1] = n * sin(th) * sin(ph);
+        v[2] = n * cos(th);
+        for (int i = 0; i < 3; i++)
+            if (fabs(v[i]) < 1e-12 * n)
+                v[i] = 0.0;
+    }
 }
 
 static void turn_field(app *a, double dphi, double dtheta)
 {
     fr_field *f = &a->cur.field;
+    /* the camera's right vector (for turning a vertical field) */
+    const float cy = cosf(glm_rad(a->yaw)), sy = sinf(glm_rad(a->yaw));
+    const double right[3] = {-sy, cy, 0.0};
     if (norm3(f->H0) > 0.0 && !f->rotating) {
-        turn(f->H0, dphi, dtheta);
+        turn(f->H0, dphi, dtheta, right);
         set_hdir(a, &a->cur);
     } else if (f->has_magnet) {
-        turn(f->magnet_m, dphi, dtheta);
+        turn(f->magnet_m, dphi, dtheta, right);
     } else {
-        turn(a->hdir, dphi, dtheta);
+        turn(a->hdir, dphi, dtheta, right);
         message(a, 2.0, "no uniform field to turn (H up sets one along the new direction)");
         return;
     }
     push_field(a, CMDF_KEEP);
     say_field(f);
+}
+
+/* Camera distance: the cloud, and the magnet if there is one. */
+static void fit_camera(app *a, const fr_params *p)
+{
+    double extent = 1.45;
+    if (p->field.has_magnet)
+        extent = fmax(extent, norm3(p->field.magnet_p) + 0.35);
+    a->dist = (float)(4.6 * extent / 1.45);
+    a->target[0] = a->target[1] = a->target[2] = 0.0f;
 }
 
 /* Restart with params p (reset or preset): prints what changes. */
@@ -455,6 +491,7 @@ static void load_preset(app *a, int k)
     snprintf(a->preset, sizeof a->preset, "%s", PRESETS[k]);
     a->scen = fo.p;
     restart(a, &fo.p);
+    fit_camera(a, &fo.p);
     message(a, 2.5, "preset %s (N = %d)", PRESETS[k], fo.p.n);
 }
 
@@ -742,6 +779,26 @@ int main(int argc, char **argv)
                 SDL_GetError());
         return fail_exit(a, 2);
     }
+    if (samples > 1 && !msaa) {
+        /* software rasterisers (llvmpipe under Xvfb) pay 4x for multisampling: go without */
+        const char *rend = (const char *)glGetString(GL_RENDERER);
+        if (rend && (strstr(rend, "llvmpipe") || strstr(rend, "softpipe") ||
+                     strstr(rend, "swrast") || strstr(rend, "SWR"))) {
+            SDL_GL_DeleteContext(a->ctx);
+            SDL_DestroyWindow(a->win);
+            a->ctx = NULL;
+            SDL_GL_SetAttribute(SDL_GL_MULTISAMPLEBUFFERS, 0);
+            SDL_GL_SetAttribute(SDL_GL_MULTISAMPLESAMPLES, 0);
+            a->win = SDL_CreateWindow("ferroviz", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                      a->vo.w, a->vo.h, flags);
+            a->ctx = a->win ? SDL_GL_CreateContext(a->win) : NULL;
+            if (!a->ctx) {
+                fprintf(stderr, "ferroviz: cannot create an OpenGL 3.3 core context: %s\n",
+                        SDL_GetError());
+                return fail_exit(a, 2);
+            }
+        }
+    }
     glewExperimental = GL_TRUE;
     const GLenum ge = glewInit();
     if (ge != GLEW_OK && ge != 4 /* GLEW_ERROR_NO_GLX_DISPLAY with EGL: usable */) {
@@ -777,9 +834,9 @@ int main(int argc, char **argv)
     copy_str(a->preset, sizeof a->preset, a->vo.preset);
     a->yaw = -62.0f;
     a->pitch = 18.0f;
-    a->dist = 4.6f;
+    fit_camera(a, &a->fo.p);
     a->uploaded_colour = -1;
-    if (simthread_start(&a->S, &a->fo.p, a->fo.grid, a->vo.sim_steps, a->rate, 0, err,
+    if (simthread_start(&a->S, &a->fo.p, a->fo.grid, a->vo.sim_steps, a->rate, a->fo.threads, err,
                         sizeof err)) {
         fprintf(stderr, "ferroviz: %s\n", err);
         return fail_exit(a, 1);
@@ -885,7 +942,7 @@ int main(int argc, char **argv)
         hud_begin(&a->H, dw, dh);
         const float bgt[4] = {0.16f, 0.17f, 0.21f, 1.0f}, bgb[4] = {0.06f, 0.06f, 0.08f, 1.0f};
         hud_rect4(&a->H, 0, 0, (float)dw, (float)dh, bgt, bgb);
-        hud_flush(&a->H);
+        hud_flush_opaque(&a->H);
 
         render_view v;
         camera(a, dw, dh, &v);
@@ -918,7 +975,7 @@ int main(int argc, char **argv)
         u.axes_visible = 1;
         u.snap = s;
         u.streams = st;
-        u.fps = fps;
+        u.fps = fps > 0.0 ? fps : frames > 0 ? (double)frames / fmax(1e-3, viz_now() - t_start) : 0.0;
         u.colour_mode = a->colour;
         u.arrows = a->arrows;
         u.streams_on = a->streams;

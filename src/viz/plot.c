@@ -25,7 +25,7 @@ void plot_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *
     static const float c_th[4] = {0.35f, 0.95f, 0.85f, 1.0f};
     hud_rect(h, x, y, w, hh, bg);
     const float pad = h->line_h * 0.4f;
-    const float top = y + h->line_h * 1.3f, bottom = y + hh - h->line_h * 1.4f;
+    const float top = y + h->line_h * 1.75f, bottom = y + hh - h->line_h * 1.4f;
     const float left = x + h->line_h * 3.6f, right = x + w - pad;
     float tx = x + pad;
     tx += hud_text(h, tx, y + h->ascent + pad * 0.5f, "M·Ĥ", c_mh);

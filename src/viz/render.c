@@ -12,61 +12,97 @@
 
 /* ---- meshes ---- */
 
-static void put(float **p, float x, float y, float z, float nx, float ny, float nz)
+static void put(float *q, float x, float y, float z, float nx, float ny, float nz)
 {
-    float *q = *p;
     q[0] = x;
     q[1] = y;
     q[2] = z;
     q[3] = nx;
     q[4] = ny;
     q[5] = nz;
-    *p += 6;
 }
 
-/* Arrow along +z with z in [-0.5, 0.5]: shaft (if shaft_r > 0) and cone; triangles with
- * position and normal. Returns the vertex count. */
-static int make_arrow(float *buf, int seg, float shaft_r, float head_r, float head_len)
+/* Indexed arrow along +z with z in [-0.5, 0.5]: shaft (if shaft_r > 0) and cone with its base.
+ * Vertices: position and normal (6 floats); returns the vertex count, *nidx the index count.
+ * Capacity needed: 5 seg vertices, 12 seg indices. */
+static int make_arrow(float *v, unsigned short *idx, int *nidx, int seg, float shaft_r,
+                      float head_r, float head_len)
 {
-    float *p = buf;
     const float zb = shaft_r > 0.0f ? 0.5f - head_len : -0.5f; /* cone base */
-    const float slope = head_r / (0.5f - zb);
-    for (int i = 0; i < seg; i++) {
-        const float a0 = (float)(2.0 * M_PI * i / seg), a1 = (float)(2.0 * M_PI * (i + 1) / seg);
-        const float am = 0.5f * (a0 + a1);
-        const float c0 = cosf(a0), s0 = sinf(a0), c1 = cosf(a1), s1 = sinf(a1);
-        if (shaft_r > 0.0f) {
-            put(&p, shaft_r * c0, shaft_r * s0, -0.5f, c0, s0, 0);
-            put(&p, shaft_r * c1, shaft_r * s1, -0.5f, c1, s1, 0);
-            put(&p, shaft_r * c1, shaft_r * s1, zb, c1, s1, 0);
-            put(&p, shaft_r * c0, shaft_r * s0, -0.5f, c0, s0, 0);
-            put(&p, shaft_r * c1, shaft_r * s1, zb, c1, s1, 0);
-            put(&p, shaft_r * c0, shaft_r * s0, zb, c0, s0, 0);
+    const float slope = head_r / (0.5f - zb), k = 1.0f / sqrtf(1.0f + slope * slope);
+    int nv = 0, ni = 0;
+    if (seg == 3 && !(shaft_r > 0.0f)) {
+        /* the cheapest arrow: a triangular pyramid of 4 shared vertices (vertex shading is the
+         * bottleneck of llvmpipe at large N) with rounded normals */
+        put(v, 0, 0, 0.5f, 0, 0, 1);
+        for (int i = 0; i < 3; i++) {
+            const float a = (float)(2.0 * M_PI * i / 3), c = cosf(a), s = sinf(a);
+            const float l = 1.0f / sqrtf(1.0f + 0.09f);
+            put(v + 6 * (i + 1), head_r * c, head_r * s, -0.5f, c * l, s * l, -0.3f * l);
         }
-        /* cone side */
-        const float k = 1.0f / sqrtf(1.0f + slope * slope);
-        put(&p, head_r * c0, head_r * s0, zb, c0 * k, s0 * k, slope * k);
-        put(&p, head_r * c1, head_r * s1, zb, c1 * k, s1 * k, slope * k);
-        put(&p, 0, 0, 0.5f, cosf(am) * k, sinf(am) * k, slope * k);
-        /* base disk */
-        put(&p, 0, 0, zb, 0, 0, -1);
-        put(&p, head_r * c1, head_r * s1, zb, 0, 0, -1);
-        put(&p, head_r * c0, head_r * s0, zb, 0, 0, -1);
+        static const unsigned short t[12] = {1, 2, 0, 2, 3, 0, 3, 1, 0, 1, 3, 2};
+        memcpy(idx, t, sizeof t);
+        *nidx = 12;
+        return 4;
     }
-    return (int)((p - buf) / 6);
+    if (shaft_r > 0.0f) {
+        for (int i = 0; i < seg; i++) {
+            const float a = (float)(2.0 * M_PI * i / seg), c = cosf(a), s = sinf(a);
+            put(v + 6 * nv++, shaft_r * c, shaft_r * s, -0.5f, c, s, 0);
+            put(v + 6 * nv++, shaft_r * c, shaft_r * s, zb, c, s, 0);
+        }
+        for (int i = 0; i < seg; i++) {
+            const int a0 = 2 * i, a1 = 2 * ((i + 1) % seg);
+            const unsigned short q[6] = {a0, a1, a1 + 1, a0, a1 + 1, a0 + 1};
+            memcpy(idx + ni, q, sizeof q);
+            ni += 6;
+        }
+    }
+    const int ring = nv;
+    for (int i = 0; i < seg; i++) { /* cone side ring and one tip per face */
+        const float a = (float)(2.0 * M_PI * i / seg), c = cosf(a), s = sinf(a);
+        const float am = (float)(2.0 * M_PI * (i + 0.5) / seg);
+        put(v + 6 * (ring + i), head_r * c, head_r * s, zb, c * k, s * k, slope * k);
+        put(v + 6 * (ring + seg + i), 0, 0, 0.5f, cosf(am) * k, sinf(am) * k, slope * k);
+    }
+    nv += 2 * seg;
+    for (int i = 0; i < seg; i++) {
+        idx[ni++] = (unsigned short)(ring + i);
+        idx[ni++] = (unsigned short)(ring + (i + 1) % seg);
+        idx[ni++] = (unsigned short)(ring + seg + i);
+    }
+    const int base = nv; /* base disk: a fan of seg - 2 triangles, normal -z */
+    for (int i = 0; i < seg; i++) {
+        const float a = (float)(2.0 * M_PI * i / seg);
+        put(v + 6 * nv++, head_r * cosf(a), head_r * sinf(a), zb, 0, 0, -1);
+    }
+    for (int i = 1; i + 1 < seg; i++) {
+        idx[ni++] = (unsigned short)base;
+        idx[ni++] = (unsigned short)(base + i + 1);
+        idx[ni++] = (unsigned short)(base + i);
+    }
+    *nidx = ni;
+    return nv;
 }
 
 static void upload_mesh(arrow_mesh *m, int seg, float shaft_r, float head_r, float head_len)
 {
-    float *buf = malloc((size_t)seg * 12 * 6 * sizeof(float));
-    if (!buf)
-        return;
-    m->nverts = make_arrow(buf, seg, shaft_r, head_r, head_len);
-    glGenBuffers(1, &m->vbo);
-    glBindBuffer(GL_ARRAY_BUFFER, m->vbo);
-    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)m->nverts * 6 * (GLsizeiptr)sizeof(float), buf,
-                 GL_STATIC_DRAW);
-    free(buf);
+    float *v = malloc((size_t)(5 * seg) * 6 * sizeof(float));
+    unsigned short *idx = malloc((size_t)12 * seg * sizeof *idx);
+    if (v && idx) {
+        int ni = 0;
+        m->nverts = make_arrow(v, idx, &ni, seg, shaft_r, head_r, head_len);
+        glGenBuffers(1, &m->vbo);
+        glBindBuffer(GL_ARRAY_BUFFER, m->vbo);
+        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)m->nverts * 6 * (GLsizeiptr)sizeof(float), v,
+                     GL_STATIC_DRAW);
+        glGenBuffers(1, &m->ibo);
+        m->idx_data = idx;
+        m->nidx = ni;
+        idx = NULL;
+    }
+    free(v);
+    free(idx);
 }
 
 /* VAO: mesh attributes 0, 1 and per-instance attributes 2, 3, 4 (7 floats). */
@@ -90,6 +126,9 @@ static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst)
     glEnableVertexAttribArray(4);
     glVertexAttribPointer(4, 1, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(6 * sizeof(float)));
     glVertexAttribDivisor(4, 1);
+    glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m->ibo);
+    glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)m->nidx * (GLsizeiptr)sizeof(unsigned short),
+                 m->idx_data, GL_STATIC_DRAW);
     glBindVertexArray(0);
     return vao;
 }
@@ -117,11 +156,11 @@ int render_init(renderer *r, char *err, size_t errlen)
     r->s_time = glGetUniformLocation(r->stream_prog, "u_time");
     r->s_dash = glGetUniformLocation(r->stream_prog, "u_dash");
 
-    /* LOD: 12-sided arrow (48 triangles), 6-sided (24), 4-sided cone (8) */
-    upload_mesh(&r->mesh[0], 12, 0.09f, 0.22f, 0.42f);
-    upload_mesh(&r->mesh[1], 6, 0.10f, 0.24f, 0.42f);
-    upload_mesh(&r->mesh[2], 4, 0.0f, 0.30f, 1.0f);
-    upload_mesh(&r->head_mesh, 10, 0.0f, 0.35f, 1.0f);
+    /* LOD: 8-sided arrow (30 triangles), 5-sided (18), 3-sided cone (4) */
+    upload_mesh(&r->mesh[0], 8, 0.09f, 0.22f, 0.42f);
+    upload_mesh(&r->mesh[1], 5, 0.10f, 0.24f, 0.42f);
+    upload_mesh(&r->mesh[2], 3, 0.0f, 0.32f, 1.0f);
+    upload_mesh(&r->head_mesh, 6, 0.0f, 0.35f, 1.0f);
 
     glGenBuffers(1, &r->part_inst);
     glGenBuffers(1, &r->head_inst);
@@ -173,10 +212,14 @@ void render_free(renderer *r)
         glDeleteProgram(r->stream_prog);
     for (int k = 0; k < 3; k++) {
         glDeleteBuffers(1, &r->mesh[k].vbo);
+        glDeleteBuffers(1, &r->mesh[k].ibo);
+        free(r->mesh[k].idx_data);
         glDeleteVertexArrays(1, &r->part_vao[k]);
         glDeleteVertexArrays(1, &r->one_vao[k]);
     }
     glDeleteBuffers(1, &r->head_mesh.vbo);
+    glDeleteBuffers(1, &r->head_mesh.ibo);
+    free(r->head_mesh.idx_data);
     glDeleteBuffers(1, &r->part_inst);
     glDeleteBuffers(1, &r->head_inst);
     glDeleteBuffers(1, &r->one_inst);
@@ -226,7 +269,7 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
     }
     r->part_n = n;
     /* level of detail: llvmpipe draws ~4-5 M triangles/s */
-    r->lod = n <= 2500 ? 0 : n <= 6000 ? 1 : 2;
+    r->lod = n <= 2000 ? 0 : n <= 5000 ? 1 : 2;
     r->arrow_scale = n > 0 ? (float)(1.3 * pow((double)n, -1.0 / 3.0)) : 0.1f;
 }
 
@@ -333,7 +376,7 @@ static void draw_one_arrow(renderer *r, const float *vp, const float pos[3], con
     glUniform3fv(r->a_color, 1, color);
     glUniform3fv(r->a_eye, 1, eye_dir);
     glBindVertexArray(r->one_vao[0]);
-    glDrawArraysInstanced(GL_TRIANGLES, 0, r->mesh[0].nverts, 1);
+    glDrawElementsInstanced(GL_TRIANGLES, r->mesh[0].nidx, GL_UNSIGNED_SHORT, NULL, 1);
     glBindVertexArray(0);
 }
 
@@ -367,7 +410,8 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
         glUniform1f(r->a_scale, r->arrow_scale);
         glUniform1i(r->a_mode, o->mode == COLOR_SPIN ? 0 : 1);
         glBindVertexArray(r->part_vao[r->lod]);
-        glDrawArraysInstanced(GL_TRIANGLES, 0, r->mesh[r->lod].nverts, r->part_n);
+        glDrawElementsInstanced(GL_TRIANGLES, r->mesh[r->lod].nidx, GL_UNSIGNED_SHORT, NULL,
+                                r->part_n);
         glBindVertexArray(0);
     }
     if (o->field && o->field->has_magnet) { /* the magnet: a steel-grey arrow along its moment */
@@ -386,7 +430,8 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
         glUniform1f(r->a_scale, 0.075f);
         glUniform1i(r->a_mode, 2);
         glBindVertexArray(r->head_vao);
-        glDrawArraysInstanced(GL_TRIANGLES, 0, r->head_mesh.nverts, r->head_n);
+        glDrawElementsInstanced(GL_TRIANGLES, r->head_mesh.nidx, GL_UNSIGNED_SHORT, NULL,
+                                r->head_n);
         glBindVertexArray(0);
     }
 

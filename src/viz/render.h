@@ -18,8 +18,9 @@ typedef struct render_view {
 } render_view;
 
 typedef struct arrow_mesh {
-    GLuint vbo;
-    int nverts;
+    GLuint vbo, ibo;
+    int nverts, nidx;
+    unsigned short *idx_data;
 } arrow_mesh;
 
 typedef struct renderer {

@@ -4,6 +4,9 @@
 #include "streamlines.h"
 
 #include <math.h>
+#ifdef _OPENMP
+#include <omp.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -365,6 +368,10 @@ static void *thread_main(void *arg)
 {
     worker *w = arg;
     simthread *st = w->st;
+#ifdef _OPENMP
+    if (st->threads > 0)
+        omp_set_num_threads(st->threads); /* this thread's parallel regions (the core's) */
+#endif
     if (reset_state(w)) {
         fail(st, "out of memory");
         return NULL;
@@ -421,7 +428,7 @@ static void *thread_main(void *arg)
 }
 
 int simthread_start(simthread *st, const fr_params *p, int grid, long long step_limit,
-                    double rate, int paused, char *err, size_t errlen)
+                    double rate, int threads, char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
     atomic_init(&st->failed, 0);
@@ -431,7 +438,7 @@ int simthread_start(simthread *st, const fr_params *p, int grid, long long step_
     st->grid = grid;
     st->step_limit = step_limit;
     st->rate = rate;
-    st->paused = paused;
+    st->threads = threads;
     st->streams_on = 1;
     if (cmdq_init(&st->q)) {
         snprintf(err, errlen, "cannot create a mutex");

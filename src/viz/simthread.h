@@ -77,6 +77,7 @@ typedef struct simthread {
     int streams_on, slice;
     double rate;
     int paused;
+    int threads;              /* OpenMP threads of the core, 0 = default */
     void *worker;             /* thread-private state */
     atomic_int failed;        /* 1 if the thread stopped on an error */
     char err[256];
@@ -84,7 +85,7 @@ typedef struct simthread {
 
 /* Creates the simulation (error message in err) and starts the thread. */
 int simthread_start(simthread *st, const fr_params *p, int grid, long long step_limit,
-                    double rate, int paused, char *err, size_t errlen);
+                    double rate, int threads, char *err, size_t errlen);
 /* Asks the thread to stop and joins it; frees everything. */
 void simthread_stop(simthread *st);
 

@@ -9,8 +9,8 @@
 #define SLICE_SPACING 0.22
 #define SEED_RADIUS 1.2
 #define TRACE_RADIUS 1.45  /* lines stop when they leave this ball */
-#define MAX_HALF_STEPS 48  /* per direction */
-#define STEP_FRAC 0.35     /* arc-length step in grid spacings */
+#define MAX_HALF_STEPS 26  /* per direction */
+#define STEP_FRAC 0.6      /* arc-length step in grid spacings */
 #define MIN_REL_SPEED 1e-3 /* stop where |u| < this * vmax */
 
 void stream_sample(const double *u, int n, double lo, double hi, const double x[3], double v[3])

@@ -92,9 +92,8 @@ static void legend(hud *h, const ui_info *u, float x, float y)
         hud_text(h, xx + lh, y + h->ascent, "σ = −1", TEXT);
         return;
     }
-    const char *title = u->colour_mode == COLOR_AVG ? "⟨σ⟩ over 3ε" : "m0 = tanh(b H·ξ)";
-    if (u->colour_mode == COLOR_AVG)
-        title = "σ averaged over 3ε";
+    const char *title =
+        u->colour_mode == COLOR_AVG ? "σ averaged over 3ε" : "m0 = tanh(b H·ξ)";
     snprintf(buf, sizeof buf, "%s", title);
     hud_text(h, x, y + h->ascent, buf, TEXT);
     const float bw = 10.0f * lh, by = y + lh * 1.1f;
@@ -114,37 +113,41 @@ static void colour_bar(hud *h, const ui_info *u)
 {
     const viz_streams *st = u->streams;
     const float lh = h->line_h;
-    const float bh = fminf(0.38f * h->h, 16.0f * lh), bw = 0.9f * lh;
-    const float x = h->w - 8 - 7.5f * lh, y = 8;
-    hud_rect(h, x, y, 7.5f * lh, bh + 3.4f * lh, PANEL);
-    hud_text(h, x + 0.4f * lh, y + h->ascent + 0.2f * lh, u->slice ? "|u| (slice y=0)" : "|u| effective", TEXT);
-    const float by = y + 1.4f * lh;
+    const float bh = fminf(0.36f * h->h, 14.0f * lh), bw = 0.9f * lh;
+    char lab[5][48], foot[96];
+    const double vmax = st->seq ? st->vmax : 0.0;
+    float lw = 0.0f;
+    for (int k = 0; k <= 4; k++) {
+        const double v = vmax * (4 - k) / 4.0;
+        snprintf(lab[k], sizeof lab[k], k == 0 ? "≥ %.2g" : "%.2g", v);
+        lw = fmaxf(lw, hud_text_width(h, lab[k]));
+    }
+    if (st->seq && !(vmax > 0.0))
+        snprintf(foot, sizeof foot, "no flow (|u| = 0)");
+    else if (st->seq)
+        snprintf(foot, sizeof foot, "δ = %.2g, %d³ grid", st->delta, st->grid);
+    else
+        snprintf(foot, sizeof foot, "computing…");
+    const char *title = u->slice ? "|u| slice y = 0" : "|u| effective flow";
+    const float w = fmaxf(fmaxf(hud_text_width(h, title), hud_text_width(h, foot)),
+                          1.0f * lh + bw + lw) + 0.9f * lh;
+    const float x = h->w - 8 - w, y = 8;
+    hud_rect(h, x, y, w, bh + 3.5f * lh, PANEL);
+    hud_text(h, x + 0.45f * lh, y + h->ascent + 0.25f * lh, title, TEXT);
+    const float by = y + 1.8f * lh;
     const int nseg = 48;
     for (int k = 0; k < nseg; k++) {
         float c[3], c4[4];
         cmap_viridis(1.0f - (k + 0.5f) / nseg, c);
         rgb4(c, 1.0f, c4);
-        hud_rect(h, x + 0.5f * lh, by + bh * k / nseg, bw, bh / nseg + 0.5f, c4);
+        hud_rect(h, x + 0.45f * lh, by + bh * k / nseg, bw, bh / nseg + 0.5f, c4);
     }
-    char buf[64];
-    const double vmax = st->seq ? st->vmax : 0.0;
     for (int k = 0; k <= 4; k++) {
-        const double v = vmax * (4 - k) / 4.0;
-        if (k == 0)
-            snprintf(buf, sizeof buf, "≥%.2g", v);
-        else
-            snprintf(buf, sizeof buf, "%.2g", v);
         const float yy = by + bh * k / 4.0f;
-        hud_rect(h, x + 0.5f * lh + bw, yy, 0.3f * lh, 1.0f, TEXT);
-        hud_text(h, x + 0.5f * lh + bw + 0.45f * lh, yy + 0.35f * h->ascent, buf, TEXT);
+        hud_rect(h, x + 0.45f * lh + bw, yy, 0.25f * lh, 1.0f, TEXT);
+        hud_text(h, x + 0.45f * lh + bw + 0.4f * lh, yy + 0.35f * h->ascent, lab[k], TEXT);
     }
-    if (st->seq) {
-        snprintf(buf, sizeof buf, "δ=%.2g  %d³  %.0f ms", st->delta, st->grid,
-                 1e3 * st->compute_s);
-        hud_text(h, x + 0.4f * lh, by + bh + 0.55f * lh + h->ascent * 0.8f, buf, DIM);
-    } else {
-        hud_text(h, x + 0.4f * lh, by + bh + 0.55f * lh + h->ascent * 0.8f, "computing…", DIM);
-    }
+    hud_text(h, x + 0.45f * lh, by + bh + 0.5f * lh + h->ascent * 0.8f, foot, DIM);
 }
 
 static const char *HELP[][2] = {
@@ -213,7 +216,7 @@ void ui_draw(hud *h, const ui_info *u)
         const double hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
         const float yel[4] = {1.0f, 0.85f, 0.3f, 1.0f};
         if (hn > 0.0)
-            hud_text(h, u->gizmo_labels[3][0] - 0.3f * lh, u->gizmo_labels[3][1] + 0.35f * lh,
+            hud_text(h, u->gizmo_labels[3][0] + 0.45f * lh, u->gizmo_labels[3][1] + 0.35f * lh,
                      "H", yel);
         char buf[96];
         snprintf(buf, sizeof buf, "H = (%.2g, %.2g, %.2g)  |H| = %.3g", H[0], H[1], H[2], hn);

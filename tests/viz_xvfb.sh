@@ -1,0 +1,199 @@
+#!/usr/bin/env bash
+# viz_xvfb.sh BUILD_DIR — ferroviz under Xvfb: keys through xdotool and the "set" lines they
+# print, a scripted screenshot checked pixel by pixel (both spin colours, the streamlines'
+# viridis colours, not blank), clean quit; no display -> exit 2 with one line; bad input -> exit 2.
+# Starts its own Xvfb when DISPLAY is unset. Skips (exit 0) when ferroviz was not built or a tool
+# is missing. Takes ~20-40 s on 2 cores.
+set -u
+BUILD_DIR=${1:?usage: viz_xvfb.sh BUILD_DIR}
+EXE="$BUILD_DIR/ferroviz"
+if [ ! -x "$EXE" ]; then
+    echo "viz_xvfb: SKIP: $EXE not built (FERRO_BUILD_VIZ=OFF?)"
+    exit 0
+fi
+for tool in xdotool convert timeout; do
+    if ! command -v "$tool" >/dev/null 2>&1; then
+        echo "viz_xvfb: SKIP: $tool not installed"
+        exit 0
+    fi
+done
+
+T=$(mktemp -d /tmp/viz_xvfb.XXXXXX)
+XVFB_PID=""
+VIZ_PID=""
+cleanup() {
+    [ -n "$VIZ_PID" ] && kill "$VIZ_PID" 2>/dev/null
+    [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
+    rm -rf "$T"
+}
+trap cleanup EXIT
+FAILS=0
+fail() { echo "viz_xvfb: FAIL: $*"; FAILS=$((FAILS + 1)); }
+pass() { echo "viz_xvfb: ok: $*"; }
+export LIBGL_ALWAYS_SOFTWARE=1
+export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
+
+one_line_err() { # file: exactly one line, starting with "ferroviz: "
+    [ "$(wc -l <"$1")" -eq 1 ] && head -1 "$1" | grep -q '^ferroviz: '
+}
+
+# ---- 1. no display: exit 2 and a one-line error, never a crash ----
+env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 timeout 20 "$EXE" --n 50 --frames 5 \
+    >"$T/nodisp.out" 2>"$T/nodisp.err"
+rc=$?
+if [ $rc -eq 2 ] && one_line_err "$T/nodisp.err"; then
+    pass "no display -> exit 2: $(cat "$T/nodisp.err")"
+else
+    fail "no display: rc=$rc, stderr: $(cat "$T/nodisp.err")"
+fi
+
+# ---- 2. bad command-line input: exit 2 and one line, before any window ----
+for args in "--size 10x" "--frames 0" "--preset nope" "--eps -1" "--bogus" "--rate x"; do
+    # shellcheck disable=SC2086
+    env -u DISPLAY timeout 20 "$EXE" $args >"$T/bad.out" 2>"$T/bad.err"
+    rc=$?
+    if [ $rc -eq 2 ] && one_line_err "$T/bad.err" && [ ! -s "$T/bad.out" ]; then
+        pass "bad input '$args' -> exit 2: $(cat "$T/bad.err")"
+    else
+        fail "bad input '$args': rc=$rc stderr=$(cat "$T/bad.err")"
+    fi
+done
+
+# ---- a display ----
+if [ -z "${DISPLAY:-}" ]; then
+    if ! command -v Xvfb >/dev/null 2>&1; then
+        echo "viz_xvfb: SKIP (rest): no DISPLAY and no Xvfb"
+        [ $FAILS -eq 0 ] && exit 0 || exit 1
+    fi
+    DNUM=99
+    while [ -e "/tmp/.X11-unix/X$DNUM" ] || [ -e "/tmp/.X$DNUM-lock" ]; do DNUM=$((DNUM + 1)); done
+    Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$T/xvfb.log" 2>&1 &
+    XVFB_PID=$!
+    export DISPLAY=":$DNUM"
+    for _ in $(seq 50); do
+        xdotool getmouselocation >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+fi
+
+# ---- 3. missing shader / font: a message naming the file ----
+mkdir -p "$T/empty"
+FERROVIZ_SHADER_DIR="$T/empty" timeout 20 "$EXE" --n 50 --frames 2 >/dev/null 2>"$T/sh.err"
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'arrow.vert' "$T/sh.err" && one_line_err "$T/sh.err"; then
+    pass "missing shader -> rc=$rc: $(cut -c1-120 "$T/sh.err")"
+else
+    fail "missing shader: rc=$rc: $(cat "$T/sh.err")"
+fi
+FERROVIZ_FONT="$T/nofont.ttf" timeout 20 "$EXE" --n 50 --frames 2 >/dev/null 2>"$T/font.err"
+rc=$?
+if [ $rc -ne 0 ] && grep -q 'nofont.ttf' "$T/font.err" && one_line_err "$T/font.err"; then
+    pass "missing font -> rc=$rc: $(cat "$T/font.err")"
+else
+    fail "missing font: rc=$rc: $(cat "$T/font.err")"
+fi
+
+# ---- 4. keys ----
+"$EXE" --n 500 --seed 7 --size 900x600 >"$T/keys.out" 2>"$T/keys.err" &
+VIZ_PID=$!
+WIN=$(timeout 30 xdotool search --sync --onlyvisible --name '^ferroviz' 2>/dev/null | head -1)
+if [ -z "$WIN" ]; then
+    fail "no ferroviz window appeared: $(cat "$T/keys.err")"
+else
+    xdotool windowfocus --sync "$WIN" 2>/dev/null || xdotool windowactivate "$WIN" 2>/dev/null
+    sleep 0.5
+    xdotool key --delay 60 e shift+e b shift+b shift+h f f i space n n space Down
+    sleep 1
+    # robustness: hold keys down (auto-repeat), pause, reset, presets while paused
+    xdotool key space
+    xdotool keydown e; sleep 1.2; xdotool keyup e
+    xdotool key --delay 30 r 4 r n n 1
+    xdotool keydown h; sleep 1.0; xdotool keyup h
+    xdotool keydown shift+b; sleep 0.8; xdotool keyup shift+b
+    xdotool key --delay 30 space r c c c s s l l a a F1 F1
+    sleep 1
+    if ! kill -0 "$VIZ_PID" 2>/dev/null; then
+        fail "ferroviz died while keys were pressed: $(tail -3 "$T/keys.err")"
+    fi
+    xdotool key q
+fi
+rc=124
+for _ in $(seq 150); do
+    if ! kill -0 "$VIZ_PID" 2>/dev/null; then
+        wait "$VIZ_PID"
+        rc=$?
+        break
+    fi
+    sleep 0.1
+done
+[ $rc -eq 124 ] && { kill "$VIZ_PID" 2>/dev/null; wait "$VIZ_PID" 2>/dev/null; }
+VIZ_PID=""
+[ $rc -eq 0 ] && pass "q quits with exit 0" || fail "quit: rc=$rc, stderr: $(tail -3 "$T/keys.err")"
+expected="set eps=0.02
+set eps=0.01
+set b=3
+set b=2
+set H=0,0,0.8
+set H=0,0,0
+set H=0,0,0.8
+set interactions=0
+set paused=1
+set paused=0"
+got=$(grep '^set ' "$T/keys.out" | head -10)
+if [ "$got" = "$expected" ]; then
+    pass "set lines of e E b B H f f i space space"
+else
+    fail "set lines: expected
+$expected
+got
+$got"
+fi
+grep -Eq "^set H=[0-9.e-]+,[0-9.e-]+,0.772741\$" <(sed -n 11p "$T/keys.out") &&
+    pass "Down turns H: $(sed -n 11p "$T/keys.out")" || fail "Down: line 11 is '$(sed -n 11p "$T/keys.out")'"
+for want in '^set eps=' '^set reset=1$' '^set preset=aligned$' '^set preset=switch-off$' \
+    '^set colour=spin-average$' '^set colour=m0$' '^set streamlines=0$' '^set slice=1$' \
+    '^set arrows=0$'; do
+    grep -q "$want" "$T/keys.out" || fail "no line matching $want"
+done
+# held keys clamp: b never below 0, eps within [1e-6, 1e6], |H| <= 100
+awk -F= '/^set b=/{ if ($2 < 0) bad=1 } /^set eps=/{ if ($2 <= 0 || $2 > 1e6) bad=1 }
+    END { exit bad }' "$T/keys.out" && pass "held keys stay in range" || fail "values out of range"
+if tail -1 "$T/keys.out" | grep -Eq '^frames=[0-9]+ fps=[0-9.]+ sim_steps=[0-9]+ sim_time=[0-9.e+-]+$'; then
+    pass "final line: $(tail -1 "$T/keys.out")"
+else
+    fail "final line: '$(tail -1 "$T/keys.out")'"
+fi
+[ -s "$T/keys.err" ] && echo "viz_xvfb: note: stderr of the key run: $(head -3 "$T/keys.err")"
+
+# ---- 5. scripted screenshot, checked pixel by pixel ----
+timeout 60 "$EXE" --n 500 --seed 3 --size 960x600 --frames 6 --sim-steps 25 --rate 0 \
+    --screenshot "$T/shot.png" >"$T/shot.out" 2>"$T/shot.err"
+rc=$?
+if [ $rc -ne 0 ] || [ ! -s "$T/shot.png" ]; then
+    fail "scripted screenshot: rc=$rc $(cat "$T/shot.err")"
+else
+    tail -1 "$T/shot.out" | grep -Eq '^frames=6 fps=[0-9.]+ sim_steps=25 sim_time=0.25$' &&
+        pass "scripted run: $(tail -1 "$T/shot.out")" || fail "scripted final line: $(tail -1 "$T/shot.out")"
+    # histogram lines: "  count: (r,g,b) #RRGGBB srgb(...)"
+    convert "$T/shot.png" -format %c histogram:info:- 2>/dev/null |
+        sed -n 's/^ *\([0-9]*\): *(\([0-9.]*\), *\([0-9.]*\), *\([0-9.]*\).*/\1 \2 \3 \4/p' >"$T/hist.txt"
+    read -r red blue green yellow distinct <<<"$(awk '
+        { n=$1; r=$2; g=$3; b=$4; d++ }
+        r > 150 && g < 150 && b < 100 && r > g + 50      { red += n }
+        b > 140 && b > r + 80 && b > g + 50              { blue += n }
+        g > 100 && g > r + 20 && g >= b - 10 && !(b > g + 50) { green += n }
+        r > 170 && g > 170 && b < 110                    { yellow += n }
+        END { printf "%d %d %d %d %d\n", red, blue, green, yellow, d }' "$T/hist.txt")"
+    echo "viz_xvfb: pixels: spin+1 (red/orange) $red, spin-1 (blue) $blue, viridis green/teal $green, viridis yellow $yellow, distinct colours $distinct"
+    [ "${red:-0}" -ge 1000 ] && pass "red/orange spin +1 pixels" || fail "too few red pixels ($red)"
+    [ "${blue:-0}" -ge 1000 ] && pass "blue spin -1 pixels" || fail "too few blue pixels ($blue)"
+    [ "${green:-0}" -ge 1000 ] && pass "viridis streamline pixels" || fail "too few viridis pixels ($green)"
+    [ "${distinct:-0}" -ge 500 ] && pass "not blank" || fail "only $distinct colours"
+    if [ -n "${VIZ_KEEP_SHOT:-}" ]; then cp "$T/shot.png" "$VIZ_KEEP_SHOT"; fi
+fi
+
+if [ $FAILS -ne 0 ]; then
+    echo "viz_xvfb: $FAILS failure(s)"
+    exit 1
+fi
+echo "viz_xvfb: all passed"
