@@ -92,6 +92,26 @@ unsigned long long cmdq_push(cmdqueue *q, const viz_cmd *c)
             goto out;
         }
     }
+    if (c->kind == CMD_RESET) {
+        /* a reset supersedes a queued reset and the parameter changes after it */
+        int last = -1;
+        for (int k = 0; k < q->count; k++)
+            if (q->q[(q->head + k) % CMDQ_CAP].kind == CMD_RESET)
+                last = k;
+        if (last >= 0) {
+            int m = last + 1;
+            for (int k = last + 1; k < q->count; k++) {
+                const viz_cmd *e = &q->q[(q->head + k) % CMDQ_CAP];
+                if (e->kind == CMD_PAUSE || e->kind == CMD_STREAMS || e->kind == CMD_RATE)
+                    q->q[(q->head + m++) % CMDQ_CAP] = *e;
+            }
+            q->count = m;
+            viz_cmd *r = &q->q[(q->head + last) % CMDQ_CAP];
+            *r = *c;
+            id = r->id = q->next_id++;
+            goto out;
+        }
+    }
     if (q->count < CMDQ_CAP) {
         viz_cmd *e = &q->q[(q->head + q->count) % CMDQ_CAP];
         *e = *c;

@@ -7,7 +7,9 @@
  *
  * cmdqueue: a bounded FIFO of commands (render -> simulation) under a mutex, with coalescing: a
  * command of a kind already queued (since the last barrier command) replaces the queued one's
- * value in place, so holding a key down can never fill the queue, and the newest value wins.
+ * value in place, so holding a key down can never fill the queue, and the newest value wins;
+ * a reset replaces a queued reset and drops the parameter changes queued after that one (the
+ * new reset sets all parameters), so the queue holds at most a few entries per command kind.
  * No SDL, no GL: testable on its own (tests/test_viz_sync.c, also under ThreadSanitizer).
  */
 #ifndef VIZ_SYNC_H

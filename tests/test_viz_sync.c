@@ -1,0 +1,373 @@
+/* test_viz_sync.c — the threaded parts of ferroviz without SDL or GL: the snapshot triple
+ * buffer and the command queue under two threads hammering them (run it under ThreadSanitizer:
+ * cmake -DFERRO_SANITIZE=thread), and the streamline tracer on fields with known streamlines. */
+#include "../src/viz/streamlines.c"
+#include "../src/viz/sync.c"
+
+#include <math.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+/* ---- triple buffer: every slot the reader sees is complete and never older ---- */
+
+#define SLOT_INTS 256
+#define PUBLISHES 100000
+
+typedef struct slot {
+    long seq;
+    int v[SLOT_INTS];
+} slot;
+
+typedef struct tb_ctx {
+    tribuf tb;
+    slot s[3];
+    atomic_int done;
+    long bad, seen, last;
+} tb_ctx;
+
+static void *tb_writer(void *arg)
+{
+    tb_ctx *c = arg;
+    for (long k = 1; k <= PUBLISHES; k++) {
+        slot *s = tribuf_back(&c->tb);
+        s->seq = k;
+        for (int i = 0; i < SLOT_INTS; i++)
+            s->v[i] = (int)(k * 7 + i);
+        tribuf_publish(&c->tb);
+    }
+    atomic_store(&c->done, 1);
+    return NULL;
+}
+
+static void *tb_reader(void *arg)
+{
+    tb_ctx *c = arg;
+    for (;;) {
+        const int fin = atomic_load(&c->done);
+        if (tribuf_acquire(&c->tb)) {
+            const slot *s = tribuf_front(&c->tb);
+            for (int i = 0; i < SLOT_INTS; i++)
+                if (s->v[i] != (int)(s->seq * 7 + i))
+                    c->bad++;
+            if (s->seq < c->last)
+                c->bad++;
+            c->last = s->seq;
+            c->seen++;
+        } else if (fin) {
+            break;
+        }
+    }
+    return NULL;
+}
+
+static void test_tribuf_two_threads(void **state)
+{
+    (void)state;
+    tb_ctx *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    tribuf_init(&c->tb, &c->s[0], &c->s[1], &c->s[2]);
+    atomic_init(&c->done, 0);
+    pthread_t w, r;
+    assert_int_equal(pthread_create(&r, NULL, tb_reader, c), 0);
+    assert_int_equal(pthread_create(&w, NULL, tb_writer, c), 0);
+    pthread_join(w, NULL);
+    pthread_join(r, NULL);
+    assert_int_equal(c->bad, 0);
+    assert_true(c->seen > 0);
+    assert_int_equal(c->last, PUBLISHES); /* the newest is always seen in the end */
+    free(c);
+}
+
+static void test_tribuf_single_thread(void **state)
+{
+    (void)state;
+    int a = 0, b = 0, z = 0;
+    tribuf t;
+    tribuf_init(&t, &a, &b, &z);
+    assert_ptr_equal(tribuf_front(&t), &z);
+    assert_int_equal(tribuf_acquire(&t), 0);
+    *(int *)tribuf_back(&t) = 1;
+    tribuf_publish(&t);
+    *(int *)tribuf_back(&t) = 2;
+    tribuf_publish(&t); /* overwrites: the reader skips 1 */
+    assert_int_equal(tribuf_acquire(&t), 1);
+    assert_int_equal(*(int *)tribuf_front(&t), 2);
+    assert_int_equal(tribuf_acquire(&t), 0);
+    /* the writer never gets the reader's slot */
+    for (int k = 0; k < 10; k++) {
+        assert_ptr_not_equal(tribuf_back(&t), tribuf_front(&t));
+        tribuf_publish(&t);
+        if (k % 3 == 0)
+            tribuf_acquire(&t);
+    }
+}
+
+/* ---- command queue: coalescing, ordering, bounded, wake-up ---- */
+
+#define PUSHES 50000
+
+typedef struct q_ctx {
+    cmdqueue q;
+    atomic_int done;
+    double last_eps;
+    long popped, steps, bad;
+    unsigned long long last_id;
+} q_ctx;
+
+static void *q_producer(void *arg)
+{
+    q_ctx *c = arg;
+    for (int k = 1; k <= PUSHES; k++) {
+        viz_cmd m;
+        memset(&m, 0, sizeof m);
+        m.kind = k % 97 == 0 ? CMD_RESET : k % 3 == 0 ? CMD_STEP : k % 3 == 1 ? CMD_EPS : CMD_B;
+        m.i = 1;
+        m.d = k;
+        if (!cmdq_push(&c->q, &m))
+            c->bad++; /* coalescing keeps the queue from ever filling here */
+    }
+    atomic_store(&c->done, 1);
+    cmdq_set_quit(&c->q);
+    return NULL;
+}
+
+static void *q_consumer(void *arg)
+{
+    q_ctx *c = arg;
+    for (;;) {
+        viz_cmd m;
+        int got = 0;
+        while (cmdq_pop(&c->q, &m)) {
+            got = 1;
+            c->popped++;
+            c->last_id = m.id > c->last_id ? m.id : c->last_id;
+            if (m.kind == CMD_EPS)
+                c->last_eps = m.d;
+            if (m.kind == CMD_STEP) {
+                if (m.i < 1 || m.i > 1000)
+                    c->bad++;
+                c->steps += m.i;
+            }
+        }
+        if (!got && atomic_load(&c->done) && cmdq_quit(&c->q)) {
+            if (!cmdq_pop(&c->q, &m))
+                break;
+            c->popped++;
+            if (m.kind == CMD_EPS)
+                c->last_eps = m.d;
+        }
+        cmdq_wait(&c->q, 0.01);
+    }
+    return NULL;
+}
+
+static void test_cmdqueue_two_threads(void **state)
+{
+    (void)state;
+    q_ctx *c = calloc(1, sizeof *c);
+    assert_non_null(c);
+    assert_int_equal(cmdq_init(&c->q), 0);
+    atomic_init(&c->done, 0);
+    pthread_t p, k;
+    assert_int_equal(pthread_create(&k, NULL, q_consumer, c), 0);
+    assert_int_equal(pthread_create(&p, NULL, q_producer, c), 0);
+    pthread_join(p, NULL);
+    pthread_join(k, NULL);
+    assert_int_equal(c->bad, 0);
+    assert_true(c->popped > 0 && c->popped <= PUSHES);
+    /* the newest eps always arrives: the last k with k % 3 == 1 and k % 97 != 0 */
+    int last = PUSHES;
+    while (!(last % 3 == 1 && last % 97 != 0))
+        last--;
+    assert_true(fabs(c->last_eps - last) < 0.5);
+    cmdq_destroy(&c->q);
+    free(c);
+}
+
+static void test_cmdqueue_coalescing(void **state)
+{
+    (void)state;
+    cmdqueue q;
+    assert_int_equal(cmdq_init(&q), 0);
+    viz_cmd m, out;
+    memset(&m, 0, sizeof m);
+    m.kind = CMD_EPS;
+    for (int k = 0; k < 1000; k++) { /* a held key: one entry, the newest value */
+        m.d = k;
+        assert_true(cmdq_push(&q, &m) > 0);
+    }
+    assert_int_equal(q.count, 1);
+    m.kind = CMD_STEP;
+    m.i = 600;
+    cmdq_push(&q, &m);
+    cmdq_push(&q, &m); /* steps add up, capped at 1000 */
+    m.kind = CMD_RESET;
+    cmdq_push(&q, &m);
+    m.kind = CMD_EPS;
+    m.d = -5;
+    cmdq_push(&q, &m); /* after a reset: a new entry, not merged across it */
+    m.kind = CMD_FIELD;
+    m.i = CMDF_OFF_NOW;
+    cmdq_push(&q, &m);
+    m.i = CMDF_KEEP; /* new field parts keep a pending switch-off */
+    cmdq_push(&q, &m);
+    assert_int_equal(q.count, 5);
+    assert_int_equal(cmdq_pop(&q, &out), 1);
+    assert_int_equal(out.kind, CMD_EPS);
+    assert_true(out.d == 999);
+    assert_int_equal(cmdq_pop(&q, &out), 1);
+    assert_int_equal(out.kind, CMD_STEP);
+    assert_int_equal(out.i, 1000);
+    assert_int_equal(cmdq_pop(&q, &out), 1);
+    assert_int_equal(out.kind, CMD_RESET);
+    assert_int_equal(cmdq_pop(&q, &out), 1);
+    assert_true(out.kind == CMD_EPS && out.d == -5);
+    assert_int_equal(cmdq_pop(&q, &out), 1);
+    assert_true(out.kind == CMD_FIELD && out.i == CMDF_OFF_NOW);
+    assert_int_equal(cmdq_pop(&q, &out), 0);
+    /* bounded: any sequence of pushes keeps at most two entries per kind */
+    srand(5);
+    for (int k = 0; k < 20000; k++) {
+        m.kind = 1 + rand() % (CMD_KINDS - 1);
+        m.i = 1;
+        assert_true(cmdq_push(&q, &m) > 0);
+        assert_true(q.count <= 2 * CMD_KINDS);
+    }
+    /* wait returns at once after quit */
+    cmdq_set_quit(&q);
+    cmdq_wait(&q, 10.0);
+    assert_int_equal(cmdq_quit(&q), 1);
+    cmdq_destroy(&q);
+}
+
+/* ---- streamlines ---- */
+
+static double *grid_of(int n, double lo, double hi, void (*f)(const double x[3], double u[3]))
+{
+    double *u = malloc((size_t)n * n * n * 3 * sizeof *u);
+    const double h = (hi - lo) / (n - 1);
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < n; j++)
+            for (int i = 0; i < n; i++) {
+                const double x[3] = {lo + i * h, lo + j * h, lo + k * h};
+                f(x, u + (((size_t)k * n + j) * n + i) * 3);
+            }
+    return u;
+}
+
+static void linear_field(const double x[3], double u[3])
+{
+    u[0] = 1.0 + 2.0 * x[0] - x[1];
+    u[1] = 0.5 * x[2] + 3.0;
+    u[2] = x[0] + x[1] + x[2];
+}
+
+static void rotation_field(const double x[3], double u[3])
+{
+    u[0] = -x[1];
+    u[1] = x[0];
+    u[2] = 0.0;
+}
+
+static void test_trilinear_exact_for_linear(void **state)
+{
+    (void)state;
+    double *u = grid_of(9, -1.5, 1.5, linear_field);
+    const double pts[4][3] = {{0.1, 0.2, 0.3}, {-1.2, 0.77, 1.4}, {1.5, -1.5, 0.0}, {0.33, 0.0, -0.9}};
+    for (int p = 0; p < 4; p++) {
+        double v[3], w[3];
+        stream_sample(u, 9, -1.5, 1.5, pts[p], v);
+        linear_field(pts[p], w);
+        for (int c = 0; c < 3; c++)
+            assert_true(fabs(v[c] - w[c]) < 1e-12);
+    }
+    free(u);
+}
+
+static void test_streamlines_of_a_rotation_are_circles(void **state)
+{
+    (void)state;
+    double *u = grid_of(24, -1.5, 1.5, rotation_field);
+    for (int slice = 0; slice < 2; slice++) {
+        viz_streams s;
+        memset(&s, 0, sizeof s);
+        assert_int_equal(stream_trace(u, 24, -1.5, 1.5, slice, &s), 0);
+        if (slice) { /* in the plane y = 0 the in-plane field is (0, 0) + ... -> few lines */
+            free(s.verts);
+            free(s.first);
+            free(s.count);
+            free(s.heads);
+            continue;
+        }
+        assert_true(s.nlines > 50);
+        assert_true(s.vmax > 0.5 && s.vmax < 1.5);
+        double worst = 0.0; /* relative drift of the radius, for radii >= 0.3 (>= 4 steps) */
+        for (int l = 0; l < s.nlines; l++) {
+            const float *v0 = s.verts + 5 * (size_t)s.first[l];
+            const double r0 = hypot(v0[0], v0[1]), z0 = v0[2];
+            for (int q = 1; q < s.count[l]; q++) {
+                const float *v = v0 + 5 * q;
+                if (r0 >= 0.3)
+                    worst = fmax(worst, fabs(hypot(v[0], v[1]) - r0) / r0);
+                assert_true(fabs(v[2] - z0) < 1e-6);
+                assert_true(v[4] >= v[-1]); /* arc length increases along the flow */
+                /* the flow direction: counter-clockwise about z */
+                const double cross = (double)v[-5] * v[1] - (double)v[-4] * v[0];
+                if (r0 > 0.2)
+                    assert_true(cross > 0.0);
+            }
+        }
+        print_message("streamlines of a rotation: %d lines, radius drift %.2g\n", s.nlines, worst);
+        assert_true(worst < 2e-3);
+        for (int k = 0; k < s.nheads; k++) { /* arrowheads point along the flow */
+            const float *hh = s.heads + 7 * k;
+            const double r = hypot(hh[0], hh[1]);
+            if (r > 0.2)
+                assert_true((-hh[1] * hh[3] + hh[0] * hh[4]) / r > 0.99);
+        }
+        free(s.verts);
+        free(s.first);
+        free(s.count);
+        free(s.heads);
+    }
+    free(u);
+}
+
+static void zero_field(const double x[3], double u[3])
+{
+    (void)x;
+    u[0] = u[1] = u[2] = 0.0;
+}
+
+static void test_zero_field_gives_no_lines(void **state)
+{
+    (void)state;
+    double *u = grid_of(8, -1.5, 1.5, zero_field);
+    viz_streams s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(stream_trace(u, 8, -1.5, 1.5, 0, &s), 0);
+    assert_int_equal(s.nlines, 0);
+    assert_true(s.vmax == 0.0);
+    free(u);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tribuf_single_thread),
+        cmocka_unit_test(test_tribuf_two_threads),
+        cmocka_unit_test(test_cmdqueue_coalescing),
+        cmocka_unit_test(test_cmdqueue_two_threads),
+        cmocka_unit_test(test_trilinear_exact_for_linear),
+        cmocka_unit_test(test_streamlines_of_a_rotation_are_circles),
+        cmocka_unit_test(test_zero_field_gives_no_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
