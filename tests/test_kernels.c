@@ -215,6 +215,49 @@ static void test_direct_sum_sphere_path(void **state)
     assert_true(eg <= 1e-12 * sg);
 }
 
+/* The vectorised smoothed grid sum equals the smoothed kernel summed point by point. */
+static void test_grid_smoothed_path(void **state)
+{
+    (void)state;
+    enum { N = 200, NG = 7 };
+    unsigned st = 8;
+    static double x[N], y[N], z[N], F[3 * N], S[9 * N], u1[3 * NG * NG * NG];
+    for (int j = 0; j < N; j++) {
+        x[j] = urand(&st);
+        y[j] = urand(&st);
+        z[j] = urand(&st);
+        double xi[3], H[3];
+        for (int k = 0; k < 3; k++) {
+            F[3 * j + k] = urand(&st);
+            xi[k] = urand(&st);
+            H[k] = urand(&st);
+        }
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 3; k++)
+                S[9 * j + 3 * l + k] = 0.5 * (xi[l] * H[k] - H[l] * xi[k]);
+    }
+    const double lo = -1.2, hi = 1.2, delta = 0.35, h = (hi - lo) / (NG - 1);
+    assert_int_equal(fr_stokes_grid_smoothed(N, x, y, z, F, S, NG, lo, hi, delta, u1), 0);
+    double scale = 0.0, err = 0.0;
+    for (int g = 0; g < NG * NG * NG; g++) {
+        const double p[3] = {lo + (g % NG) * h, lo + ((g / NG) % NG) * h, lo + (g / (NG * NG)) * h};
+        double u2[3] = {0, 0, 0};
+        for (int j = 0; j < N; j++) {
+            const double d[3] = {p[0] - x[j], p[1] - y[j], p[2] - z[j]};
+            fr_point_source_smoothed_add(d, F + 3 * j, S + 9 * j, delta, u2);
+        }
+        for (int c = 0; c < 3; c++) {
+            scale = fmax(scale, fabs(u2[c]));
+            err = fmax(err, fabs(u2[c] - u1[3 * g + c]));
+        }
+    }
+    assert_true(scale > 0.0);
+    assert_true(err <= 1e-12 * scale);
+    /* a symmetric moment (stresslet) is refused, for the general path */
+    S[0] = 1.0;
+    assert_int_equal(fr_stokes_grid_smoothed(N, x, y, z, F, S, NG, lo, hi, delta, u1), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -224,6 +267,7 @@ int main(void)
         cmocka_unit_test(test_smoothed_equals_point_source_far),
         cmocka_unit_test(test_fields),
         cmocka_unit_test(test_direct_sum_sphere_path),
+        cmocka_unit_test(test_grid_smoothed_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

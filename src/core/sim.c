@@ -495,6 +495,12 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
         *delta = dl;
     /* (1.10) with the empirical density: point sources with σ_j replaced by m0(X_j, ξ_j). */
     compute_sources(s, s->t, 1, s->F, s->S);
+    const int rc = fr_stokes_grid_smoothed(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, n, lo, hi, dl, u);
+    if (rc < 0)
+        return -1;
+    if (rc == 0)
+        return 0;
+    /* stresslets (spheroids): the general kernel */
     const long npts = (long)n * n * n;
 #pragma omp parallel for schedule(static)
     for (long g = 0; g < npts; g++) {

@@ -132,3 +132,80 @@ void fr_stokes_direct(int n, const double *x, const double *y, const double *z, 
     }
     free(T);
 }
+
+/* Velocity only, at arbitrary targets, from sphere sources (Stokeslet F + rotlet T), each pair
+ * multiplied by the C² cutoff ψ(|d|/δ) of kernels.c (ψ = 1 for |d| ≥ δ, so far from every
+ * source this is the point-source sum). Vectorised over blocks of targets; deterministic. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void block_targets_smoothed(int n, const double *restrict x, const double *restrict y,
+                                   const double *restrict z, const double *restrict Fs,
+                                   const double *restrict Ts, const double *restrict tx,
+                                   const double *restrict ty, const double *restrict tz,
+                                   double inv_delta, double acc[3][BLK])
+{
+    for (int c = 0; c < 3; c++)
+        for (int l = 0; l < BLK; l++)
+            acc[c][l] = 0.0;
+    for (int j = 0; j < n; j++) {
+        const double xj = x[j], yj = y[j], zj = z[j];
+        const double Fx = Fs[3 * j], Fy = Fs[3 * j + 1], Fz = Fs[3 * j + 2];
+        const double Tx = Ts[3 * j], Ty = Ts[3 * j + 1], Tz = Ts[3 * j + 2];
+#pragma omp simd
+        for (int l = 0; l < BLK; l++) {
+            const double dx = tx[l] - xj, dy = ty[l] - yj, dz = tz[l] - zj;
+            const double r2 = dx * dx + dy * dy + dz * dz;
+            const double ir = r2 > 0.0 ? 1.0 / sqrt(r2) : 0.0;
+            const double ir3 = ir * ir * ir;
+            /* ψ(ρ) = ρ³(10 − 15ρ + 6ρ²) with ρ = min(r/δ, 1), written branch-free */
+            const double rho = r2 * ir * inv_delta;
+            const double rc = 0.5 * (rho + 1.0 - fabs(rho - 1.0));
+            const double psi = rc * rc * rc * (10.0 + rc * (-15.0 + 6.0 * rc));
+            const double dF = dx * Fx + dy * Fy + dz * Fz;
+            acc[0][l] += psi * (Fx * ir + (dx * dF + Ty * dz - Tz * dy) * ir3);
+            acc[1][l] += psi * (Fy * ir + (dy * dF + Tz * dx - Tx * dz) * ir3);
+            acc[2][l] += psi * (Fz * ir + (dz * dF + Tx * dy - Ty * dx) * ir3);
+        }
+    }
+}
+
+int fr_stokes_grid_smoothed(int n, const double *x, const double *y, const double *z,
+                            const double *F, const double *S, int ng, double lo, double hi,
+                            double delta, double *u)
+{
+    double *T = malloc(sizeof(double) * 3 * (size_t)(n > 0 ? n : 1));
+    if (!T)
+        return -1;
+    for (int j = 0; j < n; j++) {
+        const double *s = S + 9 * j;
+        if (s[1] + s[3] != 0.0 || s[2] + s[6] != 0.0 || s[5] + s[7] != 0.0 || s[0] != 0.0 ||
+            s[4] != 0.0 || s[8] != 0.0) {
+            free(T);
+            return 1; /* stresslets: the caller uses the general kernel */
+        }
+        T[3 * j] = s[5] - s[7];
+        T[3 * j + 1] = s[6] - s[2];
+        T[3 * j + 2] = s[1] - s[3];
+    }
+    const double h = (hi - lo) / (ng - 1), inv_delta = 1.0 / delta;
+    const long npts = (long)ng * ng * ng, nblk = (npts + BLK - 1) / BLK;
+#pragma omp parallel for schedule(dynamic, 8)
+    for (long b = 0; b < nblk; b++) {
+        double tx[BLK], ty[BLK], tz[BLK], acc[3][BLK];
+        for (int l = 0; l < BLK; l++) {
+            long g = b * BLK + l;
+            if (g >= npts)
+                g = npts - 1;
+            tx[l] = lo + (g % ng) * h;
+            ty[l] = lo + ((g / ng) % ng) * h;
+            tz[l] = lo + (g / ((long)ng * ng)) * h;
+        }
+        block_targets_smoothed(n, x, y, z, F, T, tx, ty, tz, inv_delta, acc);
+        for (int l = 0; l < BLK && b * BLK + l < npts; l++)
+            for (int c = 0; c < 3; c++)
+                u[3 * (b * BLK + l) + c] = INV8PI * acc[c][l];
+    }
+    free(T);
+    return 0;
+}

@@ -13,4 +13,11 @@ void fr_stokes_direct(int n, const double *x, const double *y, const double *z, 
 void fr_stokes_direct_general(int n, const double *x, const double *y, const double *z,
                               const double *F, const double *S, double *u, double *G);
 
+/* Smoothed point-source velocity of sphere sources on an ng³ grid over [lo, hi]³ (index
+ * ((k*ng + j)*ng + i)*3 + c), as fr_point_source_smoothed_add summed over sources. Returns 0,
+ * 1 if some source has a symmetric moment (use the general kernel), −1 out of memory. */
+int fr_stokes_grid_smoothed(int n, const double *x, const double *y, const double *z,
+                            const double *F, const double *S, int ng, double lo, double hi,
+                            double delta, double *u);
+
 #endif
