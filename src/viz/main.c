@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -836,7 +837,14 @@ int main(int argc, char **argv)
     a->pitch = 18.0f;
     fit_camera(a, &a->fo.p);
     a->uploaded_colour = -1;
-    if (simthread_start(&a->S, &a->fo.p, a->fo.grid, a->vo.sim_steps, a->rate, a->fo.threads, err,
+    /* Keep a core for the window: by default the simulation uses all cores but one (unless
+     * --threads or OMP_NUM_THREADS says otherwise). */
+    int threads = a->fo.threads;
+    if (threads == 0 && !getenv("OMP_NUM_THREADS")) {
+        const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = ncpu > 1 ? (int)(ncpu - 1) : 1;
+    }
+    if (simthread_start(&a->S, &a->fo.p, a->fo.grid, a->vo.sim_steps, a->rate, threads, err,
                         sizeof err)) {
         fprintf(stderr, "ferroviz: %s\n", err);
         return fail_exit(a, 1);
@@ -851,6 +859,7 @@ int main(int argc, char **argv)
     int quit = 0, final_capture = 0, captured_last = 0, rc = 0;
     char shot[1024] = "";
     while (!quit || final_capture) {
+        const double frame_t0 = viz_now();
         SDL_Event e;
         while (!quit && SDL_PollEvent(&e)) {
             switch (e.type) {
@@ -1020,6 +1029,11 @@ int main(int argc, char **argv)
         }
         if (final_capture)
             break;
+        if (!a->vo.frames) { /* at most ~60 frames per second: leave the CPU to the simulation */
+            const double spent = viz_now() - frame_t0;
+            if (spent < 1.0 / 62.0)
+                SDL_Delay((Uint32)(1000.0 * (1.0 / 62.0 - spent)));
+        }
         if (last)
             quit = 1;
         if (quit && (!a->vo.screenshot[0] || captured_last))
