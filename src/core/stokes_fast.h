@@ -1,0 +1,103 @@
+/* Internal: fast O(N log N) summation of the point-source flows (2.2) — the same semantics as
+ * fr_stokes_direct (stokes.h): sources j at fixed centres with force F[3j..] and moment
+ * S[9j..]; at every centre i it ADDS Σ_{j≠i} of the velocity to u[3i..] and of its gradient
+ * G[9i + 3a + m] = ∂_m u_a (u or G may be NULL).
+ *
+ * Method: Hasimoto-split Ewald summation in free space (spectral Ewald / particle mesh).
+ *   Φ = Φ_R + Φ_F with Φ̂_F(k) = Φ̂(k) (1 + k²/4ξ²) e^{−k²/4ξ²}.
+ *   Real space: the screened kernels Φ_R (Stokeslet and rotlet, with gradients; closed forms in
+ *   erfc and exp) summed over the neighbours within r_c = x_c/ξ (cell list built once).
+ *   Fourier space: the force density f = Σ_j F_j ψ(·−X_j) + S_j ∇ψ(·−X_j) (any S, so rotlets and
+ *   stresslets alike) is spread with a Gaussian window ψ onto a grid of spacing h, convolved
+ *   with the mid kernel K (ψ*K*ψ = Φ_F) by FFT, and read back with ψ (velocity) and ∇ψ
+ *   (gradient). Free space: the grid convolution is the aperiodic (Hockney–Eastwood) discrete
+ *   convolution with the exact samples of K, whose transform is computed once per plan; the
+ *   padded grid is ≥ 2× the particle box. The self term Φ_F(0) is subtracted analytically.
+ *
+ * Accuracy: with u_d, G_d the direct sums, the plan's tolerance tol bounds (tested at N≈3000,
+ * measured by ferrobench up to N=1e6)
+ *     max_i |u_i − u_d,i| / max_i |u_d,i|   and   rms_i |u_i − u_d,i| / rms_i |u_d,i|
+ * and the same for G with the Frobenius norm. tol in [1e-6, 1e-2]; default 1e-3.
+ *
+ * S with a symmetric part (stresslets; non-spherical particles) is supported by the Fourier
+ * part but the real-space sum is written for spheres: fr_stokes_fast then falls back to the
+ * direct sum (correct, O(N²)) and returns 1.
+ *
+ * Determinism: results are bit-identical for any number of OpenMP threads (each output is
+ * accumulated in a fixed order; spreading is coloured by grid slabs; FFTW plans are serial
+ * FFTW_ESTIMATE plans, each 1-D transform executed whole by one thread).
+ *
+ * Thread safety: a plan is used by one thread at a time (fr_stokes_fast parallelises
+ * internally). Creating/freeing plans calls the FFTW planner, which is not thread-safe: do not
+ * create plans concurrently with other FFTW planning in the process.
+ *
+ *   char err[256];
+ *   fr_stokes_plan *p = fr_stokes_plan_create(n, x, y, z, 1e-3, err, sizeof err);
+ *   if (!p) { fprintf(stderr, "%s\n", err); ... }
+ *   for (each step) { memset(G, 0, ...); fr_stokes_fast(p, F, S, NULL, G); }
+ *   fr_stokes_plan_free(p);
+ */
+#ifndef FERRO_STOKES_FAST_H
+#define FERRO_STOKES_FAST_H
+
+#include <stddef.h>
+
+typedef struct fr_stokes_plan fr_stokes_plan;
+
+/* Tuning knobs; zero fields take the defaults for tol. */
+typedef struct fr_stokes_fast_opts {
+    double tol; /* relative error target (see above), clamped to [1e-6, 1e-2] */
+    double nb;  /* mean number of real-space neighbours per particle (sets ξ) */
+    double xc;  /* ξ r_c */
+    double q;   /* π/(2 ξ h): grid resolution relative to the splitting */
+    int P;      /* window support in grid points per axis */
+    double eta; /* window width: ψ = exp(−2ξ²|y|²/η), 0 < η < 1 */
+} fr_stokes_fast_opts;
+
+typedef struct fr_stokes_plan_info {
+    int n;
+    double tol, xi, rc, h, eta, q, xc;
+    int P;
+    int M[3];           /* FFT grid */
+    int box[3];         /* grid points covered by the particles' windows */
+    double neighbours;  /* mean real-space neighbours per particle (excluding self) */
+    size_t bytes;       /* memory held by the plan */
+    double build_seconds;
+    /* phase times of the last fr_stokes_fast call (s): spreading, FFTs + kernel, interpolation,
+     * real-space sum, the rest (permutations, self terms, output) */
+    double t_spread, t_fft, t_interp, t_real, t_other;
+} fr_stokes_plan_info;
+
+/* Everything that depends only on the positions (cell lists, grid, window geometry, kernel
+ * transform, FFTW plans) is built here once. Positions are copied. NULL on failure, with a
+ * message in err. n >= 1. */
+fr_stokes_plan *fr_stokes_plan_create(int n, const double *x, const double *y, const double *z,
+                                      double tol, char *err, size_t errlen);
+fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double *y,
+                                           const double *z, const fr_stokes_fast_opts *o,
+                                           char *err, size_t errlen);
+void fr_stokes_plan_free(fr_stokes_plan *p);
+void fr_stokes_plan_get_info(const fr_stokes_plan *p, fr_stokes_plan_info *info);
+
+/* Adds the interaction sums to u and G (either may be NULL), as fr_stokes_direct does.
+ * Returns 0, 1 if S had a symmetric part and the direct sum was used, −1 on allocation
+ * failure (u, G untouched). */
+int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *u, double *G);
+
+/* The point-source velocity Σ_j ṽ_j(x) of all sources at the n³ points of the grid over
+ * [lo, hi]³ (x_i = lo + i (hi − lo)/(n − 1)), written (not added) at ugrid[((k*n + j)*n + i)*3 + c].
+ * This is the exact singular sum (to tol): smooth Fourier part + screened near-field correction
+ * over the sources within r_c of each point; a source exactly at a grid point is skipped.
+ * Uses a second Fourier engine sized for the grid box, built on the first call and kept while
+ * (n, lo, hi) stay the same. Any S (the near field uses the general kernel when S has a
+ * symmetric part). Returns 0, −1 if n < 2, hi <= lo or out of memory. */
+int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int n, double lo,
+                        double hi, double *ugrid);
+
+/* The same with every source smoothed over delta > 0 exactly as fr_point_source_smoothed_add
+ * (kernels.h) does: the flow multiplied by the C² cutoff ρ³(10 − 15ρ + 6ρ²), ρ = |d|/delta < 1.
+ * Equal to fr_stokes_fast_grid at distance >= delta from every source; bounded near them. */
+int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const double *S, int n,
+                                 double lo, double hi, double delta, double *ugrid);
+
+#endif
