@@ -930,12 +930,13 @@ int main(int argc, char **argv)
             a->uploaded_stream_seq = st->seq;
         }
         /* scripted run: the last frame waits for the simulation (and its streamlines) */
-        const int last = a->vo.frames && frames + 1 >= a->vo.frames;
+        int last = a->vo.frames && frames + 1 >= a->vo.frames;
+        int waiting = 0;
         if (last && !quit && a->vo.sim_steps > 0 &&
             !(s->seq && s->total_steps >= a->vo.sim_steps &&
               (!a->streams || (st->seq && st->total_steps >= s->total_steps)))) {
-            SDL_Delay(5);
-            continue;
+            last = 0; /* keep drawing until step K and its streamlines are there */
+            waiting = 1;
         }
         if (last && a->vo.screenshot[0] && !final_capture)
             copy_str(shot, sizeof shot, a->vo.screenshot);
@@ -1029,7 +1030,7 @@ int main(int argc, char **argv)
         }
         if (final_capture)
             break;
-        if (!a->vo.frames) { /* at most ~60 frames per second: leave the CPU to the simulation */
+        if (!a->vo.frames || waiting) { /* at most ~60 frames/s: leave the CPU to the simulation */
             const double spent = viz_now() - frame_t0;
             if (spent < 1.0 / 62.0)
                 SDL_Delay((Uint32)(1000.0 * (1.0 / 62.0 - spent)));
