@@ -291,52 +291,82 @@ static void test_trilinear_exact_for_linear(void **state)
     free(u);
 }
 
+static void rotation_about_n(const double x[3], double u[3])
+{
+    /* rotation about n = (cos 0.3, sin 0.3, 0), plus a component along n (removed by the slice) */
+    const double n[3] = {cos(0.3), sin(0.3), 0.0};
+    u[0] = n[1] * x[2] - n[2] * x[1] + 0.7 * n[0];
+    u[1] = n[2] * x[0] - n[0] * x[2] + 0.7 * n[1];
+    u[2] = n[0] * x[1] - n[1] * x[0];
+}
+
+/* Every line keeps its distance to the axis (a circle) and its height along it; arc length
+ * grows downstream; the flow turns counter-clockwise about the axis. */
+static void check_circles(const viz_streams *s, const double axis[3], int in_plane)
+{
+    double worst = 0.0;
+    for (int l = 0; l < s->nlines; l++) {
+        const float *v0 = s->verts + 5 * (size_t)s->first[l];
+        const double a0 = v0[0] * axis[0] + v0[1] * axis[1] + v0[2] * axis[2];
+        const double r0 = sqrt(v0[0] * v0[0] + v0[1] * v0[1] + v0[2] * v0[2] - a0 * a0);
+        for (int q = 1; q < s->count[l]; q++) {
+            const float *v = v0 + 5 * q;
+            const double a = v[0] * axis[0] + v[1] * axis[1] + v[2] * axis[2];
+            const double r = sqrt(fmax(0.0, v[0] * v[0] + v[1] * v[1] + v[2] * v[2] - a * a));
+            if (r0 >= 0.3)
+                worst = fmax(worst, fabs(r - r0) / r0);
+            assert_true(fabs(a - a0) < 1e-5);
+            if (in_plane)
+                assert_true(fabs(a) < 1e-5);
+            assert_true(v[4] >= v[-1]);
+            /* (previous point x current point) . axis > 0: counter-clockwise */
+            const double c[3] = {(double)v[-4] * v[2] - (double)v[-3] * v[1],
+                                 (double)v[-3] * v[0] - (double)v[-5] * v[2],
+                                 (double)v[-5] * v[1] - (double)v[-4] * v[0]};
+            if (r0 > 0.2)
+                assert_true(c[0] * axis[0] + c[1] * axis[1] + c[2] * axis[2] > 0.0);
+        }
+    }
+    print_message("%d lines, radius drift %.2g\n", s->nlines, worst);
+    assert_true(worst < 2e-3);
+}
+
+static void free_streams(viz_streams *s)
+{
+    free(s->verts);
+    free(s->first);
+    free(s->count);
+    free(s->heads);
+}
+
 static void test_streamlines_of_a_rotation_are_circles(void **state)
 {
     (void)state;
     double *u = grid_of(24, -1.5, 1.5, rotation_field);
-    for (int slice = 0; slice < 2; slice++) {
-        viz_streams s;
-        memset(&s, 0, sizeof s);
-        assert_int_equal(stream_trace(u, 24, -1.5, 1.5, slice, &s), 0);
-        if (slice) { /* in the plane y = 0 the in-plane field is (0, 0) + ... -> few lines */
-            free(s.verts);
-            free(s.first);
-            free(s.count);
-            free(s.heads);
-            continue;
-        }
-        assert_true(s.nlines > 50);
-        assert_true(s.vmax > 0.5 && s.vmax < 1.5);
-        double worst = 0.0; /* relative drift of the radius, for radii >= 0.3 (>= 4 steps) */
-        for (int l = 0; l < s.nlines; l++) {
-            const float *v0 = s.verts + 5 * (size_t)s.first[l];
-            const double r0 = hypot(v0[0], v0[1]), z0 = v0[2];
-            for (int q = 1; q < s.count[l]; q++) {
-                const float *v = v0 + 5 * q;
-                if (r0 >= 0.3)
-                    worst = fmax(worst, fabs(hypot(v[0], v[1]) - r0) / r0);
-                assert_true(fabs(v[2] - z0) < 1e-6);
-                assert_true(v[4] >= v[-1]); /* arc length increases along the flow */
-                /* the flow direction: counter-clockwise about z */
-                const double cross = (double)v[-5] * v[1] - (double)v[-4] * v[0];
-                if (r0 > 0.2)
-                    assert_true(cross > 0.0);
-            }
-        }
-        print_message("streamlines of a rotation: %d lines, radius drift %.2g\n", s.nlines, worst);
-        assert_true(worst < 2e-3);
-        for (int k = 0; k < s.nheads; k++) { /* arrowheads point along the flow */
-            const float *hh = s.heads + 7 * k;
-            const double r = hypot(hh[0], hh[1]);
-            if (r > 0.2)
-                assert_true((-hh[1] * hh[3] + hh[0] * hh[4]) / r > 0.99);
-        }
-        free(s.verts);
-        free(s.first);
-        free(s.count);
-        free(s.heads);
+    viz_streams s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(stream_trace(u, 24, -1.5, 1.5, NULL, &s), 0);
+    assert_true(s.nlines > 50);
+    assert_true(s.vmax > 0.5 && s.vmax < 1.5);
+    const double z[3] = {0.0, 0.0, 1.0};
+    check_circles(&s, z, 0);
+    for (int k = 0; k < s.nheads; k++) { /* arrowheads point along the flow */
+        const float *hh = s.heads + 7 * k;
+        const double r = hypot(hh[0], hh[1]);
+        if (r > 0.2)
+            assert_true((-hh[1] * hh[3] + hh[0] * hh[4]) / r > 0.99);
     }
+    free_streams(&s);
+    free(u);
+
+    /* slice: the plane through z with normal n; the field rotates about n */
+    u = grid_of(24, -1.5, 1.5, rotation_about_n);
+    memset(&s, 0, sizeof s);
+    const double n[3] = {cos(0.3), sin(0.3), 0.0};
+    assert_int_equal(stream_trace(u, 24, -1.5, 1.5, n, &s), 0);
+    assert_true(s.nlines > 30);
+    check_circles(&s, n, 1);
+    free_streams(&s);
     free(u);
 }
 
@@ -352,7 +382,7 @@ static void test_zero_field_gives_no_lines(void **state)
     double *u = grid_of(8, -1.5, 1.5, zero_field);
     viz_streams s;
     memset(&s, 0, sizeof s);
-    assert_int_equal(stream_trace(u, 8, -1.5, 1.5, 0, &s), 0);
+    assert_int_equal(stream_trace(u, 8, -1.5, 1.5, NULL, &s), 0);
     assert_int_equal(s.nlines, 0);
     assert_true(s.vmax == 0.0);
     free(u);

@@ -38,13 +38,22 @@ one_line_err() { # file: exactly one line, starting with "ferroviz: "
 }
 
 # ---- 1. no display: exit 2 and a one-line error, never a crash ----
-env -u DISPLAY -u WAYLAND_DISPLAY SDL_VIDEODRIVER=x11 timeout 20 "$EXE" --n 50 --frames 5 \
+env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER timeout 20 "$EXE" --n 50 --frames 5 \
     >"$T/nodisp.out" 2>"$T/nodisp.err"
 rc=$?
 if [ $rc -eq 2 ] && one_line_err "$T/nodisp.err"; then
     pass "no display -> exit 2: $(cat "$T/nodisp.err")"
 else
     fail "no display: rc=$rc, stderr: $(cat "$T/nodisp.err")"
+fi
+
+env -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER DISPLAY=:7777 timeout 20 "$EXE" --n 50 --frames 5 \
+    >"$T/nodisp.out" 2>"$T/nodisp.err"
+rc=$?
+if [ $rc -eq 2 ] && one_line_err "$T/nodisp.err"; then
+    pass "unreachable display -> exit 2: $(cat "$T/nodisp.err")"
+else
+    fail "unreachable display: rc=$rc, stderr: $(cat "$T/nodisp.err")"
 fi
 
 # ---- 2. bad command-line input: exit 2 and one line, before any window ----
@@ -152,7 +161,7 @@ grep -Eq "^set H=[0-9.e-]+,[0-9.e-]+,0.772741\$" <(sed -n 11p "$T/keys.out") &&
     pass "Down turns H: $(sed -n 11p "$T/keys.out")" || fail "Down: line 11 is '$(sed -n 11p "$T/keys.out")'"
 for want in '^set eps=' '^set reset=1$' '^set preset=aligned$' '^set preset=switch-off$' \
     '^set colour=spin-average$' '^set colour=m0$' '^set streamlines=0$' '^set slice=1$' \
-    '^set arrows=0$'; do
+    '^set arrows=0$' '^set init=aligned$' '^set switch-off=1$'; do
     grep -q "$want" "$T/keys.out" || fail "no line matching $want"
 done
 # held keys clamp: b never below 0, eps within [1e-6, 1e6], |H| <= 100

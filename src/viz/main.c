@@ -239,6 +239,7 @@ typedef struct app {
     int drag, pan;
     /* view state */
     int arrows, streams, slice, colour, plot, help_forced, fullscreen;
+    float slice_yaw;               /* camera azimuth the slice plane was set for */
     double help_until, t0;
     char msg[512];
     double msg_until;
@@ -294,6 +295,27 @@ static void say_field(const fr_field *f)
     if (f->has_magnet)
         say("magnet=%g,%g,%g@%g,%g,%g", f->magnet_m[0], f->magnet_m[1], f->magnet_m[2],
             f->magnet_p[0], f->magnet_p[1], f->magnet_p[2]);
+}
+
+/* The parts of the field that differ between o and f (after a reset or a preset). */
+static void say_field_diff(const fr_field *o, const fr_field *f)
+{
+    if (f->rotating && (!o->rotating || o->rot_H0 != f->rot_H0 || o->rot_omega != f->rot_omega))
+        say("rotating=%g,%g", f->rot_H0, f->rot_omega);
+    if (!f->rotating && (o->rotating || memcmp(o->H0, f->H0, sizeof f->H0)))
+        say("H=%g,%g,%g", f->H0[0], f->H0[1], f->H0[2]);
+    if (o->grad_g != f->grad_g)
+        say("grad=%g", f->grad_g);
+    if (f->has_magnet && (!o->has_magnet || memcmp(o->magnet_m, f->magnet_m, sizeof f->magnet_m) ||
+                          memcmp(o->magnet_p, f->magnet_p, sizeof f->magnet_p)))
+        say("magnet=%g,%g,%g@%g,%g,%g", f->magnet_m[0], f->magnet_m[1], f->magnet_m[2],
+            f->magnet_p[0], f->magnet_p[1], f->magnet_p[2]);
+    if (!f->has_magnet && o->has_magnet)
+        say("magnet=none");
+    if (f->has_switch_off && (!o->has_switch_off || o->t_off != f->t_off))
+        say("switch-off=%g", f->t_off);
+    if (!f->has_switch_off && o->has_switch_off)
+        say("switch-off=none");
 }
 
 static unsigned long long push(app *a, viz_cmd *c)
@@ -466,8 +488,13 @@ static void restart(app *a, const fr_params *p)
         say("b=%g", p->b);
     if (o.interactions != p->interactions)
         say("interactions=%d", p->interactions);
-    if (memcmp(&o.field, &p->field, sizeof o.field))
-        say_field(&p->field);
+    say_field_diff(&o.field, &p->field);
+    if (o.seed != p->seed)
+        say("seed=%llu", (unsigned long long)p->seed);
+    if (o.dt != p->dt)
+        say("dt=%g", p->dt);
+    if (o.init != p->init)
+        say("init=%s", p->init == FR_INIT_ALIGNED ? "aligned" : "random");
 }
 
 static void load_preset(app *a, int k)
@@ -556,6 +583,13 @@ static void camera(app *a, int w, int h, render_view *v)
     v->h = h;
 }
 
+/* Streamline mode; the slice plane contains z and faces the camera. */
+static void push_streams(app *a)
+{
+    a->slice_yaw = a->yaw;
+    push_simple(a, CMD_STREAMS, a->streams | (a->slice << 1), glm_rad(a->yaw));
+}
+
 /* ---- keys ---- */
 
 static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snapshot *s)
@@ -637,12 +671,12 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         break;
     case SDLK_s:
         a->streams = !a->streams;
-        push_simple(a, CMD_STREAMS, a->streams | (a->slice << 1), 0.0);
+        push_streams(a);
         say("streamlines=%d", a->streams);
         break;
     case SDLK_l:
         a->slice = !a->slice;
-        push_simple(a, CMD_STREAMS, a->streams | (a->slice << 1), 0.0);
+        push_streams(a);
         say("slice=%d", a->slice);
         break;
     case SDLK_a:
@@ -742,9 +776,32 @@ int main(int argc, char **argv)
         fprintf(stderr, "ferroviz: note: --out, --particles-out and --field-out are ferrosim "
                         "options; ignored\n");
 
+    /* A display is required unless the video driver is chosen explicitly (SDL_VIDEODRIVER=
+     * offscreen renders headless through EGL): SDL would otherwise fall back to its offscreen
+     * driver silently. */
+    const char *drv_env = getenv("SDL_VIDEODRIVER");
+    const char *disp = getenv("DISPLAY"), *wl = getenv("WAYLAND_DISPLAY");
+    const int forced = drv_env && *drv_env;
+    if (!forced) {
+        if ((!disp || !*disp) && (!wl || !*wl)) {
+            fprintf(stderr, "ferroviz: no display: DISPLAY and WAYLAND_DISPLAY are not set (run "
+                            "under X11, Wayland or Xvfb; SDL_VIDEODRIVER=offscreen renders "
+                            "headless)\n");
+            return 2;
+        }
+        if (!wl || !*wl)
+            SDL_SetHint(SDL_HINT_VIDEODRIVER, "x11");
+    }
     if (SDL_Init(SDL_INIT_VIDEO) != 0) {
-        fprintf(stderr, "ferroviz: cannot open a window (no display? DISPLAY=%s): %s\n",
-                getenv("DISPLAY") ? getenv("DISPLAY") : "unset", SDL_GetError());
+        fprintf(stderr, "ferroviz: cannot open a window on display '%s': %s\n",
+                disp && *disp ? disp : wl && *wl ? wl : "(none)", SDL_GetError());
+        return 2;
+    }
+    const char *drv = SDL_GetCurrentVideoDriver();
+    if (!forced && drv && (!strcmp(drv, "offscreen") || !strcmp(drv, "dummy"))) {
+        fprintf(stderr, "ferroviz: cannot open a window on display '%s'\n",
+                disp && *disp ? disp : wl && *wl ? wl : "(none)");
+        SDL_Quit();
         return 2;
     }
     SDL_GL_SetAttribute(SDL_GL_CONTEXT_MAJOR_VERSION, 3);
@@ -882,8 +939,11 @@ int main(int argc, char **argv)
                     a->pan = 1;
                 break;
             case SDL_MOUSEBUTTONUP:
-                if (e.button.button == SDL_BUTTON_LEFT)
+                if (e.button.button == SDL_BUTTON_LEFT) {
                     a->drag = 0;
+                    if (a->slice && a->streams && fabsf(a->yaw - a->slice_yaw) > 5.0f)
+                        push_streams(a); /* turn the slice to face the camera again */
+                }
                 if (e.button.button == SDL_BUTTON_RIGHT || e.button.button == SDL_BUTTON_MIDDLE)
                     a->pan = 0;
                 break;

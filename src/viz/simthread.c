@@ -305,6 +305,7 @@ static void apply(worker *w, const viz_cmd *c)
     case CMD_STREAMS:
         st->streams_on = c->i & 1;
         st->slice = (c->i >> 1) & 1;
+        st->slice_phi = c->d;
         break;
     case CMD_RATE:
         st->rate = c->d;
@@ -341,7 +342,8 @@ static void compute_streams(worker *w)
     s->enabled = st->streams_on;
     if (st->streams_on) {
         fr_sim_effective_velocity(st->sim, st->grid, FIELD_LO, FIELD_HI, w->u, &delta);
-        if (stream_trace(w->u, st->grid, FIELD_LO, FIELD_HI, st->slice, s)) {
+        const double nrm[3] = {cos(st->slice_phi), sin(st->slice_phi), 0.0};
+        if (stream_trace(w->u, st->grid, FIELD_LO, FIELD_HI, st->slice ? nrm : NULL, s)) {
             fail(st, "out of memory for streamlines");
             return;
         }
@@ -440,6 +442,7 @@ int simthread_start(simthread *st, const fr_params *p, int grid, long long step_
     st->rate = rate;
     st->threads = threads;
     st->streams_on = 1;
+    st->slice_phi = M_PI / 2; /* plane y = 0 */
     if (cmdq_init(&st->q)) {
         snprintf(err, errlen, "cannot create a mutex");
         fr_sim_free(st->sim);

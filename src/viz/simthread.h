@@ -75,6 +75,7 @@ typedef struct simthread {
     int grid;
     long long step_limit;     /* stop stepping at this many total steps (0 = none) */
     int streams_on, slice;
+    double slice_phi;         /* slice plane normal (cos, sin, 0) */
     double rate;
     int paused;
     int threads;              /* OpenMP threads of the core, 0 = default */

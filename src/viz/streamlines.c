@@ -46,16 +46,25 @@ void stream_sample(const double *u, int n, double lo, double hi, const double x[
 typedef struct tracer {
     const double *u;
     int n, slice;
+    double nrm[3]; /* slice normal */
     double lo, hi, vmax;
 } tracer;
+
+static void project(const tracer *t, double v[3])
+{
+    if (!t->slice)
+        return;
+    const double d = v[0] * t->nrm[0] + v[1] * t->nrm[1] + v[2] * t->nrm[2];
+    for (int c = 0; c < 3; c++)
+        v[c] -= d * t->nrm[c];
+}
 
 /* Unit direction of the (in-plane, in slice mode) field at x; 0 where the field is too weak. */
 static int direction(const tracer *t, const double x[3], double d[3], double *speed)
 {
     double v[3];
     stream_sample(t->u, t->n, t->lo, t->hi, x, v);
-    if (t->slice)
-        v[1] = 0.0;
+    project(t, v);
     const double s = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
     if (speed)
         *speed = s;
@@ -134,11 +143,16 @@ static int grow(void **p, int *cap, int need, size_t elem)
     return 0;
 }
 
-int stream_trace(const double *u, int n, double lo, double hi, int slice, viz_streams *out)
+int stream_trace(const double *u, int n, double lo, double hi, const double *slice_normal,
+                 viz_streams *out)
 {
     out->nverts = out->nlines = out->nheads = 0;
+    const int slice = slice_normal != NULL;
     out->slice = slice;
     const double h = (hi - lo) / (n - 1);
+    tracer t = {u, n, slice, {0.0, 0.0, 0.0}, lo, hi, 0.0};
+    if (slice)
+        memcpy(t.nrm, slice_normal, sizeof t.nrm);
 
     /* vmax: 95th percentile of the speed inside radius 1.3 */
     const long npts = (long)n * n * n;
@@ -152,8 +166,10 @@ int stream_trace(const double *u, int n, double lo, double hi, int slice, viz_st
                 const double x = lo + i * h, y = lo + j * h, z = lo + k * h;
                 if (x * x + y * y + z * z > 1.3 * 1.3)
                     continue;
-                const double *v = u + (((long)k * n + j) * n + i) * 3;
-                sp[m++] = sqrt(v[0] * v[0] + (slice ? 0.0 : v[1] * v[1]) + v[2] * v[2]);
+                const double *g = u + (((long)k * n + j) * n + i) * 3;
+                double v[3] = {g[0], g[1], g[2]};
+                project(&t, v);
+                sp[m++] = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
             }
     double vmax = 0.0;
     if (m > 0) {
@@ -165,18 +181,19 @@ int stream_trace(const double *u, int n, double lo, double hi, int slice, viz_st
     if (!(vmax > 1e-300) || !isfinite(vmax))
         return 0;
 
-    tracer t = {u, n, slice, lo, hi, vmax};
+    t.vmax = vmax;
     const double ds = STEP_FRAC * h;
 
     /* seeds */
     double seeds[1024][3];
     int ns = 0;
-    if (slice) {
+    if (slice) { /* a grid in the plane: horizontal e1 = z x n, vertical z */
+        const double e1[3] = {-t.nrm[1], t.nrm[0], 0.0};
         for (double z = -1.3; z <= 1.3 + 1e-9; z += SLICE_SPACING)
             for (double x = -1.3; x <= 1.3 + 1e-9; x += SLICE_SPACING)
                 if (x * x + z * z <= 1.3 * 1.3 && ns < 1024) {
-                    seeds[ns][0] = x;
-                    seeds[ns][1] = 0.0;
+                    seeds[ns][0] = x * e1[0];
+                    seeds[ns][1] = x * e1[1];
                     seeds[ns][2] = z;
                     ns++;
                 }

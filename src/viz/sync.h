@@ -46,7 +46,7 @@ enum {
     CMD_EPS,       /* d */
     CMD_B,         /* d */
     CMD_INTER,     /* i */
-    CMD_STREAMS,   /* i = bit 0 streamlines on, bit 1 slice mode */
+    CMD_STREAMS,   /* i = bit 0 streamlines on, bit 1 slice mode; d = azimuth of the slice normal */
     CMD_RATE,      /* d = max steps per second, 0 = unlimited */
     CMD_RESET,     /* payload: params (barrier: nothing coalesces across it) */
     CMD_KINDS

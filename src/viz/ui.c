@@ -120,6 +120,8 @@ static void colour_bar(hud *h, const ui_info *u)
     for (int k = 0; k <= 4; k++) {
         const double v = vmax * (4 - k) / 4.0;
         snprintf(lab[k], sizeof lab[k], k == 0 ? "≥ %.2g" : "%.2g", v);
+        if (!(vmax > 0.0) && k < 4)
+            lab[k][0] = '\0';
         lw = fmaxf(lw, hud_text_width(h, lab[k]));
     }
     if (st->seq && !(vmax > 0.0))
@@ -128,7 +130,7 @@ static void colour_bar(hud *h, const ui_info *u)
         snprintf(foot, sizeof foot, "δ = %.2g, %d³ grid", st->delta, st->grid);
     else
         snprintf(foot, sizeof foot, "computing…");
-    const char *title = u->slice ? "|u| slice y = 0" : "|u| effective flow";
+    const char *title = u->slice ? "|u| in a slice through z" : "|u| effective flow";
     const float w = fmaxf(fmaxf(hud_text_width(h, title), hud_text_width(h, foot)),
                           1.0f * lh + bw + lw) + 0.9f * lh;
     const float x = h->w - 8 - w, y = 8;
@@ -160,7 +162,7 @@ static const char *HELP[][2] = {
     {"B / Shift+B", "b up / down"},
     {"I", "interactions on / off"},
     {"S", "streamlines on / off"},
-    {"L", "streamlines: 3D / slice y = 0"},
+    {"L", "streamlines: 3D / slice through z facing you"},
     {"A", "arrows on / off"},
     {"C", "colour: spin / averaged spin / m0"},
     {"R", "reset (same seed)"},
