@@ -196,7 +196,7 @@ static void test_cmdqueue_coalescing(void **state)
     (void)state;
     cmdqueue q;
     assert_int_equal(cmdq_init(&q), 0);
-    viz_cmd m, out;
+    viz_cmd m, out = {0};
     memset(&m, 0, sizeof m);
     m.kind = CMD_EPS;
     for (int k = 0; k < 1000; k++) { /* a held key: one entry, the newest value */
