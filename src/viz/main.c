@@ -43,6 +43,8 @@ _Static_assert(sizeof(fr_params) <= CMD_PAYLOAD, "fr_params must fit in a comman
 
 static const char *PRESETS[5] = {"switch-off", "rotating", "magnet", "aligned", "large-N"};
 
+int viz_glx_drawable_size(int *w, int *h); /* glxsize.c */
+
 /* ---- options ---- */
 
 typedef struct viz_opts {
@@ -1002,8 +1004,11 @@ int main(int argc, char **argv)
             copy_str(shot, sizeof shot, a->vo.screenshot);
 
         SDL_GL_GetDrawableSize(a->win, &dw, &dh);
-        int ww, wh;
-        SDL_GetWindowSize(a->win, &ww, &wh);
+        int gw, gh;
+        if (!viz_glx_drawable_size(&gw, &gh)) { /* without a window manager SDL may be wrong */
+            dw = gw < dw ? gw : dw;
+            dh = gh < dh ? gh : dh;
+        }
         hud_set_px(&a->H, fmaxf(12.0f, fminf(30.0f, roundf((float)dh / 50.0f))));
         glViewport(0, 0, dw, dh);
         glClearColor(0.10f, 0.11f, 0.14f, 1.0f);
