@@ -15,6 +15,7 @@
 
 #include "ferro/params.h"
 #include "ferro/shape.h"
+#include <stdatomic.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -48,7 +49,12 @@ typedef struct fr_diag {
 int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen);
 void fr_sim_free(fr_sim *s);
 
-/* Advance by p.dt (one coupling step). Returns 0. */
+/* An abort flag the caller may set from another thread (e.g. a window being closed): a step
+ * in progress then stops early and returns 1; the state is then only fit for fr_sim_free.
+ * NULL (the default) disables it. */
+void fr_sim_set_abort(fr_sim *s, const atomic_int *flag);
+
+/* Advance by p.dt (one coupling step). Returns 0 (1 if aborted). */
 int fr_sim_step(fr_sim *s);
 /* Advance by an arbitrary dt > 0 (one coupling step of that length). */
 int fr_sim_advance(fr_sim *s, double dt);

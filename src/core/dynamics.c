@@ -15,6 +15,7 @@
  * overhead of the GSL driver would dominate.
  */
 #include "dynamics.h"
+#include "simd.h"
 
 #include <gsl/gsl_randist.h>
 #include <string.h>
@@ -263,9 +264,7 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
  * flip exactly; the other lanes keep the vector result. Blocks are fixed index ranges, so
  * results do not depend on the thread count. */
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+FR_TARGET_CLONES
 static void block_rk4(int ns, double hs, double gam, double b, double le, const double *restrict hx,
                       const double *restrict hy, const double *restrict hz, const double *restrict sg,
                       double *restrict x0, double *restrict x1, double *restrict x2, double *restrict L,

@@ -250,12 +250,19 @@ static void compute_ambient_gradient(fr_sim *s, double t)
     s->G_zero = 0;
     memset(s->G, 0, 9 * n * sizeof(double));
     compute_sources(s, t, 0, s->F, s->S);
-    fr_stokes_direct(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, NULL, s->G);
+    fr_stokes_direct_abortable(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, NULL, s->G, s->abort);
+}
+
+static int aborted(const fr_sim *s)
+{
+    return s->abort && atomic_load_explicit(s->abort, memory_order_relaxed);
 }
 
 static void advance_segment(fr_sim *s, double t0, double t1)
 {
     compute_ambient_gradient(s, t0);
+    if (aborted(s))
+        return;
     /* The segment lies on one side of every jump of the field: its RK4 stages at t1 must
      * see the left limit, not the field after a switch-off at t1. */
     fr_field seg = s->p.field;
@@ -313,6 +320,8 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     }
 }
 
+void fr_sim_set_abort(fr_sim *s, const atomic_int *flag) { s->abort = flag; }
+
 int fr_sim_advance(fr_sim *s, double dt)
 {
     if (!(dt > 0.0) || !isfinite(dt))
@@ -324,6 +333,8 @@ int fr_sim_advance(fr_sim *s, double dt)
         if (!(t1 < t_end))
             t1 = t_end;
         advance_segment(s, t, t1);
+        if (aborted(s))
+            return 1;
         t = t1;
     }
     s->t = t_end;

@@ -6,6 +6,7 @@
  * any number of OpenMP threads. Sources with a symmetric moment part (stresslets) take the
  * general kernel of kernels.c. */
 #include "stokes.h"
+#include "simd.h"
 
 #include "ferro/kernels.h"
 
@@ -19,9 +20,7 @@ static const double INV8PI = 1.0 / (8.0 * M_PI);
 
 /* u and G = ∇u at targets i0..i0+BLK−1 (clamped to n) from all sources; self excluded by
  * giving d = 0 a zero inverse distance. Accumulates in source order per target. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+FR_TARGET_CLONES
 static void block_sphere(int n, int i0, const double *restrict x, const double *restrict y,
                          const double *restrict z, const double *restrict Fs,
                          const double *restrict Ts, double acc[12][BLK])
@@ -98,6 +97,13 @@ void fr_stokes_direct_general(int n, const double *x, const double *y, const dou
 void fr_stokes_direct(int n, const double *x, const double *y, const double *z, const double *F,
                       const double *S, double *u, double *G)
 {
+    fr_stokes_direct_abortable(n, x, y, z, F, S, u, G, NULL);
+}
+
+void fr_stokes_direct_abortable(int n, const double *x, const double *y, const double *z,
+                                const double *F, const double *S, double *u, double *G,
+                                const atomic_int *abort)
+{
     /* Rotlet strengths T = 2 axial(S); any symmetric part means stresslets: general path. */
     double *T = malloc(sizeof(double) * 3 * (size_t)(n > 0 ? n : 1));
     int sym = (T == NULL);
@@ -118,6 +124,8 @@ void fr_stokes_direct(int n, const double *x, const double *y, const double *z, 
     const int nblk = (n + BLK - 1) / BLK;
 #pragma omp parallel for schedule(dynamic, 4)
     for (int b = 0; b < nblk; b++) {
+        if (abort && atomic_load_explicit(abort, memory_order_relaxed))
+            continue;
         double acc[12][BLK];
         block_sphere(n, b * BLK, x, y, z, F, T, acc);
         for (int l = 0; l < BLK && b * BLK + l < n; l++) {
@@ -136,9 +144,7 @@ void fr_stokes_direct(int n, const double *x, const double *y, const double *z, 
 /* Velocity only, at arbitrary targets, from sphere sources (Stokeslet F + rotlet T), each pair
  * multiplied by the C² cutoff ψ(|d|/δ) of kernels.c (ψ = 1 for |d| ≥ δ, so far from every
  * source this is the point-source sum). Vectorised over blocks of targets; deterministic. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
-__attribute__((target_clones("avx2", "default")))
-#endif
+FR_TARGET_CLONES
 static void block_targets_smoothed(int n, const double *restrict x, const double *restrict y,
                                    const double *restrict z, const double *restrict Fs,
                                    const double *restrict Ts, const double *restrict tx,

@@ -320,6 +320,7 @@ static void apply(worker *w, const viz_cmd *c)
         }
         fr_sim_free(st->sim);
         st->sim = s;
+        fr_sim_set_abort(s, &st->abort);
         st->p0 = p;
         w->pending_steps = 0;
         if (reset_state(w))
@@ -434,8 +435,11 @@ int simthread_start(simthread *st, const fr_params *p, int grid, long long step_
 {
     memset(st, 0, sizeof *st);
     atomic_init(&st->failed, 0);
+    atomic_init(&st->abort, 0);
     if (fr_sim_create(p, &st->sim, err, errlen))
         return -1;
+    /* quitting stops a long step (N = 20000 with interactions) at once */
+    fr_sim_set_abort(st->sim, &st->abort);
     st->p0 = *p;
     st->grid = grid;
     st->step_limit = step_limit;
@@ -481,6 +485,7 @@ void simthread_stop(simthread *st)
 {
     if (!st->running)
         return;
+    atomic_store(&st->abort, 1);
     cmdq_set_quit(&st->q);
     pthread_join(st->th, NULL);
     st->running = 0;

@@ -81,6 +81,7 @@ typedef struct simthread {
     int threads;              /* OpenMP threads of the core, 0 = default */
     void *worker;             /* thread-private state */
     atomic_int failed;        /* 1 if the thread stopped on an error */
+    atomic_int abort;         /* set on quit: a step in progress stops early */
     char err[256];
 } simthread;
 

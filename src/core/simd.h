@@ -1,0 +1,14 @@
+/* Internal: function multiversioning for the hot loops — an AVX2 clone picked at load time
+ * where the CPU has it, the portable SSE2 version otherwise. Off under the sanitizers: the
+ * ifunc resolvers run before ASan/TSan are initialised and would crash at load. */
+#ifndef FERRO_SIMD_H
+#define FERRO_SIMD_H
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                          \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define FR_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define FR_TARGET_CLONES
+#endif
+
+#endif
