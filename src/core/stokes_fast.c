@@ -60,6 +60,7 @@ static int cpu_level(void)
 #define NCHEB 24   /* Chebyshev terms for erfcx on [0, ξ r_c] (tol < 1e-4) */
 #define NCHEB_LO 14 /* enough for tol >= 1e-4 (tail < 1e-7) */
 #define PVMAX 24    /* padded window widths: 8, 16 or 24 */
+#define FR_FAST_MIN_N 400 /* below this the direct sum is faster: fr_stokes_fast uses it */
 #define VL 8       /* padding of source buffers (vector length multiple) */
 
 static const double INV8PI = 1.0 / (8.0 * M_PI);
@@ -1142,9 +1143,9 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
         FAIL("fast Stokes plan: out of memory building the Fourier grid");
 
     const size_t nn = (size_t)n;
-    p->wF = malloc(3 * nn * sizeof(double));
+    p->wF = calloc(3 * (nn + 1), sizeof(double)); /* + the dummy source n (zero) */
     p->wT = malloc(3 * nn * sizeof(double));
-    p->wS = malloc(9 * nn * sizeof(double));
+    p->wS = calloc(9 * (nn + 1), sizeof(double));
     p->wu = malloc(3 * nn * sizeof(double));
     p->wG = malloc(9 * nn * sizeof(double));
     p->wur = malloc(3 * nn * sizeof(double));
@@ -1337,30 +1338,11 @@ static int is_antisymmetric(int n, const double *S)
     return 1;
 }
 
-int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *u, double *G)
+/* F, S, T = 2 axial(S) in sorted order (AoS for spreading, SoA for the real-space sum). */
+static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
 {
-    const int n = p->n;
-    if (!u && !G)
-        return 0;
-    if (!is_antisymmetric(n, S)) {
-        double *X = malloc(3 * (size_t)n * sizeof(double));
-        if (!X)
-            return -1;
-        for (int s = 0; s < n; s++) {
-            const int j = p->perm[s];
-            X[j] = p->X[s];
-            X[n + j] = p->Y[s];
-            X[2 * n + j] = p->Z[s];
-        }
-        fr_stokes_direct(n, X, X + n, X + 2 * n, F, S, u, G);
-        free(X);
-        return 1;
-    }
-    double tt[6];
-    tt[0] = omp_get_wtime();
-    /* sources in sorted order */
 #pragma omp parallel for schedule(static)
-    for (int s = 0; s < n; s++) {
+    for (int s = 0; s < p->n; s++) {
         const int j = p->perm[s];
         const double *sj = S + 9 * (size_t)j;
         for (int a = 0; a < 3; a++)
@@ -1375,6 +1357,31 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
             p->sT[a][s] = p->wT[3 * (size_t)s + a];
         }
     }
+}
+
+int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *u, double *G)
+{
+    const int n = p->n;
+    if (!u && !G)
+        return 0;
+    const int sym = !is_antisymmetric(n, S);
+    if (sym || n < FR_FAST_MIN_N) {
+        double *X = malloc(3 * (size_t)n * sizeof(double));
+        if (!X)
+            return -1;
+        for (int s = 0; s < n; s++) {
+            const int j = p->perm[s];
+            X[j] = p->X[s];
+            X[n + j] = p->Y[s];
+            X[2 * n + j] = p->Z[s];
+        }
+        fr_stokes_direct(n, X, X + n, X + 2 * n, F, S, u, G);
+        free(X);
+        return sym;
+    }
+    double tt[6];
+    tt[0] = omp_get_wtime();
+    load_sources(p, F, S);
     kspace *k = &p->ks;
     tt[1] = omp_get_wtime();
     ks_spread(k, p->X, p->Y, p->Z, p->wF, p->wS);
@@ -1426,6 +1433,95 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
 
 /* ------------------------------------------------------------------ grid evaluation */
 
+/* Near-field velocity correction at (px,py,pz) from the m listed sources (general S):
+ *   Σ_j (w_j − 1) Φ(d) + Φ_R(d)   [Φ_R only for r < r_c; w = C² cutoff(r/δ) for r < δ, else 1],
+ * so that the Fourier part (Φ_F = Φ − Φ_R of every source) plus this is the smoothed (or, δ = 0,
+ * the exact) point-source flow. Pairs with r = 0 are masked (handled by the caller). */
+typedef struct nf_ctx {
+    double xi, rc2, c, cxi2, tscale, delta, idelta;
+    const double *cheb;
+    int nc;
+} nf_ctx;
+
+FR_BODY void nf_point_body(const nf_ctx *c, double px, double py, double pz,
+                           const int *restrict idx, int m, const double *restrict bx,
+                           const double *restrict by, const double *restrict bz,
+                           const double *restrict F, const double *restrict S, double *out,
+                           const int nc)
+{
+    double u0 = 0, u1 = 0, u2 = 0;
+    const double xi = c->xi, rc2 = c->rc2, cc = c->c, cxi2 = c->cxi2, ts = c->tscale,
+                 delta = c->delta, idl = c->idelta;
+    double cheb[NCHEB];
+    memcpy(cheb, c->cheb, sizeof cheb);
+#pragma omp simd reduction(+ : u0, u1, u2)
+    for (int q = 0; q < m; q++) {
+        const int j = idx[q];
+        const double dx = px - bx[j], dy = py - by[j], dz = pz - bz[j];
+        const double r2 = dx * dx + dy * dy + dz * dz;
+        const int ok = r2 > 0.0 && r2 < 1e200;
+        const double r2s = ok ? r2 : 1.0;
+        const double ir = rsqrt_nr(r2s), r = r2s * ir, ir2 = ir * ir, ir3 = ir * ir2;
+        /* screened part, r < r_c */
+        const int inr = ok & (r2 < rc2);
+        const double xr = xi * (inr ? r : 0.0);
+        const double e = exp_neg(-xr * xr);
+        const double E = e * cheb_eval(cheb, xr * ts - 1.0, nc);
+        const double mr = (double)inr;
+        const double ce = cc * e;
+        const double B2 = mr * (E * ir + ce) * ir2;
+        const double A = mr * (E * ir - ce);
+        const double Ap = -B2 + 2.0 * mr * cxi2 * e;
+        const double B2p = -(3.0 * B2 + 2.0 * mr * cxi2 * e) * ir2;
+        /* smoothing weight − 1 on the bare kernel, r < δ */
+        const double rho = r * idl;
+        const double wc = rho * rho * rho * (10.0 + rho * (-15.0 + 6.0 * rho));
+        const double wm1 = (ok & (r < delta)) ? wc - 1.0 : 0.0;
+        const double cA = A + wm1 * ir, cB2 = B2 + wm1 * ir3, cAp = Ap - wm1 * ir3,
+                     cB2p = B2p - 3.0 * wm1 * ir3 * ir2;
+        const double *f = F + 3 * (size_t)j, *sm = S + 9 * (size_t)j;
+        const double Fx = f[0], Fy = f[1], Fz = f[2];
+        const double dF = dx * Fx + dy * Fy + dz * Fz;
+        /* Sd, Sᵀd, dᵀSd, tr S */
+        const double Sd0 = sm[0] * dx + sm[1] * dy + sm[2] * dz;
+        const double Sd1 = sm[3] * dx + sm[4] * dy + sm[5] * dz;
+        const double Sd2 = sm[6] * dx + sm[7] * dy + sm[8] * dz;
+        const double St0 = sm[0] * dx + sm[3] * dy + sm[6] * dz;
+        const double St1 = sm[1] * dx + sm[4] * dy + sm[7] * dz;
+        const double St2 = sm[2] * dx + sm[5] * dy + sm[8] * dz;
+        const double dSd = dx * Sd0 + dy * Sd1 + dz * Sd2, tr = sm[0] + sm[4] + sm[8];
+        const double g = cB2 * dF + cB2p * dSd + cB2 * tr;
+        u0 += cA * Fx + cAp * Sd0 + cB2 * St0 + g * dx;
+        u1 += cA * Fy + cAp * Sd1 + cB2 * St1 + g * dy;
+        u2 += cA * Fz + cAp * Sd2 + cB2 * St2 + g * dz;
+    }
+    out[0] = INV8PI * u0;
+    out[1] = INV8PI * u1;
+    out[2] = INV8PI * u2;
+}
+
+#define NF_ARGS                                                                                    \
+    const nf_ctx *c, double px, double py, double pz, const int *idx, int m, const double *bx,    \
+        const double *by, const double *bz, const double *F, const double *S, double *out
+#define NF_CALL(NC) nf_point_body(c, px, py, pz, idx, m, bx, by, bz, F, S, out, NC)
+#ifdef FR_MV
+FR_V4 static void nf_point_v4(NF_ARGS) { NC_SWITCH(NF_CALL); }
+FR_V3 static void nf_point_v3(NF_ARGS) { NC_SWITCH(NF_CALL); }
+#endif
+static void nf_point_v0(NF_ARGS) { NC_SWITCH(NF_CALL); }
+static void nf_point(int lvl, NF_ARGS)
+{
+#ifdef FR_MV
+    if (lvl == 2)
+        nf_point_v4(c, px, py, pz, idx, m, bx, by, bz, F, S, out);
+    else if (lvl == 1)
+        nf_point_v3(c, px, py, pz, idx, m, bx, by, bz, F, S, out);
+    else
+#endif
+        nf_point_v0(c, px, py, pz, idx, m, bx, by, bz, F, S, out);
+    (void)lvl;
+}
+
 int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int n, double lo,
                         double hi, double *ugrid)
 {
@@ -1435,13 +1531,111 @@ int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int
 int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const double *S, int n,
                                  double lo, double hi, double delta, double *ugrid)
 {
-    (void)p;
-    (void)F;
-    (void)S;
-    (void)n;
-    (void)lo;
-    (void)hi;
-    (void)delta;
-    (void)ugrid;
-    return -1;
+    if (n < 2 || !(hi > lo) || !isfinite(lo) || !isfinite(hi) || !(delta >= 0.0) ||
+        !isfinite(delta))
+        return -1;
+    /* Fourier engine for targets in [lo, hi]³, cached */
+    if (!p->g_have || p->g_lo != lo || p->g_hi != hi) {
+        if (p->g_have)
+            ks_free(&p->gks);
+        p->g_have = 0;
+        const double tlo[3] = {lo, lo, lo}, thi[3] = {hi, hi, hi};
+        if (ks_init(&p->gks, p->n, p->X, p->Y, p->Z, tlo, thi, p->xi, p->eta, p->h, p->P)) {
+            ks_free(&p->gks);
+            return -1;
+        }
+        p->g_have = 1;
+        p->g_lo = lo;
+        p->g_hi = hi;
+    }
+    kspace *k = &p->gks;
+    load_sources(p, F, S);
+    ks_spread(k, p->X, p->Y, p->Z, p->wF, p->wS);
+    if (ks_convolve(k))
+        return -1;
+    const double hg = (hi - lo) / (n - 1);
+    const double rad = fmax(p->rc, delta);
+    const nf_ctx ctx = {.xi = p->xi,
+                        .rc2 = p->rc2,
+                        .c = 2.0 * p->xi / sqrt(M_PI),
+                        .cxi2 = 2.0 * p->xi / sqrt(M_PI) * p->xi * p->xi,
+                        .tscale = 2.0 / p->chebX,
+                        .delta = delta,
+                        .idelta = delta > 0.0 ? 1.0 / delta : 0.0,
+                        .cheb = p->cheb,
+                        .nc = p->opt.tol >= 1e-4 ? NCHEB_LO : NCHEB};
+    const double A0 = p->xi / (2.0 * pow(M_PI, 1.5));
+    const int rcap = ranges_cap(p, rad);
+    int fail = 0;
+#pragma omp parallel
+    {
+        double *buf = malloc((size_t)n * 15 * sizeof(double));
+        int *rg = malloc(2 * (size_t)rcap * sizeof(int));
+        int cap = 1024, *lst = malloc((size_t)cap * sizeof(int));
+        if (!buf || !rg || !lst) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 4)
+        for (int row = 0; row < n * n; row++) {
+            if (!buf || !rg || !lst)
+                continue;
+            const int jy = row % n, kz = row / n;
+            double *tx = buf, *ty = buf + n, *tz = buf + 2 * n, *uu = buf + 3 * n,
+                   *gg = buf + 6 * n;
+            for (int i = 0; i < n; i++) {
+                tx[i] = lo + i * hg;
+                ty[i] = lo + jy * hg;
+                tz[i] = lo + kz * hg;
+            }
+            interp_range(k->lvl, k, n, tx, ty, tz, uu, gg);
+            for (int i = 0; i < n; i++) {
+                const double v[3] = {tx[i], ty[i], tz[i]};
+                const int nr = cell_ranges(p, v, rad, rg, rcap);
+                int m = 0;
+                double self[3] = {0, 0, 0};
+                for (int q = 0; q < nr && lst; q++)
+                    for (int t = rg[2 * q]; t < rg[2 * q + 1]; t++) {
+                        const double dx = v[0] - p->X[t], dy = v[1] - p->Y[t], dz = v[2] - p->Z[t];
+                        const double r2 = dx * dx + dy * dy + dz * dz;
+                        if (r2 == 0.0) { /* the Fourier part holds Φ_F(0) F_t: remove it */
+                            for (int a = 0; a < 3; a++)
+                                self[a] -= A0 * p->wF[3 * (size_t)t + a];
+                            continue;
+                        }
+                        if (r2 >= rad * rad)
+                            continue;
+                        if (m + VL >= cap) {
+                            int *nl = realloc(lst, 2 * (size_t)cap * sizeof(int));
+                            if (!nl) {
+                                free(lst);
+                                lst = NULL;
+                                break;
+                            }
+                            lst = nl;
+                            cap *= 2;
+                        }
+                        lst[m++] = t;
+                    }
+                if (!lst)
+                    break;
+                while (m % VL)
+                    lst[m++] = p->n; /* dummy source far away */
+                double nf[3];
+                nf_point(p->lvl, &ctx, v[0], v[1], v[2], lst, m, p->X, p->Y, p->Z, p->wF, p->wS,
+                         nf);
+                double *o = ugrid + 3 * ((size_t)row * n + i);
+                for (int a = 0; a < 3; a++)
+                    o[a] = (uu[3 * (size_t)i + a] + self[a]) + nf[a];
+            }
+            if (!lst) {
+#pragma omp atomic write
+                fail = 1;
+            }
+        }
+        free(buf);
+        free(rg);
+        free(lst);
+    }
+    return fail ? -1 : 0;
 }

@@ -21,7 +21,8 @@
  *
  * S with a symmetric part (stresslets; non-spherical particles) is supported by the Fourier
  * part but the real-space sum is written for spheres: fr_stokes_fast then falls back to the
- * direct sum (correct, O(N²)) and returns 1.
+ * direct sum (correct, O(N²)) and returns 1. Below n = 400 sources, where the direct sum is
+ * faster, fr_stokes_fast uses it too (exact; the grid evaluation still uses the fast method).
  *
  * Determinism: results are bit-identical for any number of OpenMP threads (each output is
  * accumulated in a fixed order; spreading is coloured by grid slabs; FFTW plans are serial

@@ -1,0 +1,389 @@
+/* The fast Stokes summation (stokes_fast.h) against the direct sum: accuracy at tol 1e-3 and
+ * 1e-6 (max and RMS relative errors of u and G), bit-identical results for 1 and 2 threads,
+ * the "adds / may be NULL" contract, the stresslet fallback, tiny n, the grid evaluation. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "ferro/kernels.h"
+#include "stokes.h"
+#include "stokes_fast.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int scaled(int n) { return getenv("FERRO_SANITIZED") ? n / 3 : n; }
+
+static double urand(uint64_t *st)
+{
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return (double)(*st >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Random sequential addition in the unit ball, minimal distance n^(-1/3) (as the simulator). */
+static void place(int n, uint64_t seed, double *x, double *y, double *z)
+{
+    const double dmin = pow(n, -1.0 / 3.0);
+    int nc = (int)(2.0 / dmin);
+    if (nc < 1)
+        nc = 1;
+    const double cell = 2.0 / nc;
+    int *head = malloc(sizeof(int) * (size_t)nc * nc * nc), *next = malloc(sizeof(int) * (size_t)n);
+    assert_non_null(head);
+    assert_non_null(next);
+    for (int c = 0; c < nc * nc * nc; c++)
+        head[c] = -1;
+    uint64_t st = seed;
+    for (int i = 0; i < n;) {
+        double q[3];
+        for (int k = 0; k < 3; k++)
+            q[k] = 2.0 * urand(&st) - 1.0;
+        if (q[0] * q[0] + q[1] * q[1] + q[2] * q[2] > 1.0)
+            continue;
+        int ci[3], ok = 1;
+        for (int k = 0; k < 3; k++) {
+            ci[k] = (int)((q[k] + 1.0) / cell);
+            if (ci[k] >= nc)
+                ci[k] = nc - 1;
+        }
+        for (int a = ci[0] - 1; a <= ci[0] + 1 && ok; a++)
+            for (int b = ci[1] - 1; b <= ci[1] + 1 && ok; b++)
+                for (int c = ci[2] - 1; c <= ci[2] + 1 && ok; c++) {
+                    if (a < 0 || b < 0 || c < 0 || a >= nc || b >= nc || c >= nc)
+                        continue;
+                    for (int j = head[(c * nc + b) * nc + a]; j >= 0; j = next[j]) {
+                        const double dx = q[0] - x[j], dy = q[1] - y[j], dz = q[2] - z[j];
+                        if (dx * dx + dy * dy + dz * dz < dmin * dmin) {
+                            ok = 0;
+                            break;
+                        }
+                    }
+                }
+        if (!ok)
+            continue;
+        x[i] = q[0];
+        y[i] = q[1];
+        z[i] = q[2];
+        const int c = (ci[2] * nc + ci[1]) * nc + ci[0];
+        next[i] = head[c];
+        head[c] = i;
+        i++;
+    }
+    free(head);
+    free(next);
+}
+
+/* Random forces and sphere moments S = ξ∧H (antisymmetric); sym adds a symmetric part. */
+static void sources(int n, uint64_t seed, int sym, double *F, double *S)
+{
+    uint64_t st = seed;
+    for (int j = 0; j < n; j++) {
+        double xi[3], H[3];
+        for (int k = 0; k < 3; k++) {
+            F[3 * j + k] = 2.0 * urand(&st) - 1.0;
+            xi[k] = 2.0 * urand(&st) - 1.0;
+            H[k] = 2.0 * urand(&st) - 1.0;
+        }
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 3; k++)
+                S[9 * j + 3 * l + k] = 0.5 * (xi[l] * H[k] - H[l] * xi[k]) +
+                                       (sym ? 0.25 * (xi[l] * xi[k] + H[l] * H[k]) : 0.0);
+    }
+}
+
+typedef struct errs {
+    double umax, urms, gmax, grms;
+} errs;
+
+/* The error measures of stokes_fast.h: max_i |Δ_i| / max_i |ref_i| and rms|Δ| / rms|ref|. */
+static errs compare(int n, const double *u, const double *G, const double *ud, const double *Gd)
+{
+    double mu = 0, eu = 0, su = 0, seu = 0, mg = 0, eg = 0, sg = 0, seg = 0;
+    for (int i = 0; i < n; i++) {
+        double a = 0, b = 0, c = 0, d = 0;
+        for (int k = 0; k < 3; k++) {
+            a += ud[3 * i + k] * ud[3 * i + k];
+            b += (u[3 * i + k] - ud[3 * i + k]) * (u[3 * i + k] - ud[3 * i + k]);
+        }
+        for (int k = 0; k < 9; k++) {
+            c += Gd[9 * i + k] * Gd[9 * i + k];
+            d += (G[9 * i + k] - Gd[9 * i + k]) * (G[9 * i + k] - Gd[9 * i + k]);
+        }
+        mu = fmax(mu, sqrt(a));
+        eu = fmax(eu, sqrt(b));
+        mg = fmax(mg, sqrt(c));
+        eg = fmax(eg, sqrt(d));
+        su += a;
+        seu += b;
+        sg += c;
+        seg += d;
+    }
+    errs e = {eu / mu, sqrt(seu / su), eg / mg, sqrt(seg / sg)};
+    return e;
+}
+
+typedef struct problem {
+    int n;
+    double *x, *y, *z, *F, *S, *ud, *Gd;
+} problem;
+
+static problem make_problem(int n, uint64_t seed, int sym)
+{
+    problem p = {n, malloc(8 * (size_t)n), malloc(8 * (size_t)n), malloc(8 * (size_t)n),
+                 malloc(24 * (size_t)n), malloc(72 * (size_t)n), calloc(3 * (size_t)n, 8),
+                 calloc(9 * (size_t)n, 8)};
+    assert_true(p.x && p.y && p.z && p.F && p.S && p.ud && p.Gd);
+    place(n, seed, p.x, p.y, p.z);
+    sources(n, seed * 7 + 1, sym, p.F, p.S);
+    fr_stokes_direct(n, p.x, p.y, p.z, p.F, p.S, p.ud, p.Gd);
+    return p;
+}
+
+static void free_problem(problem *p)
+{
+    free(p->x);
+    free(p->y);
+    free(p->z);
+    free(p->F);
+    free(p->S);
+    free(p->ud);
+    free(p->Gd);
+}
+
+static void check_tol(double tol)
+{
+    problem pb = make_problem(scaled(3000), 2024, 0);
+    const int n = pb.n;
+    char err[256] = "";
+    fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, tol, err, sizeof err);
+    if (!p)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(p);
+    double *u = calloc(3 * (size_t)n, 8), *G = calloc(9 * (size_t)n, 8);
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, u, G), 0);
+    const errs e = compare(n, u, G, pb.ud, pb.Gd);
+    fr_stokes_plan_info in;
+    fr_stokes_plan_get_info(p, &in);
+    printf("tol %.0e (N=%d, grid %d^3, P=%d, %.0f neighbours): u max %.2e rms %.2e, G max %.2e rms "
+           "%.2e\n",
+           tol, n, in.M[0], in.P, in.neighbours, e.umax, e.urms, e.gmax, e.grms);
+    assert_true(e.umax <= tol && e.urms <= tol && e.gmax <= tol && e.grms <= tol);
+    free(u);
+    free(G);
+    fr_stokes_plan_free(p);
+    free_problem(&pb);
+}
+
+static void test_accuracy_1e3(void **state)
+{
+    (void)state;
+    check_tol(1e-3);
+}
+
+static void test_accuracy_1e6(void **state)
+{
+    (void)state;
+    check_tol(1e-6);
+}
+
+/* Same plan with 1 and 2 threads, and a second plan: bit-identical. */
+static void test_determinism(void **state)
+{
+    (void)state;
+    const int n = scaled(4000);
+    problem pb = make_problem(n, 77, 0);
+    char err[256];
+    const int saved = omp_get_max_threads();
+    fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, 1e-3, err, sizeof err);
+    assert_non_null(p);
+    double *u1 = calloc(3 * (size_t)n, 8), *G1 = calloc(9 * (size_t)n, 8);
+    double *u2 = calloc(3 * (size_t)n, 8), *G2 = calloc(9 * (size_t)n, 8);
+    omp_set_num_threads(1);
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, u1, G1), 0);
+    omp_set_num_threads(2);
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, u2, G2), 0);
+    assert_memory_equal(u1, u2, 24 * (size_t)n);
+    assert_memory_equal(G1, G2, 72 * (size_t)n);
+    fr_stokes_plan *q = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, 1e-3, err, sizeof err);
+    assert_non_null(q);
+    memset(u2, 0, 24 * (size_t)n);
+    memset(G2, 0, 72 * (size_t)n);
+    assert_int_equal(fr_stokes_fast(q, pb.F, pb.S, u2, G2), 0);
+    assert_memory_equal(u1, u2, 24 * (size_t)n);
+    assert_memory_equal(G1, G2, 72 * (size_t)n);
+    /* the grid evaluation too */
+    const int ng = 12;
+    double *g1 = malloc(24 * (size_t)ng * ng * ng), *g2 = malloc(24 * (size_t)ng * ng * ng);
+    omp_set_num_threads(1);
+    assert_int_equal(fr_stokes_fast_grid_smoothed(p, pb.F, pb.S, ng, -1.1, 1.1, 0.1, g1), 0);
+    omp_set_num_threads(2);
+    assert_int_equal(fr_stokes_fast_grid_smoothed(p, pb.F, pb.S, ng, -1.1, 1.1, 0.1, g2), 0);
+    assert_memory_equal(g1, g2, 24 * (size_t)ng * ng * ng);
+    omp_set_num_threads(saved);
+    free(g1);
+    free(g2);
+    free(u1);
+    free(G1);
+    free(u2);
+    free(G2);
+    fr_stokes_plan_free(p);
+    fr_stokes_plan_free(q);
+    free_problem(&pb);
+}
+
+/* Adds to u and G; either may be NULL and the other is unchanged by that. */
+static void test_adds_and_null(void **state)
+{
+    (void)state;
+    const int n = scaled(1500);
+    problem pb = make_problem(n, 5, 0);
+    char err[256];
+    fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, 1e-3, err, sizeof err);
+    assert_non_null(p);
+    double *u = calloc(3 * (size_t)n, 8), *G = calloc(9 * (size_t)n, 8);
+    double *u0 = malloc(24 * (size_t)n), *G0 = malloc(72 * (size_t)n);
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, u, G), 0);
+    for (size_t k = 0; k < 3 * (size_t)n; k++)
+        u0[k] = 1.5;
+    for (size_t k = 0; k < 9 * (size_t)n; k++)
+        G0[k] = -2.0;
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, u0, NULL), 0);
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, NULL, G0), 0);
+    for (size_t k = 0; k < 3 * (size_t)n; k++)
+        assert_true(u0[k] == 1.5 + u[k]);
+    for (size_t k = 0; k < 9 * (size_t)n; k++)
+        assert_true(G0[k] == -2.0 + G[k]);
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, NULL, NULL), 0);
+    free(u);
+    free(G);
+    free(u0);
+    free(G0);
+    fr_stokes_plan_free(p);
+    free_problem(&pb);
+}
+
+/* A symmetric moment part (stresslets): direct fallback, return 1, the direct result. */
+static void test_stresslet_fallback(void **state)
+{
+    (void)state;
+    const int n = scaled(600);
+    problem pb = make_problem(n, 9, 1);
+    char err[256];
+    fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, 1e-3, err, sizeof err);
+    assert_non_null(p);
+    double *u = calloc(3 * (size_t)n, 8), *G = calloc(9 * (size_t)n, 8);
+    assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, u, G), 1);
+    assert_memory_equal(u, pb.ud, 24 * (size_t)n);
+    assert_memory_equal(G, pb.Gd, 72 * (size_t)n);
+    free(u);
+    free(G);
+    fr_stokes_plan_free(p);
+    free_problem(&pb);
+}
+
+/* n = 1 gives nothing; n = 2 the pair interaction; bad arguments are reported. */
+static void test_small_and_bad(void **state)
+{
+    (void)state;
+    char err[256] = "";
+    double x1 = 0.3, y1 = -0.2, z1 = 0.1, F1[3] = {1, 2, 3}, S1[9] = {0, 1, 0, -1, 0, 0, 0, 0, 0};
+    fr_stokes_plan *p = fr_stokes_plan_create(1, &x1, &y1, &z1, 1e-3, err, sizeof err);
+    assert_non_null(p);
+    double u[6] = {0}, G[18] = {0};
+    assert_int_equal(fr_stokes_fast(p, F1, S1, u, G), 0);
+    for (int k = 0; k < 3; k++)
+        assert_true(fabs(u[k]) < 1e-12);
+    for (int k = 0; k < 9; k++)
+        assert_true(fabs(G[k]) < 1e-12);
+    fr_stokes_plan_free(p);
+
+    const double x[2] = {0.1, -0.4}, y[2] = {0.2, 0.3}, z[2] = {-0.3, 0.5};
+    const double F[6] = {1, -1, 0.5, 0.2, 0.3, -0.7};
+    const double S[18] = {0, 0.4, -0.1, -0.4, 0, 0.3, 0.1, -0.3, 0, 0, -0.2, 0, 0.2, 0, 0.5, 0, -0.5, 0};
+    double ud[6] = {0}, Gd[18] = {0};
+    fr_stokes_direct(2, x, y, z, F, S, ud, Gd);
+    memset(u, 0, sizeof u);
+    memset(G, 0, sizeof G);
+    p = fr_stokes_plan_create(2, x, y, z, 1e-6, err, sizeof err);
+    assert_non_null(p);
+    assert_int_equal(fr_stokes_fast(p, F, S, u, G), 0);
+    const errs e = compare(2, u, G, ud, Gd);
+    assert_true(e.umax <= 1e-6 && e.gmax <= 1e-6);
+    assert_int_equal(fr_stokes_fast_grid(p, F, S, 1, -1, 1, u), -1);
+    assert_int_equal(fr_stokes_fast_grid(p, F, S, 4, 1, -1, u), -1);
+    fr_stokes_plan_free(p);
+
+    err[0] = 0;
+    assert_null(fr_stokes_plan_create(0, x, y, z, 1e-3, err, sizeof err));
+    assert_true(strlen(err) > 0);
+    const double bad[2] = {0.0, NAN};
+    err[0] = 0;
+    assert_null(fr_stokes_plan_create(2, bad, y, z, 1e-3, err, sizeof err));
+    assert_true(strlen(err) > 0);
+}
+
+/* The grid velocity against the brute-force sum of fr_point_source_add (exact) and of
+ * fr_point_source_smoothed_add (delta), at a subset of the grid points. */
+static void test_grid(void **state)
+{
+    (void)state;
+    const int n = scaled(2000), ng = 17;
+    problem pb = make_problem(n, 31, 0);
+    pb.x[0] = pb.y[0] = pb.z[0] = 0.0; /* a source exactly on a grid point */
+    char err[256];
+    fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, 1e-3, err, sizeof err);
+    assert_non_null(p);
+    double *ug = malloc(24 * (size_t)ng * ng * ng);
+    const double lo = -1.2, hi = 1.2, h = (hi - lo) / (ng - 1);
+    const double deltas[2] = {0.0, 0.15};
+    for (int t = 0; t < 2; t++) {
+        assert_int_equal(fr_stokes_fast_grid_smoothed(p, pb.F, pb.S, ng, lo, hi, deltas[t], ug), 0);
+        double mx = 0, me = 0, s2 = 0, e2 = 0;
+        for (int idx = 0; idx < ng * ng * ng; idx += 3) {
+            const int i = idx % ng, j = (idx / ng) % ng, k = idx / (ng * ng);
+            const double v[3] = {lo + i * h, lo + j * h, lo + k * h};
+            double ref[3] = {0, 0, 0};
+            for (int s = 0; s < n; s++) {
+                const double d[3] = {v[0] - pb.x[s], v[1] - pb.y[s], v[2] - pb.z[s]};
+                if (d[0] == 0.0 && d[1] == 0.0 && d[2] == 0.0)
+                    continue;
+                if (deltas[t] > 0.0)
+                    fr_point_source_smoothed_add(d, pb.F + 3 * s, pb.S + 9 * s, deltas[t], ref);
+                else
+                    fr_point_source_add(d, pb.F + 3 * s, pb.S + 9 * s, ref, NULL);
+            }
+            double a = 0, b = 0;
+            for (int c = 0; c < 3; c++) {
+                a += ref[c] * ref[c];
+                b += (ug[3 * idx + c] - ref[c]) * (ug[3 * idx + c] - ref[c]);
+            }
+            mx = fmax(mx, sqrt(a));
+            me = fmax(me, sqrt(b));
+            s2 += a;
+            e2 += b;
+        }
+        printf("grid delta %.2f: max %.2e rms %.2e\n", deltas[t], me / mx, sqrt(e2 / s2));
+        assert_true(me <= 1e-3 * mx && e2 <= 1e-6 * s2);
+    }
+    free(ug);
+    fr_stokes_plan_free(p);
+    free_problem(&pb);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_accuracy_1e3),    cmocka_unit_test(test_accuracy_1e6),
+        cmocka_unit_test(test_determinism),     cmocka_unit_test(test_adds_and_null),
+        cmocka_unit_test(test_stresslet_fallback), cmocka_unit_test(test_small_and_bad),
+        cmocka_unit_test(test_grid),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
