@@ -81,11 +81,15 @@ if [ -z "${DISPLAY:-}" ]; then
         echo "viz_xvfb: SKIP (rest): no DISPLAY and no Xvfb"
         [ $FAILS -eq 0 ] && exit 0 || exit 1
     fi
-    DNUM=99
-    while [ -e "/tmp/.X11-unix/X$DNUM" ] || [ -e "/tmp/.X$DNUM-lock" ]; do DNUM=$((DNUM + 1)); done
-    Xvfb ":$DNUM" -screen 0 1280x800x24 -nolisten tcp >"$T/xvfb.log" 2>&1 &
+    # -displayfd: Xvfb picks a free display itself (no race with other X servers on the
+    # machine) and writes its number once it accepts connections
+    Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$T/dnum" >"$T/xvfb.log" 2>&1 &
     XVFB_PID=$!
-    export DISPLAY=":$DNUM"
+    for _ in $(seq 100); do
+        [ -s "$T/dnum" ] && break
+        sleep 0.1
+    done
+    export DISPLAY=":$(head -1 "$T/dnum")"
     for _ in $(seq 50); do
         xdotool getmouselocation >/dev/null 2>&1 && break
         sleep 0.1
@@ -112,7 +116,8 @@ fi
 # ---- 4. keys ----
 "$EXE" --n 500 --seed 7 --size 900x600 >"$T/keys.out" 2>"$T/keys.err" &
 VIZ_PID=$!
-WIN=$(timeout 30 xdotool search --sync --onlyvisible --name '^ferroviz' 2>/dev/null | head -1)
+# generous: under ASan on a loaded 2-core machine the first frame can take a while
+WIN=$(timeout 90 xdotool search --sync --onlyvisible --name '^ferroviz' 2>/dev/null | head -1)
 if [ -z "$WIN" ]; then
     fail "no ferroviz window appeared: $(cat "$T/keys.err")"
 else
