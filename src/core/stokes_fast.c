@@ -38,7 +38,8 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=fast")
 #endif
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_ADDRESS__)
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                            \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define FR_MV 1
 #define FR_V4 __attribute__((target("arch=x86-64-v4,prefer-vector-width=512")))
 #define FR_V3 __attribute__((target("arch=x86-64-v3")))
@@ -798,6 +799,7 @@ struct fr_stokes_plan {
     /* per-call work (sorted order) */
     double *wF, *wT, *wS, *wu, *wG, *wur, *wGr;
     double *sF[3], *sT[3];  /* SoA copies for the real-space sum, n + 1 entries (dummy) */
+    double *sS[9];          /* SoA moments (general S only) */
     /* grid engine cache */
     kspace gks;
     int g_have, g_n;
@@ -874,6 +876,8 @@ void fr_stokes_plan_free(fr_stokes_plan *p)
         free(p->sF[a]);
         free(p->sT[a]);
     }
+    for (int a = 0; a < 9; a++)
+        free(p->sS[a]);
     free(p->wF);
     free(p->wT);
     free(p->wS);
@@ -1035,9 +1039,45 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
     p->rc = fmin(p->rc, 2.0 * rad + 1e-12);
     if (!(p->rc > 0.0))
         p->rc = 1.0;
-    p->rc2 = p->rc * p->rc;
     p->xi = p->xc / p->rc;
     p->h = M_PI / (2.0 * p->q * p->xi);
+    if (!(o && o->nb > 0) && ext > 0.0) {
+        /* Fit ξ to an FFT-friendly grid: the grid needs M = 2 (floor(ext/h) + P) points per
+         * axis (Hockney–Eastwood doubling of the box the windows cover). Among the friendly
+         * sizes not finer than the neighbour-count guess (fewer neighbours move near-field
+         * weight into the Fourier part and raise its relative error) pick the one of least
+         * modelled cost,
+         * grid points (6 FFT passes, ~2.2 pair-evaluations each; 1.3× for sizes with a factor 3)
+         * against real-space pairs, and set h (so ξ) to fill it exactly. */
+        const int P = p->P;
+        const int mreq = 2 * ((int)floor(ext / p->h) + P);
+        double best = HUGE_VAL;
+        int mbest = 0;
+        for (int m = nice_even(mreq / 2 > 2 * P + 8 ? mreq / 2 : 2 * P + 8); m <= 2 * mreq + 8;
+             m = nice_even(m + 2)) {
+            const double hm = ext / (m / 2 - P - 0.5);
+            if (!(hm > 0.0))
+                continue;
+            const double xim = M_PI / (2.0 * p->q * hm), rcm = fmin(p->xc / xim, 2.0 * rad);
+            const double nbm = dens * 4.0 / 3.0 * M_PI * rcm * rcm * rcm;
+            if (nbm < 0.85 * p->opt.nb && rcm < 2.0 * rad) /* the calibration's neighbour count */
+                continue;
+            const double cost = 2.2 * (m % 3 ? 1.0 : 1.3) * (double)m * m * m +
+                                (p->opt.tol >= 1e-4 ? 1.0 : 1.2) * n * nbm;
+            if (cost < best) {
+                best = cost;
+                mbest = m;
+            }
+        }
+        if (mbest > 0) {
+            p->h = ext / (mbest / 2 - P - 0.5);
+            p->xi = M_PI / (2.0 * p->q * p->h);
+            p->rc = fmin(p->xc / p->xi, 2.0 * rad + 1e-12);
+            p->xi = p->xc / p->rc; /* (only differs when r_c is capped) */
+            p->h = fmax(p->h, M_PI / (2.0 * p->q * p->xi));
+        }
+    }
+    p->rc2 = p->rc * p->rc;
     p->chebX = p->xc * (1.0 + 1e-9);
     cheb_erfcx(p->chebX, p->cheb);
 
@@ -1158,6 +1198,11 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
         if (!p->sF[a] || !p->sT[a])
             FAIL("fast Stokes plan: out of memory (%d particles)", n);
     }
+    for (int a = 0; a < 9; a++) {
+        p->sS[a] = calloc(nn + 1, sizeof(double));
+        if (!p->sS[a])
+            FAIL("fast Stokes plan: out of memory (%d particles)", n);
+    }
     p->bytes = sizeof *p + p->ks.bytes + nn * (4 * sizeof(int) + 3 * sizeof(double)) +
                nn * 51 * sizeof(double) + (size_t)(ncell + 1) * sizeof(int) +
                (nn + 1) * sizeof(size_t) + p->nbr_off[n] * sizeof(int);
@@ -1196,7 +1241,8 @@ void fr_stokes_plan_get_info(const fr_stokes_plan *p, fr_stokes_plan_info *info)
 typedef struct rs_ctx {
     double xi, rc2, c, cxi2, cxi4, tscale; /* c = 2ξ/√π, tscale = 2/(ξ r_c) for the Chebyshev map */
     const double *cheb;
-    int nc; /* Chebyshev terms used */
+    int nc;      /* Chebyshev terms used */
+    int general; /* moments with a symmetric part: rs_general_body */
 } rs_ctx;
 
 /* Screened Stokeslet + rotlet velocity and gradient at (px,py,pz) from the m (multiple of VL)
@@ -1269,11 +1315,98 @@ FR_BODY void rs_target_body(const rs_ctx *c, double px, double py, double pz,
     acc[11] = a11;
 }
 
+/* The same for general moments S (stresslets too): with a = S d, b = Sᵀd, q = dᵀS d, τ = tr S,
+ *   u = A F + B2 d (d·F) + Ap a + B2 b + d (B2 τ + B2p q)
+ *   G_im = d_m P_i + B2 (δ_im d·F + d_i F_m) + B2p d_i (a + b)_m + Ap S_im + B2 S_mi
+ *          + δ_im (B2 τ + B2p q),
+ *   P = Ap F + App a + B2p b + d (B2p (d·F + τ) + B2pp q),
+ * App = (A'/r)'/r = −B2p − 4cξ⁴e, B2pp = (B2'/r)'/r = (−5 B2p + 4cξ⁴e)/r² (×8π). */
+FR_BODY void rs_general_body(const rs_ctx *c, double px, double py, double pz,
+                             const int *restrict idx, int m, const double *restrict bx,
+                             const double *restrict by, const double *restrict bz,
+                             const double *const *bf, const double *const *bs, double *acc,
+                             const int nc)
+{
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0,
+           a10 = 0, a11 = 0;
+    const double xi = c->xi, rc2 = c->rc2, cc = c->c, cxi2 = c->cxi2, cxi4 = c->cxi4,
+                 ts = c->tscale;
+    double cheb[NCHEB];
+    memcpy(cheb, c->cheb, sizeof cheb);
+    const double *restrict fx = bf[0], *restrict fy = bf[1], *restrict fz = bf[2];
+    const double *restrict s0 = bs[0], *restrict s1 = bs[1], *restrict s2 = bs[2],
+                           *restrict s3 = bs[3], *restrict s4 = bs[4], *restrict s5 = bs[5],
+                           *restrict s6 = bs[6], *restrict s7 = bs[7], *restrict s8 = bs[8];
+#pragma omp simd reduction(+ : a0, a1, a2, a3, a4, a5, a6, a7, a8, a9, a10, a11)
+    for (int q = 0; q < m; q++) {
+        const int j = idx[q];
+        const double dx = px - bx[j], dy = py - by[j], dz = pz - bz[j];
+        const double r2 = dx * dx + dy * dy + dz * dz;
+        const int in = (r2 > 0.0) & (r2 < rc2);
+        const double r2s = in ? r2 : rc2;
+        const double msk = (double)in;
+        const double ir = rsqrt_nr(r2s), r = r2s * ir, ir2 = ir * ir;
+        const double x = xi * r;
+        const double e = exp_neg(-x * x);
+        const double E = e * cheb_eval(cheb, x * ts - 1.0, nc);
+        const double irE = E * ir, ce = cc * e;
+        const double B2 = msk * (irE + ce) * ir2;
+        const double A = msk * (irE - ce);
+        const double e2 = msk * cxi2 * e, e4 = msk * cxi4 * e;
+        const double Ap = -B2 + 2.0 * e2;
+        const double B2p = -(3.0 * B2 + 2.0 * e2) * ir2;
+        const double App = -B2p - 4.0 * e4;
+        const double B2pp = (-5.0 * B2p + 4.0 * e4) * ir2;
+        const double Fx = fx[j], Fy = fy[j], Fz = fz[j];
+        const double S0 = s0[j], S1 = s1[j], S2 = s2[j], S3 = s3[j], S4 = s4[j], S5 = s5[j],
+                     S6 = s6[j], S7 = s7[j], S8 = s8[j];
+        const double dF = dx * Fx + dy * Fy + dz * Fz;
+        const double ax = S0 * dx + S1 * dy + S2 * dz, ay = S3 * dx + S4 * dy + S5 * dz,
+                     az = S6 * dx + S7 * dy + S8 * dz;
+        const double bxv = S0 * dx + S3 * dy + S6 * dz, byv = S1 * dx + S4 * dy + S7 * dz,
+                     bzv = S2 * dx + S5 * dy + S8 * dz;
+        const double qq = dx * ax + dy * ay + dz * az, tau = S0 + S4 + S8;
+        const double g = B2 * (dF + tau) + B2p * qq;
+        a0 += A * Fx + Ap * ax + B2 * bxv + g * dx;
+        a1 += A * Fy + Ap * ay + B2 * byv + g * dy;
+        a2 += A * Fz + Ap * az + B2 * bzv + g * dz;
+        const double h = B2p * (dF + tau) + B2pp * qq;
+        const double Px = Ap * Fx + App * ax + B2p * bxv + h * dx;
+        const double Py = Ap * Fy + App * ay + B2p * byv + h * dy;
+        const double Pz = Ap * Fz + App * az + B2p * bzv + h * dz;
+        const double wx = ax + bxv, wy = ay + byv, wz = az + bzv;
+        const double dg = B2 * (dF + tau) + B2p * qq; /* δ_im term */
+        const double ux = B2 * Fx + B2p * wx, uy = B2 * Fy + B2p * wy, uz = B2 * Fz + B2p * wz;
+        a3 += dx * Px + dx * ux + Ap * S0 + B2 * S0 + dg;
+        a4 += dy * Px + dx * uy + Ap * S1 + B2 * S3;
+        a5 += dz * Px + dx * uz + Ap * S2 + B2 * S6;
+        a6 += dx * Py + dy * ux + Ap * S3 + B2 * S1;
+        a7 += dy * Py + dy * uy + Ap * S4 + B2 * S4 + dg;
+        a8 += dz * Py + dy * uz + Ap * S5 + B2 * S7;
+        a9 += dx * Pz + dz * ux + Ap * S6 + B2 * S2;
+        a10 += dy * Pz + dz * uy + Ap * S7 + B2 * S5;
+        a11 += dz * Pz + dz * uz + Ap * S8 + B2 * S8 + dg;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+    acc[4] = a4;
+    acc[5] = a5;
+    acc[6] = a6;
+    acc[7] = a7;
+    acc[8] = a8;
+    acc[9] = a9;
+    acc[10] = a10;
+    acc[11] = a11;
+}
+
 #define RS_ARGS                                                                                    \
     const rs_ctx *c, double px, double py, double pz, const int *idx, int m, const double *bx,    \
         const double *by, const double *bz, const double *const *bf, const double *const *bt,     \
         double *acc
 #define RS_CALL(NC) rs_target_body(c, px, py, pz, idx, m, bx, by, bz, bf, bt, acc, NC)
+#define RG_CALL(NC) rs_general_body(c, px, py, pz, idx, m, bx, by, bz, bf, bt, acc, NC)
 #define NC_SWITCH(CALL)                                                                            \
     do {                                                                                           \
         if (c->nc == NCHEB_LO)                                                                     \
@@ -1281,11 +1414,19 @@ FR_BODY void rs_target_body(const rs_ctx *c, double px, double py, double pz,
         else                                                                                       \
             CALL(NCHEB);                                                                           \
     } while (0)
+/* bt: the rotlet strengths T (3 arrays) for spheres, or the moments S (9 arrays) if general */
+#define RS_BOTH(NC)                                                                                \
+    do {                                                                                           \
+        if (c->general)                                                                            \
+            RG_CALL(NC);                                                                           \
+        else                                                                                       \
+            RS_CALL(NC);                                                                           \
+    } while (0)
 #ifdef FR_MV
-FR_V4 static void rs_target_v4(RS_ARGS) { NC_SWITCH(RS_CALL); }
-FR_V3 static void rs_target_v3(RS_ARGS) { NC_SWITCH(RS_CALL); }
+FR_V4 static void rs_target_v4(RS_ARGS) { NC_SWITCH(RS_BOTH); }
+FR_V3 static void rs_target_v3(RS_ARGS) { NC_SWITCH(RS_BOTH); }
 #endif
-static void rs_target_v0(RS_ARGS) { NC_SWITCH(RS_CALL); }
+static void rs_target_v0(RS_ARGS) { NC_SWITCH(RS_BOTH); }
 static void rs_target(int lvl, RS_ARGS)
 {
 #ifdef FR_MV
@@ -1299,7 +1440,7 @@ static void rs_target(int lvl, RS_ARGS)
     (void)lvl;
 }
 
-static int real_space(fr_stokes_plan *p)
+static int real_space(fr_stokes_plan *p, int general)
 {
     const rs_ctx ctx = {.xi = p->xi,
                         .rc2 = p->rc2,
@@ -1308,9 +1449,11 @@ static int real_space(fr_stokes_plan *p)
                         .cxi4 = 2.0 * p->xi / sqrt(M_PI) * pow(p->xi, 4),
                         .tscale = 2.0 / p->chebX,
                         .cheb = p->cheb,
-                        .nc = p->opt.tol >= 1e-4 ? NCHEB_LO : NCHEB};
+                        .nc = p->opt.tol >= 1e-4 ? NCHEB_LO : NCHEB,
+                        .general = general};
     const double *const bf[3] = {p->sF[0], p->sF[1], p->sF[2]};
-    const double *const bt[3] = {p->sT[0], p->sT[1], p->sT[2]};
+    const double *const btT[3] = {p->sT[0], p->sT[1], p->sT[2]};
+    const double *const *bt = general ? (const double *const *)p->sS : btT;
 #pragma omp parallel for schedule(dynamic, 64)
     for (int s = 0; s < p->n; s++) {
         double acc[12];
@@ -1356,6 +1499,8 @@ static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
             p->sF[a][s] = p->wF[3 * (size_t)s + a];
             p->sT[a][s] = p->wT[3 * (size_t)s + a];
         }
+        for (int a = 0; a < 9; a++)
+            p->sS[a][s] = sj[a];
     }
 }
 
@@ -1364,8 +1509,8 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
     const int n = p->n;
     if (!u && !G)
         return 0;
-    const int sym = !is_antisymmetric(n, S);
-    if (sym || n < FR_FAST_MIN_N) {
+    const int general = !is_antisymmetric(n, S);
+    if (n < FR_FAST_MIN_N) {
         double *X = malloc(3 * (size_t)n * sizeof(double));
         if (!X)
             return -1;
@@ -1377,7 +1522,7 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
         }
         fr_stokes_direct(n, X, X + n, X + 2 * n, F, S, u, G);
         free(X);
-        return sym;
+        return 0;
     }
     double tt[6];
     tt[0] = omp_get_wtime();
@@ -1397,7 +1542,7 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
                      p->wG + 9 * (size_t)s0);
     }
     tt[4] = omp_get_wtime();
-    if (real_space(p))
+    if (real_space(p, general))
         return -1;
     tt[5] = omp_get_wtime();
     /* self terms and output */

@@ -19,10 +19,10 @@
  *     max_i |u_i − u_d,i| / max_i |u_d,i|   and   rms_i |u_i − u_d,i| / rms_i |u_d,i|
  * and the same for G with the Frobenius norm. tol in [1e-6, 1e-2]; default 1e-3.
  *
- * S with a symmetric part (stresslets; non-spherical particles) is supported by the Fourier
- * part but the real-space sum is written for spheres: fr_stokes_fast then falls back to the
- * direct sum (correct, O(N²)) and returns 1. Below n = 400 sources, where the direct sum is
- * faster, fr_stokes_fast uses it too (exact; the grid evaluation still uses the fast method).
+ * Any S: antisymmetric S (spheres: rotlets, T = 2 axial S) takes a cheaper real-space kernel;
+ * S with a symmetric part (spheroids: stresslets, also a trace) the general one. Below n = 400
+ * sources, where the direct sum is faster, fr_stokes_fast uses it (exact; the grid evaluation
+ * still uses the fast method).
  *
  * Determinism: results are bit-identical for any number of OpenMP threads (each output is
  * accumulated in a fixed order; spreading is coloured by grid slabs; FFTW plans are serial
@@ -81,8 +81,8 @@ void fr_stokes_plan_free(fr_stokes_plan *p);
 void fr_stokes_plan_get_info(const fr_stokes_plan *p, fr_stokes_plan_info *info);
 
 /* Adds the interaction sums to u and G (either may be NULL), as fr_stokes_direct does.
- * Returns 0, 1 if S had a symmetric part and the direct sum was used, −1 on allocation
- * failure (u, G untouched). */
+ * F[3j..], S[9j..] in the original order of the positions given to the plan. Returns 0, or −1
+ * on allocation failure (u, G then untouched). */
 int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *u, double *G);
 
 /* The point-source velocity Σ_j ṽ_j(x) of all sources at the n³ points of the grid over
@@ -91,7 +91,8 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
  * over the sources within r_c of each point; a source exactly at a grid point is skipped.
  * Uses a second Fourier engine sized for the grid box, built on the first call and kept while
  * (n, lo, hi) stay the same. Any S (the near field uses the general kernel when S has a
- * symmetric part). Returns 0, −1 if n < 2, hi <= lo or out of memory. */
+ * symmetric part). Returns 0, −1 if n < 2, hi <= lo or out of memory. The grid may extend
+ * beyond the particles (the engine is sized for the union of both boxes). */
 int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int n, double lo,
                         double hi, double *ugrid);
 

@@ -1,0 +1,450 @@
+/* ferrobench — performance of the ferroviz core (run by scripts/bench).
+ *
+ * For N = 1e3, 1e4, 1e5, 1e6 (cloud of the simulator: unit ball, minimal distance N^(-1/3)):
+ *   - the interaction update (u and G at every particle from every other's Stokeslet + rotlet):
+ *     direct O(N²) sum (fr_stokes_direct) and the fast method (fr_stokes_fast, tol 1e-3 and
+ *     1e-6), their times measured in this run, their ratio, the direct sum's pairs/s, and the fast
+ *     method's errors against the direct sum: max_i|Δu_i|/max_i|u_i| and rms|Δu|/rms|u| (G alike,
+ *     Frobenius norm) — on all targets when the direct sum is run, else on 1000 random targets
+ *     summed directly. The direct time is measured up to N = 1e5 (estimated from the measured
+ *     pairs/s beyond, or with FERRO_BENCH_QUICK=1 beyond 1e4; marked "est").
+ *   - the jump process alone (fr_sim with interactions = 0): particle-steps/s and flips/s;
+ *   - a full step with interactions: fr_sim_step as the simulator does it (direct sum) for
+ *     N <= 1e4; beyond, the no-interaction step plus the fast update (marked "est").
+ *   - peak RSS (getrusage).
+ * Times are the best of several repetitions (the machine may be shared). Writes bench.json.
+ * tol 1e-6 runs up to N = 1e5 (its grid would need ~10 GB at 1e6).
+ * Environment: FERRO_BENCH_MAX_N (default 1000000), FERRO_BENCH_QUICK=1 (no direct sum and no
+ * tol 1e-6 run beyond 1e4). */
+#include "ferro/params.h"
+#include "ferro/sim.h"
+#include "stokes.h"
+#include "stokes_fast.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+
+typedef struct errs {
+    double umax, urms, gmax, grms;
+} errs;
+
+typedef struct row {
+    int n;
+    /* interactions */
+    double t_direct, pairs_per_s;
+    int direct_est;
+    int subset; /* number of targets the errors were measured on */
+    double t_fast, t_build, ratio;
+    errs e;
+    fr_stokes_plan_info info;
+    double t_fast6, t_build6, ratio6;
+    errs e6;
+    int have6;
+    fr_stokes_plan_info info6;
+    /* simulation */
+    double t_step, psteps_per_s, flips_per_s;
+    double t_step_int;
+    int step_int_est;
+    double rss_mb;
+} row;
+
+static double now(void) { return omp_get_wtime(); }
+
+static double peak_rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024.0;
+}
+
+static double urand(uint64_t *st)
+{
+    *st ^= *st << 13;
+    *st ^= *st >> 7;
+    *st ^= *st << 17;
+    return (double)(*st >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Random forces and sphere moments S = v (ξ ∧ H) with |ξ| = 1, |H| <= 1. */
+static void sources(int n, double v, double *F, double *S)
+{
+    uint64_t st = 0x9E3779B97F4A7C15ULL ^ (uint64_t)n;
+    for (int j = 0; j < n; j++) {
+        double xi[3], H[3], nx = 0.0;
+        for (int k = 0; k < 3; k++) {
+            xi[k] = 2.0 * urand(&st) - 1.0;
+            H[k] = 2.0 * urand(&st) - 1.0;
+            F[3 * j + k] = v * (2.0 * urand(&st) - 1.0);
+            nx += xi[k] * xi[k];
+        }
+        nx = 1.0 / sqrt(nx);
+        for (int l = 0; l < 3; l++)
+            for (int k = 0; k < 3; k++)
+                S[9 * (size_t)j + 3 * l + k] = 0.5 * v * nx * (xi[l] * H[k] - H[l] * xi[k]);
+    }
+}
+
+/* Reference u, G at the targets idx[0..m) by direct summation (Stokeslet + rotlet T = 2 axial S). */
+static void direct_subset(int n, const double *x, const double *y, const double *z,
+                          const double *F, const double *S, int m, const int *idx, double *u,
+                          double *G)
+{
+    double *T = malloc(3 * (size_t)n * sizeof(double));
+    for (int j = 0; j < n; j++) {
+        const double *s = S + 9 * (size_t)j;
+        T[3 * j] = s[5] - s[7];
+        T[3 * j + 1] = s[6] - s[2];
+        T[3 * j + 2] = s[1] - s[3];
+    }
+#pragma omp parallel for schedule(dynamic, 4)
+    for (int q = 0; q < m; q++) {
+        const int i = idx[q];
+        double a[12] = {0};
+        for (int j = 0; j < n; j++) {
+            if (j == i)
+                continue;
+            const double dx = x[i] - x[j], dy = y[i] - y[j], dz = z[i] - z[j];
+            const double r2 = dx * dx + dy * dy + dz * dz, ir = 1.0 / sqrt(r2), ir3 = ir / r2,
+                         ir5 = ir3 / r2;
+            const double *f = F + 3 * (size_t)j, *t = T + 3 * (size_t)j;
+            const double dF = dx * f[0] + dy * f[1] + dz * f[2];
+            const double c[3] = {t[1] * dz - t[2] * dy, t[2] * dx - t[0] * dz, t[0] * dy - t[1] * dx};
+            const double d[3] = {dx, dy, dz};
+            for (int k = 0; k < 3; k++)
+                a[k] += f[k] * ir + (d[k] * dF + c[k]) * ir3;
+            /* G_km = (−F_k d_m + d_k F_m + δ_km d·F + ε_kjm T_j)/r³ − 3 d_m (d_k d·F + c_k)/r⁵ */
+            const double eps[3][3] = {{0, -t[2], t[1]}, {t[2], 0, -t[0]}, {-t[1], t[0], 0}};
+            for (int k = 0; k < 3; k++)
+                for (int mm = 0; mm < 3; mm++)
+                    a[3 + 3 * k + mm] += (-f[k] * d[mm] + d[k] * f[mm] + (k == mm ? dF : 0.0) +
+                                          eps[k][mm]) * ir3 -
+                                         3.0 * d[mm] * (d[k] * dF + c[k]) * ir5;
+        }
+        const double s8 = 1.0 / (8.0 * M_PI);
+        for (int k = 0; k < 3; k++)
+            u[3 * (size_t)q + k] = s8 * a[k];
+        for (int k = 0; k < 9; k++)
+            G[9 * (size_t)q + k] = s8 * a[3 + k];
+    }
+    free(T);
+}
+
+/* Errors of (u, G) at the m targets idx against the reference (ur, Gr) given per target. */
+static errs compare(int m, const int *idx, const double *u, const double *G, const double *ur,
+                    const double *Gr)
+{
+    double mu = 0, eu = 0, su = 0, seu = 0, mg = 0, eg = 0, sg = 0, seg = 0;
+    for (int q = 0; q < m; q++) {
+        const size_t i = idx ? (size_t)idx[q] : (size_t)q;
+        double a = 0, b = 0, c = 0, d = 0;
+        for (int k = 0; k < 3; k++) {
+            a += ur[3 * (size_t)q + k] * ur[3 * (size_t)q + k];
+            b += (u[3 * i + k] - ur[3 * (size_t)q + k]) * (u[3 * i + k] - ur[3 * (size_t)q + k]);
+        }
+        for (int k = 0; k < 9; k++) {
+            c += Gr[9 * (size_t)q + k] * Gr[9 * (size_t)q + k];
+            d += (G[9 * i + k] - Gr[9 * (size_t)q + k]) * (G[9 * i + k] - Gr[9 * (size_t)q + k]);
+        }
+        mu = fmax(mu, sqrt(a));
+        eu = fmax(eu, sqrt(b));
+        mg = fmax(mg, sqrt(c));
+        eg = fmax(eg, sqrt(d));
+        su += a;
+        seu += b;
+        sg += c;
+        seg += d;
+    }
+    errs e = {eu / mu, sqrt(seu / su), eg / mg, sqrt(seg / sg)};
+    return e;
+}
+
+/* Best-of-reps time of the fast update; the plan's phase times of that run kept in *info. */
+static double time_fast(fr_stokes_plan *p, int n, const double *F, const double *S, double *u,
+                        double *G, int reps, fr_stokes_plan_info *info)
+{
+    double best = 1e300;
+    for (int r = 0; r < reps; r++) {
+        memset(u, 0, 3 * (size_t)n * sizeof(double));
+        memset(G, 0, 9 * (size_t)n * sizeof(double));
+        const double t0 = now();
+        if (fr_stokes_fast(p, F, S, u, G) < 0) {
+            fprintf(stderr, "ferrobench: fr_stokes_fast failed (out of memory)\n");
+            exit(1);
+        }
+        const double t = now() - t0;
+        if (t < best) {
+            best = t;
+            fr_stokes_plan_get_info(p, info);
+        }
+    }
+    return best;
+}
+
+static fr_stokes_plan *make_plan(int n, const double *x, const double *y, const double *z,
+                                 double tol, double *t_build)
+{
+    char err[256];
+    const double t0 = now();
+    fr_stokes_plan *p = fr_stokes_plan_create(n, x, y, z, tol, err, sizeof err);
+    *t_build = now() - t0;
+    if (!p) {
+        fprintf(stderr, "ferrobench: %s\n", err);
+        exit(1);
+    }
+    return p;
+}
+
+static void run_n(int n, int quick, double *pairs_rate, row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    char err[256];
+
+    /* --- the jump process without interactions (and the cloud of the simulator) */
+    fr_params prm = fr_params_default();
+    prm.n = n;
+    prm.interactions = 0;
+    fr_sim *sim;
+    if (fr_sim_create(&prm, &sim, err, sizeof err)) {
+        fprintf(stderr, "ferrobench: %s\n", err);
+        exit(1);
+    }
+    fr_sim_step(sim); /* warm-up */
+    const int K = n <= 10000 ? 20 : (n <= 100000 ? 6 : 3);
+    fr_diag d0, d1;
+    double best = 1e300;
+    long long fl = 0;
+    for (int k = 0; k < K; k++) {
+        fr_sim_diag(sim, &d0);
+        const double t0 = now();
+        fr_sim_step(sim);
+        const double t = now() - t0;
+        fr_sim_diag(sim, &d1);
+        fl += d1.flips - d0.flips;
+        best = fmin(best, t);
+    }
+    r->t_step = best;
+    r->psteps_per_s = n / best;
+    r->flips_per_s = (double)fl / K / best;
+    const fr_view vw = fr_sim_view(sim);
+    const double v = vw.v;
+    double *x = malloc((size_t)n * sizeof(double)), *y = malloc((size_t)n * sizeof(double)),
+           *z = malloc((size_t)n * sizeof(double));
+    memcpy(x, vw.X[0], (size_t)n * sizeof(double));
+    memcpy(y, vw.X[1], (size_t)n * sizeof(double));
+    memcpy(z, vw.X[2], (size_t)n * sizeof(double));
+    fr_sim_free(sim);
+
+    double *F = malloc(3 * (size_t)n * sizeof(double)), *S = malloc(9 * (size_t)n * sizeof(double));
+    double *u = calloc(3 * (size_t)n, sizeof(double)), *G = calloc(9 * (size_t)n, sizeof(double));
+    if (!x || !y || !z || !F || !S || !u || !G) {
+        fprintf(stderr, "ferrobench: out of memory at N = %d\n", n);
+        exit(1);
+    }
+    sources(n, v, F, S);
+
+    /* --- reference: full direct sum, or a random subset of targets */
+    const int full = n <= 10000 || (n <= 100000 && !quick);
+    int m = full ? n : (n < 1000 ? n : 1000);
+    int *idx = NULL;
+    double *ur = malloc(3 * (size_t)m * sizeof(double)), *Gr = malloc(9 * (size_t)m * sizeof(double));
+    if (full) {
+        memset(ur, 0, 3 * (size_t)m * sizeof(double));
+        memset(Gr, 0, 9 * (size_t)m * sizeof(double));
+        int reps = n <= 1000 ? 20 : 1;
+        double bt = 1e300;
+        for (int rr = 0; rr < reps; rr++) {
+            memset(ur, 0, 3 * (size_t)m * sizeof(double));
+            memset(Gr, 0, 9 * (size_t)m * sizeof(double));
+            const double t0 = now();
+            fr_stokes_direct(n, x, y, z, F, S, ur, Gr);
+            bt = fmin(bt, now() - t0);
+        }
+        r->t_direct = bt;
+        r->pairs_per_s = (double)n * (n - 1) / bt;
+        *pairs_rate = r->pairs_per_s;
+    } else {
+        idx = malloc((size_t)m * sizeof(int));
+        uint64_t st = 12345;
+        for (int q = 0; q < m; q++)
+            idx[q] = (int)(urand(&st) * n) % n;
+        direct_subset(n, x, y, z, F, S, m, idx, ur, Gr);
+        r->pairs_per_s = *pairs_rate;
+        r->t_direct = (double)n * (n - 1) / *pairs_rate;
+        r->direct_est = 1;
+    }
+    r->subset = m;
+
+    /* --- the fast method, tol 1e-3 (default) and 1e-6 */
+    const int reps = n <= 100000 ? 5 : 3;
+    fr_stokes_plan *p = make_plan(n, x, y, z, 1e-3, &r->t_build);
+    fr_stokes_fast(p, F, S, u, G); /* warm-up */
+    r->t_fast = time_fast(p, n, F, S, u, G, reps, &r->info);
+    r->e = compare(m, idx, u, G, ur, Gr);
+    r->ratio = r->t_direct / r->t_fast;
+    fr_stokes_plan_free(p);
+    if (n <= 100000 && !(quick && n > 10000)) {
+        p = make_plan(n, x, y, z, 1e-6, &r->t_build6);
+        fr_stokes_fast(p, F, S, u, G);
+        r->t_fast6 = time_fast(p, n, F, S, u, G, n <= 100000 ? 3 : 1, &r->info6);
+        r->e6 = compare(m, idx, u, G, ur, Gr);
+        r->ratio6 = r->t_direct / r->t_fast6;
+        r->have6 = 1;
+        fr_stokes_plan_free(p);
+    }
+
+    /* --- a full step with interactions: the simulator's own (direct) for N <= 1e4 */
+    if (n <= 10000) {
+        prm.interactions = 1;
+        if (fr_sim_create(&prm, &sim, err, sizeof err)) {
+            fprintf(stderr, "ferrobench: %s\n", err);
+            exit(1);
+        }
+        best = 1e300;
+        for (int k = 0; k < (n <= 1000 ? 5 : 2); k++) {
+            const double t0 = now();
+            fr_sim_step(sim);
+            best = fmin(best, now() - t0);
+        }
+        r->t_step_int = best;
+        fr_sim_free(sim);
+    } else {
+        r->t_step_int = r->t_step + r->t_fast;
+        r->step_int_est = 1;
+    }
+    r->rss_mb = peak_rss_mb();
+    free(x);
+    free(y);
+    free(z);
+    free(F);
+    free(S);
+    free(u);
+    free(G);
+    free(ur);
+    free(Gr);
+    free(idx);
+}
+
+static void json_errs(FILE *f, const char *name, errs e)
+{
+    fprintf(f, "\"%s\": {\"u_max\": %.3e, \"u_rms\": %.3e, \"G_max\": %.3e, \"G_rms\": %.3e}", name,
+            e.umax, e.urms, e.gmax, e.grms);
+}
+
+static void json_info(FILE *f, const char *name, const fr_stokes_plan_info *in)
+{
+    fprintf(f,
+            "\"%s\": {\"xi\": %.4g, \"rc\": %.4g, \"h\": %.4g, \"P\": %d, \"eta\": %.3g, \"q\": %.3g, "
+            "\"xc\": %.3g, \"grid\": [%d, %d, %d], \"neighbours\": %.1f, \"plan_MB\": %.1f, "
+            "\"phases_s\": {\"spread\": %.4f, \"fft\": %.4f, \"interp\": %.4f, \"real\": %.4f, "
+            "\"other\": %.4f}}",
+            name, in->xi, in->rc, in->h, in->P, in->eta, in->q, in->xc, in->M[0], in->M[1], in->M[2],
+            in->neighbours, in->bytes / 1e6, in->t_spread, in->t_fft, in->t_interp, in->t_real,
+            in->t_other);
+}
+
+int main(void)
+{
+    const char *mx = getenv("FERRO_BENCH_MAX_N");
+    const long maxn = mx ? atol(mx) : 1000000;
+    const int quick = getenv("FERRO_BENCH_QUICK") != NULL;
+    const int threads = omp_get_max_threads();
+    const int ns[4] = {1000, 10000, 100000, 1000000};
+    row rows[4];
+    int nr = 0;
+    double pairs_rate = 0.0;
+    const double t_all = now();
+    printf("ferrobench: %d OpenMP thread(s); times are the best of several runs\n\n", threads);
+    fflush(stdout);
+    for (int i = 0; i < 4 && ns[i] <= maxn; i++) {
+        run_n(ns[i], quick, &pairs_rate, &rows[nr]);
+        const row *r = &rows[nr++];
+        printf("N = %d done (%.0f s so far)\n", r->n, now() - t_all);
+        fflush(stdout);
+    }
+
+    printf("\nInteraction update (u and G at all N particles), fast method at tol 1e-3\n");
+    printf("%9s %11s %10s %9s %8s %9s | %9s %9s %9s %9s | %5s %4s %5s %9s\n", "N", "direct[s]",
+           "pairs/s", "fast[s]", "ratio", "build[s]", "u max", "u rms", "G max", "G rms", "grid",
+           "P", "nbrs", "err on");
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        printf("%9d %10.4g%s %10.3g %9.4f %8.1f %9.2f | %9.2e %9.2e %9.2e %9.2e | %5d %4d %5.0f %9d\n",
+               r->n, r->t_direct, r->direct_est ? "*" : " ", r->pairs_per_s, r->t_fast, r->ratio,
+               r->t_build, r->e.umax, r->e.urms, r->e.gmax, r->e.grms, r->info.M[0], r->info.P,
+               r->info.neighbours, r->subset);
+    }
+    printf("  fast phases [s] (spread / FFT+kernel / interpolation / real space / other):\n");
+    for (int i = 0; i < nr; i++)
+        printf("  %9d  %.4f / %.4f / %.4f / %.4f / %.4f   plan %.0f MB\n", rows[i].n,
+               rows[i].info.t_spread, rows[i].info.t_fft, rows[i].info.t_interp, rows[i].info.t_real,
+               rows[i].info.t_other, rows[i].info.bytes / 1e6);
+    printf("\nFast method at tol 1e-6\n");
+    printf("%9s %9s %8s %9s | %9s %9s %9s %9s | %5s %4s\n", "N", "fast[s]", "ratio", "build[s]",
+           "u max", "u rms", "G max", "G rms", "grid", "P");
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        if (r->have6)
+            printf("%9d %9.4f %8.1f %9.2f | %9.2e %9.2e %9.2e %9.2e | %5d %4d\n", r->n, r->t_fast6,
+                   r->ratio6, r->t_build6, r->e6.umax, r->e6.urms, r->e6.gmax, r->e6.grms,
+                   r->info6.M[0], r->info6.P);
+    }
+    printf("\nSimulation step (dt = %g)\n", fr_params_default().dt);
+    printf("%9s %14s %16s %12s %20s %12s\n", "N", "step,no-int[s]", "particle-steps/s", "flips/s",
+           "step,interactions[s]", "peak RSS MB");
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        printf("%9d %14.4f %16.3g %12.3g %19.4f%s %12.0f\n", r->n, r->t_step, r->psteps_per_s,
+               r->flips_per_s, r->t_step_int, r->step_int_est ? "*" : " ", r->rss_mb);
+    }
+    printf("\n* direct: estimated from the measured pairs/s; errors then on %s random targets.\n"
+           "* step with interactions: no-interaction step + fast update (the simulator itself "
+           "uses the direct sum).\n",
+           "1000");
+    printf("Errors: max_i|du_i|/max_i|u_i|, rms|du|/rms|u| (G: Frobenius) against the direct sum.\n");
+    printf("Total %.0f s, peak RSS %.0f MB\n", now() - t_all, peak_rss_mb());
+
+    FILE *f = fopen("bench.json", "w");
+    if (!f) {
+        perror("bench.json");
+        return 1;
+    }
+    fprintf(f, "{\n  \"threads\": %d,\n  \"quick\": %d,\n  \"rows\": [\n", threads, quick);
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        fprintf(f, "    {\"N\": %d, \"direct_s\": %.6g, \"direct_estimated\": %s, "
+                   "\"direct_pairs_per_s\": %.4g, \"error_targets\": %d,\n",
+                r->n, r->t_direct, r->direct_est ? "true" : "false", r->pairs_per_s, r->subset);
+        fprintf(f, "     \"fast_1e-3\": {\"s\": %.6g, \"build_s\": %.4g, \"ratio\": %.4g, ", r->t_fast,
+                r->t_build, r->ratio);
+        json_errs(f, "errors", r->e);
+        fprintf(f, ", ");
+        json_info(f, "plan", &r->info);
+        fprintf(f, "},\n");
+        if (r->have6) {
+            fprintf(f, "     \"fast_1e-6\": {\"s\": %.6g, \"build_s\": %.4g, \"ratio\": %.4g, ",
+                    r->t_fast6, r->t_build6, r->ratio6);
+            json_errs(f, "errors", r->e6);
+            fprintf(f, ", ");
+            json_info(f, "plan", &r->info6);
+            fprintf(f, "},\n");
+        }
+        fprintf(f,
+                "     \"step_no_interactions_s\": %.6g, \"particle_steps_per_s\": %.4g, "
+                "\"flips_per_s\": %.4g, \"step_with_interactions_s\": %.6g, "
+                "\"step_with_interactions_estimated\": %s, \"peak_rss_MB\": %.1f}%s\n",
+                r->t_step, r->psteps_per_s, r->flips_per_s, r->t_step_int,
+                r->step_int_est ? "true" : "false", r->rss_mb, i + 1 < nr ? "," : "");
+    }
+    fprintf(f, "  ],\n  \"total_s\": %.1f,\n  \"peak_rss_MB\": %.1f\n}\n", now() - t_all,
+            peak_rss_mb());
+    fclose(f);
+    printf("wrote bench.json\n");
+    return 0;
+}
