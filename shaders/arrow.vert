@@ -11,6 +11,7 @@ uniform mat4 u_viewproj;
 uniform float u_scale;
 uniform int u_mode;      // 0 spin (+1 warm, -1 cool), 1 diverging [-1, 1], 2 viridis [0, 1], 3 solid
 uniform vec3 u_color;    // mode 3
+uniform vec2 u_shape;    // (transverse, axial) scale of the mesh: spheroids of aspect != 1
 
 out vec3 v_nrm;
 out vec3 v_col;
@@ -54,9 +55,10 @@ void main()
     vec3 t1 = vec3(1.0 + s * d.x * d.x * a, s * b, -s * d.x);
     vec3 t2 = vec3(b, s + d.y * d.y * a, -d.y);
     mat3 R = mat3(t1, t2, d);
-    vec3 w = i_pos + R * (a_pos * u_scale);
+    vec3 sh = vec3(u_shape.x, u_shape.x, u_shape.y);
+    vec3 w = i_pos + R * (a_pos * sh * u_scale);
     gl_Position = u_viewproj * vec4(w, 1.0);
-    v_nrm = R * a_nrm;
+    v_nrm = R * normalize(a_nrm / sh);
     if (u_mode == 0)
         v_col = i_val >= 0.0 ? vec3(1.00, 0.40, 0.10) : vec3(0.15, 0.45, 1.00);
     else if (u_mode == 1)

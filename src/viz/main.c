@@ -3,6 +3,7 @@
  * screenshots. */
 #include "ferro/scenario.h"
 #include "ferro/sim.h"
+#include "ferro/units.h"
 #include "gl.h"
 #include "hud.h"
 #include "render.h"
@@ -17,7 +18,9 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +43,13 @@ _Static_assert(sizeof(fr_params) <= CMD_PAYLOAD, "fr_params must fit in a comman
 #define H_STEP 1.25
 #define TURN_DEG 15.0
 #define RATE_MAX 3840.0
+#define ASPECT_STEP 1.25
+#define ASPECT_MIN 0.1
+#define ASPECT_MAX 10.0
+#define DR_MAX 100.0
+#define SWEEP_PERIOD 20.0
+#define REC_DT 0.02          /* recording: one frame per 0.02 units of simulation time */
+#define STATE_FILE "ferroviz-state.bin"
 
 static const char *PRESETS[5] = {"switch-off", "rotating", "magnet", "aligned", "large-N"};
 
@@ -55,11 +65,12 @@ typedef struct viz_opts {
     double rate;
     int rate_set;
     char preset[64];
+    int lecture;
 } viz_opts;
 
 static const fr_extra_option EXTRA[] = {
     {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
-    {"rate", 1}, {NULL, 0},
+    {"rate", 1}, {"lecture", 0}, {NULL, 0},
 };
 
 static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
@@ -84,6 +95,10 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
     }
     if (!strcmp(name, "fullscreen")) {
         o->fullscreen = 1;
+        return 0;
+    }
+    if (!strcmp(name, "lecture")) {
+        o->lecture = 1;
         return 0;
     }
     if (!strcmp(name, "frames") || !strcmp(name, "sim-steps")) {
@@ -158,6 +173,10 @@ static void usage(void)
            "                        frame waits for step K and its streamlines (reproducible)\n"
            "  --rate R              at most R simulation steps per second, 0 = unlimited\n"
            "                        (default 60)\n"
+           "  --lecture             lecture mode: big text, thick lines, high contrast (key L)\n"
+           "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
+           "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"
+           "  write the state on exit)\n"
            "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
            fr_options_usage());
 }
@@ -255,6 +274,21 @@ typedef struct app {
     unsigned long long off_id;
     uint64_t uploaded_seq, uploaded_stream_seq;
     int uploaded_colour;
+    /* lecture tools */
+    int lecture, units_panel;
+    char units_text[4096];
+    unsigned io_seen;
+    /* picking: press position and how far the mouse moved since */
+    int press_x, press_y, press_moved;
+    int sel;
+    /* recording */
+    int rec, rec_toggle;
+    char rec_dir[512];
+    long rec_frames, rec_dropped;
+    double rec_next;
+    uint64_t rec_gen;
+    FILE *rec_pipe;
+    int rec_w, rec_h;
 } app;
 
 static void copy_str(char *dst, size_t cap, const char *src)
@@ -266,15 +300,54 @@ static void copy_str(char *dst, size_t cap, const char *src)
     dst[n] = '\0';
 }
 
+/* The last action as an on-screen caption ("ε = 0.005") for CAPTION_S seconds. */
+#define CAPTION_S 1.5
+static char g_caption[600];
+static double g_caption_until;
+
+static void caption_from(const char *line)
+{
+    static const char *names[][2] = {
+        {"eps", "ε"},          {"phi", "φ"},           {"brownian", "Brownian D_r"},
+        {"aspect", "aspect a"}, {"rotating", "rotating H0,ω"}, {"sweep", "sweep H0,period"},
+        {"interactions", "interactions"}, {"streamlines", "streamlines"},
+        {"rate", "max steps/s"}, {"select", "particle"},
+    };
+    char name[64];
+    const char *eq = strchr(line, '=');
+    if (!eq) {
+        snprintf(g_caption, sizeof g_caption, "%s", line);
+    } else {
+        size_t n = (size_t)(eq - line);
+        if (n >= sizeof name)
+            n = sizeof name - 1;
+        memcpy(name, line, n);
+        name[n] = '\0';
+        const char *val = eq + 1, *shown = name;
+        for (size_t k = 0; k < sizeof names / sizeof names[0]; k++)
+            if (!strcmp(name, names[k][0]))
+                shown = names[k][1];
+        if (!strcmp(name, "paused"))
+            snprintf(g_caption, sizeof g_caption, "%s", !strcmp(val, "1") ? "paused" : "running");
+        else if (!strcmp(val, "1") || !strcmp(val, "0") || !strcmp(val, "on") || !strcmp(val, "off"))
+            snprintf(g_caption, sizeof g_caption, "%s %s", shown,
+                     !strcmp(val, "1") || !strcmp(val, "on") ? "on" : "off");
+        else
+            snprintf(g_caption, sizeof g_caption, "%s = %s", shown, val);
+    }
+    g_caption_until = viz_now() + CAPTION_S;
+}
+
 static void say(const char *fmt, ...)
 {
+    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    fputs("set ", stdout);
-    vfprintf(stdout, fmt, ap);
-    fputc('\n', stdout);
-    fflush(stdout);
+    vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    printf("set %s\n", line);
+    fflush(stdout);
+    caption_from(line);
 }
 
 static void message(app *a, double secs, const char *fmt, ...)
@@ -290,6 +363,8 @@ static void say_field(const fr_field *f)
 {
     if (f->rotating)
         say("rotating=%g,%g", f->rot_H0, f->rot_omega);
+    else if (f->sweep)
+        say("sweep=%g,%g", f->sweep_H0, f->sweep_period);
     else
         say("H=%g,%g,%g", f->H0[0], f->H0[1], f->H0[2]);
     if (f->grad_g != 0.0)
@@ -306,6 +381,10 @@ static void say_field_diff(const fr_field *o, const fr_field *f)
         say("rotating=%g,%g", f->rot_H0, f->rot_omega);
     if (!f->rotating && (o->rotating || memcmp(o->H0, f->H0, sizeof f->H0)))
         say("H=%g,%g,%g", f->H0[0], f->H0[1], f->H0[2]);
+    if (f->sweep && (!o->sweep || o->sweep_H0 != f->sweep_H0 || o->sweep_period != f->sweep_period))
+        say("sweep=%g,%g", f->sweep_H0, f->sweep_period);
+    if (!f->sweep && o->sweep)
+        say("sweep=none");
     if (o->grad_g != f->grad_g)
         say("grad=%g", f->grad_g);
     if (f->has_magnet && (!o->has_magnet || memcmp(o->magnet_m, f->magnet_m, sizeof f->magnet_m) ||
@@ -388,6 +467,7 @@ static void scale_field(app *a, double k)
         if (fabs(f->rot_H0) < 0.01 && k < 1.0)
             f->rot_H0 = 0.0;
         f->grad_g = fmax(fmin(f->grad_g * k, H_MAX), -H_MAX);
+        f->sweep_H0 = fmin(f->sweep_H0 * k, H_MAX);
         const double mm = norm3(f->magnet_m);
         if (mm > 0.0 && mm * k <= 1e4)
             for (int c = 0; c < 3; c++)
@@ -497,6 +577,10 @@ static void restart(app *a, const fr_params *p)
         say("dt=%g", p->dt);
     if (o.init != p->init)
         say("init=%s", p->init == FR_INIT_ALIGNED ? "aligned" : "random");
+    if (o.aspect != p->aspect)
+        say("aspect=%g", p->aspect > 0.0 ? p->aspect : 1.0);
+    if (o.brownian != p->brownian)
+        say("brownian=%g", p->brownian);
 }
 
 static void load_preset(app *a, int k)
@@ -592,6 +676,277 @@ static void push_streams(app *a)
     push_simple(a, CMD_STREAMS, a->streams | (a->slice << 1), glm_rad(a->yaw));
 }
 
+/* ---- lecture tools ---- */
+
+static void set_lecture(app *a, int on)
+{
+    a->lecture = on;
+    ui_set_lecture(on);
+}
+
+static void push_path(app *a, int kind, const char *path)
+{
+    viz_cmd c;
+    memset(&c, 0, sizeof c);
+    c.kind = kind;
+    snprintf((char *)c.payload, CMD_PAYLOAD, "%s", path);
+    push(a, &c);
+}
+
+/* M: the field becomes a slow sweep H0 sin(2 pi t / 20) along the current direction of H
+ * (amplitude |H|, or 2), the M(H) plot appears; M again: back to the uniform field. */
+static void toggle_sweep(app *a)
+{
+    fr_field *f = &a->cur.field;
+    if (!f->sweep || f->rotating) {
+        double amp = norm3(f->H0);
+        if (f->rotating) {
+            amp = f->rot_H0;
+            f->rotating = 0;
+        }
+        if (!(amp > 0.0))
+            amp = 2.0;
+        for (int c = 0; c < 3; c++)
+            f->H0[c] = a->hdir[c] * amp;
+        f->sweep = 1;
+        f->sweep_H0 = amp;
+        f->sweep_period = SWEEP_PERIOD;
+        a->off_state = 0;
+        a->off_id = push_field(a, CMDF_ON);
+        say("sweep=%g,%g", amp, SWEEP_PERIOD);
+    } else {
+        f->sweep = 0;
+        push_field(a, CMDF_KEEP);
+        say("sweep=none");
+        say_field(f);
+    }
+}
+
+/* Physical units panel text: fr_units_format and ε, τ_N across radii (the sharp transition). */
+static int build_units(app *a, char *err, size_t errlen)
+{
+    fr_units_si u = fr_units_default();
+    fr_units_derived d;
+    if (a->fo.units[0] && fr_units_read(a->fo.units, &u, err, errlen))
+        return -1;
+    if (fr_units_derive(&u, &d, err, errlen))
+        return -1;
+    char *b = a->units_text;
+    const size_t cap = sizeof a->units_text;
+    size_t n = (size_t)snprintf(b, cap, "Physical units (%s)\n",
+                                a->fo.units[0] ? a->fo.units : "Appendix A defaults; --units FILE");
+    if (n < cap) {
+        const int k = fr_units_format(&u, &d, b + n, cap - n);
+        n += k > 0 ? (size_t)k : 0;
+    }
+    if (n < cap)
+        n += (size_t)snprintf(b + n, cap - n, "radius r -> eps, tau_N (same material):\n");
+    for (int r = 6; r <= 20 && n < cap; r += 2) {
+        fr_units_si v = u;
+        fr_units_derived e;
+        v.r = r * 1e-9;
+        if (fr_units_derive(&v, &e, err, errlen))
+            continue;
+        n += (size_t)snprintf(b + n, cap - n, "  r = %2d nm: eps = %-9.3g tau_N = %-9.3g s  b = %.3g%s\n",
+                              r, e.eps, e.tau_neel, e.b,
+                              e.eps < 0.1 ? "  fast flip" : e.eps > 10 ? "  blocked" : "  crossover");
+    }
+    return 0;
+}
+
+/* ---- recording (V) ---- */
+
+static int have_ffmpeg(void)
+{
+    const char *no = getenv("FERROVIZ_NO_FFMPEG");
+    if (no && *no)
+        return 0;
+    const char *path = getenv("PATH");
+    if (!path)
+        return 0;
+    char dir[4096];
+    while (*path) {
+        const char *e = strchr(path, ':');
+        const size_t n = e ? (size_t)(e - path) : strlen(path);
+        if (n > 0 && n < sizeof dir - 8) {
+            memcpy(dir, path, n);
+            strcpy(dir + n, "/ffmpeg");
+            if (access(dir, X_OK) == 0)
+                return 1;
+        }
+        path += n + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+static void rec_start(app *a, const viz_snapshot *s, int dw, int dh)
+{
+    const time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char base[64];
+    strftime(base, sizeof base, "ferroviz-rec-%Y%m%d-%H%M%S", &tm);
+    snprintf(a->rec_dir, sizeof a->rec_dir, "%s", base);
+    for (int k = 2; mkdir(a->rec_dir, 0777) != 0; k++) {
+        if (errno != EEXIST || k > 999) {
+            fprintf(stderr, "ferroviz: cannot create %s: %s\n", a->rec_dir, strerror(errno));
+            message(a, 3.0, "cannot create %s", a->rec_dir);
+            return;
+        }
+        snprintf(a->rec_dir, sizeof a->rec_dir, "%s-%d", base, k);
+    }
+    a->rec_w = dw & ~1;
+    a->rec_h = dh & ~1;
+    a->rec_pipe = NULL;
+    if (have_ffmpeg()) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "ffmpeg -loglevel error -y -f rawvideo -pixel_format rgb24 -video_size %dx%d "
+                 "-framerate %d -i - -vf vflip -pix_fmt yuv420p '%s/ferroviz.mp4'",
+                 a->rec_w, a->rec_h, (int)lround(1.0 / REC_DT), a->rec_dir);
+        signal(SIGPIPE, SIG_IGN);
+        a->rec_pipe = popen(cmd, "w");
+    }
+    a->rec = 1;
+    a->rec_frames = a->rec_dropped = 0;
+    a->rec_next = s->diag.t;
+    a->rec_gen = s->gen;
+    say("recording=on %s%s", a->rec_dir, a->rec_pipe ? "/ferroviz.mp4" : "");
+}
+
+static void rec_stop(app *a)
+{
+    if (!a->rec)
+        return;
+    if (a->rec_pipe)
+        pclose(a->rec_pipe);
+    a->rec_pipe = NULL;
+    a->rec = 0;
+    say("recording=off %ld frames", a->rec_frames);
+}
+
+/* After the frame is drawn: when the simulation time has crossed the next multiple of REC_DT
+ * the frame is written once for each multiple crossed (a step longer than REC_DT repeats it,
+ * so frame k always shows the state at the first rendered time >= t0 + k REC_DT). */
+static void rec_frame(app *a, const viz_snapshot *s)
+{
+    if (!a->rec || !s->seq)
+        return;
+    if (s->gen != a->rec_gen) { /* reset: time starts again */
+        a->rec_gen = s->gen;
+        a->rec_next = s->diag.t;
+    }
+    const double t = s->diag.t;
+    if (t < a->rec_next - 1e-9 * fmax(1.0, fabs(t)))
+        return;
+    long k = (long)floor((t - a->rec_next) / REC_DT + 1e-9) + 1;
+    a->rec_next += (double)k * REC_DT;
+    if (k > 50) {
+        a->rec_dropped += k - 50;
+        k = 50;
+    }
+    const int w = a->rec_w, h = a->rec_h;
+    unsigned char *px = malloc((size_t)w * h * 3);
+    if (!px)
+        return;
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadBuffer(GL_BACK);
+    glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, px);
+    const size_t row = (size_t)w * 3;
+    if (a->rec_pipe) {
+        for (long q = 0; q < k; q++)
+            if (fwrite(px, 1, row * h, a->rec_pipe) != row * h) {
+                fprintf(stderr, "ferroviz: ffmpeg stopped; recording off\n");
+                free(px);
+                rec_stop(a);
+                return;
+            }
+        a->rec_frames += k;
+        free(px);
+        return;
+    }
+    /* PNG: flip rows, encode once, write k copies */
+    unsigned char *tmp = malloc(row);
+    if (tmp) {
+        for (int y = 0; y < h / 2; y++) {
+            memcpy(tmp, px + row * y, row);
+            memcpy(px + row * y, px + row * (h - 1 - y), row);
+            memcpy(px + row * (h - 1 - y), tmp, row);
+        }
+        free(tmp);
+    }
+    stbi_write_png_compression_level = 3;
+    int len = 0;
+    unsigned char *png = stbi_write_png_to_mem(px, (int)row, w, h, 3, &len);
+    stbi_write_png_compression_level = 8;
+    free(px);
+    if (!png)
+        return;
+    for (long q = 0; q < k; q++) {
+        char name[1024];
+        snprintf(name, sizeof name, "%s/frame_%06ld.png", a->rec_dir, a->rec_frames);
+        FILE *f = fopen(name, "wb");
+        if (!f || fwrite(png, 1, (size_t)len, f) != (size_t)len) {
+            fprintf(stderr, "ferroviz: cannot write %s; recording off\n", name);
+            if (f)
+                fclose(f);
+            STBIW_FREE(png);
+            rec_stop(a);
+            return;
+        }
+        fclose(f);
+        a->rec_frames++;
+    }
+    STBIW_FREE(png);
+}
+
+/* ---- picking ---- */
+
+/* The particle under window pixel (x, y) (drawable pixels, origin top left), or -1: the
+ * nearest hit of the ray through the pixel with the spheres around the arrows. */
+static int pick(app *a, const viz_snapshot *s, float x, float y, int dw, int dh)
+{
+    if (!s->seq || !a->arrows)
+        return -1;
+    render_view v;
+    camera(a, dw, dh, &v);
+    vec4 vpt = {0, 0, (float)dw, (float)dh};
+    vec3 p0, p1, d;
+    glm_unproject((vec3){x, (float)dh - y, 0.0f}, v.vp, vpt, p0);
+    glm_unproject((vec3){x, (float)dh - y, 1.0f}, v.vp, vpt, p1);
+    glm_vec3_sub(p1, p0, d);
+    glm_vec3_normalize(d);
+    const double rr = 0.55 * render_arrow_scale(s->n);
+    int best = -1;
+    double tbest = 1e30;
+    for (int i = 0; i < s->n; i++) {
+        const float *c = s->pos + 3 * i;
+        const double oc[3] = {c[0] - p0[0], c[1] - p0[1], c[2] - p0[2]};
+        const double tca = oc[0] * d[0] + oc[1] * d[1] + oc[2] * d[2];
+        const double d2 = oc[0] * oc[0] + oc[1] * oc[1] + oc[2] * oc[2] - tca * tca;
+        if (tca <= 0.0 || d2 > rr * rr)
+            continue;
+        const double t = tca - sqrt(rr * rr - d2);
+        if (t < tbest) {
+            tbest = t;
+            best = i;
+        }
+    }
+    return best;
+}
+
+static void select_particle(app *a, int i)
+{
+    if (i == a->sel)
+        return;
+    a->sel = i;
+    push_simple(a, CMD_SELECT, i, 0.0);
+    if (i >= 0)
+        say("select=%d", i);
+    else
+        say("select=none");
+}
+
 /* ---- keys ---- */
 
 static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snapshot *s)
@@ -599,6 +954,7 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
     const SDL_Keycode k = e->keysym.sym;
     const int shift = (e->keysym.mod & KMOD_SHIFT) != 0;
     const int repeatable = k == SDLK_h || k == SDLK_e || k == SDLK_b || k == SDLK_n ||
+                           k == SDLK_d || k == SDLK_k ||
                            k == SDLK_LEFT || k == SDLK_RIGHT || k == SDLK_UP || k == SDLK_DOWN ||
                            k == SDLK_LEFTBRACKET || k == SDLK_RIGHTBRACKET;
     if (e->repeat && !repeatable)
@@ -676,10 +1032,64 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         push_streams(a);
         say("streamlines=%d", a->streams);
         break;
-    case SDLK_l:
+    case SDLK_z:
         a->slice = !a->slice;
         push_streams(a);
         say("slice=%d", a->slice);
+        break;
+    case SDLK_l:
+        set_lecture(a, !a->lecture);
+        say("lecture=%d", a->lecture);
+        break;
+    case SDLK_m:
+        toggle_sweep(a);
+        break;
+    case SDLK_d: {
+        double v = a->cur.brownian;
+        if (shift)
+            v = v / 2.0 < 0.01 ? 0.0 : v / 2.0;
+        else
+            v = v <= 0.0 ? 0.1 : fmin(DR_MAX, v * 2.0);
+        v = round(v * 1e9) / 1e9;
+        a->cur.brownian = v;
+        push_simple(a, CMD_BROWNIAN, 0, v);
+        say("brownian=%g", v);
+        break;
+    }
+    case SDLK_k: {
+        if (!(a->paused || s->at_limit)) {
+            message(a, 2.0, "K / Shift+K change the aspect while paused (Space)");
+            break;
+        }
+        double v = a->cur.aspect > 0.0 ? a->cur.aspect : 1.0;
+        v = shift ? v / ASPECT_STEP : v * ASPECT_STEP;
+        v = fmax(ASPECT_MIN, fmin(ASPECT_MAX, v));
+        if (fabs(v - 1.0) < 1e-9)
+            v = 1.0;
+        v = round(v * 1e6) / 1e6;
+        a->cur.aspect = v;
+        push_simple(a, CMD_ASPECT, 0, v);
+        say("aspect=%g", v);
+        break;
+    }
+    case SDLK_u:
+        a->units_panel = !a->units_panel;
+        say("units-panel=%d", a->units_panel);
+        break;
+    case SDLK_v:
+        a->rec_toggle = 1;
+        break;
+    case SDLK_x:
+        if (a->sel >= 0)
+            select_particle(a, -1);
+        break;
+    case SDLK_F5:
+        push_path(a, CMD_SAVE, STATE_FILE);
+        say("save=%s", STATE_FILE);
+        break;
+    case SDLK_F9:
+        push_path(a, CMD_LOAD, STATE_FILE);
+        say("load=%s", STATE_FILE);
         break;
     case SDLK_a:
         a->arrows = !a->arrows;
@@ -744,8 +1154,10 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
 
 static int fail_exit(app *a, int code)
 {
+    if (a->rec_pipe)
+        pclose(a->rec_pipe);
     if (a->sim_ok)
-        simthread_stop(&a->S);
+        simthread_stop(&a->S, NULL, NULL, 0);
     if (a->hud_ok)
         hud_free(&a->H);
     if (a->render_ok)
@@ -777,6 +1189,23 @@ int main(int argc, char **argv)
     if (a->fo.out[0] || a->fo.particles_out[0] || a->fo.field_out[0])
         fprintf(stderr, "ferroviz: note: --out, --particles-out and --field-out are ferrosim "
                         "options; ignored\n");
+    {
+        char uerr[1024];
+        if (build_units(a, uerr, sizeof uerr)) {
+            fprintf(stderr, "ferroviz: --units: %s\n", uerr);
+            return 2;
+        }
+    }
+    /* --load: read the state before any window (a damaged file: one line, exit 2) */
+    fr_sim *loaded = NULL;
+    if (a->fo.load[0]) {
+        char lerr[1024];
+        if (fr_sim_load(a->fo.load, &loaded, lerr, sizeof lerr)) {
+            fprintf(stderr, "ferroviz: --load: %s\n", lerr);
+            return 2;
+        }
+        a->fo.p = *fr_sim_params(loaded);
+    }
 
     /* A display is required unless the video driver is chosen explicitly (SDL_VIDEODRIVER=
      * offscreen renders headless through EGL): SDL would otherwise fall back to its offscreen
@@ -786,6 +1215,8 @@ int main(int argc, char **argv)
     const int forced = drv_env && *drv_env;
     if (!forced) {
         if ((!disp || !*disp) && (!wl || !*wl)) {
+            if (loaded)
+                fr_sim_free(loaded);
             fprintf(stderr, "ferroviz: no display: DISPLAY and WAYLAND_DISPLAY are not set (run "
                             "under X11, Wayland or Xvfb; SDL_VIDEODRIVER=offscreen renders "
                             "headless)\n");
@@ -896,6 +1327,8 @@ int main(int argc, char **argv)
     a->pitch = 18.0f;
     fit_camera(a, &a->fo.p);
     a->uploaded_colour = -1;
+    a->sel = -1;
+    set_lecture(a, a->vo.lecture);
     /* Keep a core for the window: by default the simulation uses all cores but one (unless
      * --threads or OMP_NUM_THREADS says otherwise). */
     int threads = a->fo.threads;
@@ -903,7 +1336,9 @@ int main(int argc, char **argv)
         const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
         threads = ncpu > 1 ? (int)(ncpu - 1) : 1;
     }
-    if (simthread_start(&a->S, &a->fo.p, a->fo.grid, a->vo.sim_steps, a->rate, threads, err,
+    fr_sim *owned = loaded;
+    loaded = NULL;
+    if (simthread_start(&a->S, &a->fo.p, owned, a->fo.grid, a->vo.sim_steps, a->rate, threads, err,
                         sizeof err)) {
         fprintf(stderr, "ferroviz: %s\n", err);
         return fail_exit(a, 1);
@@ -935,14 +1370,27 @@ int main(int argc, char **argv)
                 break;
             }
             case SDL_MOUSEBUTTONDOWN:
-                if (e.button.button == SDL_BUTTON_LEFT)
+                if (e.button.button == SDL_BUTTON_LEFT) {
                     a->drag = 1;
+                    a->press_x = e.button.x;
+                    a->press_y = e.button.y;
+                    a->press_moved = 0;
+                }
                 if (e.button.button == SDL_BUTTON_RIGHT || e.button.button == SDL_BUTTON_MIDDLE)
                     a->pan = 1;
                 break;
             case SDL_MOUSEBUTTONUP:
                 if (e.button.button == SDL_BUTTON_LEFT) {
                     a->drag = 0;
+                    if (a->press_moved < 4) { /* a click, not a drag: pick a particle */
+                        int ww, wh;
+                        SDL_GetWindowSize(a->win, &ww, &wh);
+                        const float kx = ww > 0 ? (float)dw / (float)ww : 1.0f;
+                        const float ky = wh > 0 ? (float)dh / (float)wh : 1.0f;
+                        const viz_snapshot *ps = simthread_snapshot(&a->S, NULL);
+                        select_particle(a, pick(a, ps, (float)e.button.x * kx + 0.5f * kx,
+                                                (float)e.button.y * ky + 0.5f * ky, dw, dh));
+                    }
                     if (a->slice && a->streams && fabsf(a->yaw - a->slice_yaw) > 5.0f)
                         push_streams(a); /* turn the slice to face the camera again */
                 }
@@ -951,6 +1399,7 @@ int main(int argc, char **argv)
                 break;
             case SDL_MOUSEMOTION:
                 if (a->drag) {
+                    a->press_moved += abs(e.motion.xrel) + abs(e.motion.yrel);
                     a->yaw -= 0.35f * (float)e.motion.xrel;
                     a->pitch = fmaxf(-89.0f, fminf(89.0f, a->pitch + 0.35f * (float)e.motion.yrel));
                 } else if (a->pan) {
@@ -1009,21 +1458,41 @@ int main(int argc, char **argv)
             dw = gw < dw ? gw : dw;
             dh = gh < dh ? gh : dh;
         }
-        hud_set_px(&a->H, fmaxf(12.0f, fminf(30.0f, roundf((float)dh / 50.0f))));
+        const float px = roundf((float)dh / 50.0f * (a->lecture ? 1.45f : 1.0f));
+        hud_set_px(&a->H, fmaxf(12.0f, fminf(a->lecture ? 44.0f : 30.0f, px)));
         glViewport(0, 0, dw, dh);
         glClearColor(0.10f, 0.11f, 0.14f, 1.0f);
         glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
         /* background gradient */
         hud_begin(&a->H, dw, dh);
         const float bgt[4] = {0.16f, 0.17f, 0.21f, 1.0f}, bgb[4] = {0.06f, 0.06f, 0.08f, 1.0f};
-        hud_rect4(&a->H, 0, 0, (float)dw, (float)dh, bgt, bgb);
+        const float blk[4] = {0.0f, 0.0f, 0.0f, 1.0f};
+        if (a->lecture)
+            hud_rect4(&a->H, 0, 0, (float)dw, (float)dh, blk, blk);
+        else
+            hud_rect4(&a->H, 0, 0, (float)dw, (float)dh, bgt, bgb);
         hud_flush_opaque(&a->H);
 
         render_view v;
         camera(a, dw, dh, &v);
         v.time = a->vo.frames ? (float)frames / 60.0f : (float)(viz_now() - t_start);
+        /* results of F5 / F9 (in the simulation thread): on screen; a load syncs the controller */
+        if (s->seq && s->io_seq != a->io_seen) {
+            a->io_seen = s->io_seq;
+            message(a, 4.0, "%s", s->io_msg);
+            if (s->io_ok && s->io_kind == CMD_LOAD) {
+                a->cur = a->scen = s->params;
+                set_hdir(a, &a->cur);
+                a->off_id = 0;
+                a->sel = s->sel;
+                printf("loaded t=%g n=%d\n", s->diag.t, s->n);
+                fflush(stdout);
+            }
+        }
         scene_opts so = {a->arrows, a->streams, 1, 1, s->seq ? s->radius + s->r : 1.0,
-                         a->colour, s->seq ? &s->params.field : NULL};
+                         a->colour, s->seq ? &s->params.field : NULL,
+                         s->seq ? s->params.aspect : 1.0, a->lecture ? 2.0f : 1.0f,
+                         s->seq && s->sel >= 0 ? s : NULL};
         render_scene(&a->R, &v, &so);
 
         ui_info u;
@@ -1062,6 +1531,16 @@ int main(int argc, char **argv)
             u.message = a->msg;
             u.message_alpha = (float)fmin(1.0, (a->msg_until - now) / 0.4);
         }
+        u.lecture = a->lecture;
+        u.units_panel = a->units_panel;
+        u.units_text = a->units_text;
+        if (now < g_caption_until && g_caption[0]) {
+            u.caption = g_caption;
+            u.caption_alpha = (float)fmin(1.0, (g_caption_until - now) / 0.4);
+        }
+        u.recording = a->rec;
+        u.rec_frames = a->rec_frames;
+        u.rec_dir = a->rec_dir;
         if (a->help_forced)
             u.help_alpha = 1.0f;
         else if (now < a->help_until)
@@ -1069,6 +1548,14 @@ int main(int argc, char **argv)
         hud_begin(&a->H, dw, dh);
         ui_draw(&a->H, &u);
         hud_flush(&a->H);
+        if (a->rec_toggle) {
+            a->rec_toggle = 0;
+            if (a->rec)
+                rec_stop(a);
+            else if (s->seq)
+                rec_start(a, s, dw, dh);
+        }
+        rec_frame(a, s);
 
         if (shot[0]) {
             if (save_png(shot, dw, dh)) {
@@ -1106,11 +1593,17 @@ int main(int argc, char **argv)
             break;
     }
     const double elapsed = viz_now() - t_start;
+    rec_stop(a);
     SDL_HideWindow(a->win);
     const viz_snapshot *s = simthread_snapshot(&a->S, NULL);
     const long long steps = s->total_steps;
     const double simt = s->diag.t;
-    simthread_stop(&a->S);
+    if (simthread_stop(&a->S, a->fo.save[0] ? a->fo.save : NULL, err, sizeof err)) {
+        fprintf(stderr, "ferroviz: --save: %s\n", err);
+        rc = 1;
+    } else if (a->fo.save[0]) {
+        printf("saved %s\n", a->fo.save);
+    }
     a->sim_ok = 0;
     printf("frames=%ld fps=%.1f sim_steps=%lld sim_time=%.6g\n", frames,
            elapsed > 0.0 ? (double)frames / elapsed : 0.0, steps, simt);

@@ -8,4 +8,9 @@
 
 void plot_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *s);
 
+/* Lecture mode: thicker lines, more opaque background. */
+void plot_set_style(int lecture);
+/* The magnetisation curve of a sweep: M·ê/φ against H·ê, with tanh(b H·ê). */
+void plot_mh_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *s);
+
 #endif

@@ -151,6 +151,7 @@ int render_init(renderer *r, char *err, size_t errlen)
     r->a_color = glGetUniformLocation(r->arrow_prog, "u_color");
     r->a_light = glGetUniformLocation(r->arrow_prog, "u_light");
     r->a_eye = glGetUniformLocation(r->arrow_prog, "u_eye_dir");
+    r->a_shape = glGetUniformLocation(r->arrow_prog, "u_shape");
     r->l_vp = glGetUniformLocation(r->line_prog, "u_viewproj");
     r->s_vp = glGetUniformLocation(r->stream_prog, "u_viewproj");
     r->s_time = glGetUniformLocation(r->stream_prog, "u_time");
@@ -270,7 +271,22 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
     r->part_n = n;
     /* level of detail: llvmpipe draws ~4-5 M triangles/s */
     r->lod = n <= 2000 ? 0 : n <= 5000 ? 1 : 2;
-    r->arrow_scale = n > 0 ? (float)(1.3 * pow((double)n, -1.0 / 3.0)) : 0.1f;
+    r->arrow_scale = render_arrow_scale(n);
+}
+
+float render_arrow_scale(int n) { return n > 0 ? (float)(1.3 * pow((double)n, -1.0 / 3.0)) : 0.1f; }
+
+void render_arrow_shape(double aspect, float *transverse, float *axial)
+{
+    *transverse = *axial = 1.0f;
+    if (!(aspect > 0.0) || aspect == 1.0)
+        return;
+    if (aspect > 1.0) { /* prolate: a thin needle (a = 10: a quarter of the sphere's width) */
+        *transverse = (float)pow(aspect, -0.6);
+    } else {            /* oblate: a flat, wide disc-like arrow */
+        *transverse = (float)pow(aspect, -0.3);
+        *axial = (float)pow(aspect, 0.5);
+    }
 }
 
 void render_set_streams(renderer *r, const viz_streams *s)
@@ -375,6 +391,7 @@ static void draw_one_arrow(renderer *r, const float *vp, const float pos[3], con
     glUniform1i(r->a_mode, 3);
     glUniform3fv(r->a_color, 1, color);
     glUniform3fv(r->a_eye, 1, eye_dir);
+    glUniform2f(r->a_shape, 1.0f, 1.0f);
     glBindVertexArray(r->one_vao[0]);
     glDrawElementsInstanced(GL_TRIANGLES, r->mesh[0].nidx, GL_UNSIGNED_SHORT, NULL, 1);
     glBindVertexArray(0);
@@ -409,6 +426,9 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
         glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
         glUniform1f(r->a_scale, r->arrow_scale);
         glUniform1i(r->a_mode, o->mode == COLOR_SPIN ? 0 : 1);
+        float st, sa;
+        render_arrow_shape(o->aspect, &st, &sa);
+        glUniform2f(r->a_shape, st, sa);
         glBindVertexArray(r->part_vao[r->lod]);
         glDrawElementsInstanced(GL_TRIANGLES, r->mesh[r->lod].nidx, GL_UNSIGNED_SHORT, NULL,
                                 r->part_n);
@@ -424,11 +444,23 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
             draw_one_arrow(r, &v->vp[0][0], p, d, 0.35f, col, fwd);
         }
     }
+    const viz_snapshot *pk = o->pick;
+    const int picked = pk && pk->sel >= 0 && pk->sel < pk->n;
+    float pk_pos[3] = {0, 0, 0}, pk_R = 0.0f;
+    if (picked) { /* the picked particle: a bright arrow 1.7x as long, in its spin colour */
+        const int i = pk->sel;
+        memcpy(pk_pos, pk->pos + 3 * i, sizeof pk_pos);
+        const float col[3] = {pk->sigma[i] > 0 ? 1.0f : 0.45f, pk->sigma[i] > 0 ? 0.95f : 0.9f,
+                              pk->sigma[i] > 0 ? 0.3f : 1.0f};
+        draw_one_arrow(r, &v->vp[0][0], pk_pos, pk->xi + 3 * i, 1.7f * r->arrow_scale, col, fwd);
+        pk_R = 1.6f * r->arrow_scale;
+    }
     if (o->streams && r->head_n > 0) {
         glUseProgram(r->arrow_prog);
         glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
         glUniform1f(r->a_scale, 0.075f);
         glUniform1i(r->a_mode, 2);
+        glUniform2f(r->a_shape, 1.0f, 1.0f);
         glBindVertexArray(r->head_vao);
         glDrawElementsInstanced(GL_TRIANGLES, r->head_mesh.nidx, GL_UNSIGNED_SHORT, NULL,
                                 r->head_n);
@@ -458,7 +490,35 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
         line_seg(r, O, Y, cy);
         line_seg(r, O, Z, cz);
     }
-    draw_lines(r, &v->vp[0][0], 1.5f);
+    const float ls = o->line_scale > 0.0f ? o->line_scale : 1.0f;
+    draw_lines(r, &v->vp[0][0], 1.5f * ls);
+    if (picked) {
+        /* orientation trace: the tip of xi (on a sphere of radius pk_R around the particle) over
+         * the last 200 steps, fading into the past; and that sphere's three great circles */
+        glDisable(GL_DEPTH_TEST);
+        const int n = pk->sel_n, k0 = n > 200 ? n - 200 : 0;
+        for (int k = k0 + 1; k < n; k++) {
+            float a3[3], b3[3];
+            for (int c = 0; c < 3; c++) {
+                a3[c] = pk_pos[c] + pk_R * pk->sel_xi[k - 1][c];
+                b3[c] = pk_pos[c] + pk_R * pk->sel_xi[k][c];
+            }
+            const float f = (float)(k - k0) / (float)(n - k0);
+            const float c4[4] = {1.0f, 1.0f, 0.35f + 0.65f * f, 0.25f + 0.75f * f};
+            line_seg(r, a3, b3, c4);
+        }
+        draw_lines(r, &v->vp[0][0], 2.5f * ls);
+        const float cs[4] = {1.0f, 1.0f, 1.0f, 0.35f};
+        for (int ax = 0; ax < 3; ax++) {
+            const int base = r->line_n;
+            circle(r, ax, pk_R, 0.0f, cs);
+            for (int q = base; q < r->line_n; q++)
+                for (int c = 0; c < 3; c++)
+                    r->lines[7 * q + c] += pk_pos[c];
+        }
+        draw_lines(r, &v->vp[0][0], 1.0f * ls);
+        glEnable(GL_DEPTH_TEST);
+    }
 
     if (o->streams && r->stream_lines > 0) {
         glUseProgram(r->stream_prog);
@@ -466,7 +526,7 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
         glUniform1f(r->s_time, v->time);
         glUniform1f(r->s_dash, 5.0f);
         glBindVertexArray(r->stream_vao);
-        glLineWidth(fminf(2.0f, r->line_w_max));
+        glLineWidth(fminf(2.0f * ls, r->line_w_max));
         glMultiDrawArrays(GL_LINE_STRIP, r->stream_first, r->stream_count, r->stream_lines);
         glLineWidth(1.0f);
         glBindVertexArray(0);

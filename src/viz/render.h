@@ -25,7 +25,7 @@ typedef struct arrow_mesh {
 
 typedef struct renderer {
     GLuint arrow_prog, line_prog, stream_prog;
-    GLint a_vp, a_scale, a_mode, a_color, a_light, a_eye;
+    GLint a_vp, a_scale, a_mode, a_color, a_light, a_eye, a_shape;
     GLint l_vp;
     GLint s_vp, s_time, s_dash;
     arrow_mesh mesh[3];          /* LOD 0 (fine) .. 2 (cone only) */
@@ -61,7 +61,15 @@ typedef struct scene_opts {
     double radius;               /* bounding sphere */
     int mode;                    /* colour mode */
     const fr_field *field;       /* for the magnet marker */
+    double aspect;               /* particle shape: arrows thinner (prolate) or flatter and
+                                  * wider (oblate); 0 or 1 = sphere */
+    float line_scale;            /* line widths (lecture mode: 2) */
+    const viz_snapshot *pick;    /* highlight pick->sel with its orientation trace, or NULL */
 } scene_opts;
+
+/* Transverse and axial scale of a particle arrow for aspect ratio a. */
+void render_arrow_shape(double aspect, float *transverse, float *axial);
+float render_arrow_scale(int n);  /* arrow length for N particles */
 
 void render_scene(renderer *r, const render_view *v, const scene_opts *o);
 

@@ -50,6 +50,25 @@ typedef struct worker {
     double field_cost, field_end;
     double radius;
     double last_step_wall;
+    /* magnetisation curve (ring) */
+    float mhh[VIZ_MH], mhm[VIZ_MH];
+    int mhhead, mhn;
+    int sweep_prev;
+    double sweep_e[3];
+    /* rotating field: mean omega_z */
+    double *omega;
+    int omega_cap, omega_valid;
+    double omega_z, omega_t, omega_wall;
+    long long omega_steps;
+    /* picked particle (ring) */
+    int sel, seln, selhead;
+    long long sel_flips;
+    float selt[VIZ_SEL], selxi[VIZ_SEL][3];
+    int8_t selsg[VIZ_SEL];
+    /* save / load */
+    unsigned io_seq;
+    int io_kind, io_ok;
+    char io_msg[VIZ_MSG];
 } worker;
 
 static void fail(simthread *st, const char *msg)
@@ -65,8 +84,46 @@ static double m_dot_h(const worker *w, const fr_diag *d, double phi, double *mab
     return M[0] * w->hdir[0] + M[1] * w->hdir[1] + M[2] * w->hdir[2];
 }
 
+/* The sweep direction e = H0/|H0| (e_z if H0 = 0), as in the core's field. */
+static void sweep_dir(const fr_field *f, double e[3])
+{
+    const double n = sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]);
+    e[0] = e[1] = 0.0;
+    e[2] = 1.0;
+    if (n > 0.0)
+        for (int c = 0; c < 3; c++)
+            e[c] = f->H0[c] / n;
+}
+
+static void sel_push(worker *w)
+{
+    const fr_view v = fr_sim_view(w->st->sim);
+    const int i = w->sel;
+    if (i < 0 || i >= v.n)
+        return;
+    if (w->seln > 0) {
+        const int last = (w->selhead + w->seln - 1) % VIZ_SEL;
+        if (w->selsg[last] != v.sigma[i])
+            w->sel_flips++;
+    }
+    const int k = (w->selhead + w->seln) % VIZ_SEL;
+    w->selt[k] = (float)v.t;
+    w->selsg[k] = v.sigma[i];
+    for (int c = 0; c < 3; c++)
+        w->selxi[k][c] = (float)v.xi[c][i];
+    if (w->seln < VIZ_SEL)
+        w->seln++;
+    else
+        w->selhead = (w->selhead + 1) % VIZ_SEL;
+}
+
 static void update_hdir(worker *w, const fr_diag *d)
 {
+    const fr_field *f = &fr_sim_params(w->st->sim)->field;
+    if (f->sweep && !f->rotating) { /* M.e along the fixed sweep direction (H changes sign) */
+        sweep_dir(f, w->hdir);
+        return;
+    }
     const double hn = sqrt(d->H[0] * d->H[0] + d->H[1] * d->H[1] + d->H[2] * d->H[2]);
     if (hn > 0.0)
         for (int c = 0; c < 3; c++)
@@ -110,6 +167,15 @@ static int reset_state(worker *w)
     w->rate_steps0 = w->total_steps;
     w->rate_flips0 = d.flips;
     w->field_dirty = 1;
+    w->mhn = w->mhhead = 0;
+    w->sweep_prev = 0;
+    w->omega_valid = 0;
+    w->omega_wall = -1e30;
+    w->seln = w->selhead = 0;
+    w->sel_flips = 0;
+    if (w->sel >= v.n)
+        w->sel = -1;
+    sel_push(w);
     return 0;
 }
 
@@ -189,6 +255,29 @@ static void publish_snapshot(worker *w)
         s->hist_mabs[k] = w->hma[q];
     }
     memcpy(s->hdir, w->hdir, sizeof s->hdir);
+    s->mh_n = w->mhn;
+    for (int k = 0; k < w->mhn; k++) {
+        const int q = (w->mhhead + k) % VIZ_MH;
+        s->mh_h[k] = w->mhh[q];
+        s->mh_m[k] = w->mhm[q];
+    }
+    memcpy(s->sweep_e, w->sweep_e, sizeof s->sweep_e);
+    s->omega_valid = w->omega_valid && p->field.rotating;
+    s->omega_z = w->omega_z;
+    s->omega_t = w->omega_t;
+    s->sel = w->sel;
+    s->sel_n = w->sel >= 0 ? w->seln : 0;
+    s->sel_flips = w->sel_flips;
+    for (int k = 0; k < s->sel_n; k++) {
+        const int q = (w->selhead + k) % VIZ_SEL;
+        s->sel_t[k] = w->selt[q];
+        s->sel_sigma[k] = w->selsg[q];
+        memcpy(s->sel_xi[k], w->selxi[q], sizeof s->sel_xi[k]);
+    }
+    s->io_seq = w->io_seq;
+    s->io_kind = w->io_kind;
+    s->io_ok = w->io_ok;
+    memcpy(s->io_msg, w->io_msg, sizeof s->io_msg);
     s->has_off = w->has_off;
     s->t_off = w->t_off;
     s->y_off = w->y_off;
@@ -200,7 +289,10 @@ static void do_step(worker *w)
 {
     simthread *st = w->st;
     const double t0 = fr_sim_time(st->sim);
-    fr_sim_step(st->sim);
+    if (fr_sim_step(st->sim)) {
+        st->aborted = 1; /* quitting: the state is only fit for fr_sim_free */
+        return;
+    }
     w->steps++;
     w->total_steps++;
     const fr_view v = fr_sim_view(st->sim);
@@ -224,6 +316,22 @@ static void do_step(worker *w)
     w->y_prev = mh;
     w->t_prev = v.t;
     hist_push(w, v.t, mh, ma);
+    if (f->sweep && !f->rotating) { /* magnetisation curve: (H.e, M.e/phi) */
+        if (!w->sweep_prev)
+            w->mhn = w->mhhead = 0;
+        sweep_dir(f, w->sweep_e);
+        const double he = d.H[0] * w->sweep_e[0] + d.H[1] * w->sweep_e[1] + d.H[2] * w->sweep_e[2];
+        const double me = d.m[0] * w->sweep_e[0] + d.m[1] * w->sweep_e[1] + d.m[2] * w->sweep_e[2];
+        const int k = (w->mhhead + w->mhn) % VIZ_MH;
+        w->mhh[k] = (float)he;
+        w->mhm[k] = (float)me;
+        if (w->mhn < VIZ_MH)
+            w->mhn++;
+        else
+            w->mhhead = (w->mhhead + 1) % VIZ_MH;
+    }
+    w->sweep_prev = f->sweep && !f->rotating;
+    sel_push(w);
     w->field_dirty = 1;
 
     const double now = wall();
@@ -310,6 +418,59 @@ static void apply(worker *w, const viz_cmd *c)
     case CMD_RATE:
         st->rate = c->d;
         break;
+    case CMD_ASPECT:
+        if (fr_sim_set_aspect(st->sim, c->d, err, sizeof err))
+            fprintf(stderr, "ferroviz: aspect not changed: %s\n", err);
+        break;
+    case CMD_BROWNIAN:
+        if (fr_sim_set_brownian(st->sim, c->d, err, sizeof err))
+            fprintf(stderr, "ferroviz: brownian not changed: %s\n", err);
+        break;
+    case CMD_SELECT:
+        w->sel = c->i < fr_sim_view(st->sim).n ? c->i : -1;
+        w->seln = w->selhead = 0;
+        w->sel_flips = 0;
+        sel_push(w);
+        break;
+    case CMD_SAVE:
+    case CMD_LOAD: {
+        char path[CMD_PAYLOAD];
+        memcpy(path, c->payload, sizeof path);
+        path[sizeof path - 1] = '\0';
+        w->io_seq++;
+        w->io_kind = c->kind;
+        w->io_ok = 0;
+        if (c->kind == CMD_SAVE) {
+            if (fr_sim_save(st->sim, path, err, sizeof err)) {
+                snprintf(w->io_msg, sizeof w->io_msg, "save failed: %s", err);
+            } else {
+                w->io_ok = 1;
+                snprintf(w->io_msg, sizeof w->io_msg, "saved %s (t = %.6g)", path,
+                         fr_sim_time(st->sim));
+            }
+        } else {
+            fr_sim *s = NULL;
+            if (fr_sim_load(path, &s, err, sizeof err)) {
+                snprintf(w->io_msg, sizeof w->io_msg, "load failed, state kept: %s", err);
+            } else {
+                fr_sim_free(st->sim);
+                st->sim = s;
+                fr_sim_set_abort(s, &st->abort);
+                st->p0 = *fr_sim_params(s);
+                w->pending_steps = 0;
+                if (reset_state(w))
+                    fail(st, "out of memory at load");
+                w->io_ok = 1;
+                snprintf(w->io_msg, sizeof w->io_msg, "loaded %s (t = %.6g, N = %d)", path,
+                         fr_sim_time(s), fr_sim_view(s).n);
+            }
+        }
+        if (!w->io_ok) {
+            fprintf(stderr, "ferroviz: %s\n", w->io_msg);
+            fflush(stderr);
+        }
+        break;
+    }
     case CMD_RESET: {
         fr_params p;
         memcpy(&p, c->payload, sizeof p);
@@ -367,6 +528,39 @@ static void compute_streams(worker *w)
     w->field_dirty = 0;
 }
 
+/* Rotating field: the fluid's mean rotation <omega_z> at the particles, from the effective
+ * sources (an O(N^2) sum like a step), at most every 0.5 s of wall time and only then. */
+static void update_omega(worker *w)
+{
+    simthread *st = w->st;
+    const fr_params *p = fr_sim_params(st->sim);
+    if (!p->field.rotating) {
+        w->omega_valid = 0;
+        return;
+    }
+    const double now = wall();
+    if ((w->omega_valid && w->omega_steps == w->total_steps) || now - w->omega_wall < 0.5)
+        return;
+    const int n = fr_sim_view(st->sim).n;
+    if (3 * n > w->omega_cap) {
+        double *o = realloc(w->omega, (size_t)n * 3 * sizeof *o);
+        if (!o)
+            return;
+        w->omega = o;
+        w->omega_cap = 3 * n;
+    }
+    if (fr_sim_ambient_ex(st->sim, 1, NULL, w->omega))
+        return;
+    double sum = 0.0;
+    for (int i = 0; i < n; i++)
+        sum += w->omega[3 * i + 2];
+    w->omega_z = n > 0 ? sum / n : 0.0;
+    w->omega_t = fr_sim_time(st->sim);
+    w->omega_valid = 1;
+    w->omega_steps = w->total_steps;
+    w->omega_wall = wall();
+}
+
 static void *thread_main(void *arg)
 {
     worker *w = arg;
@@ -408,8 +602,10 @@ static void *thread_main(void *arg)
             do_step(w);
             stepped = 1;
         }
-        if (stepped || changed)
+        if (stepped || changed) {
+            update_omega(w);
             publish_snapshot(w);
+        }
         /* Field and streamlines: right away when nothing else is to be done (paused, at the
          * step limit), otherwise with a time budget so the field takes at most about a third
          * of the thread's time. */
@@ -430,17 +626,19 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-int simthread_start(simthread *st, const fr_params *p, int grid, long long step_limit,
-                    double rate, int threads, char *err, size_t errlen)
+int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
+                    long long step_limit, double rate, int threads, char *err, size_t errlen)
 {
     memset(st, 0, sizeof *st);
     atomic_init(&st->failed, 0);
     atomic_init(&st->abort, 0);
-    if (fr_sim_create(p, &st->sim, err, errlen))
+    if (loaded)
+        st->sim = loaded;
+    else if (fr_sim_create(p, &st->sim, err, errlen))
         return -1;
     /* quitting stops a long step (N = 20000 with interactions) at once */
     fr_sim_set_abort(st->sim, &st->abort);
-    st->p0 = *p;
+    st->p0 = *fr_sim_params(st->sim);
     st->grid = grid;
     st->step_limit = step_limit;
     st->rate = rate;
@@ -466,6 +664,7 @@ int simthread_start(simthread *st, const fr_params *p, int grid, long long step_
         return -1;
     }
     w->st = st;
+    w->sel = -1;
     w->last_step_wall = -1e30;
     w->field_end = -1e30;
     st->worker = w;
@@ -481,15 +680,26 @@ int simthread_start(simthread *st, const fr_params *p, int grid, long long step_
     return 0;
 }
 
-void simthread_stop(simthread *st)
+int simthread_stop(simthread *st, const char *save_path, char *err, size_t errlen)
 {
     if (!st->running)
-        return;
-    atomic_store(&st->abort, 1);
+        return 0;
+    if (!save_path) /* with --save the last step must finish: no abort */
+        atomic_store(&st->abort, 1);
     cmdq_set_quit(&st->q);
     pthread_join(st->th, NULL);
     st->running = 0;
+    int rc = 0;
+    if (save_path) {
+        if (st->aborted || atomic_load(&st->failed)) {
+            snprintf(err, errlen, "--save: not written, the simulation stopped on an error");
+            rc = -1;
+        } else if (fr_sim_save(st->sim, save_path, err, errlen)) {
+            rc = -1;
+        }
+    }
     worker *w = st->worker;
+    free(w->omega);
     free(w->u);
     free(w->avg);
     free(w);
@@ -508,6 +718,7 @@ void simthread_stop(simthread *st)
         free(r->count);
         free(r->heads);
     }
+    return rc;
 }
 
 const viz_snapshot *simthread_snapshot(simthread *st, int *is_new)

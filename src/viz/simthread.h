@@ -17,6 +17,9 @@
 #include <stdint.h>
 
 #define VIZ_HIST 600 /* samples of the live plot */
+#define VIZ_MH 4096  /* samples of the magnetisation curve M(H) (sweep mode) */
+#define VIZ_SEL 400  /* samples of the picked particle's history */
+#define VIZ_MSG 320
 
 typedef struct viz_snapshot {
     uint64_t seq;             /* 0 = nothing published yet */
@@ -42,6 +45,23 @@ typedef struct viz_snapshot {
     double hdir[3];           /* direction used for M.Hhat (last nonzero H at the origin) */
     int has_off;              /* a switch-off happened: theory overlay from (t_off, y_off) */
     double t_off, y_off;
+    /* magnetisation curve (field.sweep): H.e and M.e/phi at each step since the sweep began */
+    int mh_n;
+    float mh_h[VIZ_MH], mh_m[VIZ_MH];
+    double sweep_e[3];
+    /* rotating field: the fluid's mean rotation <omega_z> of the effective sources at the
+     * particles (fr_sim_ambient_ex), recomputed about every 0.5 s of wall time */
+    int omega_valid;
+    double omega_z, omega_t;
+    /* picked particle (-1 none): sigma and xi at each step, oldest first */
+    int sel, sel_n;
+    long long sel_flips;      /* sign changes seen between steps */
+    float sel_t[VIZ_SEL], sel_xi[VIZ_SEL][3];
+    int8_t sel_sigma[VIZ_SEL];
+    /* save / load results */
+    unsigned io_seq;          /* +1 per save or load attempt */
+    int io_kind, io_ok;       /* CMD_SAVE or CMD_LOAD; 1 on success */
+    char io_msg[VIZ_MSG];
 } viz_snapshot;
 
 typedef struct viz_streams {
@@ -82,14 +102,18 @@ typedef struct simthread {
     void *worker;             /* thread-private state */
     atomic_int failed;        /* 1 if the thread stopped on an error */
     atomic_int abort;         /* set on quit: a step in progress stops early */
+    int aborted;              /* a step was aborted: the state is unusable (no --save) */
     char err[256];
 } simthread;
 
-/* Creates the simulation (error message in err) and starts the thread. */
-int simthread_start(simthread *st, const fr_params *p, int grid, long long step_limit,
-                    double rate, int threads, char *err, size_t errlen);
-/* Asks the thread to stop and joins it; frees everything. */
-void simthread_stop(simthread *st);
+/* Creates the simulation (error message in err) and starts the thread. If loaded is not NULL
+ * the thread takes it over instead (a state read with fr_sim_load; p is then ignored). */
+int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
+                    long long step_limit, double rate, int threads, char *err, size_t errlen);
+/* Asks the thread to stop and joins it; if save_path is not NULL (--save) the final state is
+ * written there first (the last step is then allowed to finish). Frees everything. Returns 0,
+ * or -1 with a message in err if the save failed. */
+int simthread_stop(simthread *st, const char *save_path, char *err, size_t errlen);
 
 /* Render side: take the newest snapshot / streamlines (never blocks). */
 const viz_snapshot *simthread_snapshot(simthread *st, int *is_new);

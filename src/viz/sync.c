@@ -102,7 +102,8 @@ unsigned long long cmdq_push(cmdqueue *q, const viz_cmd *c)
             int m = last + 1;
             for (int k = last + 1; k < q->count; k++) {
                 const viz_cmd *e = &q->q[(q->head + k) % CMDQ_CAP];
-                if (e->kind == CMD_PAUSE || e->kind == CMD_STREAMS || e->kind == CMD_RATE)
+                if (e->kind == CMD_PAUSE || e->kind == CMD_STREAMS || e->kind == CMD_RATE ||
+                    e->kind == CMD_SELECT || e->kind == CMD_SAVE)
                     q->q[(q->head + m++) % CMDQ_CAP] = *e;
             }
             q->count = m;

@@ -48,6 +48,11 @@ enum {
     CMD_INTER,     /* i */
     CMD_STREAMS,   /* i = bit 0 streamlines on, bit 1 slice mode; d = azimuth of the slice normal */
     CMD_RATE,      /* d = max steps per second, 0 = unlimited */
+    CMD_ASPECT,    /* d = spheroid aspect ratio */
+    CMD_BROWNIAN,  /* d = rotational diffusion D_r */
+    CMD_SELECT,    /* i = picked particle, -1 = none */
+    CMD_SAVE,      /* payload: path (NUL-terminated) */
+    CMD_LOAD,      /* payload: path; a new simulation from the file (swapped only on success) */
     CMD_RESET,     /* payload: params (barrier: nothing coalesces across it) */
     CMD_KINDS
 };

@@ -9,10 +9,39 @@
 #include <stdio.h>
 #include <string.h>
 
-static const float TEXT[4] = {0.90f, 0.92f, 0.96f, 1.0f};
-static const float DIM[4] = {0.62f, 0.65f, 0.72f, 1.0f};
-static const float PANEL[4] = {0.05f, 0.06f, 0.08f, 0.72f};
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+static float TEXT[4] = {0.90f, 0.92f, 0.96f, 1.0f};
+static float DIM[4] = {0.62f, 0.65f, 0.72f, 1.0f};
+static float PANEL[4] = {0.05f, 0.06f, 0.08f, 0.72f};
 static const float WARN[4] = {1.0f, 0.78f, 0.30f, 1.0f};
+static const float ACCENT[4] = {0.55f, 0.95f, 1.0f, 1.0f};
+
+void ui_set_lecture(int on)
+{
+    const float t[4] = {0.90f, 0.92f, 0.96f, 1.0f}, tl[4] = {1.0f, 1.0f, 1.0f, 1.0f};
+    const float d[4] = {0.62f, 0.65f, 0.72f, 1.0f}, dl[4] = {0.88f, 0.88f, 0.88f, 1.0f};
+    const float p[4] = {0.05f, 0.06f, 0.08f, 0.72f}, pl[4] = {0.0f, 0.0f, 0.0f, 0.9f};
+    memcpy(TEXT, on ? tl : t, sizeof TEXT);
+    memcpy(DIM, on ? dl : d, sizeof DIM);
+    memcpy(PANEL, on ? pl : p, sizeof PANEL);
+    plot_set_style(on);
+}
+
+float ui_text_scaled(hud *h, float x, float y, const char *s, const float rgba[4], float k)
+{
+    /* draw at the baked size into the batch, then scale the new vertices about (x, y) */
+    const int v0 = h->nv;
+    const float adv = hud_text(h, x, y, s, rgba);
+    for (int i = v0; i < h->nv; i++) {
+        float *q = h->v + (size_t)i * 8;
+        q[0] = x + (q[0] - x) * k;
+        q[1] = y + (q[1] - y) * k;
+    }
+    return adv * k;
+}
 
 static void rgb4(const float c[3], float a, float out[4])
 {
@@ -36,7 +65,7 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
     const viz_snapshot *s = u->snap;
     const fr_params *p = &s->params;
     const fr_diag *d = &s->diag;
-    char lines[12][256];
+    char lines[16][256];
     int nl = 0;
     const double hn = sqrt(d->H[0] * d->H[0] + d->H[1] * d->H[1] + d->H[2] * d->H[2]);
     const double M[3] = {p->phi * d->m[0], p->phi * d->m[1], p->phi * d->m[2]};
@@ -64,6 +93,35 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
     else
         snprintf(b, sizeof b, "unlimited");
     snprintf(lines[nl++], 256, "fps = %-6.1f sim steps/s = %s (%s)", u->fps, c, b);
+    const double asp = p->aspect > 0.0 ? p->aspect : 1.0, Dr = p->brownian;
+    if (asp != 1.0 || Dr > 0.0)
+        snprintf(lines[nl++], 256, "shape a = %g (%s)   Brownian D_r = %g", asp,
+                 asp > 1.0 ? "prolate" : asp < 1.0 ? "oblate" : "sphere", Dr);
+    if (Dr > 0.0) {
+        const double tn = p->eps / 2.0, tb = 1.0 / (2.0 * Dr);
+        if (tn <= tb)
+            snprintf(lines[nl++], 256, "Néel faster (τ_N = ε/2 = %.3g < τ_B = 1/(2D_r) = %.3g)", tn,
+                     tb);
+        else
+            snprintf(lines[nl++], 256, "Brownian faster (τ_B = 1/(2D_r) = %.3g < τ_N = ε/2 = %.3g)",
+                     tb, tn);
+    }
+    if (f->rotating && !off) {
+        /* lag: the angle from M to H in the xy-plane, positive when M trails the rotation */
+        const double mx = d->m[0], my = d->m[1], hx = d->H[0], hy = d->H[1];
+        double lag = atan2(mx * hy - my * hx, mx * hx + my * hy) * 180.0 / M_PI;
+        if (f->rot_omega < 0.0)
+            lag = -lag;
+        snprintf(lines[nl++], 256, "rotating ω = %g: lag of M behind H = %.1f°", f->rot_omega, lag);
+        if (s->omega_valid)
+            snprintf(lines[nl++], 256, "fluid <ω_z> = %.3g  (%.2g%% of ω; at t = %.3g)", s->omega_z,
+                     f->rot_omega != 0.0 ? 100.0 * s->omega_z / f->rot_omega : 0.0, s->omega_t);
+        else
+            snprintf(lines[nl++], 256, "fluid <ω_z> = …");
+    }
+    if (f->sweep && !f->rotating)
+        snprintf(lines[nl++], 256, "sweep: H = %g sin(2πt/%g) ê,  ê = (%.2g, %.2g, %.2g)",
+                 f->sweep_H0, f->sweep_period, s->sweep_e[0], s->sweep_e[1], s->sweep_e[2]);
     float w = 0.0f;
     for (int i = 0; i < nl; i++)
         w = fmaxf(w, hud_text_width(h, lines[i]));
@@ -162,7 +220,15 @@ static const char *HELP[][2] = {
     {"B / Shift+B", "b up / down"},
     {"I", "interactions on / off"},
     {"S", "streamlines on / off"},
-    {"L", "streamlines: 3D / slice through z facing you"},
+    {"Z", "streamlines: 3D / slice through z facing you"},
+    {"L", "lecture mode (big text, thick lines, contrast)"},
+    {"M", "M(H) curve: field sweep along H, plot M·ê vs H·ê"},
+    {"D / Shift+D", "Brownian rotation D_r up / down"},
+    {"K / Shift+K", "spheroid aspect ×1.25 / ÷1.25 (paused)"},
+    {"U", "physical units panel"},
+    {"V", "record PNG frames (every 0.02 sim time)"},
+    {"click / X", "pick a particle / deselect"},
+    {"F5 / F9", "save / load ferroviz-state.bin"},
     {"A", "arrows on / off"},
     {"C", "colour: spin / averaged spin / m0"},
     {"R", "reset (same seed)"},
@@ -198,6 +264,98 @@ static void help_overlay(hud *h, float alpha)
     }
 }
 
+/* The picked particle: its values and sigma(t) over its recorded history. */
+static void pick_panel(hud *h, const ui_info *u, float y)
+{
+    const viz_snapshot *s = u->snap;
+    const int i = s->sel;
+    if (i < 0 || i >= s->n)
+        return;
+    const float lh = h->line_h, pad = 0.45f * lh;
+    char lines[4][160];
+    const float *X = s->pos + 3 * i, *xi = s->xi + 3 * i;
+    snprintf(lines[0], sizeof lines[0], "particle %d   (X to deselect)", i);
+    snprintf(lines[1], sizeof lines[1], "X = (%.3f, %.3f, %.3f)", X[0], X[1], X[2]);
+    snprintf(lines[2], sizeof lines[2], "ξ = (%+.3f, %+.3f, %+.3f)", xi[0], xi[1], xi[2]);
+    snprintf(lines[3], sizeof lines[3], "σ = %+d   m0 = %+.3f   flips %lld", s->sigma[i], s->m0[i],
+             s->sel_flips);
+    float w = 18.0f * lh;
+    for (int k = 0; k < 4; k++)
+        w = fmaxf(w, hud_text_width(h, lines[k]));
+    const float ph = 3.2f * lh, hh = 4 * lh + ph + 2.6f * pad;
+    hud_rect(h, 8, y, w + 2 * pad, hh, PANEL);
+    for (int k = 0; k < 4; k++)
+        hud_text(h, 8 + pad, y + pad + h->ascent + k * lh, lines[k], k == 0 ? ACCENT : TEXT);
+    /* sigma(t) */
+    const float px = 8 + pad + 1.6f * lh, py = y + pad + 4 * lh + 0.6f * pad, pw = w - 1.6f * lh;
+    hud_text(h, 8 + pad, py + 0.25f * lh + h->ascent * 0.5f, "+1", DIM);
+    hud_text(h, 8 + pad, py + ph - 0.25f * lh + h->ascent * 0.3f, "−1", DIM);
+    const float fr[4] = {DIM[0], DIM[1], DIM[2], 0.4f};
+    hud_rect(h, px, py + 0.5f * ph, pw, 1.0f, fr);
+    const int n = s->sel_n;
+    if (n >= 2 && s->sel_t[n - 1] > s->sel_t[0]) {
+        const double t0 = s->sel_t[0], t1 = s->sel_t[n - 1];
+        float c4[4];
+        for (int k = 1; k < n; k++) {
+            const float xa = px + (float)((s->sel_t[k - 1] - t0) / (t1 - t0)) * pw;
+            const float xb = px + (float)((s->sel_t[k] - t0) / (t1 - t0)) * pw;
+            const float ya = py + (s->sel_sigma[k - 1] > 0 ? 0.25f : 0.75f) * ph;
+            const float yb = py + (s->sel_sigma[k] > 0 ? 0.25f : 0.75f) * ph;
+            rgb4(s->sel_sigma[k - 1] > 0 ? CMAP_SPIN_UP : CMAP_SPIN_DOWN, 1.0f, c4);
+            hud_line(h, xa, ya, xb, ya, 2.0f, c4);
+            if (yb != ya)
+                hud_line(h, xb, ya, xb, yb, 1.0f, TEXT);
+        }
+        char buf[64];
+        snprintf(buf, sizeof buf, "σ(t), t = %.3g … %.3g", t0, t1);
+        hud_text(h, px + pw - hud_text_width(h, buf), py + ph + 0.1f * lh + h->ascent * 0.6f, buf,
+                 DIM);
+    }
+}
+
+/* Physical units: the lines of fr_units_format (long lines wrapped at double spaces). */
+static void units_panel(hud *h, const ui_info *u)
+{
+    const float lh = h->line_h, pad = 0.6f * lh;
+    char lines[40][200];
+    int nl = 0;
+    const char *p = u->units_text;
+    while (*p && nl < 40) {
+        const char *e = strchr(p, '\n');
+        size_t len = e ? (size_t)(e - p) : strlen(p);
+        /* wrap at a double space if longer than 74 bytes */
+        while (len > 0 && nl < 40) {
+            size_t take = len;
+            if (take > 74) {
+                size_t cut = 0;
+                for (size_t k = 1; k + 1 < take && k < 74; k++)
+                    if (p[k] == ' ' && p[k + 1] == ' ')
+                        cut = k;
+                take = cut ? cut : (take < 190 ? take : 190);
+            }
+            if (take > 199)
+                take = 199;
+            memcpy(lines[nl], p, take);
+            lines[nl++][take] = '\0';
+            p += take;
+            len -= take;
+            while (len > 0 && *p == ' ') {
+                p++;
+                len--;
+            }
+        }
+        p = e ? e + 1 : p + len;
+    }
+    float w = 0.0f;
+    for (int k = 0; k < nl; k++)
+        w = fmaxf(w, hud_text_width(h, lines[k]));
+    const float hh = nl * lh + 2 * pad, x = 0.5f * (h->w - w) - pad, y = 0.5f * (h->h - hh);
+    const float bg[4] = {PANEL[0], PANEL[1], PANEL[2], fmaxf(0.88f, PANEL[3])};
+    hud_rect(h, x, y, w + 2 * pad, hh, bg);
+    for (int k = 0; k < nl; k++)
+        hud_text(h, x + pad, y + pad + h->ascent + k * lh, lines[k], k == 0 ? ACCENT : TEXT);
+}
+
 void ui_draw(hud *h, const ui_info *u)
 {
     const float lh = h->line_h;
@@ -205,6 +363,7 @@ void ui_draw(hud *h, const ui_info *u)
     if (u->snap->seq) {
         stats_panel(h, u, &pb);
         legend(h, u, 8 + 0.45f * lh, pb + 0.5f * lh);
+        pick_panel(h, u, pb + 3.2f * lh);
     }
     if (u->streams_on)
         colour_bar(h, u);
@@ -231,6 +390,32 @@ void ui_draw(hud *h, const ui_info *u)
     if (u->plot_visible && u->snap->seq) {
         const float pw = fminf(30.0f * lh, 0.42f * h->w), ph = fminf(11.0f * lh, 0.3f * h->h);
         plot_draw(h, h->w - pw - 8, h->h - ph - 8, pw, ph, u->snap);
+        const fr_field *f = &u->snap->params.field;
+        if (f->sweep && !f->rotating) {
+            const float mw = fminf(fmaxf(ph * 1.25f, 18.0f * lh), h->w - pw - 24 - 0.2f * h->h);
+            plot_mh_draw(h, h->w - pw - mw - 16, h->h - ph - 8, mw, ph, u->snap);
+        }
+    }
+    if (u->units_panel && u->units_text)
+        units_panel(h, u);
+    if (u->recording) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "REC  %ld frames → %s", u->rec_frames, u->rec_dir);
+        const float red[4] = {1.0f, 0.25f, 0.2f, 1.0f};
+        const float w = hud_text_width(h, buf);
+        hud_rect(h, 0.5f * (h->w - w) - 0.4f * lh, h->h - 4.2f * lh, w + 0.8f * lh, 1.2f * lh,
+                 PANEL);
+        hud_text(h, 0.5f * (h->w - w), h->h - 4.2f * lh + h->ascent + 0.1f * lh, buf, red);
+    }
+    if (u->caption && u->caption_alpha > 0.0f) {
+        const float k = u->lecture ? 1.6f : 1.35f;
+        const float c[4] = {1.0f, 1.0f, 1.0f, u->caption_alpha};
+        const float bg[4] = {0.0f, 0.0f, 0.0f, 0.75f * u->caption_alpha};
+        const float w = hud_text_width(h, u->caption) * k;
+        const float x = 0.5f * (h->w - w), y = 0.11f * h->h + h->ascent * k;
+        hud_rect(h, x - 0.6f * lh, y - h->ascent * k - 0.35f * lh, w + 1.2f * lh,
+                 lh * k + 0.5f * lh, bg);
+        ui_text_scaled(h, x, y, u->caption, c, k);
     }
     if (u->message && u->message_alpha > 0.0f) {
         const float c[4] = {1.0f, 0.9f, 0.6f, u->message_alpha};

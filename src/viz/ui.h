@@ -19,8 +19,20 @@ typedef struct ui_info {
     float axis_labels[3][2];       /* main axes tips, window pixels; < -1e5 = hidden */
     int axes_visible;
     int plot_visible;
+    int lecture;                   /* lecture mode: high-contrast palette */
+    int units_panel;
+    const char *units_text;        /* physical units panel (lines) */
+    const char *caption;           /* the last key's action ("ε = 0.005"), or NULL */
+    float caption_alpha;
+    int recording;                 /* V: frames written so far to rec_dir */
+    long rec_frames;
+    const char *rec_dir;
 } ui_info;
 
+/* Lecture mode: white text on black panels, brighter dim text. */
+void ui_set_lecture(int on);
 void ui_draw(hud *h, const ui_info *u);
+/* Text scaled by k about its baseline start (captions); returns the advance. */
+float ui_text_scaled(hud *h, float x, float y, const char *s, const float rgba[4], float k);
 
 #endif
