@@ -62,6 +62,7 @@ static int cpu_level(void)
 #define NCHEB_LO 14 /* enough for tol >= 1e-4 (tail < 1e-7) */
 #define PVMAX 24    /* padded window widths: 8, 16 or 24 */
 #define FR_FAST_MIN_N 400 /* below this the direct sum is faster: fr_stokes_fast uses it */
+#define FR_PAR_MIN_N 4000 /* below this fr_stokes_fast runs on one thread (same results) */
 #define VL 8       /* padding of source buffers (vector length multiple) */
 
 static const double INV8PI = 1.0 / (8.0 * M_PI);
@@ -162,6 +163,7 @@ typedef struct kspace {
     fftw_complex *C[3];         /* z in [u0z,u1z), ky in [0,My), kx in [0,Mxh) */
     fftw_plan xf, yf, yb, zf, zb, xb;
     int lvl;                    /* CPU level of the hot kernels */
+    int par;                    /* run the per-call loops in parallel (enough work) */
     int PV;                     /* padded window width (8, 16, 24) */
     int slabT, nslab;           /* spreading colouring: z-slabs of slabT planes */
     int *slab_start, *slab_idx; /* sources per slab (increasing index) */
@@ -364,6 +366,7 @@ static int ks_init(kspace *k, int ns, const double *sx, const double *sy, const 
 {
     memset(k, 0, sizeof *k);
     k->lvl = cpu_level();
+    k->par = 1;
     k->h = h;
     k->P = P;
     k->PV = P <= 8 ? 8 : (P <= 16 ? 16 : 24);
@@ -670,7 +673,7 @@ static int ks_convolve(kspace *k)
     const int nzs = k->s1[2] - k->s0[2], nzt = k->t1[2] - k->t0[2];
     int fail = 0;
     /* forward x (source rows) and y (source planes) */
-#pragma omp parallel
+#pragma omp parallel if (k->par)
     {
         fftw_complex *tb = fftw_malloc((size_t)Mxh * k->Ys * sizeof(fftw_complex));
         if (!tb) {
@@ -692,7 +695,7 @@ static int ks_convolve(kspace *k)
     if (fail)
         return -1;
     /* z forward, kernel, z backward, per ky slice (transposed: z contiguous) */
-#pragma omp parallel
+#pragma omp parallel if (k->par)
     {
         const int Ms = k->Ms;
         const size_t col = (size_t)Mxh * Ms;
@@ -742,7 +745,7 @@ static int ks_convolve(kspace *k)
     if (fail)
         return -1;
     /* backward y (target planes) and x (target rows) */
-#pragma omp parallel
+#pragma omp parallel if (k->par)
     {
         fftw_complex *tb = fftw_malloc((size_t)Mxh * k->Ys * sizeof(fftw_complex));
         if (!tb) {
@@ -772,7 +775,7 @@ static void ks_spread(kspace *k, const double *sx, const double *sy, const doubl
     for (int c = 0; c < 3; c++)
         memset(k->R[c], 0, rl * sizeof(double));
     for (int phase = 0; phase < 2; phase++) {
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (k->par)
         for (int s = phase; s < k->nslab; s += 2)
             spread_list(k->lvl, k, k->slab_idx + k->slab_start[s], k->slab_start[s + 1] - k->slab_start[s],
                         sx, sy, sz, F, S);
@@ -783,6 +786,7 @@ static void ks_spread(kspace *k, const double *sx, const double *sy, const doubl
 
 struct fr_stokes_plan {
     int n, lvl;
+    int par; /* per-call loops in parallel: n large enough that thread start-up pays off */
     fr_stokes_fast_opts opt;
     double xi, rc, rc2, h, eta, q, xc;
     int P;
@@ -1000,6 +1004,7 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
         FAIL("fast Stokes plan: invalid options (P in [3,32], eta in (0.01,0.99))");
     p->n = n;
     p->lvl = cpu_level();
+    p->par = n >= FR_PAR_MIN_N;
     for (int j = 0; j < n; j++)
         if (!isfinite(x[j]) || !isfinite(y[j]) || !isfinite(z[j]))
             FAIL("fast Stokes plan: position %d is not finite", j);
@@ -1181,6 +1186,7 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
     const double none_lo[3] = {1, 1, 1}, none_hi[3] = {0, 0, 0};
     if (ks_init(&p->ks, n, p->X, p->Y, p->Z, none_lo, none_hi, p->xi, p->eta, p->h, p->P))
         FAIL("fast Stokes plan: out of memory building the Fourier grid");
+    p->ks.par = p->par;
 
     const size_t nn = (size_t)n;
     p->wF = calloc(3 * (nn + 1), sizeof(double)); /* + the dummy source n (zero) */
@@ -1454,7 +1460,7 @@ static int real_space(fr_stokes_plan *p, int general)
     const double *const bf[3] = {p->sF[0], p->sF[1], p->sF[2]};
     const double *const btT[3] = {p->sT[0], p->sT[1], p->sT[2]};
     const double *const *bt = general ? (const double *const *)p->sS : btT;
-#pragma omp parallel for schedule(dynamic, 64)
+#pragma omp parallel for schedule(dynamic, 64) if (p->par)
     for (int s = 0; s < p->n; s++) {
         double acc[12];
         const size_t o = p->nbr_off[s];
@@ -1484,7 +1490,7 @@ static int is_antisymmetric(int n, const double *S)
 /* F, S, T = 2 axial(S) in sorted order (AoS for spreading, SoA for the real-space sum). */
 static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p->par)
     for (int s = 0; s < p->n; s++) {
         const int j = p->perm[s];
         const double *sj = S + 9 * (size_t)j;
@@ -1535,7 +1541,7 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
         return -1;
     tt[3] = omp_get_wtime();
     const int nchunk = (n + 255) / 256;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(dynamic, 1) if (p->par)
     for (int b = 0; b < nchunk; b++) {
         const int s0 = b * 256, m = (n - s0) < 256 ? n - s0 : 256;
         interp_range(k->lvl, k, m, p->X + s0, p->Y + s0, p->Z + s0, p->wu + 3 * (size_t)s0,
@@ -1548,7 +1554,7 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
     /* self terms and output */
     const double A0 = p->xi / (2.0 * pow(M_PI, 1.5));
     const double g0 = 5.0 * p->xi * p->xi * p->xi / (2.0 * pow(M_PI, 1.5));
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (p->par)
     for (int s = 0; s < n; s++) {
         const int j = p->perm[s];
         const double *f = p->wF + 3 * (size_t)s, *sm = p->wS + 9 * (size_t)s;
