@@ -1077,7 +1077,10 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         say("units-panel=%d", a->units_panel);
         break;
     case SDLK_v:
-        a->rec_toggle = 1;
+        if (a->rec)
+            rec_stop(a);
+        else
+            a->rec_toggle = 1; /* starts after the next frame is drawn (its size) */
         break;
     case SDLK_x:
         if (a->sel >= 0)
@@ -1517,6 +1520,15 @@ int main(int argc, char **argv)
                 u.axis_labels[k][0] = -1e6f;
         }
         u.axes_visible = 1;
+        u.pick_xy[0] = -1e6f;
+        if (s->seq && s->sel >= 0 && s->sel < s->n) {
+            vec3 o;
+            glm_project(s->pos + 3 * s->sel, v.vp, vpt, o);
+            if (o[2] >= 0.0f && o[2] <= 1.0f) {
+                u.pick_xy[0] = o[0];
+                u.pick_xy[1] = (float)dh - o[1];
+            }
+        }
         u.snap = s;
         u.streams = st;
         u.fps = fps > 0.0 ? fps : frames > 0 ? (double)frames / fmax(1e-3, viz_now() - t_start) : 0.0;
@@ -1548,11 +1560,9 @@ int main(int argc, char **argv)
         hud_begin(&a->H, dw, dh);
         ui_draw(&a->H, &u);
         hud_flush(&a->H);
-        if (a->rec_toggle) {
+        if (a->rec_toggle && s->seq) {
             a->rec_toggle = 0;
-            if (a->rec)
-                rec_stop(a);
-            else if (s->seq)
+            if (!a->rec)
                 rec_start(a, s, dw, dh);
         }
         rec_frame(a, s);

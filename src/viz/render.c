@@ -447,12 +447,8 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
     const viz_snapshot *pk = o->pick;
     const int picked = pk && pk->sel >= 0 && pk->sel < pk->n;
     float pk_pos[3] = {0, 0, 0}, pk_R = 0.0f;
-    if (picked) { /* the picked particle: a bright arrow 1.7x as long, in its spin colour */
-        const int i = pk->sel;
-        memcpy(pk_pos, pk->pos + 3 * i, sizeof pk_pos);
-        const float col[3] = {pk->sigma[i] > 0 ? 1.0f : 0.45f, pk->sigma[i] > 0 ? 0.95f : 0.9f,
-                              pk->sigma[i] > 0 ? 0.3f : 1.0f};
-        draw_one_arrow(r, &v->vp[0][0], pk_pos, pk->xi + 3 * i, 1.7f * r->arrow_scale, col, fwd);
+    if (picked) {
+        memcpy(pk_pos, pk->pos + 3 * pk->sel, sizeof pk_pos);
         pk_R = 1.6f * r->arrow_scale;
     }
     if (o->streams && r->head_n > 0) {
@@ -533,6 +529,14 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
     }
     glDepthMask(GL_TRUE);
     glDisable(GL_BLEND);
+    if (picked) { /* the picked particle on top of everything: a bright arrow 1.7x as long,
+                   * yellow for spin +1, light blue for -1 */
+        const int i = pk->sel;
+        const float col[3] = {pk->sigma[i] > 0 ? 1.0f : 0.45f, pk->sigma[i] > 0 ? 0.95f : 0.9f,
+                              pk->sigma[i] > 0 ? 0.3f : 1.0f};
+        glClear(GL_DEPTH_BUFFER_BIT);
+        draw_one_arrow(r, &v->vp[0][0], pk_pos, pk->xi + 3 * i, 1.7f * r->arrow_scale, col, fwd);
+    }
 }
 
 void render_gizmo(renderer *r, const render_view *mv, int x, int y, int size, int win_h,

@@ -76,7 +76,8 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
     snprintf(lines[nl++], 256, "t = %-9.4f N = %-7d φ = %g", d->t, s->n, p->phi);
     const fr_field *f = &p->field;
     const int off = f->has_switch_off && d->t >= f->t_off;
-    snprintf(lines[nl++], 256, "H = (%.3g, %.3g, %.3g)  |H| = %.3g%s", d->H[0], d->H[1], d->H[2],
+    snprintf(lines[nl++], 256, "H = (%.3g, %.3g, %.3g)  |H| = %.3g%s", d->H[0] + 0.0, d->H[1] + 0.0,
+             d->H[2] + 0.0,
              hn, off ? "  (switched off)" : f->rotating ? "  (rotating)" : f->has_magnet ? "  (+ magnet)" : "");
     snprintf(lines[nl++], 256, "ε = %g   b = %g   interactions %s", p->eps, p->b,
              p->interactions ? "on" : "off");
@@ -251,16 +252,19 @@ static void help_overlay(hud *h, float alpha)
         kw = fmaxf(kw, hud_text_width(h, HELP[i][0]));
         dw = fmaxf(dw, hud_text_width(h, HELP[i][1]));
     }
-    const float w = kw + dw + 3.0f * lh, hh = (n + 2.4f) * lh;
-    const float x = 0.5f * (h->w - w), y = 0.5f * (h->h - hh);
+    /* two columns when one does not fit the window's height (lecture mode, small windows) */
+    const int cols = (n + 2.4f) * lh > h->h - 16 ? 2 : 1, rows = (n + cols - 1) / cols;
+    const float cw = kw + dw + 3.0f * lh, w = cols * cw, hh = (rows + 2.4f) * lh;
+    const float x = 0.5f * (h->w - w), y = fmaxf(0.0f, 0.5f * (h->h - hh));
     const float bg[4] = {0.04f, 0.05f, 0.07f, 0.86f * alpha};
     const float key[4] = {1.0f, 0.8f, 0.4f, alpha}, txt[4] = {0.9f, 0.92f, 0.96f, alpha};
     hud_rect(h, x, y, w, hh, bg);
     hud_text(h, x + lh, y + lh * 0.4f + h->ascent, "ferroviz keys", txt);
     for (int i = 0; i < n; i++) {
-        const float yy = y + (i + 1.6f) * lh + h->ascent;
-        hud_text(h, x + lh, yy, HELP[i][0], key);
-        hud_text(h, x + 2.0f * lh + kw, yy, HELP[i][1], txt);
+        const float xx = x + (float)(i / rows) * cw;
+        const float yy = y + (i % rows + 1.6f) * lh + h->ascent;
+        hud_text(h, xx + lh, yy, HELP[i][0], key);
+        hud_text(h, xx + 2.0f * lh + kw, yy, HELP[i][1], txt);
     }
 }
 
@@ -323,12 +327,12 @@ static void units_panel(hud *h, const ui_info *u)
     while (*p && nl < 40) {
         const char *e = strchr(p, '\n');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        /* wrap at a double space if longer than 74 bytes */
+        /* wrap at a double space if longer than 86 bytes */
         while (len > 0 && nl < 40) {
             size_t take = len;
-            if (take > 74) {
+            if (take > 86) {
                 size_t cut = 0;
-                for (size_t k = 1; k + 1 < take && k < 74; k++)
+                for (size_t k = 1; k + 1 < take && k < 86; k++)
                     if (p[k] == ' ' && p[k + 1] == ' ')
                         cut = k;
                 take = cut ? cut : (take < 190 ? take : 190);
@@ -380,7 +384,8 @@ void ui_draw(hud *h, const ui_info *u)
             hud_text(h, u->gizmo_labels[3][0] + 0.45f * lh, u->gizmo_labels[3][1] + 0.35f * lh,
                      "H", yel);
         char buf[96];
-        snprintf(buf, sizeof buf, "H = (%.2g, %.2g, %.2g)  |H| = %.3g", H[0], H[1], H[2], hn);
+        snprintf(buf, sizeof buf, "H = (%.2g, %.2g, %.2g)  |H| = %.3g", H[0] + 0.0, H[1] + 0.0,
+                 H[2] + 0.0, hn);
         hud_text(h, u->gizmo_x + 0.3f * lh, u->gizmo_y + u->gizmo_size + 0.2f * lh, buf, yel);
     }
     if (u->axes_visible)
@@ -392,9 +397,21 @@ void ui_draw(hud *h, const ui_info *u)
         plot_draw(h, h->w - pw - 8, h->h - ph - 8, pw, ph, u->snap);
         const fr_field *f = &u->snap->params.field;
         if (f->sweep && !f->rotating) {
-            const float mw = fminf(fmaxf(ph * 1.25f, 18.0f * lh), h->w - pw - 24 - 0.2f * h->h);
+            const float mw = fminf(fmaxf(ph * 1.6f, 18.0f * lh), h->w - pw - 16 - 0.27f * h->w);
             plot_mh_draw(h, h->w - pw - mw - 16, h->h - ph - 8, mw, ph, u->snap);
         }
+    }
+    if (u->snap->seq && u->snap->sel >= 0 && u->pick_xy[0] > -1e5f) { /* marker ring */
+        const float cx = u->pick_xy[0], cy = u->pick_xy[1], r = 1.4f * lh;
+        const float c[4] = {1.0f, 1.0f, 0.4f, 0.9f};
+        for (int k = 0; k < 40; k++) {
+            const float a0 = 6.2831853f * k / 40, a1 = 6.2831853f * (k + 1) / 40;
+            hud_line(h, cx + r * cosf(a0), cy + r * sinf(a0), cx + r * cosf(a1), cy + r * sinf(a1),
+                     u->lecture ? 3.0f : 2.0f, c);
+        }
+        char buf[32];
+        snprintf(buf, sizeof buf, "#%d", u->snap->sel);
+        hud_text(h, cx + 1.1f * r, cy - 0.8f * r, buf, c);
     }
     if (u->units_panel && u->units_text)
         units_panel(h, u);
@@ -412,7 +429,7 @@ void ui_draw(hud *h, const ui_info *u)
         const float c[4] = {1.0f, 1.0f, 1.0f, u->caption_alpha};
         const float bg[4] = {0.0f, 0.0f, 0.0f, 0.75f * u->caption_alpha};
         const float w = hud_text_width(h, u->caption) * k;
-        const float x = 0.5f * (h->w - w), y = 0.11f * h->h + h->ascent * k;
+        const float x = 0.5f * (h->w - w), y = 0.2f * h->h + h->ascent * k;
         hud_rect(h, x - 0.6f * lh, y - h->ascent * k - 0.35f * lh, w + 1.2f * lh,
                  lh * k + 0.5f * lh, bg);
         ui_text_scaled(h, x, y, u->caption, c, k);
@@ -424,7 +441,8 @@ void ui_draw(hud *h, const ui_info *u)
         const float x = 0.5f * (h->w - w), y = h->h - 2.6f * lh;
         hud_rect(h, x - 0.5f * lh, y - h->ascent - 0.3f * lh, w + lh, lh * 1.3f, bg);
         hud_text(h, x, y, u->message, c);
-    } else if (!(u->help_alpha > 0.0f)) {
+    } else if (!(u->help_alpha > 0.0f) &&
+               !(u->plot_visible && u->snap->params.field.sweep && !u->snap->params.field.rotating)) {
         hud_text(h, 0.5f * h->w - 3.0f * lh, h->h - 0.6f * lh, "F1 or ?: help", DIM);
     }
     if (u->help_alpha > 0.0f)

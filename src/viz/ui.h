@@ -27,6 +27,7 @@ typedef struct ui_info {
     int recording;                 /* V: frames written so far to rec_dir */
     long rec_frames;
     const char *rec_dir;
+    float pick_xy[2];              /* picked particle in window pixels; x < -1e5 = none */
 } ui_info;
 
 /* Lecture mode: white text on black panels, brighter dim text. */
