@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # viz_xvfb.sh BUILD_DIR — ferroviz under Xvfb: keys through xdotool and the "set" lines they
 # print, a scripted screenshot checked pixel by pixel (both spin colours, the streamlines'
-# viridis colours, not blank), clean quit; no display -> exit 2 with one line; bad input -> exit 2.
+# viridis colours, not blank), clean quit; no display -> exit 2 with one line; bad input -> exit 2;
+# the lecture tools (M, D, U, K, L, V, F5/F9, picking by a click, X), --save/--load and a
+# damaged state file (exit 2, one line). VIZ_KEEP_TMP=1 keeps the temporary directory.
 # Starts its own Xvfb when DISPLAY is unset. Skips (exit 0) when ferroviz was not built or a tool
 # is missing. Takes ~20-40 s on 2 cores.
 set -u
@@ -24,7 +26,7 @@ VIZ_PID=""
 cleanup() {
     [ -n "$VIZ_PID" ] && kill "$VIZ_PID" 2>/dev/null
     [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
-    rm -rf "$T"
+    [ -z "${VIZ_KEEP_TMP:-}" ] && rm -rf "$T"
 }
 trap cleanup EXIT
 FAILS=0
@@ -64,7 +66,10 @@ else
 fi
 
 # ---- 2. bad command-line input: exit 2 and one line, before any window ----
-for args in "--size 10x" "--frames 0" "--preset nope" "--eps -1" "--bogus" "--rate x"; do
+printf 'nu = x\n' >"$T/bad.units"
+printf 'not a state file at all\n' >"$T/bad.state"
+for args in "--size 10x" "--frames 0" "--preset nope" "--eps -1" "--bogus" "--rate x" \
+    "--aspect 20" "--brownian -1" "--units $T/bad.units" "--load $T/bad.state" "--load $T/none.bin"; do
     # shellcheck disable=SC2086
     env -u DISPLAY timeout 20 "$EXE" $args >"$T/bad.out" 2>"$T/bad.err"
     rc=$?
@@ -114,7 +119,9 @@ else
 fi
 
 # ---- 4. keys ----
-"$EXE" --n 500 --seed 7 --size 900x600 >"$T/keys.out" 2>"$T/keys.err" &
+# (in $T: F5 writes ferroviz-state.bin, V a ferroviz-rec-* directory into the working directory)
+mkdir -p "$T/run"
+(cd "$T/run" && exec "$EXE" --n 500 --seed 7 --size 900x600 >"$T/keys.out" 2>"$T/keys.err") &
 VIZ_PID=$!
 # generous: under ASan on a loaded 2-core machine the first frame can take a while
 WIN=$(timeout 90 xdotool search --sync --onlyvisible --name '^ferroviz' 2>/dev/null | head -1)
@@ -131,8 +138,20 @@ else
     xdotool key --delay 30 r 4 r n n 1
     xdotool keydown h; sleep 1.0; xdotool keyup h
     xdotool keydown shift+b; sleep 0.8; xdotool keyup shift+b
-    xdotool key --delay 30 space r c c c s s l l a a F1 F1
+    xdotool key --delay 30 space r c c c s s z z a a F1 F1
     sleep 1
+    # lecture tools: M(H) sweep, Brownian, units panel, aspect while paused, lecture mode,
+    # recording, save / load, picking at the window's centre and deselecting
+    xdotool key --delay 60 m d shift+d u u space k shift+k space l l v
+    sleep 1.5
+    xdotool key --delay 60 v F5
+    sleep 1
+    xdotool key F9
+    sleep 1
+    xdotool mousemove --window "$WIN" 450 300 click 1 2>/dev/null || xdotool mousemove 640 400 click 1
+    sleep 0.5
+    xdotool key x m
+    sleep 0.5
     if ! kill -0 "$VIZ_PID" 2>/dev/null; then
         fail "ferroviz died while keys were pressed: $(tail -3 "$T/keys.err")"
     fi
@@ -173,7 +192,12 @@ grep -Eq "^set H=[0-9.e-]+,[0-9.e-]+,0.772741\$" <(sed -n 11p "$T/keys.out") &&
     pass "Down turns H: $(sed -n 11p "$T/keys.out")" || fail "Down: line 11 is '$(sed -n 11p "$T/keys.out")'"
 for want in '^set eps=' '^set reset=1$' '^set preset=aligned$' '^set preset=switch-off$' \
     '^set colour=spin-average$' '^set colour=m0$' '^set streamlines=0$' '^set slice=1$' \
-    '^set arrows=0$' '^set init=aligned$' '^set switch-off=1$'; do
+    '^set arrows=0$' '^set init=aligned$' '^set switch-off=1$' '^set sweep=[0-9.]*,20$' \
+    '^set brownian=0.1$' '^set brownian=0.05$' '^set units-panel=1$' '^set units-panel=0$' \
+    '^set aspect=1.25$' '^set aspect=1$' '^set lecture=1$' '^set lecture=0$' \
+    '^set recording=on ferroviz-rec-' '^set recording=off [0-9]* frames$' \
+    '^set save=ferroviz-state.bin$' '^set load=ferroviz-state.bin$' '^loaded t=' \
+    '^set select=[0-9][0-9]*$' '^set select=none$' '^set sweep=none$'; do
     grep -q "$want" "$T/keys.out" || fail "no line matching $want"
 done
 # held keys clamp: b never below 0, eps within [1e-6, 1e6], |H| <= 100
@@ -184,6 +208,10 @@ if tail -1 "$T/keys.out" | grep -Eq '^frames=[0-9]+ fps=[0-9.]+ sim_steps=[0-9]+
 else
     fail "final line: '$(tail -1 "$T/keys.out")'"
 fi
+[ -s "$T/run/ferroviz-state.bin" ] && pass "F5 wrote ferroviz-state.bin" || fail "F5: no state file"
+nrec=$(ls "$T"/run/ferroviz-rec-*/frame_*.png 2>/dev/null | wc -l)
+[ -s "$T/run/$(ls "$T/run" | grep ferroviz-rec- | head -1)/frame_000000.png" ] &&
+    pass "V recorded $nrec PNG frames" || fail "V: no frame_000000.png"
 [ -s "$T/keys.err" ] && echo "viz_xvfb: note: stderr of the key run: $(head -3 "$T/keys.err")"
 
 # ---- 5. scripted screenshot, checked pixel by pixel ----
@@ -212,6 +240,24 @@ else
     [ "${distinct:-0}" -ge 500 ] && pass "not blank" || fail "only $distinct colours"
     if [ -n "${VIZ_KEEP_SHOT:-}" ]; then cp "$T/shot.png" "$VIZ_KEEP_SHOT"; fi
 fi
+
+# ---- 6. --save on exit, --load continues from there; a damaged state file: exit 2, one line ----
+timeout 60 "$EXE" --n 200 --seed 5 --frames 3 --sim-steps 10 --rate 0 --save "$T/s.bin" \
+    >"$T/save.out" 2>"$T/save.err"
+rc=$?
+timeout 60 "$EXE" --load "$T/s.bin" --frames 3 --sim-steps 5 --rate 0 >"$T/load.out" 2>"$T/load.err"
+rc2=$?
+if [ $rc -eq 0 ] && [ $rc2 -eq 0 ] && grep -q "^saved $T/s.bin\$" "$T/save.out" &&
+    tail -1 "$T/load.out" | grep -q 'sim_steps=5 sim_time=0.15$'; then
+    pass "--save / --load: $(tail -1 "$T/load.out")"
+else
+    fail "--save/--load: rc=$rc/$rc2 $(tail -1 "$T/load.out") $(cat "$T/save.err" "$T/load.err")"
+fi
+head -c 2000 "$T/s.bin" >"$T/cut.bin"
+timeout 20 "$EXE" --load "$T/cut.bin" --frames 3 >"$T/cut.out" 2>"$T/cut.err"
+rc=$?
+[ $rc -eq 2 ] && one_line_err "$T/cut.err" && pass "truncated state -> exit 2: $(cat "$T/cut.err")" ||
+    fail "truncated state: rc=$rc $(cat "$T/cut.err")"
 
 if [ $FAILS -ne 0 ]; then
     echo "viz_xvfb: $FAILS failure(s)"
