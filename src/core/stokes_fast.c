@@ -794,7 +794,8 @@ struct fr_stokes_plan {
     double *X, *Y, *Z;      /* sorted positions */
     int nc[3];              /* cell grid */
     double clo[3], ca[3];   /* cell origin and sizes */
-    int *cstart;            /* particles of cell c: [cstart[c], cstart[c+1]) */
+    int *cstart;            /* particles of cell c: clist[cstart[c] .. cstart[c+1]) */
+    int *clist;             /* storage indices, cells in row-major order (x fastest) */
     size_t *nbr_off;        /* neighbours of sorted target s: nbr[nbr_off[s] .. nbr_off[s+1]) */
     int *nbr;               /* sorted indices, padded to VL with the dummy source n */
     double cheb[NCHEB], chebX;
@@ -874,6 +875,7 @@ void fr_stokes_plan_free(fr_stokes_plan *p)
     free(p->Y);
     free(p->Z);
     free(p->cstart);
+    free(p->clist);
     free(p->nbr_off);
     free(p->nbr);
     for (int a = 0; a < 3; a++) {
@@ -906,8 +908,8 @@ static int cell_of(const fr_stokes_plan *p, double x, double y, double z, int c[
     return (c[2] * p->nc[1] + c[1]) * p->nc[0] + c[0];
 }
 
-/* Sorted-index ranges [rg[2q], rg[2q+1]) of the cells that can hold sources within rad of v
- * (v anywhere). Returns the number of ranges (at most cap). */
+/* Ranges [rg[2q], rg[2q+1]) of clist (cells along x are contiguous there) holding the sources
+ * that can lie within rad of v (v anywhere). Returns the number of ranges (at most cap). */
 static int cell_ranges(const fr_stokes_plan *p, const double v[3], double rad, int *rg, int cap)
 {
     int lo[3], hi[3];
@@ -963,13 +965,24 @@ static int ranges_cap(const fr_stokes_plan *p, double rad)
 }
 
 typedef struct sortkey {
+    uint64_t key;
     int cell, idx;
 } sortkey;
+
+/* Morton (Z-order) interleaving of three 21-bit cell coordinates. */
+static uint64_t morton3(unsigned a, unsigned b, unsigned c)
+{
+    uint64_t k = 0;
+    for (int i = 0; i < 21; i++)
+        k |= ((uint64_t)((a >> i) & 1u) << (3 * i)) | ((uint64_t)((b >> i) & 1u) << (3 * i + 1)) |
+             ((uint64_t)((c >> i) & 1u) << (3 * i + 2));
+    return k;
+}
 static int cmp_key(const void *a, const void *b)
 {
     const sortkey *x = a, *y = b;
-    if (x->cell != y->cell)
-        return x->cell < y->cell ? -1 : 1;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
@@ -1105,13 +1118,17 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
     p->Y = malloc(((size_t)n + 1) * sizeof(double));
     p->Z = malloc(((size_t)n + 1) * sizeof(double));
     p->cstart = calloc((size_t)ncell + 1, sizeof(int));
-    if (!key || !p->perm || !p->X || !p->Y || !p->Z || !p->cstart) {
+    p->clist = malloc((size_t)n * sizeof(int));
+    if (!key || !p->perm || !p->X || !p->Y || !p->Z || !p->cstart || !p->clist) {
         free(key);
         FAIL("fast Stokes plan: out of memory (%d particles)", n);
     }
+    /* storage order: Morton order of the cells (then index), so that neighbours in space are
+     * near in memory for the gathers of the real-space sum and the window sweeps */
     for (int j = 0; j < n; j++) {
         int c[3];
         key[j].cell = cell_of(p, x[j], y[j], z[j], c);
+        key[j].key = morton3((unsigned)c[0], (unsigned)c[1], (unsigned)c[2]);
         key[j].idx = j;
     }
     qsort(key, (size_t)n, sizeof *key, cmp_key);
@@ -1123,61 +1140,104 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
         p->Z[s] = z[j];
         p->cstart[key[s].cell + 1]++;
     }
-    free(key);
-    p->X[n] = p->Y[n] = p->Z[n] = 1e150; /* dummy source padding the neighbour lists */
     for (int c = 0; c < ncell; c++)
         p->cstart[c + 1] += p->cstart[c];
-    /* exact neighbour lists (0 < r < r_c), in sorted order, padded to VL with the dummy n */
+    {
+        int *fill = calloc((size_t)ncell, sizeof(int));
+        if (!fill) {
+            free(key);
+            FAIL("fast Stokes plan: out of memory (%d particles)", n);
+        }
+        for (int s = 0; s < n; s++) { /* increasing storage index within each cell */
+            const int c = key[s].cell;
+            p->clist[p->cstart[c] + fill[c]++] = s;
+        }
+        free(fill);
+    }
+    free(key);
+    p->X[n] = p->Y[n] = p->Z[n] = 1e150; /* dummy source padding the neighbour lists */
+    /* exact neighbour lists (0 < r < r_c), storage indices, padded to VL with the dummy n: one
+     * pass into per-chunk buffers, then concatenated */
     p->nbr_off = malloc(((size_t)n + 1) * sizeof(size_t));
     if (!p->nbr_off)
         FAIL("fast Stokes plan: out of memory");
     p->nbr_off[0] = 0;
     const int rcap = ranges_cap(p, p->rc);
+    const int CH = 1024, nch = (n + CH - 1) / CH;
+    const double nb_est = fmin(dens * 4.0 / 3.0 * M_PI * p->rc * p->rc * p->rc, (double)n);
+    int **cbuf = calloc((size_t)nch, sizeof(int *));
+    if (!cbuf)
+        FAIL("fast Stokes plan: out of memory");
     int oom = 0;
     long long npairs = 0;
-    for (int pass = 0; pass < 2 && !oom; pass++) {
 #pragma omp parallel reduction(+ : npairs)
-        {
-            int *rg = malloc(2 * (size_t)rcap * sizeof(int));
-            if (!rg) {
+    {
+        int *rg = malloc(2 * (size_t)rcap * sizeof(int));
+        if (!rg) {
+#pragma omp atomic write
+            oom = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int ch = 0; ch < nch; ch++) {
+            if (!rg)
+                continue;
+            size_t cap = (size_t)CH * (size_t)(1.25 * nb_est + 2 * VL), len = 0;
+            int *buf = malloc(cap * sizeof(int));
+            for (int s2 = ch * CH; s2 < n && s2 < (ch + 1) * CH && buf; s2++) {
+                const double v[3] = {p->X[s2], p->Y[s2], p->Z[s2]};
+                const int nr = cell_ranges(p, v, p->rc, rg, rcap);
+                const size_t start = len;
+                for (int q = 0; q < nr && buf; q++)
+                    for (int tq = rg[2 * q]; tq < rg[2 * q + 1]; tq++) {
+                        const int t = p->clist[tq];
+                        const double dx = v[0] - p->X[t], dy = v[1] - p->Y[t], dz = v[2] - p->Z[t];
+                        const double r2 = dx * dx + dy * dy + dz * dz;
+                        if (!(r2 > 0.0 && r2 < p->rc2))
+                            continue;
+                        if (len + VL + 1 > cap) {
+                            int *nb2 = realloc(buf, 2 * cap * sizeof(int));
+                            if (!nb2) {
+                                free(buf);
+                                buf = NULL;
+                                break;
+                            }
+                            buf = nb2;
+                            cap *= 2;
+                        }
+                        buf[len++] = t;
+                    }
+                if (!buf)
+                    break;
+                npairs += (long long)(len - start);
+                while ((len - start) % VL)
+                    buf[len++] = n;
+                p->nbr_off[s2 + 1] = len - start;
+            }
+            if (!buf) {
 #pragma omp atomic write
                 oom = 1;
             }
-#pragma omp for schedule(dynamic, 256)
-            for (int s = 0; s < n; s++) {
-                if (!rg)
-                    continue;
-                const double v[3] = {p->X[s], p->Y[s], p->Z[s]};
-                const int nr = cell_ranges(p, v, p->rc, rg, rcap);
-                size_t m = 0, o = pass ? p->nbr_off[s] : 0;
-                for (int q = 0; q < nr; q++)
-                    for (int t = rg[2 * q]; t < rg[2 * q + 1]; t++) {
-                        const double dx = v[0] - p->X[t], dy = v[1] - p->Y[t], dz = v[2] - p->Z[t];
-                        const double r2 = dx * dx + dy * dy + dz * dz;
-                        if (r2 > 0.0 && r2 < p->rc2) {
-                            if (pass)
-                                p->nbr[o + m] = t;
-                            m++;
-                        }
-                    }
-                if (pass)
-                    for (size_t q = m; q < p->nbr_off[s + 1] - p->nbr_off[s]; q++)
-                        p->nbr[o + q] = n;
-                else {
-                    npairs += (long long)m;
-                    p->nbr_off[s + 1] = (m + VL - 1) / VL * VL;
-                }
-            }
-            free(rg);
+            cbuf[ch] = buf;
         }
-        if (pass == 0 && !oom) {
-            for (int s2 = 0; s2 < n; s2++)
-                p->nbr_off[s2 + 1] += p->nbr_off[s2];
-            p->nbr = malloc((p->nbr_off[n] ? p->nbr_off[n] : 1) * sizeof(int));
-            if (!p->nbr)
-                oom = 1;
+        free(rg);
+    }
+    if (!oom) {
+        for (int s2 = 0; s2 < n; s2++)
+            p->nbr_off[s2 + 1] += p->nbr_off[s2];
+        p->nbr = malloc((p->nbr_off[n] ? p->nbr_off[n] : 1) * sizeof(int));
+        oom = !p->nbr;
+    }
+    if (!oom) {
+#pragma omp parallel for schedule(dynamic, 1)
+        for (int ch = 0; ch < nch; ch++) {
+            const int s0 = ch * CH, s1 = (ch + 1) * CH < n ? (ch + 1) * CH : n;
+            memcpy(p->nbr + p->nbr_off[s0], cbuf[ch],
+                   (p->nbr_off[s1] - p->nbr_off[s0]) * sizeof(int));
         }
     }
+    for (int ch = 0; ch < nch; ch++)
+        free(cbuf[ch]);
+    free(cbuf);
     if (oom)
         FAIL("fast Stokes plan: out of memory building neighbour lists");
     p->neighbours = (double)npairs / n;
@@ -1210,7 +1270,7 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
             FAIL("fast Stokes plan: out of memory (%d particles)", n);
     }
     p->bytes = sizeof *p + p->ks.bytes + nn * (4 * sizeof(int) + 3 * sizeof(double)) +
-               nn * 51 * sizeof(double) + (size_t)(ncell + 1) * sizeof(int) +
+               nn * 51 * sizeof(double) + (size_t)(ncell + 1 + n) * sizeof(int) +
                (nn + 1) * sizeof(size_t) + p->nbr_off[n] * sizeof(int);
     p->build_s = omp_get_wtime() - t_start;
     return p;
@@ -1746,7 +1806,8 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
                 int m = 0;
                 double self[3] = {0, 0, 0};
                 for (int q = 0; q < nr && lst; q++)
-                    for (int t = rg[2 * q]; t < rg[2 * q + 1]; t++) {
+                    for (int tq = rg[2 * q]; tq < rg[2 * q + 1]; tq++) {
+                        const int t = p->clist[tq];
                         const double dx = v[0] - p->X[t], dy = v[1] - p->Y[t], dz = v[2] - p->Z[t];
                         const double r2 = dx * dx + dy * dy + dz * dz;
                         if (r2 == 0.0) { /* the Fourier part holds Φ_F(0) F_t: remove it */
