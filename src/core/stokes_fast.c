@@ -1657,7 +1657,7 @@ typedef struct nf_ctx {
 FR_BODY void nf_point_body(const nf_ctx *c, double px, double py, double pz,
                            const int *restrict idx, int m, const double *restrict bx,
                            const double *restrict by, const double *restrict bz,
-                           const double *restrict F, const double *restrict S, double *out,
+                           const double *const *F, const double *const *S, double *out,
                            const int nc)
 {
     double u0 = 0, u1 = 0, u2 = 0;
@@ -1665,20 +1665,24 @@ FR_BODY void nf_point_body(const nf_ctx *c, double px, double py, double pz,
                  delta = c->delta, idl = c->idelta;
     double cheb[NCHEB];
     memcpy(cheb, c->cheb, sizeof cheb);
+    const double *restrict f0 = F[0], *restrict f1 = F[1], *restrict f2 = F[2];
+    const double *restrict m0 = S[0], *restrict m1 = S[1], *restrict m2 = S[2], *restrict m3 = S[3],
+                           *restrict m4 = S[4], *restrict m5 = S[5], *restrict m6 = S[6],
+                           *restrict m7 = S[7], *restrict m8 = S[8];
 #pragma omp simd reduction(+ : u0, u1, u2)
     for (int q = 0; q < m; q++) {
         const int j = idx[q];
         const double dx = px - bx[j], dy = py - by[j], dz = pz - bz[j];
         const double r2 = dx * dx + dy * dy + dz * dz;
-        const int ok = r2 > 0.0 && r2 < 1e200;
-        const double r2s = ok ? r2 : 1.0;
+        const int ok = (r2 > 0.0) & (r2 < 1e200);
+        const double r2s = ok ? r2 : rc2; /* a run-time value: a constant would let GCC fold and branch */
         const double ir = rsqrt_nr(r2s), r = r2s * ir, ir2 = ir * ir, ir3 = ir * ir2;
-        /* screened part, r < r_c */
+        /* screened part, r < r_c (arithmetic masks keep the loop branch-free: vectorised) */
         const int inr = ok & (r2 < rc2);
-        const double xr = xi * (inr ? r : 0.0);
+        const double mr = (double)inr;
+        const double xr = xi * r * mr;
         const double e = exp_neg(-xr * xr);
         const double E = e * cheb_eval(cheb, xr * ts - 1.0, nc);
-        const double mr = (double)inr;
         const double ce = cc * e;
         const double B2 = mr * (E * ir + ce) * ir2;
         const double A = mr * (E * ir - ce);
@@ -1687,20 +1691,21 @@ FR_BODY void nf_point_body(const nf_ctx *c, double px, double py, double pz,
         /* smoothing weight − 1 on the bare kernel, r < δ */
         const double rho = r * idl;
         const double wc = rho * rho * rho * (10.0 + rho * (-15.0 + 6.0 * rho));
-        const double wm1 = (ok & (r < delta)) ? wc - 1.0 : 0.0;
+        const double wm1 = (wc - 1.0) * (double)(ok & (r < delta));
         const double cA = A + wm1 * ir, cB2 = B2 + wm1 * ir3, cAp = Ap - wm1 * ir3,
                      cB2p = B2p - 3.0 * wm1 * ir3 * ir2;
-        const double *f = F + 3 * (size_t)j, *sm = S + 9 * (size_t)j;
-        const double Fx = f[0], Fy = f[1], Fz = f[2];
+        const double Fx = f0[j], Fy = f1[j], Fz = f2[j];
+        const double S0 = m0[j], S1 = m1[j], S2 = m2[j], S3 = m3[j], S4 = m4[j], S5 = m5[j],
+                     S6 = m6[j], S7 = m7[j], S8 = m8[j];
         const double dF = dx * Fx + dy * Fy + dz * Fz;
         /* Sd, Sᵀd, dᵀSd, tr S */
-        const double Sd0 = sm[0] * dx + sm[1] * dy + sm[2] * dz;
-        const double Sd1 = sm[3] * dx + sm[4] * dy + sm[5] * dz;
-        const double Sd2 = sm[6] * dx + sm[7] * dy + sm[8] * dz;
-        const double St0 = sm[0] * dx + sm[3] * dy + sm[6] * dz;
-        const double St1 = sm[1] * dx + sm[4] * dy + sm[7] * dz;
-        const double St2 = sm[2] * dx + sm[5] * dy + sm[8] * dz;
-        const double dSd = dx * Sd0 + dy * Sd1 + dz * Sd2, tr = sm[0] + sm[4] + sm[8];
+        const double Sd0 = S0 * dx + S1 * dy + S2 * dz;
+        const double Sd1 = S3 * dx + S4 * dy + S5 * dz;
+        const double Sd2 = S6 * dx + S7 * dy + S8 * dz;
+        const double St0 = S0 * dx + S3 * dy + S6 * dz;
+        const double St1 = S1 * dx + S4 * dy + S7 * dz;
+        const double St2 = S2 * dx + S5 * dy + S8 * dz;
+        const double dSd = dx * Sd0 + dy * Sd1 + dz * Sd2, tr = S0 + S4 + S8;
         const double g = cB2 * dF + cB2p * dSd + cB2 * tr;
         u0 += cA * Fx + cAp * Sd0 + cB2 * St0 + g * dx;
         u1 += cA * Fy + cAp * Sd1 + cB2 * St1 + g * dy;
@@ -1713,7 +1718,8 @@ FR_BODY void nf_point_body(const nf_ctx *c, double px, double py, double pz,
 
 #define NF_ARGS                                                                                    \
     const nf_ctx *c, double px, double py, double pz, const int *idx, int m, const double *bx,    \
-        const double *by, const double *bz, const double *F, const double *S, double *out
+        const double *by, const double *bz, const double *const *F, const double *const *S,       \
+        double *out
 #define NF_CALL(NC) nf_point_body(c, px, py, pz, idx, m, bx, by, bz, F, S, out, NC)
 #ifdef FR_MV
 FR_V4 static void nf_point_v4(NF_ARGS) { NC_SWITCH(NF_CALL); }
@@ -1834,8 +1840,8 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
                 while (m % VL)
                     lst[m++] = p->n; /* dummy source far away */
                 double nf[3];
-                nf_point(p->lvl, &ctx, v[0], v[1], v[2], lst, m, p->X, p->Y, p->Z, p->wF, p->wS,
-                         nf);
+                nf_point(p->lvl, &ctx, v[0], v[1], v[2], lst, m, p->X, p->Y, p->Z,
+                         (const double *const *)p->sF, (const double *const *)p->sS, nf);
                 double *o = ugrid + 3 * ((size_t)row * n + i);
                 for (int a = 0; a < 3; a++)
                     o[a] = (uu[3 * (size_t)i + a] + self[a]) + nf[a];
