@@ -305,6 +305,16 @@ static void copy_str(char *dst, size_t cap, const char *src)
 static char g_caption[600];
 static double g_caption_until;
 
+static int is_switch(const char *name)
+{
+    static const char *sw[] = {"interactions", "streamlines", "slice", "arrows", "plot",
+                               "lecture", "units-panel", "fullscreen"};
+    for (size_t k = 0; k < sizeof sw / sizeof sw[0]; k++)
+        if (!strcmp(name, sw[k]))
+            return 1;
+    return 0;
+}
+
 static void caption_from(const char *line)
 {
     static const char *names[][2] = {
@@ -329,9 +339,10 @@ static void caption_from(const char *line)
                 shown = names[k][1];
         if (!strcmp(name, "paused"))
             snprintf(g_caption, sizeof g_caption, "%s", !strcmp(val, "1") ? "paused" : "running");
-        else if (!strcmp(val, "1") || !strcmp(val, "0") || !strcmp(val, "on") || !strcmp(val, "off"))
-            snprintf(g_caption, sizeof g_caption, "%s %s", shown,
-                     !strcmp(val, "1") || !strcmp(val, "on") ? "on" : "off");
+        else if (is_switch(name) && (!strcmp(val, "1") || !strcmp(val, "0")))
+            snprintf(g_caption, sizeof g_caption, "%s %s", shown, !strcmp(val, "1") ? "on" : "off");
+        else if (!strcmp(name, "reset"))
+            snprintf(g_caption, sizeof g_caption, "reset");
         else
             snprintf(g_caption, sizeof g_caption, "%s = %s", shown, val);
     }
@@ -1067,6 +1078,13 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         if (fabs(v - 1.0) < 1e-9)
             v = 1.0;
         v = round(v * 1e6) / 1e6;
+        fr_params q = a->cur;
+        q.aspect = v;
+        char err[512];
+        if (fr_params_validate(&q, err, sizeof err)) { /* e.g. needles that would overlap */
+            message(a, 3.0, "aspect %g refused: %s", v, err);
+            break;
+        }
         a->cur.aspect = v;
         push_simple(a, CMD_ASPECT, 0, v);
         say("aspect=%g", v);

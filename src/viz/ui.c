@@ -23,7 +23,7 @@ void ui_set_lecture(int on)
 {
     const float t[4] = {0.90f, 0.92f, 0.96f, 1.0f}, tl[4] = {1.0f, 1.0f, 1.0f, 1.0f};
     const float d[4] = {0.62f, 0.65f, 0.72f, 1.0f}, dl[4] = {0.88f, 0.88f, 0.88f, 1.0f};
-    const float p[4] = {0.05f, 0.06f, 0.08f, 0.72f}, pl[4] = {0.0f, 0.0f, 0.0f, 0.9f};
+    const float p[4] = {0.05f, 0.06f, 0.08f, 0.72f}, pl[4] = {0.0f, 0.0f, 0.0f, 0.8f};
     memcpy(TEXT, on ? tl : t, sizeof TEXT);
     memcpy(DIM, on ? dl : d, sizeof DIM);
     memcpy(PANEL, on ? pl : p, sizeof PANEL);
@@ -397,8 +397,9 @@ void ui_draw(hud *h, const ui_info *u)
         plot_draw(h, h->w - pw - 8, h->h - ph - 8, pw, ph, u->snap);
         const fr_field *f = &u->snap->params.field;
         if (f->sweep && !f->rotating) {
-            const float mw = fminf(fmaxf(ph * 1.6f, 18.0f * lh), h->w - pw - 16 - 0.27f * h->w);
-            plot_mh_draw(h, h->w - pw - mw - 16, h->h - ph - 8, mw, ph, u->snap);
+            const float mh = fmaxf(ph, fminf(0.42f * h->h, 16.0f * lh));
+            const float mw = fminf(1.35f * mh, h->w - pw - 16 - 0.27f * h->w);
+            plot_mh_draw(h, h->w - pw - mw - 16, h->h - mh - 8, mw, mh, u->snap);
         }
     }
     if (u->snap->seq && u->snap->sel >= 0 && u->pick_xy[0] > -1e5f) { /* marker ring */
