@@ -834,6 +834,9 @@ static void rec_stop(app *a)
     a->rec_pipe = NULL;
     a->rec = 0;
     say("recording=off %ld frames", a->rec_frames);
+    if (a->rec_dropped > 0)
+        message(a, 4.0, "recording: %ld frames in %s; %ld more skipped (a jump of over 50 frames)",
+                a->rec_frames, a->rec_dir, a->rec_dropped);
 }
 
 /* After the frame is drawn: when the simulation time has crossed the next multiple of REC_DT
