@@ -247,7 +247,7 @@ static void test_determinism(void **state)
     free_problem(&pb);
 }
 
-/* Adds to u and G; either may be NULL and the other is unchanged by that. */
+/* Adds to u and G; either may be NULL and the other is unchanged by that; abortable. */
 static void test_adds_and_null(void **state)
 {
     (void)state;
@@ -270,6 +270,17 @@ static void test_adds_and_null(void **state)
     for (size_t k = 0; k < 9 * (size_t)n; k++)
         assert_true(G0[k] == -2.0 + G[k]);
     assert_int_equal(fr_stokes_fast(p, pb.F, pb.S, NULL, NULL), 0);
+    /* an abort flag raised: 1, outputs untouched; lowered: the same sums as before */
+    atomic_int flag = 1;
+    assert_int_equal(fr_stokes_fast_abortable(p, pb.F, pb.S, u0, G0, &flag), 1);
+    for (size_t k = 0; k < 3 * (size_t)n; k++)
+        assert_true(u0[k] == 1.5 + u[k]);
+    atomic_store(&flag, 0);
+    memset(u0, 0, 24 * (size_t)n);
+    memset(G0, 0, 72 * (size_t)n);
+    assert_int_equal(fr_stokes_fast_abortable(p, pb.F, pb.S, u0, G0, &flag), 0);
+    assert_memory_equal(u0, u, 24 * (size_t)n);
+    assert_memory_equal(G0, G, 72 * (size_t)n);
     free(u);
     free(G);
     free(u0);

@@ -1506,7 +1506,7 @@ static void rs_target(int lvl, RS_ARGS)
     (void)lvl;
 }
 
-static int real_space(fr_stokes_plan *p, int general)
+static int real_space(fr_stokes_plan *p, int general, const atomic_int *abort)
 {
     const rs_ctx ctx = {.xi = p->xi,
                         .rc2 = p->rc2,
@@ -1522,6 +1522,8 @@ static int real_space(fr_stokes_plan *p, int general)
     const double *const *bt = general ? (const double *const *)p->sS : btT;
 #pragma omp parallel for schedule(dynamic, 64) if (p->par)
     for (int s = 0; s < p->n; s++) {
+        if (abort && atomic_load_explicit(abort, memory_order_relaxed))
+            continue; /* the caller sees the flag and drops the result */
         double acc[12];
         const size_t o = p->nbr_off[s];
         rs_target(p->lvl, &ctx, p->X[s], p->Y[s], p->Z[s], p->nbr + o, (int)(p->nbr_off[s + 1] - o),
@@ -1570,7 +1572,18 @@ static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
     }
 }
 
+static inline int stop(const atomic_int *abort)
+{
+    return abort && atomic_load_explicit(abort, memory_order_relaxed);
+}
+
 int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *u, double *G)
+{
+    return fr_stokes_fast_abortable(p, F, S, u, G, NULL);
+}
+
+int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S, double *u,
+                             double *G, const atomic_int *abort)
 {
     const int n = p->n;
     if (!u && !G)
@@ -1597,9 +1610,13 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
     tt[1] = omp_get_wtime();
     ks_spread(k, p->X, p->Y, p->Z, p->wF, p->wS);
     tt[2] = omp_get_wtime();
+    if (stop(abort))
+        return 1;
     if (ks_convolve(k))
         return -1;
     tt[3] = omp_get_wtime();
+    if (stop(abort))
+        return 1;
     const int nchunk = (n + 255) / 256;
 #pragma omp parallel for schedule(dynamic, 1) if (p->par)
     for (int b = 0; b < nchunk; b++) {
@@ -1608,9 +1625,13 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
                      p->wG + 9 * (size_t)s0);
     }
     tt[4] = omp_get_wtime();
-    if (real_space(p, general))
+    if (stop(abort))
+        return 1;
+    if (real_space(p, general, abort))
         return -1;
     tt[5] = omp_get_wtime();
+    if (stop(abort))
+        return 1;
     /* self terms and output */
     const double A0 = p->xi / (2.0 * pow(M_PI, 1.5));
     const double g0 = 5.0 * p->xi * p->xi * p->xi / (2.0 * pow(M_PI, 1.5));

@@ -58,6 +58,7 @@
 #ifndef FERRO_STOKES_FAST_H
 #define FERRO_STOKES_FAST_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 typedef struct fr_stokes_plan fr_stokes_plan;
@@ -101,6 +102,11 @@ void fr_stokes_plan_get_info(const fr_stokes_plan *p, fr_stokes_plan_info *info)
  * F[3j..], S[9j..] in the original order of the positions given to the plan. Returns 0, or −1
  * on allocation failure (u, G then untouched). */
 int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *u, double *G);
+
+/* The same, giving up between phases (and within the real-space sum) once *abort is non-zero
+ * (abort may be NULL): then returns 1 and leaves u and G untouched. */
+int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S, double *u,
+                             double *G, const atomic_int *abort);
 
 /* The point-source velocity Σ_j ṽ_j(x) of all sources at the n³ points of the grid over
  * [lo, hi]³ (x_i = lo + i (hi − lo)/(n − 1)), written (not added) at ugrid[((k*n + j)*n + i)*3 + c].
