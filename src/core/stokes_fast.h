@@ -6,7 +6,7 @@
  * Method: Hasimoto-split Ewald summation in free space (spectral Ewald / particle mesh).
  *   Φ = Φ_R + Φ_F with Φ̂_F(k) = Φ̂(k) (1 + k²/4ξ²) e^{−k²/4ξ²}.
  *   Real space: the screened kernels Φ_R (Stokeslet and rotlet, with gradients; closed forms in
- *   erfc and exp) summed over the neighbours within r_c = x_c/ξ (cell list built once).
+ *   erfc and exp) summed over the neighbours within r_c = x_c/ξ (neighbour lists built once).
  *   Fourier space: the force density f = Σ_j F_j ψ(·−X_j) + S_j ∇ψ(·−X_j) (any S, so rotlets and
  *   stresslets alike) is spread with a Gaussian window ψ onto a grid of spacing h, convolved
  *   with the mid kernel K (ψ*K*ψ = Φ_F) by FFT, and read back with ψ (velocity) and ∇ψ
@@ -112,10 +112,11 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
  * [lo, hi]³ (x_i = lo + i (hi − lo)/(n − 1)), written (not added) at ugrid[((k*n + j)*n + i)*3 + c].
  * This is the exact singular sum (to tol): smooth Fourier part + screened near-field correction
  * over the sources within r_c of each point; a source exactly at a grid point is skipped.
- * Uses a second Fourier engine sized for the grid box, built on the first call and kept while
- * (n, lo, hi) stay the same. Any S (the near field uses the general kernel when S has a
- * symmetric part). Returns 0, −1 if n < 2, hi <= lo or out of memory. The grid may extend
- * beyond the particles (the engine is sized for the union of both boxes). */
+ * Uses a second Fourier engine sized for the union of the grid box and the particles, built on
+ * the first call and kept while lo and hi stay the same (so the grid may extend beyond the
+ * particles). Any S. Returns 0, or −1 if n < 2, hi <= lo or out of memory. Cost: the spreading
+ * and FFTs of an update plus n³ window interpolations and ~neighbours near-field pairs per grid
+ * point inside the cloud (N = 1e5, 64³: ~0.5 s on 2 cores). */
 int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int n, double lo,
                         double hi, double *ugrid);
 
