@@ -30,6 +30,11 @@ typedef struct fr_field {
 
 typedef enum { FR_INIT_RANDOM = 0, FR_INIT_ALIGNED = 1 } fr_init;
 
+/* How the interaction sum (2.2) is computed: the direct O(N²) sum, or the fast O(N log N)
+ * spectral Ewald method (relative error <= stokes_tol); auto picks fast from N >= 2000. */
+typedef enum { FR_STOKES_AUTO = 0, FR_STOKES_DIRECT = 1, FR_STOKES_FAST = 2 } fr_stokes_method;
+#define FR_STOKES_AUTO_N 2000
+
 typedef struct fr_params {
     int n;                /* number of particles, >= 1 */
     double phi;           /* volume fraction, in (0, 0.3] */
@@ -45,6 +50,8 @@ typedef struct fr_params {
     double aspect;        /* spheroid aspect ratio a (axial/transverse): 1 sphere, > 1 prolate,
                            * < 1 oblate; 0 means 1. Range [0.1, 10]. */
     double brownian;      /* rotational diffusion D_r >= 0 (off by default; the paper omits it) */
+    int stokes;           /* fr_stokes_method, default auto */
+    double stokes_tol;    /* fast method's relative error target in [1e-6, 1e-2]; 0 means 1e-3 */
 } fr_params;
 
 /* Documented defaults: n 1000, phi 0.05, eps 0.01, b 2, c0 1, H (0,0,1), dt 0.01, seed 1,

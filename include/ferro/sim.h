@@ -73,6 +73,8 @@ void fr_sim_set_interactions(fr_sim *s, int on);
 int fr_sim_set_aspect(fr_sim *s, double aspect, char *err, size_t errlen);
 int fr_sim_set_brownian(fr_sim *s, double d_r, char *err, size_t errlen);
 fr_shape fr_sim_shape(const fr_sim *s);
+/* Which interaction sum runs: "direct" or "fast 1e-3" (its tolerance). */
+const char *fr_sim_stokes_name(fr_sim *s);
 
 /* Direct access for tests and for loading a state: spins and orientations (renormalised). */
 void fr_sim_set_spin(fr_sim *s, int i, int sigma);

@@ -66,6 +66,10 @@ int fr_params_validate(const fr_params *p, char *err, size_t errlen)
     if (f->sweep && !(isfinite(f->sweep_H0) && isfinite(f->sweep_period) && f->sweep_period > 0.0))
         FAIL("sweep amplitude %g / period %g must be finite with period > 0", f->sweep_H0,
              f->sweep_period);
+    if (p->stokes < FR_STOKES_AUTO || p->stokes > FR_STOKES_FAST)
+        FAIL("stokes method %d unknown (auto, direct, fast)", p->stokes);
+    if (!(p->stokes_tol == 0.0 || (p->stokes_tol >= 1e-6 && p->stokes_tol <= 1e-2)))
+        FAIL("stokes-tol = %g out of range [1e-6, 1e-2]", p->stokes_tol);
     if (!(p->brownian >= 0.0 && p->brownian <= 1e4))
         FAIL("brownian D_r = %g out of range [0, 1e4]", p->brownian);
     if (f->has_switch_off && !isfinite(f->t_off))

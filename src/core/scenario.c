@@ -45,6 +45,8 @@ enum opt_id {
     O_THREADS,
     O_SCENARIO,
     O_SAVE,
+    O_STOKES,
+    O_STOKES_TOL,
     O_LOAD,
     O_UNITS,
     O_HELP,
@@ -88,6 +90,8 @@ static const opt_def OPTS[] = {
     {"threads", O_THREADS, 1, 1},
     {"scenario", O_SCENARIO, 1, 0},
     {"save", O_SAVE, 1, 1},
+    {"stokes", O_STOKES, 1, 1},
+    {"stokes-tol", O_STOKES_TOL, 1, 1},
     {"load", O_LOAD, 1, 1},
     {"units", O_UNITS, 1, 1},
     {"help", O_HELP, 0, 0},
@@ -127,6 +131,10 @@ static const char USAGE[] =
     "  --dt DT               coupling step > 0 (default 0.01)\n"
     "  --seed S              random seed, unsigned 64-bit (default 1)\n"
     "  --threads K           OpenMP threads, 0 = default (results do not depend on K)\n"
+    "  --stokes auto|direct|fast\n"
+    "                        interaction sum: direct O(N^2) or fast spectral Ewald O(N log N);\n"
+    "                        auto = fast from N >= 2000 (default auto)\n"
+    "  --stokes-tol TOL      fast method's relative error, 1e-6..1e-2 (default 1e-3)\n"
     "  --scenario FILE       read 'key = value' lines (keys = option names without --);\n"
     "                        command-line options override the file\n"
     "Output:\n"
@@ -419,6 +427,23 @@ static int apply_option(fr_options *o, parse_state *st, const opt_def *d, const 
         if (!(x >= 0.1 && x <= 10.0))
             return msg(err, errlen, "value %s out of range [0.1, 10]", v);
         p->aspect = x;
+        return 0;
+    case O_STOKES:
+        if (!strcmp(v, "auto"))
+            p->stokes = FR_STOKES_AUTO;
+        else if (!strcmp(v, "direct"))
+            p->stokes = FR_STOKES_DIRECT;
+        else if (!strcmp(v, "fast"))
+            p->stokes = FR_STOKES_FAST;
+        else
+            return msg(err, errlen, "unknown value '%s' (use auto, direct or fast)", v);
+        return 0;
+    case O_STOKES_TOL:
+        if (parse_double(v, &x, err, errlen))
+            return -1;
+        if (!(x >= 1e-6 && x <= 1e-2))
+            return msg(err, errlen, "value %s out of range [1e-6, 1e-2]", v);
+        p->stokes_tol = x;
         return 0;
     case O_BROWNIAN:
         if (parse_double(v, &x, err, errlen))

@@ -15,6 +15,7 @@
 #include "ferro/shape.h"
 #include "sim_internal.h"
 #include "stokes.h"
+#include "stokes_fast.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -125,6 +126,7 @@ void fr_sim_free(fr_sim *s)
     free(s->F);
     free(s->S);
     free(s->G);
+    fr_stokes_plan_free(s->plan);
     free(s);
 }
 
@@ -237,6 +239,47 @@ static void compute_sources(const fr_sim *s, double t, int effective, double *F,
     }
 }
 
+static int use_fast(const fr_sim *s)
+{
+    const int m = s->p.stokes == FR_STOKES_AUTO
+                      ? (s->n >= FR_STOKES_AUTO_N ? FR_STOKES_FAST : FR_STOKES_DIRECT)
+                      : s->p.stokes;
+    return m == FR_STOKES_FAST && s->n >= 2 && !s->plan_failed;
+}
+
+/* The fast method's plan, built on first use: everything that depends only on the positions. */
+static struct fr_stokes_plan *get_plan(fr_sim *s)
+{
+    if (!use_fast(s))
+        return NULL;
+    if (!s->plan) {
+        char err[256];
+        const double tol = s->p.stokes_tol > 0.0 ? s->p.stokes_tol : 1e-3;
+        s->plan = fr_stokes_plan_create(s->n, s->X[0], s->X[1], s->X[2], tol, err, sizeof err);
+        if (!s->plan)
+            s->plan_failed = 1; /* e.g. out of memory: the direct sum still works */
+    }
+    return s->plan;
+}
+
+const char *fr_sim_stokes_name(fr_sim *s)
+{
+    if (!use_fast(s))
+        return "direct";
+    const double tol = s->p.stokes_tol > 0.0 ? s->p.stokes_tol : 1e-3;
+    return tol >= 1e-2 ? "fast 1e-2" : tol >= 1e-3 ? "fast 1e-3" : tol >= 1e-4 ? "fast 1e-4"
+                       : tol >= 1e-5 ? "fast 1e-5" : "fast 1e-6";
+}
+
+/* Interaction sums at all particles, by the chosen method. */
+static void interaction_sum(fr_sim *s, double *u, double *G)
+{
+    struct fr_stokes_plan *pl = get_plan(s);
+    if (pl && fr_stokes_fast_abortable(pl, s->F, s->S, u, G, s->abort) >= 0)
+        return;
+    fr_stokes_direct_abortable(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, u, G, s->abort);
+}
+
 /* Ambient flow gradient G_i = ∇w(X_i), w = Σ_{j≠i} ṽ_j (2.2), at every particle. */
 static void compute_ambient_gradient(fr_sim *s, double t)
 {
@@ -250,7 +293,7 @@ static void compute_ambient_gradient(fr_sim *s, double t)
     s->G_zero = 0;
     memset(s->G, 0, 9 * n * sizeof(double));
     compute_sources(s, t, 0, s->F, s->S);
-    fr_stokes_direct_abortable(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, NULL, s->G, s->abort);
+    interaction_sum(s, NULL, s->G);
 }
 
 static int aborted(const fr_sim *s)
@@ -475,7 +518,7 @@ int fr_sim_ambient_ex(fr_sim *s, int effective, double *u, double *omega)
     memset(s->G, 0, 9 * n * sizeof(double));
     compute_sources(s, s->t, effective, s->F, s->S);
     if (s->n > 1)
-        fr_stokes_direct(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, uu, s->G);
+        interaction_sum(s, uu, s->G);
     for (size_t i = 0; i < n; i++) {
         const double *G = s->G + 9 * i;
         if (u)
@@ -506,6 +549,9 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
         *delta = dl;
     /* (1.10) with the empirical density: point sources with σ_j replaced by m0(X_j, ξ_j). */
     compute_sources(s, s->t, 1, s->F, s->S);
+    struct fr_stokes_plan *pl = get_plan(s);
+    if (pl && fr_stokes_fast_grid_smoothed(pl, s->F, s->S, n, lo, hi, dl, u) == 0)
+        return 0;
     const int rc = fr_stokes_grid_smoothed(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, n, lo, hi, dl, u);
     if (rc < 0)
         return -1;

@@ -23,6 +23,8 @@ struct fr_sim {
     double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
     int G_zero;        /* G is known to be all zero (interactions off) */
     const atomic_int *abort; /* set by another thread: stop the step early */
+    struct fr_stokes_plan *plan; /* fast method: built once (positions never move), lazily */
+    int plan_failed;             /* building it failed: direct sum from then on */
 };
 
 #endif
