@@ -63,7 +63,7 @@ static int cpu_level(void)
 #define PVMAX 24    /* padded window widths: 8, 16 or 24 */
 #define FR_FAST_MIN_N 400 /* below this the direct sum is faster: fr_stokes_fast uses it */
 #define FR_PAR_MIN_N 4000 /* below this fr_stokes_fast runs on one thread (same results) */
-#define VL 8       /* padding of source buffers (vector length multiple) */
+#define VL 8       /* neighbour lists are padded to a multiple of VL */
 
 static const double INV8PI = 1.0 / (8.0 * M_PI);
 
@@ -797,7 +797,7 @@ struct fr_stokes_plan {
     int *cstart;            /* particles of cell c: clist[cstart[c] .. cstart[c+1]) */
     int *clist;             /* storage indices, cells in row-major order (x fastest) */
     size_t *nbr_off;        /* neighbours of sorted target s: nbr[nbr_off[s] .. nbr_off[s+1]) */
-    int *nbr;               /* sorted indices, padded to VL with the dummy source n */
+    int *nbr;               /* storage indices, padded to VL with the dummy source n */
     double cheb[NCHEB], chebX;
     double neighbours;
     kspace ks;
@@ -1311,8 +1311,10 @@ typedef struct rs_ctx {
     int general; /* moments with a symmetric part: rs_general_body */
 } rs_ctx;
 
-/* Screened Stokeslet + rotlet velocity and gradient at (px,py,pz) from the m (multiple of VL)
- * buffered sources; pairs with r = 0 or r >= r_c are masked. acc[0..2] u, acc[3..11] G (×8π). */
+/* Screened Stokeslet + rotlet velocity and gradient at (px,py,pz) from the m sources listed in
+ * idx (a neighbour list, padded with the far-away dummy); pairs with r = 0 or r >= r_c are
+ * masked. acc[0..2] u, acc[3..11] G (×8π). One reduction loop over the list: vectorised with
+ * gathers; masks are arithmetic so GCC if-converts it. */
 FR_BODY void rs_target_body(const rs_ctx *c, double px, double py, double pz,
                             const int *restrict idx, int m, const double *restrict bx,
                             const double *restrict by, const double *restrict bz,
