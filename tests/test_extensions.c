@@ -306,6 +306,33 @@ static void test_save_load(void **state)
     fr_sim_free(a);
 }
 
+/* The fluid's mean rotation in the cloud for a uniform torque density τ (every particle with
+ * the same ξ, so the same m0 and torque v m0 ξ×H): the rotlets sum to u = τ × x/6 inside the
+ * ball (the potential of a uniform ball), i.e. ⟨ω⟩ = τ/6. The discrete cloud of N random
+ * points deviates by its density fluctuations (~N^{-1/2} = 1.6% at N = 4000) and the boundary
+ * layer of width δ: we allow 6%. */
+static void test_fluid_rotation_uniform_torque(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = scaled(4000) < 1000 ? 1000 : scaled(4000);
+    p.eps = 1e12;
+    p.field.H0[0] = 0.0;
+    p.field.H0[1] = 1.0;
+    p.field.H0[2] = 0.0;
+    fr_sim *s = make(&p);
+    const double xi[3] = {0.8, 0.6, 0.0};
+    for (int i = 0; i < p.n; i++)
+        fr_sim_set_orientation(s, i, xi);
+    double w[3];
+    assert_int_equal(fr_sim_fluid_rotation(s, w), 0);
+    const double tau = p.n / (4.0 * M_PI / 3.0) * (p.phi / p.n) * tanh(p.b * 0.6) * 0.8;
+    printf("  <omega> = (%.3g, %.3g, %.5g), continuum tau/6 = %.5g\n", w[0], w[1], w[2], tau / 6);
+    assert_true(fabs(w[2] - tau / 6) <= 0.06 * tau / 6);
+    assert_true(fabs(w[0]) <= 0.06 * tau / 6 && fabs(w[1]) <= 0.06 * tau / 6);
+    fr_sim_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +344,7 @@ int main(void)
         cmocka_unit_test(test_units),
         cmocka_unit_test(test_sweep_field),
         cmocka_unit_test(test_save_load),
+        cmocka_unit_test(test_fluid_rotation_uniform_torque),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,9 +23,9 @@ typedef struct fr_field {
     double magnet_m[3], magnet_p[3];
     int has_switch_off;   /* H = 0 for t >= t_off */
     double t_off;
-    int sweep;            /* magnetisation curve: H0 -> sweep_H0 sin(2 pi t / period) e,
+    int sweep;            /* magnetisation curve: H0 -> sweep_H0 sin(2 pi (t - t0) / period) e,
                            * e = H0/|H0| (e_z if H0 = 0); replaces the uniform part */
-    double sweep_H0, sweep_period;
+    double sweep_H0, sweep_period, sweep_t0;
 } fr_field;
 
 typedef enum { FR_INIT_RANDOM = 0, FR_INIT_ALIGNED = 1 } fr_init;

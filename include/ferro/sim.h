@@ -92,6 +92,10 @@ void fr_sim_ambient(fr_sim *s, double *u, double *omega);
  * fluid's mean rotation (spin-up flow) in a rotating field. Returns -1 when out of memory. */
 int fr_sim_ambient_ex(fr_sim *s, int effective, double *u, double *omega);
 
+/* The fluid's mean rotation ⟨½ curl u⟩ over the cloud (the ball of radius 1) for the
+ * effective velocity u of (1.10): the spin-up flow of a rotating field. */
+int fr_sim_fluid_rotation(fr_sim *s, double omega[3]);
+
 /* Effective velocity field (1.10) on an n^3 grid over [lo, hi]^3, index ((k*n + j)*n + i)*3 + c
  * for the point (x_i, y_j, z_k). Sources smoothed over delta (returned). Returns -1 if n < 2. */
 int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u, double *delta);

@@ -48,7 +48,7 @@ void fr_field_eval(const fr_field *f, double t, const double x[3], double H[3], 
         } else {
             e[2] = 1.0;
         }
-        const double a = f->sweep_H0 * sin(2.0 * M_PI * t / f->sweep_period);
+        const double a = f->sweep_H0 * sin(2.0 * M_PI * (t - f->sweep_t0) / f->sweep_period);
         H[0] = a * e[0];
         H[1] = a * e[1];
         H[2] = a * e[2];

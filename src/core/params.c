@@ -63,7 +63,8 @@ int fr_params_validate(const fr_params *p, char *err, size_t errlen)
         FAIL("rotating field H0 = %g, omega = %g is not finite", f->rot_H0, f->rot_omega);
     if (!isfinite(f->grad_g))
         FAIL("gradient g = %g is not finite", f->grad_g);
-    if (f->sweep && !(isfinite(f->sweep_H0) && isfinite(f->sweep_period) && f->sweep_period > 0.0))
+    if (f->sweep && !(isfinite(f->sweep_H0) && isfinite(f->sweep_period) && f->sweep_period > 0.0 &&
+                      isfinite(f->sweep_t0)))
         FAIL("sweep amplitude %g / period %g must be finite with period > 0", f->sweep_H0,
              f->sweep_period);
     if (p->stokes < FR_STOKES_AUTO || p->stokes > FR_STOKES_FAST)

@@ -573,3 +573,38 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
     }
     return 0;
 }
+
+int fr_sim_fluid_rotation(fr_sim *s, double omega[3])
+{
+    /* ⟨ω⟩ over the ball B_R, R = 1 (the cloud): (1/(2|B_R|)) ∮ n × u dS, u the effective
+     * velocity (1.10) smoothed over δ, on M Fibonacci points of the sphere (equal weights).
+     * A rigid rotation u = Ω × x gives exactly Ω. This is the fluid's mean rotation, the
+     * spin-up flow of a rotating field; the ambient flow at the particle centres would miss
+     * it (there the principal value of the rotlet sum over a ball vanishes). */
+    enum { M = 400 };
+    const double R = 1.0, dl = fr_sim_delta(s, 0.0);
+    compute_sources(s, s->t, 1, s->F, s->S);
+    double acc[M][3];
+#pragma omp parallel for schedule(static)
+    for (int k = 0; k < M; k++) {
+        const double zk = 1.0 - (2.0 * k + 1.0) / M, rk = sqrt(1.0 - zk * zk);
+        const double ph = k * M_PI * (3.0 - sqrt(5.0));
+        const double n[3] = {rk * cos(ph), rk * sin(ph), zk};
+        double u[3] = {0.0, 0.0, 0.0};
+        for (int j = 0; j < s->n; j++) {
+            const double d[3] = {R * n[0] - s->X[0][j], R * n[1] - s->X[1][j], R * n[2] - s->X[2][j]};
+            fr_point_source_smoothed_add(d, s->F + 3 * j, s->S + 9 * j, dl, u);
+        }
+        acc[k][0] = n[1] * u[2] - n[2] * u[1];
+        acc[k][1] = n[2] * u[0] - n[0] * u[2];
+        acc[k][2] = n[0] * u[1] - n[1] * u[0];
+    }
+    double sum[3] = {0.0, 0.0, 0.0};
+    for (int k = 0; k < M; k++) /* serial: thread-count independent */
+        for (int c = 0; c < 3; c++)
+            sum[c] += acc[k][c];
+    /* ∮ ≈ (4πR²/M) Σ; divided by 2|B_R| = 8πR³/3 */
+    for (int c = 0; c < 3; c++)
+        omega[c] = sum[c] * (4.0 * M_PI * R * R / M) / (8.0 * M_PI * R * R * R / 3.0);
+    return 0;
+}

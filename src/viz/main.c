@@ -706,9 +706,11 @@ static void push_path(app *a, int kind, const char *path)
 
 /* M: the field becomes a slow sweep H0 sin(2 pi t / 20) along the current direction of H
  * (amplitude |H|, or 2), the M(H) plot appears; M again: back to the uniform field. */
-static void toggle_sweep(app *a)
+static void toggle_sweep(app *a, const viz_snapshot *s)
 {
     fr_field *f = &a->cur.field;
+    /* start the sine at the current time, so the field does not jump */
+    f->sweep_t0 = s ? s->diag.t : 0.0;
     if (!f->sweep || f->rotating) {
         double amp = norm3(f->H0);
         if (f->rotating) {
@@ -1056,7 +1058,7 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         say("lecture=%d", a->lecture);
         break;
     case SDLK_m:
-        toggle_sweep(a);
+        toggle_sweep(a, s);
         break;
     case SDLK_d: {
         double v = a->cur.brownian;

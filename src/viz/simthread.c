@@ -528,8 +528,8 @@ static void compute_streams(worker *w)
     w->field_dirty = 0;
 }
 
-/* Rotating field: the fluid's mean rotation <omega_z> at the particles, from the effective
- * sources (an O(N^2) sum like a step), at most every 0.5 s of wall time and only then. */
+/* Rotating field: the fluid's mean rotation <omega_z> over the cloud, from the effective
+ * velocity (fr_sim_fluid_rotation: O(N) per surface point), every 0.5 s of wall time. */
 static void update_omega(worker *w)
 {
     simthread *st = w->st;
@@ -541,20 +541,10 @@ static void update_omega(worker *w)
     const double now = wall();
     if ((w->omega_valid && w->omega_steps == w->total_steps) || now - w->omega_wall < 0.5)
         return;
-    const int n = fr_sim_view(st->sim).n;
-    if (3 * n > w->omega_cap) {
-        double *o = realloc(w->omega, (size_t)n * 3 * sizeof *o);
-        if (!o)
-            return;
-        w->omega = o;
-        w->omega_cap = 3 * n;
-    }
-    if (fr_sim_ambient_ex(st->sim, 1, NULL, w->omega))
+    double om[3];
+    if (fr_sim_fluid_rotation(st->sim, om))
         return;
-    double sum = 0.0;
-    for (int i = 0; i < n; i++)
-        sum += w->omega[3 * i + 2];
-    w->omega_z = n > 0 ? sum / n : 0.0;
+    w->omega_z = om[2];
     w->omega_t = fr_sim_time(st->sim);
     w->omega_valid = 1;
     w->omega_steps = w->total_steps;
