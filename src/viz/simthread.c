@@ -262,6 +262,7 @@ static void publish_snapshot(worker *w)
         s->mh_m[k] = w->mhm[q];
     }
     memcpy(s->sweep_e, w->sweep_e, sizeof s->sweep_e);
+    snprintf(s->stokes, sizeof s->stokes, "%s", fr_sim_stokes_name(st->sim));
     s->omega_valid = w->omega_valid && p->field.rotating;
     s->omega_z = w->omega_z;
     s->omega_t = w->omega_t;

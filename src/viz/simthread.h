@@ -62,6 +62,7 @@ typedef struct viz_snapshot {
     unsigned io_seq;          /* +1 per save or load attempt */
     int io_kind, io_ok;       /* CMD_SAVE or CMD_LOAD; 1 on success */
     char io_msg[VIZ_MSG];
+    char stokes[16];          /* interaction sum in use: "direct" or "fast 1e-3" */
 } viz_snapshot;
 
 typedef struct viz_streams {

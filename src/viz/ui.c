@@ -79,8 +79,9 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
     snprintf(lines[nl++], 256, "H = (%.3g, %.3g, %.3g)  |H| = %.3g%s", d->H[0] + 0.0, d->H[1] + 0.0,
              d->H[2] + 0.0,
              hn, off ? "  (switched off)" : f->rotating ? "  (rotating)" : f->has_magnet ? "  (+ magnet)" : "");
-    snprintf(lines[nl++], 256, "ε = %g   b = %g   interactions %s", p->eps, p->b,
-             p->interactions ? "on" : "off");
+    snprintf(lines[nl++], 256, "ε = %g   b = %g   interactions %s%s%s%s", p->eps, p->b,
+             p->interactions ? "on" : "off", p->interactions ? " (" : "",
+             p->interactions ? s->stokes : "", p->interactions ? ")" : "");
     snprintf(lines[nl++], 256, "M = φ(1/N)Σσξ = (%.3g, %.3g, %.3g)", M[0], M[1], M[2]);
     fmt_num(a, sizeof a, mh);
     snprintf(lines[nl++], 256, "M·Ĥ = %s   mean spin = %+.3f", a, d->mean_spin);
