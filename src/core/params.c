@@ -59,13 +59,14 @@ int fr_params_validate(const fr_params *p, char *err, size_t errlen)
     const fr_field *f = &p->field;
     if (!finite3(f->H0))
         FAIL("H = (%g,%g,%g) is not finite", f->H0[0], f->H0[1], f->H0[2]);
-    if (f->rotating && !(isfinite(f->rot_H0) && isfinite(f->rot_omega)))
-        FAIL("rotating field H0 = %g, omega = %g is not finite", f->rot_H0, f->rot_omega);
+    if (f->rotating && !(isfinite(f->rot_H0) && isfinite(f->rot_omega) && fabs(f->rot_omega) <= 1e6))
+        FAIL("rotating field H0 = %g, omega = %g: must be finite with |omega| <= 1e6", f->rot_H0,
+             f->rot_omega);
     if (!isfinite(f->grad_g))
         FAIL("gradient g = %g is not finite", f->grad_g);
-    if (f->sweep && !(isfinite(f->sweep_H0) && isfinite(f->sweep_period) && f->sweep_period > 0.0 &&
-                      isfinite(f->sweep_t0)))
-        FAIL("sweep amplitude %g / period %g must be finite with period > 0", f->sweep_H0,
+    if (f->sweep && !(isfinite(f->sweep_H0) && isfinite(f->sweep_period) && f->sweep_period >= 1e-6 &&
+                      f->sweep_period <= 1e12 && isfinite(f->sweep_t0)))
+        FAIL("sweep amplitude %g / period %g must be finite with period in [1e-6, 1e12]", f->sweep_H0,
              f->sweep_period);
     if (p->stokes < FR_STOKES_AUTO || p->stokes > FR_STOKES_FAST)
         FAIL("stokes method %d unknown (auto, direct, fast)", p->stokes);
