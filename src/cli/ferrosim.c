@@ -13,6 +13,7 @@
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +26,15 @@
 
 /* The only mutable global: set by SIGINT/SIGTERM, polled between steps (front end only). */
 static volatile sig_atomic_t g_interrupted;
+/* Also handed to the core (fr_sim_set_abort), so Ctrl-C stops a long step at once; a lock-free
+ * atomic store is async-signal-safe. */
+static atomic_int g_abort;
 
 static void on_signal(int sig)
 {
     (void)sig;
     g_interrupted = 1;
+    atomic_store(&g_abort, 1);
 }
 
 typedef struct output {
@@ -245,7 +250,9 @@ static int run(const fr_options *o, output *out, int tty)
     const double t0 = now();
     long long nfull;
     double rest;
-    plan_steps(o->t_end, o->p.dt, &nfull, &rest);
+    fr_sim_set_abort(s, &g_abort);
+    /* a loaded state brings its own dt */
+    plan_steps(o->t_end, fr_sim_params(s)->dt, &nfull, &rest);
     const long long nrows = nfull + (rest > 0.0); /* rows after t = 0 */
     FILE *series = out[OUT_SERIES].fp;
     fr_diag d;

@@ -160,7 +160,10 @@ static int substeps(const rhs_ctx *r, double t0, double t1)
     /* Brownian splitting error per unit time ~ (2/3) D_r² h: keep D_r h <= 0.002 */
     if (r->c->brownian > 0.0 && !r->c->hold)
         steps = fmax(steps, ceil((t1 - t0) * r->c->brownian / 0.002));
-    return steps < 1.0 ? 1 : steps > 1000.0 ? 1000 : (int)steps;
+    steps = steps < 1.0 ? 1.0 : steps > 1000.0 ? 1000.0 : steps;
+    /* RK4 stability of the orientation itself is never traded away: γ|H|h <= 0.5 */
+    steps = fmax(steps, ceil((t1 - t0) * k_xi / 0.5));
+    return steps > 1e7 ? 10000000 : (int)steps;
 }
 
 /* The microscopic state y = (ξ, Λ) from t to tb (one substep), with exact flips: RK4 over
@@ -329,7 +332,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     double x0[FR_BLOCK], x1[FR_BLOCK], x2[FR_BLOCK], L[FR_BLOCK];
     double e0[FR_BLOCK], e1[FR_BLOCK], e2[FR_BLOCK];
     double n0[FR_BLOCK], n1[FR_BLOCK], n2[FR_BLOCK], nL[FR_BLOCK];
-    double kmax = 0.0;
+    double kmax = 0.0, hmax = 0.0;
     for (int l = 0; l < FR_BLOCK; l++) {
         const int i = l < cnt ? l : cnt - 1;
         const double X[3] = {blk->X[0][i], blk->X[1][i], blk->X[2][i]};
@@ -342,9 +345,12 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
         const double k = c->gamma * Hn * (1.0 + c->b * Hn);
         kmax = k > kmax ? k : kmax;
+        hmax = Hn > hmax ? Hn : hmax;
     }
-    const double steps = ceil((t1 - t0) * kmax / 0.05);
-    const int ns = steps < 1.0 ? 1 : steps > 1000.0 ? 1000 : (int)steps;
+    double steps = ceil((t1 - t0) * kmax / 0.05);
+    steps = steps < 1.0 ? 1.0 : steps > 1000.0 ? 1000.0 : steps;
+    steps = fmax(steps, ceil((t1 - t0) * c->gamma * hmax / 0.5)); /* RK4 stability, as substeps() */
+    const int ns = steps > 1e7 ? 10000000 : (int)steps;
     const double hs = (t1 - t0) / ns, le = log(c->eps);
     for (int l = 0; l < FR_BLOCK; l++) {
         const int i = l < cnt ? l : cnt - 1;

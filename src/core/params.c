@@ -74,6 +74,27 @@ int fr_params_validate(const fr_params *p, char *err, size_t errlen)
         FAIL("stokes-tol = %g out of range [1e-6, 1e-2]", p->stokes_tol);
     if (!(p->brownian >= 0.0 && p->brownian <= 1e4))
         FAIL("brownian D_r = %g out of range [0, 1e4]", p->brownian);
+    /* |H| <= 1e3 in units of the field scale: beyond, the orientation time scale 1/(γ|H|) is
+     * below 1e-2 of a time unit and the physics of the model (and our step control) is out of
+     * its range. The magnet is bounded by its field at the cloud's surface. */
+    const double HMAX = 1e3;
+    if (sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]) > HMAX)
+        FAIL("|H| = %g exceeds %g", sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]),
+             HMAX);
+    if (f->rotating && fabs(f->rot_H0) > HMAX)
+        FAIL("rotating field H0 = %g exceeds %g", f->rot_H0, HMAX);
+    if (f->sweep && fabs(f->sweep_H0) > HMAX)
+        FAIL("sweep amplitude %g exceeds %g", f->sweep_H0, HMAX);
+    if (fabs(f->grad_g) > HMAX)
+        FAIL("gradient g = %g exceeds %g", f->grad_g, HMAX);
+    if (f->has_magnet && finite3(f->magnet_m) && finite3(f->magnet_p)) {
+        const double *q = f->magnet_p, *m = f->magnet_m;
+        const double dist = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2]) - 1.0;
+        const double hs = 2.0 * sqrt(m[0] * m[0] + m[1] * m[1] + m[2] * m[2]) /
+                          (4.0 * M_PI * dist * dist * dist);
+        if (dist > 0.0 && !(hs <= HMAX))
+            FAIL("magnet field at the cloud's surface, 2|m|/(4π(|p|-1)³) = %g, exceeds %g", hs, HMAX);
+    }
     if (f->has_switch_off && !isfinite(f->t_off))
         FAIL("switch-off time %g is not finite", f->t_off);
     if (f->has_magnet) {

@@ -549,7 +549,9 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
         *delta = dl;
     /* (1.10) with the empirical density: point sources with σ_j replaced by m0(X_j, ξ_j). */
     compute_sources(s, s->t, 1, s->F, s->S);
-    struct fr_stokes_plan *pl = get_plan(s);
+    /* the fast grid evaluation loses accuracy for small clouds (few sources per window);
+     * below the auto threshold the direct grid sum is cheap anyway */
+    struct fr_stokes_plan *pl = s->n >= FR_STOKES_AUTO_N ? get_plan(s) : NULL;
     if (pl && fr_stokes_fast_grid_smoothed(pl, s->F, s->S, n, lo, hi, dl, u) == 0)
         return 0;
     const int rc = fr_stokes_grid_smoothed(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, n, lo, hi, dl, u);
