@@ -12,6 +12,16 @@ check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
 "$BIN" --load "$T/s.bin" --t-end 0.1 --particles-out "$T/p2.csv" >/dev/null
 check "save at 0.1 + load + 0.1 == straight run to 0.2" 'cmp -s "$T/p1.csv" "$T/p2.csv"'
 
+# a loaded state brings its own dt: --t-end 0.1 from t = 0.1 ends at t = 0.2 whatever --dt says
+"$BIN" --load "$T/s.bin" --dt 0.03 --t-end 0.1 --out "$T/l.csv" >/dev/null
+check "--load runs t-end more with the saved dt" '[ "$(tail -1 "$T/l.csv" | cut -d, -f1)" = "0.2" ] && [ "$(wc -l <"$T/l.csv")" -eq 12 ]'
+
+# a field beyond the supported amplitude is refused (it used to hang the integrator)
+timeout 20 "$BIN" --H 3e6,0,0 --n 20 2>"$T/err"; rc=$?
+check "--H 3e6: exit 2 with one line naming |H|" '[ $rc -eq 2 ] && grep -q "|H|" "$T/err"'
+timeout 60 "$BIN" --H 1000,0,0 --n 100 --dt 1 --t-end 1 --out "$T/h.csv" >/dev/null; rc=$?
+check "--H 1000 with dt 1: finishes, no nan" '[ $rc -eq 0 ] && ! grep -qi nan "$T/h.csv"'
+
 cp "$T/s.bin" "$T/bad.bin"
 printf '\x00\x01\x02' | dd of="$T/bad.bin" bs=1 seek=3000 conv=notrunc status=none
 "$BIN" --load "$T/bad.bin" --out "$T/o.csv" 2>"$T/err"; rc=$?
