@@ -100,24 +100,37 @@ void fr_stokes_direct(int n, const double *x, const double *y, const double *z, 
     fr_stokes_direct_abortable(n, x, y, z, F, S, u, G, NULL);
 }
 
+/* Rotlet strengths T_j = 2 axial(S_j) of sphere sources, in *T (malloc'ed, caller frees).
+ * Returns 0; 1 if some S_j has a symmetric part (stresslets: the general kernel is needed);
+ * −1 out of memory. *T is NULL unless 0 is returned. */
+static int rotlet_strengths(int n, const double *S, double **T)
+{
+    *T = NULL;
+    double *t = malloc(sizeof(double) * 3 * (size_t)(n > 0 ? n : 1));
+    if (!t)
+        return -1;
+    for (int j = 0; j < n; j++) {
+        const double *s = S + 9 * j;
+        if (s[1] + s[3] != 0.0 || s[2] + s[6] != 0.0 || s[5] + s[7] != 0.0 || s[0] != 0.0 ||
+            s[4] != 0.0 || s[8] != 0.0) {
+            free(t);
+            return 1;
+        }
+        t[3 * j] = s[5] - s[7];
+        t[3 * j + 1] = s[6] - s[2];
+        t[3 * j + 2] = s[1] - s[3];
+    }
+    *T = t;
+    return 0;
+}
+
 void fr_stokes_direct_abortable(int n, const double *x, const double *y, const double *z,
                                 const double *F, const double *S, double *u, double *G,
                                 const atomic_int *abort)
 {
-    /* Rotlet strengths T = 2 axial(S); any symmetric part means stresslets: general path. */
-    double *T = malloc(sizeof(double) * 3 * (size_t)(n > 0 ? n : 1));
-    int sym = (T == NULL);
-    for (int j = 0; j < n && !sym; j++) {
-        const double *s = S + 9 * j;
-        if (s[1] + s[3] != 0.0 || s[2] + s[6] != 0.0 || s[5] + s[7] != 0.0 || s[0] != 0.0 ||
-            s[4] != 0.0 || s[8] != 0.0)
-            sym = 1;
-        T[3 * j] = s[5] - s[7];
-        T[3 * j + 1] = s[6] - s[2];
-        T[3 * j + 2] = s[1] - s[3];
-    }
-    if (sym) {
-        free(T);
+    /* any symmetric part means stresslets (or no memory for T): the general path */
+    double *T;
+    if (rotlet_strengths(n, S, &T) != 0) {
         direct_general(n, x, y, z, F, S, u, G);
         return;
     }
@@ -180,20 +193,10 @@ int fr_stokes_grid_smoothed(int n, const double *x, const double *y, const doubl
                             const double *F, const double *S, int ng, double lo, double hi,
                             double delta, double *u)
 {
-    double *T = malloc(sizeof(double) * 3 * (size_t)(n > 0 ? n : 1));
-    if (!T)
-        return -1;
-    for (int j = 0; j < n; j++) {
-        const double *s = S + 9 * j;
-        if (s[1] + s[3] != 0.0 || s[2] + s[6] != 0.0 || s[5] + s[7] != 0.0 || s[0] != 0.0 ||
-            s[4] != 0.0 || s[8] != 0.0) {
-            free(T);
-            return 1; /* stresslets: the caller uses the general kernel */
-        }
-        T[3 * j] = s[5] - s[7];
-        T[3 * j + 1] = s[6] - s[2];
-        T[3 * j + 2] = s[1] - s[3];
-    }
+    double *T;
+    const int rc = rotlet_strengths(n, S, &T);
+    if (rc != 0)
+        return rc; /* 1: stresslets, the caller uses the general kernel; −1: out of memory */
     const double h = (hi - lo) / (ng - 1), inv_delta = 1.0 / delta;
     const long npts = (long)ng * ng * ng, nblk = (npts + BLK - 1) / BLK;
 #pragma omp parallel for schedule(dynamic, 8)
