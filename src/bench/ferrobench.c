@@ -378,6 +378,77 @@ static void json_info(FILE *f, const char *name, const fr_stokes_plan_info *in)
             in->t_other);
 }
 
+/* The jump process alone (interactions off, static field H = e_z, b = 2, dt = 0.01) at several
+ * ε: particle-steps/s, flips/s and flips per particle-step. Best of K steps after a warm-up. */
+typedef struct jrow {
+    int n;
+    double eps, t_step, psteps_per_s, flips_per_s, flips_per_pstep;
+} jrow;
+
+static void jump_run(int n, double eps, jrow *r)
+{
+    char err[256];
+    fr_params prm = fr_params_default();
+    prm.n = n;
+    prm.eps = eps;
+    prm.interactions = 0;
+    fr_sim *sim;
+    if (fr_sim_create(&prm, &sim, err, sizeof err)) {
+        fprintf(stderr, "ferrobench: %s\n", err);
+        exit(1);
+    }
+    fr_sim_step(sim);
+    fr_sim_step(sim);
+    const int K = n <= 100000 ? 20 : 5;
+    double best = 1e300;
+    long long fl = 0;
+    fr_diag d0, d1;
+    for (int k = 0; k < K; k++) {
+        fr_sim_diag(sim, &d0);
+        const double t0 = now();
+        fr_sim_step(sim);
+        best = fmin(best, now() - t0);
+        fr_sim_diag(sim, &d1);
+        fl += d1.flips - d0.flips;
+    }
+    fr_sim_free(sim);
+    *r = (jrow){.n = n, .eps = eps, .t_step = best, .psteps_per_s = n / best,
+                .flips_per_s = (double)fl / K / best, .flips_per_pstep = (double)fl / K / n};
+}
+
+#define NJ_EPS 3
+static const double jump_eps[NJ_EPS] = {0.01, 0.1, 1.0};
+
+static int jump_table(long maxn, jrow *jr)
+{
+    const int ns[3] = {10000, 100000, 1000000};
+    int m = 0;
+    for (int i = 0; i < 3 && ns[i] <= maxn; i++)
+        for (int e = 0; e < NJ_EPS; e++)
+            jump_run(ns[i], jump_eps[e], &jr[m++]);
+    printf("\nJump process alone (no interactions; H = e_z, b = 2, dt = 0.01; exact flips and "
+           "orientations, effective model included)\n");
+    printf("%9s %8s %12s %16s %12s %14s\n", "N", "eps", "step[s]", "particle-steps/s", "flips/s",
+           "flips/p-step");
+    for (int i = 0; i < m; i++)
+        printf("%9d %8g %12.5f %16.3g %12.3g %14.3f\n", jr[i].n, jr[i].eps, jr[i].t_step,
+               jr[i].psteps_per_s, jr[i].flips_per_s, jr[i].flips_per_pstep);
+    fflush(stdout);
+    return m;
+}
+
+static void json_jump(FILE *f, const jrow *jr, int m)
+{
+    fprintf(f, "  \"jump_process\": [\n");
+    for (int i = 0; i < m; i++)
+        fprintf(f,
+                "    {\"N\": %d, \"eps\": %g, \"step_s\": %.6g, \"particle_steps_per_s\": %.4g, "
+                "\"flips_per_s\": %.4g, \"flips_per_particle_step\": %.4g}%s\n",
+                jr[i].n, jr[i].eps, jr[i].t_step, jr[i].psteps_per_s, jr[i].flips_per_s,
+                jr[i].flips_per_pstep, i + 1 < m ? "," : "");
+    fprintf(f, "  ],\n");
+}
+
 int main(void)
 {
     const char *mx = getenv("FERRO_BENCH_MAX_N");
@@ -389,8 +460,13 @@ int main(void)
     int nr = 0;
     double pairs_rate = 0.0;
     const double t_all = now();
-    printf("ferrobench: %d OpenMP thread(s); times are the best of several runs\n\n", threads);
+    printf("ferrobench: %d OpenMP thread(s); times are the best of several runs\n", threads);
     fflush(stdout);
+    jrow jr[9];
+    const int nj = jump_table(maxn, jr);
+    if (getenv("FERRO_BENCH_JUMP_ONLY"))
+        return 0;
+    printf("\n");
     for (int i = 0; i < 4 && ns[i] <= maxn; i++) {
         run_n(ns[i], quick, &pairs_rate, &rows[nr]);
         const row *r = &rows[nr++];
@@ -447,7 +523,9 @@ int main(void)
         perror("bench.json");
         return 1;
     }
-    fprintf(f, "{\n  \"threads\": %d,\n  \"quick\": %d,\n  \"rows\": [\n", threads, quick);
+    fprintf(f, "{\n  \"threads\": %d,\n  \"quick\": %d,\n", threads, quick);
+    json_jump(f, jr, nj);
+    fprintf(f, "  \"rows\": [\n");
     for (int i = 0; i < nr; i++) {
         const row *r = &rows[i];
         fprintf(f, "    {\"N\": %d, \"direct_s\": %.6g, \"direct_estimated\": %s, "

@@ -259,151 +259,266 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
     p->hazard = y[3];
 }
 
-/* ---- Vectorised path: FR_BLOCK particles at a time ------------------------------------
- * For the common large-N case — field constant in time at each particle, no ambient flow,
- * no Brownian motion — the same RK4 runs for FR_BLOCK lanes at once in SIMD registers
- * (glibc's libmvec supplies vector exp and tanh). A lane whose hazard reaches its threshold
- * inside a substep redoes that substep through the scalar path above, which locates the
- * flip exactly; the other lanes keep the vector result. Blocks are fixed index ranges, so
- * results do not depend on the thread count. */
+/* ---- Static field, no ambient flow, no Brownian motion: exact in law, vectorised --------
+ * This is the common large-N case (interactions off, a field constant in time at each
+ * particle). Two facts make it cheap.
+ *
+ * 1. Exact orientations. With σ frozen, ξ̇ = σγP H has the closed form c = Ĥ·ξ = tanh(a + σkt),
+ *    k = γ|H|, the part p = ξ − cĤ shrinking by sech: after a time τ, with q = e^{−kτ},
+ *        c' = (c(1+q²) + σ(1−q²)) / D,   p' = 2q p / D,   D = (1+q²) + σc(1−q²) ≥ 2q²
+ *    (the addition theorem of tanh; no cancellation near the poles c = ±1).
+ * 2. The flip rate falls between flips. λ^σ/ε = exp(−σb|H|c)/ε (1.2), and c moves towards σ,
+ *    so the rate at the last event bounds it until the next flip. The jump process is then
+ *    sampled exactly by thinning (Lewis & Shedler 1979): candidate times at the bound's rate
+ *    λ̄, each accepted with probability λ(t)/λ̄, evaluated on the exact orientation; a rejected
+ *    candidate lowers the bound to λ(t). No step size enters the flip times at all.
+ *
+ * The state between calls stays that of the integrated-hazard construction used everywhere
+ * else (hazard Λ, Exp(1) threshold E), converted without random numbers and exactly in law:
+ * on entry the residual R = E − Λ ~ Exp(1) gives the first candidate at t0 + R/λ̄; on exit the
+ * untouched candidate time t_c > t1 gives R' = λ̄(t_c − t1) ~ Exp(1) by memorylessness, stored
+ * as Λ = 0, E = R'. (t_c − t1 is a difference of absolute times: R' loses relative accuracy
+ * ~1e-16·t·λ̄, irrelevant unless a particle's rate exceeds ~1e13/t.)
+ *
+ * Candidates are processed for FR_BLOCK lanes at once (libmvec's vector exp, log and tanh);
+ * each lane draws from its own particle's stream only, so results do not depend on the thread
+ * count. The effective model (1.9) is integrated alongside with RK4. */
 
-FR_TARGET_CLONES
-static void block_rk4(int ns, double hs, double gam, double b, double le, const double *restrict hx,
-                      const double *restrict hy, const double *restrict hz, const double *restrict sg,
-                      double *restrict x0, double *restrict x1, double *restrict x2, double *restrict L,
-                      double *restrict e0, double *restrict e1, double *restrict e2, int s_idx)
+static inline double cap700(double x) { return 0.5 * (x + 700.0 - fabs(x - 700.0)); } /* min(x, 700) */
+
+/* ξ after a time with kτ = kt at spin σ, in the field direction Ĥ (closed form above); also
+ * c' = Ĥ·ξ'. Written branch-free so lane loops vectorise. */
+static inline void exact_turn(double hx, double hy, double hz, double kt, double sg, double *x0,
+                              double *x1, double *x2, double *cout)
 {
-    (void)ns;
-    (void)s_idx;
+    const double c = hx * *x0 + hy * *x1 + hz * *x2;
+    const double p0 = *x0 - c * hx, p1 = *x1 - c * hy, p2 = *x2 - c * hz;
+    const double q = exp(-kt), q2 = q * q;
+    const double D0 = (1.0 + q2) + sg * c * (1.0 - q2);
+    /* D0 = 0 only at the unstable pole c = −σ after q underflowed: ξ stays there */
+    const int ok = D0 > 0.0;
+    const double D = ok ? D0 : 1.0;
+    const double cn = ok ? (c * (1.0 + q2) + sg * (1.0 - q2)) / D : c;
+    const double sp = ok ? 2.0 * q / D : 1.0;
+    const double y0 = cn * hx + sp * p0, y1 = cn * hy + sp * p1, y2 = cn * hz + sp * p2;
+    const double nn = 1.0 / sqrt(y0 * y0 + y1 * y1 + y2 * y2);
+    *x0 = y0 * nn;
+    *x1 = y1 * nn;
+    *x2 = y2 * nn;
+    *cout = cn * nn;
+}
+
+/* tanh from one exp, to ~1e-16 absolute (all the effective model needs) and cheaper than
+ * libmvec's vector tanh; cannot overflow: exp(2x) = inf gives 1, exp(2x) = 0 gives −1. */
+static inline double tanh_abs(double x) { return 1.0 - 2.0 / (exp(2.0 * x) + 1.0); }
+
+/* Effective model (1.9), ξ̇* = γ tanh(b H·ξ*) P H: ns RK4 steps of hs for n particles, field
+ * H[k][i] (stride hs_ == 0: the same field for all). */
+FR_TARGET_CLONES
+static void chunk_effective(int n, int ns, double hs, double gam, double b, const double *restrict hx,
+                            const double *restrict hy, const double *restrict hz, int stride,
+                            double *restrict e0, double *restrict e1, double *restrict e2)
+{
+    for (int s = 0; s < ns; s++) {
 #pragma omp simd
-    for (int l = 0; l < FR_BLOCK; l++) {
-        const double Hx = hx[l], Hy = hy[l], Hz = hz[l], sgl = sg[l];
-        /* effective model (1.9): ξ̇* = γ tanh(b H·ξ*) P H — four RK4 stages, straight-line so
-         * the loop over lanes vectorises */
-        const double y0 = e0[l], y1 = e1[l], y2 = e2[l];
+        for (int l = 0; l < n; l++) {
+            const double Hx = hx[l * stride], Hy = hy[l * stride], Hz = hz[l * stride];
+            const double y0 = e0[l], y1 = e1[l], y2 = e2[l];
 #define EFF_STAGE(k, z0, z1, z2)                                                                   \
     const double hxi##k = Hx * (z0) + Hy * (z1) + Hz * (z2);                                     \
-    const double g##k = gam * tanh(b * hxi##k);                                                  \
+    const double g##k = gam * tanh_abs(b * hxi##k);                                              \
     const double a0##k = g##k * (Hx - hxi##k * (z0)), a1##k = g##k * (Hy - hxi##k * (z1)),        \
                  a2##k = g##k * (Hz - hxi##k * (z2));
-        EFF_STAGE(1, y0, y1, y2)
-        EFF_STAGE(2, y0 + 0.5 * hs * a01, y1 + 0.5 * hs * a11, y2 + 0.5 * hs * a21)
-        EFF_STAGE(3, y0 + 0.5 * hs * a02, y1 + 0.5 * hs * a12, y2 + 0.5 * hs * a22)
-        EFF_STAGE(4, y0 + hs * a03, y1 + hs * a13, y2 + hs * a23)
+            EFF_STAGE(1, y0, y1, y2)
+            EFF_STAGE(2, y0 + 0.5 * hs * a01, y1 + 0.5 * hs * a11, y2 + 0.5 * hs * a21)
+            EFF_STAGE(3, y0 + 0.5 * hs * a02, y1 + 0.5 * hs * a12, y2 + 0.5 * hs * a22)
+            EFF_STAGE(4, y0 + hs * a03, y1 + hs * a13, y2 + hs * a23)
 #undef EFF_STAGE
-        const double f0 = y0 + hs / 6.0 * (a01 + 2.0 * a02 + 2.0 * a03 + a04);
-        const double f1 = y1 + hs / 6.0 * (a11 + 2.0 * a12 + 2.0 * a13 + a14);
-        const double f2 = y2 + hs / 6.0 * (a21 + 2.0 * a22 + 2.0 * a23 + a24);
-        const double nf = 1.0 / sqrt(f0 * f0 + f1 * f1 + f2 * f2);
-        e0[l] = f0 * nf;
-        e1[l] = f1 * nf;
-        e2[l] = f2 * nf;
-        /* microscopic: ξ̇ = σγ P H, Λ̇ = λ^σ/ε (1.2), rate capped as in fr_flip_rate; the cap
-         * is written min(x, 700) = (x + 700 − |x − 700|)/2, which vectorises (a ternary
-         * feeding a vector call does not) at a cost of ~1e-13 relative in the rate */
-        const double q0 = x0[l], q1 = x1[l], q2 = x2[l];
-        const double gs = sgl * gam;
-#define MIC_STAGE(k, z0, z1, z2)                                                                   \
-    const double mh##k = Hx * (z0) + Hy * (z1) + Hz * (z2);                                      \
-    const double c0##k = gs * (Hx - mh##k * (z0)), c1##k = gs * (Hy - mh##k * (z1)),             \
-                 c2##k = gs * (Hz - mh##k * (z2));                                               \
-    const double xr##k = -sgl * b * mh##k - le;                                                  \
-    const double cl##k = exp(0.5 * (xr##k + 700.0 - fabs(xr##k - 700.0))); /* min(xr, 700) */
-        MIC_STAGE(1, q0, q1, q2)
-        MIC_STAGE(2, q0 + 0.5 * hs * c01, q1 + 0.5 * hs * c11, q2 + 0.5 * hs * c21)
-        MIC_STAGE(3, q0 + 0.5 * hs * c02, q1 + 0.5 * hs * c12, q2 + 0.5 * hs * c22)
-        MIC_STAGE(4, q0 + hs * c03, q1 + hs * c13, q2 + hs * c23)
-#undef MIC_STAGE
-        const double m0 = q0 + hs / 6.0 * (c01 + 2.0 * c02 + 2.0 * c03 + c04);
-        const double m1 = q1 + hs / 6.0 * (c11 + 2.0 * c12 + 2.0 * c13 + c14);
-        const double m2 = q2 + hs / 6.0 * (c21 + 2.0 * c22 + 2.0 * c23 + c24);
-        const double nm = 1.0 / sqrt(m0 * m0 + m1 * m1 + m2 * m2);
-        x0[l] = m0 * nm;
-        x1[l] = m1 * nm;
-        x2[l] = m2 * nm;
-        L[l] += hs / 6.0 * (cl1 + 2.0 * cl2 + 2.0 * cl3 + cl4);
+            const double f0 = y0 + hs / 6.0 * (a01 + 2.0 * a02 + 2.0 * a03 + a04);
+            const double f1 = y1 + hs / 6.0 * (a11 + 2.0 * a12 + 2.0 * a13 + a14);
+            const double f2 = y2 + hs / 6.0 * (a21 + 2.0 * a22 + 2.0 * a23 + a24);
+            const double nf = 1.0 / sqrt(f0 * f0 + f1 * f1 + f2 * f2);
+            e0[l] = f0 * nf;
+            e1[l] = f1 * nf;
+            e2[l] = f2 * nf;
+        }
     }
+}
+
+/* The lanes of a chunk: per particle (index l < cnt), or compacted to the active ones. */
+typedef struct lanes {
+    double ux[FR_CHUNK], uy[FR_CHUNK], uz[FR_CHUNK]; /* Ĥ */
+    double k[FR_CHUNK], B[FR_CHUNK];                 /* γ|H|, b|H| */
+    double x0[FR_CHUNK], x1[FR_CHUNK], x2[FR_CHUNK]; /* ξ at the particle's last event time te */
+    double sg[FR_CHUNK], te[FR_CHUNK];
+    double xb[FR_CHUNK]; /* log of the rate bound, min(−σb|H|c − ln ε, 700), set at te */
+    double tc[FR_CHUNK]; /* next candidate time (+inf: none) */
+    double R[FR_CHUNK];  /* the Exp(1) variable that placed tc */
+    double u1[FR_CHUNK], u2[FR_CHUNK], nfl[FR_CHUNK];
+} lanes;
+
+/* One candidate for each of the m compacted lanes: turn ξ to tc, accept with λ(tc)/λ̄ (u1),
+ * flip if accepted, then the next candidate from a fresh Exp(1) = −ln(1 − u2). */
+FR_TARGET_CLONES
+static void lanes_candidate(int m, lanes *restrict z, double le)
+{
+#pragma omp simd
+    for (int l = 0; l < m; l++) {
+        double n0 = z->x0[l], n1 = z->x1[l], n2 = z->x2[l], cn;
+        exact_turn(z->ux[l], z->uy[l], z->uz[l], z->k[l] * (z->tc[l] - z->te[l]), z->sg[l], &n0,
+                   &n1, &n2, &cn);
+        const double sg = z->sg[l], B = z->B[l];
+        const double xp = cap700(-sg * B * cn - le);
+        const double xf = cap700(sg * B * cn - le); /* the bound after a flip */
+        const double ratio = exp(xp - z->xb[l]);
+        const int acc = z->u1[l] < ratio;
+        const double E = -log(1.0 - z->u2[l]);
+        const double wn = E * exp(-xp), wf = E * exp(-xf);
+        const double w = E > 0.0 ? (acc ? wf : wn) : 0.0;
+        z->x0[l] = n0;
+        z->x1[l] = n1;
+        z->x2[l] = n2;
+        z->te[l] = z->tc[l];
+        z->tc[l] = z->tc[l] + w;
+        z->sg[l] = acc ? -sg : sg;
+        z->xb[l] = acc ? xf : xp;
+        z->R[l] = E;
+        z->nfl[l] += acc;
+    }
+}
+
+/* Set-up of the lanes (Ĥ, rates, first candidates: bound at t0, waiting time R/λ̄) and, at the
+ * end, the exact turn to t1 and the Exp(1) residual of the hazard form. */
+FR_TARGET_CLONES
+static void lanes_begin(int n, lanes *restrict z, const double *restrict hx,
+                        const double *restrict hy, const double *restrict hz, int stride,
+                        double gam, double bb, double le, double t0)
+{
+#pragma omp simd
+    for (int l = 0; l < n; l++) {
+        const double Hx = hx[l * stride], Hy = hy[l * stride], Hz = hz[l * stride];
+        const double Hn = sqrt(Hx * Hx + Hy * Hy + Hz * Hz);
+        const double inv = Hn > 0.0 ? 1.0 / Hn : 0.0;
+        z->ux[l] = Hx * inv;
+        z->uy[l] = Hy * inv;
+        z->uz[l] = Hn > 0.0 ? Hz * inv : 1.0; /* any axis when H = 0: k = 0 then */
+        z->k[l] = gam * Hn;
+        z->B[l] = bb * Hn;
+        z->te[l] = t0;
+        z->nfl[l] = 0.0;
+        const double cc = z->ux[l] * z->x0[l] + z->uy[l] * z->x1[l] + z->uz[l] * z->x2[l];
+        z->xb[l] = cap700(-z->sg[l] * z->B[l] * cc - le);
+        const double R = z->R[l] > 0.0 ? z->R[l] : 0.0;
+        const double w = R * exp(-z->xb[l]);
+        z->R[l] = R;
+        z->tc[l] = t0 + (R > 0.0 ? w : 0.0);
+    }
+}
+
+FR_TARGET_CLONES
+static void lanes_end(int n, lanes *restrict z, double t1, double *restrict thr)
+{
+#pragma omp simd
+    for (int l = 0; l < n; l++) {
+        double cn;
+        exact_turn(z->ux[l], z->uy[l], z->uz[l], z->k[l] * (t1 - z->te[l]), z->sg[l], &z->x0[l],
+                   &z->x1[l], &z->x2[l], &cn);
+        const int fin = z->tc[l] < INFINITY;
+        const double r = (fin ? z->tc[l] - t1 : 0.0) * exp(z->xb[l]);
+        thr[l] = fin ? r : z->R[l];
+    }
+}
+
+/* Copy lane l of a to lane j of b (the fields the candidate step reads or writes). */
+static inline void lane_copy(lanes *restrict b, int j, const lanes *restrict a, int l)
+{
+    b->ux[j] = a->ux[l];
+    b->uy[j] = a->uy[l];
+    b->uz[j] = a->uz[l];
+    b->k[j] = a->k[l];
+    b->B[j] = a->B[l];
+    b->x0[j] = a->x0[l];
+    b->x1[j] = a->x1[l];
+    b->x2[j] = a->x2[l];
+    b->sg[j] = a->sg[l];
+    b->te[j] = a->te[l];
+    b->xb[j] = a->xb[l];
+    b->tc[j] = a->tc[l];
+    b->R[j] = a->R[l];
+    b->nfl[j] = a->nfl[l];
 }
 
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1)
 {
-    const int cnt = blk->cnt;
-    double hx[FR_BLOCK], hy[FR_BLOCK], hz[FR_BLOCK], sg[FR_BLOCK];
-    double x0[FR_BLOCK], x1[FR_BLOCK], x2[FR_BLOCK], L[FR_BLOCK];
-    double e0[FR_BLOCK], e1[FR_BLOCK], e2[FR_BLOCK];
-    double n0[FR_BLOCK], n1[FR_BLOCK], n2[FR_BLOCK], nL[FR_BLOCK];
-    double kmax = 0.0, hmax = 0.0;
-    for (int l = 0; l < FR_BLOCK; l++) {
-        const int i = l < cnt ? l : cnt - 1;
-        const double X[3] = {blk->X[0][i], blk->X[1][i], blk->X[2][i]};
+    const int n = blk->cnt;
+    const double le = log(c->eps), gam = c->gamma, bb = c->b;
+    const fr_field *f = c->field;
+    /* the uniform part alone (the common case) is the same at every particle */
+    const int uniform = f->grad_g == 0.0 && !f->has_magnet;
+    static _Thread_local lanes z, a; /* ~60 kB each: off the stack */
+    double Hs[3][FR_CHUNK], thr[FR_CHUNK];
+    for (int l = 0; l < (uniform ? 1 : n); l++) {
+        const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
         double H[3];
-        fr_field_eval(c->field, t0, X, H, NULL);
-        hx[l] = H[0];
-        hy[l] = H[1];
-        hz[l] = H[2];
-        /* substeps as in substeps() with a static field and no flow */
-        const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
-        const double k = c->gamma * Hn * (1.0 + c->b * Hn);
-        kmax = k > kmax ? k : kmax;
-        hmax = Hn > hmax ? Hn : hmax;
+        fr_field_eval(f, t0, X, H, NULL);
+        Hs[0][l] = H[0];
+        Hs[1][l] = H[1];
+        Hs[2][l] = H[2];
+    }
+    const int stride = uniform ? 0 : 1;
+    for (int l = 0; l < n; l++) {
+        z.x0[l] = blk->xi[0][l];
+        z.x1[l] = blk->xi[1][l];
+        z.x2[l] = blk->xi[2][l];
+        z.sg[l] = blk->sigma[l];
+        z.R[l] = blk->thresh[l] - blk->hazard[l];
+    }
+    lanes_begin(n, &z, Hs[0], Hs[1], Hs[2], stride, gam, bb, le, t0);
+
+    /* candidates inside [t0, t1], processed compacted: only particles with one take part, and
+     * each round draws only from those particles' own streams */
+    int idx[FR_CHUNK], m = 0;
+    for (int l = 0; l < n; l++)
+        if (z.tc[l] <= t1)
+            idx[m++] = l;
+    while (m > 0) {
+        for (int j = 0; j < m; j++) {
+            lane_copy(&a, j, &z, idx[j]);
+            gsl_rng *r = &blk->rng[idx[j]];
+            a.u1[j] = gsl_rng_uniform(r);
+            a.u2[j] = gsl_rng_uniform(r);
+        }
+        lanes_candidate(m, &a, le);
+        int m2 = 0;
+        for (int j = 0; j < m; j++) {
+            lane_copy(&z, idx[j], &a, j);
+            if (a.tc[j] <= t1)
+                idx[m2++] = idx[j];
+        }
+        m = m2;
+    }
+    lanes_end(n, &z, t1, thr);
+    for (int l = 0; l < n; l++) {
+        blk->xi[0][l] = z.x0[l];
+        blk->xi[1][l] = z.x1[l];
+        blk->xi[2][l] = z.x2[l];
+        blk->sigma[l] = (int8_t)z.sg[l];
+        blk->hazard[l] = 0.0;
+        blk->thresh[l] = thr[l];
+        blk->flips[l] += (long long)z.nfl[l];
+    }
+
+    /* effective model: substeps as substeps() with a static field and no flow */
+    double kmax = 0.0, gmax = 0.0;
+    for (int l = 0; l < n; l++) {
+        const double kl = z.k[l] * (1.0 + z.B[l]);
+        kmax = kl > kmax ? kl : kmax;
+        gmax = z.k[l] > gmax ? z.k[l] : gmax;
     }
     double steps = ceil((t1 - t0) * kmax / 0.05);
     steps = steps < 1.0 ? 1.0 : steps > 1000.0 ? 1000.0 : steps;
-    steps = fmax(steps, ceil((t1 - t0) * c->gamma * hmax / 0.5)); /* RK4 stability, as substeps() */
+    steps = fmax(steps, ceil((t1 - t0) * gmax / 0.5)); /* RK4 stability, as substeps() */
     const int ns = steps > 1e7 ? 10000000 : (int)steps;
-    const double hs = (t1 - t0) / ns, le = log(c->eps);
-    for (int l = 0; l < FR_BLOCK; l++) {
-        const int i = l < cnt ? l : cnt - 1;
-        x0[l] = blk->xi[0][i];
-        x1[l] = blk->xi[1][i];
-        x2[l] = blk->xi[2][i];
-        L[l] = blk->hazard[i];
-        e0[l] = blk->xis[0][i];
-        e1[l] = blk->xis[1][i];
-        e2[l] = blk->xis[2][i];
-        sg[l] = blk->sigma[i];
-    }
-    for (int s = 0; s < ns; s++) {
-        for (int l = 0; l < FR_BLOCK; l++) {
-            n0[l] = x0[l];
-            n1[l] = x1[l];
-            n2[l] = x2[l];
-            nL[l] = L[l];
-        }
-        block_rk4(ns, hs, c->gamma, c->b, le, hx, hy, hz, sg, n0, n1, n2, nL, e0, e1, e2, s);
-        const double ta = t0 + s * hs, tb = t0 + (s + 1) * hs;
-        for (int l = 0; l < cnt; l++) {
-            if (nL[l] < blk->thresh[l]) {
-                x0[l] = n0[l];
-                x1[l] = n1[l];
-                x2[l] = n2[l];
-                L[l] = nL[l];
-                continue;
-            }
-            /* the hazard reaches its threshold in this substep: redo it on the scalar path */
-            fr_particle_state p = {.X = {blk->X[0][l], blk->X[1][l], blk->X[2][l]},
-                                   .sigma = (int)sg[l],
-                                   .thresh = blk->thresh[l]};
-            const rhs_ctx r = {.c = c, .X = p.X, .log_eps = le};
-            double y[4] = {x0[l], x1[l], x2[l], L[l]};
-            micro_substep(&r, &p, y, ta, tb, &blk->rng[l]);
-            x0[l] = y[0];
-            x1[l] = y[1];
-            x2[l] = y[2];
-            L[l] = y[3];
-            sg[l] = p.sigma;
-            blk->thresh[l] = p.thresh;
-            blk->flips[l] += p.flips;
-        }
-    }
-    for (int l = 0; l < cnt; l++) {
-        blk->xi[0][l] = x0[l];
-        blk->xi[1][l] = x1[l];
-        blk->xi[2][l] = x2[l];
-        blk->hazard[l] = L[l];
-        blk->xis[0][l] = e0[l];
-        blk->xis[1][l] = e1[l];
-        blk->xis[2][l] = e2[l];
-        blk->sigma[l] = (int8_t)sg[l];
-    }
+    chunk_effective(n, ns, (t1 - t0) / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride, blk->xis[0],
+                    blk->xis[1], blk->xis[2]);
 }

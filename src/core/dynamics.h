@@ -15,6 +15,7 @@
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((__simd__("notinbranch"))) extern double exp(double);
 __attribute__((__simd__("notinbranch"))) extern double tanh(double);
+__attribute__((__simd__("notinbranch"))) extern double log(double);
 #endif
 
 /* γ for the sphere: T = r³(4π/3) ξ×H gives Ω = T/(8πr³) = (1/6) ξ×H, (1.15). */
@@ -51,11 +52,11 @@ static inline double fr_flip_rate(int sigma, double b, double Hxi, double log_ep
 void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double G[9], double t0,
                          double t1, gsl_rng *rng);
 
-/* Vectorised path for FR_BLOCK particles (cnt <= FR_BLOCK) when the field is constant in time
+/* Vectorised path for a chunk of cnt <= FR_CHUNK particles when the field is constant in time
  * on [t0, t1], there is no ambient flow, no Brownian motion and orientations are free. */
-#define FR_BLOCK 8
+#define FR_CHUNK 256
 typedef struct fr_block {
-    int cnt;                            /* particles in this block, 1..FR_BLOCK */
+    int cnt;                            /* particles in this chunk, 1..FR_CHUNK */
     const double *X[3];                 /* pointers to the block's first particle (SoA) */
     double *xi[3], *xis[3], *hazard, *thresh;
     int8_t *sigma;

@@ -321,12 +321,12 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     const int vector_ok = (!s->p.interactions || s->n < 2) && s->p.brownian == 0.0 &&
                           !s->p.hold_orientations && !seg.rotating && !seg.sweep;
     if (vector_ok) {
-        const int nb = (s->n + FR_BLOCK - 1) / FR_BLOCK;
-#pragma omp parallel for schedule(dynamic, 32)
+        const int nb = (s->n + FR_CHUNK - 1) / FR_CHUNK;
+#pragma omp parallel for schedule(dynamic, 1)
         for (int b = 0; b < nb; b++) {
-            const int i0 = b * FR_BLOCK;
+            const int i0 = b * FR_CHUNK;
             const fr_block blk = {
-                .cnt = i0 + FR_BLOCK <= s->n ? FR_BLOCK : s->n - i0,
+                .cnt = i0 + FR_CHUNK <= s->n ? FR_CHUNK : s->n - i0,
                 .X = {s->X[0] + i0, s->X[1] + i0, s->X[2] + i0},
                 .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
                 .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},

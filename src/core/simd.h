@@ -6,7 +6,7 @@
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                          \
     !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define FR_TARGET_CLONES __attribute__((target_clones("avx2", "default")))
+#define FR_TARGET_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define FR_TARGET_CLONES
 #endif
