@@ -134,6 +134,16 @@ check "--threads 1 vs 2: identical particles" cmp -s b1.csv c2.csv
 run "${SMALL[@]}" --seed 8 --out d.csv
 check "another seed differs" differ a.csv d.csv
 
+# --no-effective: the microscopic columns are unchanged, the effective model's are nan.
+run "${SMALL[@]}" --no-interactions --out m1.csv --particles-out p1.csv
+run "${SMALL[@]}" --no-interactions --no-effective --out m2.csv --particles-out p2.csv
+check "--no-effective: same micro series" \
+    cmp -s <(cut -d, -f1-9 m1.csv) <(cut -d, -f1-9 m2.csv)
+check "--no-effective: same particles" cmp -s <(cut -d, -f1-13 p1.csv) <(cut -d, -f1-13 p2.csv)
+check "--no-effective: ex and msd are nan" [ "$(col m2.csv 3 ex),$(col m2.csv 3 msd)" = 'nan,nan' ]
+check "--no-effective: xis_x is nan" [ "$(col p2.csv 1 xis_x)" = nan ]
+check "with the effective model: ex is a number" [ "$(col m1.csv 3 ex)" != nan ]
+
 # An existing output is replaced only at the end, atomically.
 echo old >keep.csv
 run --n 20 --t-end 0.01 --out keep.csv

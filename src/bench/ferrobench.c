@@ -379,19 +379,23 @@ static void json_info(FILE *f, const char *name, const fr_stokes_plan_info *in)
 }
 
 /* The jump process alone (interactions off, static field H = e_z, b = 2, dt = 0.01) at several
- * ε: particle-steps/s, flips/s and flips per particle-step. Best of K steps after a warm-up. */
+ * ε, without the effective model (--no-effective: the microscopic model only) and with it
+ * (the default): particle-steps/s, flips/s and flips per particle-step. Best of K steps after
+ * a warm-up. */
 typedef struct jrow {
     int n;
     double eps, t_step, psteps_per_s, flips_per_s, flips_per_pstep;
+    double t_step_eff, psteps_per_s_eff; /* with the effective model (1.9) */
 } jrow;
 
-static void jump_run(int n, double eps, jrow *r)
+static double jump_run(int n, double eps, int no_effective, double *flips_per_step)
 {
     char err[256];
     fr_params prm = fr_params_default();
     prm.n = n;
     prm.eps = eps;
     prm.interactions = 0;
+    prm.no_effective = no_effective;
     fr_sim *sim;
     if (fr_sim_create(&prm, &sim, err, sizeof err)) {
         fprintf(stderr, "ferrobench: %s\n", err);
@@ -401,19 +405,18 @@ static void jump_run(int n, double eps, jrow *r)
     fr_sim_step(sim);
     const int K = n <= 100000 ? 20 : 5;
     double best = 1e300;
-    long long fl = 0;
     fr_diag d0, d1;
+    fr_sim_diag(sim, &d0);
     for (int k = 0; k < K; k++) {
-        fr_sim_diag(sim, &d0);
         const double t0 = now();
         fr_sim_step(sim);
         best = fmin(best, now() - t0);
-        fr_sim_diag(sim, &d1);
-        fl += d1.flips - d0.flips;
     }
+    fr_sim_diag(sim, &d1);
+    if (flips_per_step)
+        *flips_per_step = (double)(d1.flips - d0.flips) / K;
     fr_sim_free(sim);
-    *r = (jrow){.n = n, .eps = eps, .t_step = best, .psteps_per_s = n / best,
-                .flips_per_s = (double)fl / K / best, .flips_per_pstep = (double)fl / K / n};
+    return best;
 }
 
 #define NJ_EPS 3
@@ -424,15 +427,27 @@ static int jump_table(long maxn, jrow *jr)
     const int ns[3] = {10000, 100000, 1000000};
     int m = 0;
     for (int i = 0; i < 3 && ns[i] <= maxn; i++)
-        for (int e = 0; e < NJ_EPS; e++)
-            jump_run(ns[i], jump_eps[e], &jr[m++]);
-    printf("\nJump process alone (no interactions; H = e_z, b = 2, dt = 0.01; exact flips and "
-           "orientations, effective model included)\n");
-    printf("%9s %8s %12s %16s %12s %14s\n", "N", "eps", "step[s]", "particle-steps/s", "flips/s",
-           "flips/p-step");
+        for (int e = 0; e < NJ_EPS; e++) {
+            jrow *r = &jr[m++];
+            double fl;
+            r->n = ns[i];
+            r->eps = jump_eps[e];
+            r->t_step = jump_run(ns[i], jump_eps[e], 1, &fl);
+            r->t_step_eff = jump_run(ns[i], jump_eps[e], 0, NULL);
+            r->psteps_per_s = ns[i] / r->t_step;
+            r->psteps_per_s_eff = ns[i] / r->t_step_eff;
+            r->flips_per_s = fl / r->t_step;
+            r->flips_per_pstep = fl / ns[i];
+        }
+    printf("\nJump process alone (no interactions; H = e_z, b = 2, dt = 0.01; exact flip times and "
+           "orientations)\n  micro: the microscopic model only (--no-effective); +effective: with "
+           "the effective model (1.9), the default\n");
+    printf("%9s %8s %12s %16s %12s %14s | %12s %16s\n", "N", "eps", "micro[s]", "particle-steps/s",
+           "flips/s", "flips/p-step", "+effective[s]", "particle-steps/s");
     for (int i = 0; i < m; i++)
-        printf("%9d %8g %12.5f %16.3g %12.3g %14.3f\n", jr[i].n, jr[i].eps, jr[i].t_step,
-               jr[i].psteps_per_s, jr[i].flips_per_s, jr[i].flips_per_pstep);
+        printf("%9d %8g %12.5f %16.3g %12.3g %14.3f | %12.5f %16.3g\n", jr[i].n, jr[i].eps,
+               jr[i].t_step, jr[i].psteps_per_s, jr[i].flips_per_s, jr[i].flips_per_pstep,
+               jr[i].t_step_eff, jr[i].psteps_per_s_eff);
     fflush(stdout);
     return m;
 }
@@ -442,10 +457,12 @@ static void json_jump(FILE *f, const jrow *jr, int m)
     fprintf(f, "  \"jump_process\": [\n");
     for (int i = 0; i < m; i++)
         fprintf(f,
-                "    {\"N\": %d, \"eps\": %g, \"step_s\": %.6g, \"particle_steps_per_s\": %.4g, "
-                "\"flips_per_s\": %.4g, \"flips_per_particle_step\": %.4g}%s\n",
+                "    {\"N\": %d, \"eps\": %g, \"micro_step_s\": %.6g, \"micro_particle_steps_per_s\": "
+                "%.4g, \"flips_per_s\": %.4g, \"flips_per_particle_step\": %.4g, "
+                "\"with_effective_step_s\": %.6g, \"with_effective_particle_steps_per_s\": %.4g}%s\n",
                 jr[i].n, jr[i].eps, jr[i].t_step, jr[i].psteps_per_s, jr[i].flips_per_s,
-                jr[i].flips_per_pstep, i + 1 < m ? "," : "");
+                jr[i].flips_per_pstep, jr[i].t_step_eff, jr[i].psteps_per_s_eff,
+                i + 1 < m ? "," : "");
     fprintf(f, "  ],\n");
 }
 

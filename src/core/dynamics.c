@@ -239,7 +239,8 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
     double y[4] = {p->xi[0], p->xi[1], p->xi[2], p->hazard};
     for (int s = 0; s < ns; s++) {
         /* Effective model (1.9): deterministic, no spins. */
-        rk4_eff(&r, t0 + s * hs, p->xis, hs);
+        if (!c->no_effective)
+            rk4_eff(&r, t0 + s * hs, p->xis, hs);
         const double tb = t0 + (s + 1) * hs; /* end of this substep */
         micro_substep(&r, p, y, t0 + s * hs, tb, rng);
         if (brown_sd > 0.0) {
@@ -519,6 +520,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     steps = steps < 1.0 ? 1.0 : steps > 1000.0 ? 1000.0 : steps;
     steps = fmax(steps, ceil((t1 - t0) * gmax / 0.5)); /* RK4 stability, as substeps() */
     const int ns = steps > 1e7 ? 10000000 : (int)steps;
-    chunk_effective(n, ns, (t1 - t0) / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride, blk->xis[0],
+    if (!c->no_effective)
+        chunk_effective(n, ns, (t1 - t0) / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride, blk->xis[0],
                     blk->xis[1], blk->xis[2]);
 }

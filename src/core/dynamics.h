@@ -27,6 +27,7 @@ typedef struct fr_dyn_ctx {
     double gamma, beta; /* shape: torque response (1.15) and Jeffery's β (0 for spheres) */
     double brownian;    /* rotational diffusion D_r */
     int hold;           /* orientations held fixed */
+    int no_effective;   /* 1: ξ* is not advanced */
 } fr_dyn_ctx;
 
 typedef struct fr_particle_state {

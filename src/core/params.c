@@ -33,6 +33,8 @@ static int finite3(const double v[3]) { return isfinite(v[0]) && isfinite(v[1]) 
 
 int fr_params_validate(const fr_params *p, char *err, size_t errlen)
 {
+    if (p->no_effective != 0 && p->no_effective != 1)
+        FAIL("no_effective = %d must be 0 or 1", p->no_effective);
     if (p->n < 1 || p->n > 10000000)
         FAIL("n = %d out of range [1, 10000000]", p->n);
     if (!(p->phi > 0.0 && p->phi <= 0.3))

@@ -198,6 +198,9 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
         s->sigma[i] = gsl_rng_uniform(master) < 0.5 ? 1 : -1;
     }
     gsl_rng_free(master);
+    if (p->no_effective) /* not integrated: NaN rather than a stale ξ* that looks valid */
+        for (size_t i = 0; i < n; i++)
+            s->xis[0][i] = s->xis[1][i] = s->xis[2][i] = NAN;
     /* Per-particle streams: a gsl_rng whose state lives in one block, seeded from (seed, i). */
     for (size_t i = 0; i < n; i++) {
         s->rng[i].type = gsl_rng_taus2;
@@ -317,7 +320,8 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                             .gamma = s->shape.gamma,
                             .beta = s->shape.beta,
                             .brownian = s->p.brownian,
-                            .hold = s->p.hold_orientations};
+                            .hold = s->p.hold_orientations,
+                            .no_effective = s->p.no_effective};
     const int vector_ok = (!s->p.interactions || s->n < 2) && s->p.brownian == 0.0 &&
                           !s->p.hold_orientations && !seg.rotating && !seg.sweep;
     if (vector_ok) {
