@@ -456,7 +456,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     const fr_field *f = c->field;
     /* the uniform part alone (the common case) is the same at every particle */
     const int uniform = f->grad_g == 0.0 && !f->has_magnet;
-    static _Thread_local lanes z, a; /* ~60 kB each: off the stack */
+    lanes z, a; /* 2 × 36 kB */
     double Hs[3][FR_CHUNK], thr[FR_CHUNK];
     for (int l = 0; l < (uniform ? 1 : n); l++) {
         const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
@@ -479,9 +479,10 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     /* candidates inside [t0, t1], processed compacted: only particles with one take part, and
      * each round draws only from those particles' own streams */
     int idx[FR_CHUNK], m = 0;
-    for (int l = 0; l < n; l++)
-        if (z.tc[l] <= t1)
-            idx[m++] = l;
+    for (int l = 0; l < n; l++) { /* branch-free compaction */
+        idx[m] = l;
+        m += z.tc[l] <= t1;
+    }
     while (m > 0) {
         for (int j = 0; j < m; j++) {
             lane_copy(&a, j, &z, idx[j]);
@@ -493,8 +494,8 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         int m2 = 0;
         for (int j = 0; j < m; j++) {
             lane_copy(&z, idx[j], &a, j);
-            if (a.tc[j] <= t1)
-                idx[m2++] = idx[j];
+            idx[m2] = idx[j];
+            m2 += a.tc[j] <= t1;
         }
         m = m2;
     }
