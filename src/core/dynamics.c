@@ -430,23 +430,29 @@ static void lanes_end(int n, lanes *restrict z, double t1, double *restrict thr)
     }
 }
 
-/* Copy lane l of a to lane j of b (the fields the candidate step reads or writes). */
-static inline void lane_copy(lanes *restrict b, int j, const lanes *restrict a, int l)
+/* Gather the m lanes idx[] of z into a (compacted), and scatter them back: the fields the
+ * candidate step reads or writes. Vector gathers (and scatters with AVX-512). */
+#define LANE_FIELDS(X) X(ux) X(uy) X(uz) X(k) X(B) X(x0) X(x1) X(x2) X(sg) X(te) X(xb) X(tc) X(R) X(nfl)
+FR_TARGET_CLONES
+static void lanes_gather(int m, const int *restrict idx, lanes *restrict a, const lanes *restrict z)
 {
-    b->ux[j] = a->ux[l];
-    b->uy[j] = a->uy[l];
-    b->uz[j] = a->uz[l];
-    b->k[j] = a->k[l];
-    b->B[j] = a->B[l];
-    b->x0[j] = a->x0[l];
-    b->x1[j] = a->x1[l];
-    b->x2[j] = a->x2[l];
-    b->sg[j] = a->sg[l];
-    b->te[j] = a->te[l];
-    b->xb[j] = a->xb[l];
-    b->tc[j] = a->tc[l];
-    b->R[j] = a->R[l];
-    b->nfl[j] = a->nfl[l];
+#define G(f) a->f[j] = z->f[idx[j]];
+#pragma omp simd
+    for (int j = 0; j < m; j++) {
+        LANE_FIELDS(G)
+    }
+#undef G
+}
+
+FR_TARGET_CLONES
+static void lanes_scatter(int m, const int *restrict idx, lanes *restrict z, const lanes *restrict a)
+{
+#define S(f) z->f[idx[j]] = a->f[j];
+#pragma omp simd
+    for (int j = 0; j < m; j++) {
+        LANE_FIELDS(S)
+    }
+#undef S
 }
 
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1)
@@ -484,16 +490,16 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         m += z.tc[l] <= t1;
     }
     while (m > 0) {
+        lanes_gather(m, idx, &a, &z);
         for (int j = 0; j < m; j++) {
-            lane_copy(&a, j, &z, idx[j]);
             gsl_rng *r = &blk->rng[idx[j]];
             a.u1[j] = gsl_rng_uniform(r);
             a.u2[j] = gsl_rng_uniform(r);
         }
         lanes_candidate(m, &a, le);
+        lanes_scatter(m, idx, &z, &a);
         int m2 = 0;
         for (int j = 0; j < m; j++) {
-            lane_copy(&z, idx[j], &a, j);
             idx[m2] = idx[j];
             m2 += a.tc[j] <= t1;
         }
