@@ -147,6 +147,65 @@ static void block_sphere_avx512(int n, double t[3][BLK], const double *restrict 
     }
     FR_COMBINE_G(_mm512_storeu_pd, _mm512_add_pd, _mm512_sub_pd, u0, u1, u2, P, W0, W1, W2, g);
 }
+
+/* AVX2 + FMA: 4 targets per register, the BLK block in two passes over the sources (16
+ * accumulators already fill the 16 ymm registers; the compiler keeps a few in L1). 1/r as
+ * 1/√r² (vsqrtpd, vdivpd: they run beside the FMA pipes), masked to 0 at r² = 0. */
+FR_TARGET_AVX2
+static void half_block_avx2(int n, double t[3][BLK], int off, const double *restrict x,
+                            const double *restrict y, const double *restrict z,
+                            const double *restrict Fs, const double *restrict Ts,
+                            double acc[12][BLK])
+{
+    const __m256d tx = _mm256_loadu_pd(t[0] + off), ty = _mm256_loadu_pd(t[1] + off),
+                  tz = _mm256_loadu_pd(t[2] + off);
+    const __m256d zero = _mm256_setzero_pd(), one = _mm256_set1_pd(1.0),
+                  three = _mm256_set1_pd(3.0);
+    __m256d u0 = zero, u1 = zero, u2 = zero, P = zero, W0 = zero, W1 = zero, W2 = zero;
+    __m256d g[9];
+    for (int k = 0; k < 9; k++)
+        g[k] = zero;
+    for (int j = 0; j < n; j++) {
+        const __m256d dx = _mm256_sub_pd(tx, _mm256_set1_pd(x[j])),
+                      dy = _mm256_sub_pd(ty, _mm256_set1_pd(y[j])),
+                      dz = _mm256_sub_pd(tz, _mm256_set1_pd(z[j]));
+        const __m256d r2 =
+            _mm256_fmadd_pd(dz, dz, _mm256_fmadd_pd(dy, dy, _mm256_mul_pd(dx, dx)));
+        const __m256d ir = _mm256_and_pd(_mm256_cmp_pd(r2, zero, _CMP_GT_OQ),
+                                         _mm256_div_pd(one, _mm256_sqrt_pd(r2)));
+        const __m256d ir2 = _mm256_mul_pd(ir, ir), ir3 = _mm256_mul_pd(ir2, ir),
+                      b = _mm256_mul_pd(_mm256_mul_pd(three, ir2), ir3);
+        const __m256d Fx = _mm256_set1_pd(Fs[3 * j]), Fy = _mm256_set1_pd(Fs[3 * j + 1]),
+                      Fz = _mm256_set1_pd(Fs[3 * j + 2]);
+        const __m256d Tx = _mm256_set1_pd(Ts[3 * j]), Ty = _mm256_set1_pd(Ts[3 * j + 1]),
+                      Tz = _mm256_set1_pd(Ts[3 * j + 2]);
+        const __m256d dF = _mm256_fmadd_pd(dz, Fz, _mm256_fmadd_pd(dy, Fy, _mm256_mul_pd(dx, Fx)));
+        const __m256d qx = _mm256_fmadd_pd(dx, dF, _mm256_fmsub_pd(Ty, dz, _mm256_mul_pd(Tz, dy))),
+                      qy = _mm256_fmadd_pd(dy, dF, _mm256_fmsub_pd(Tz, dx, _mm256_mul_pd(Tx, dz))),
+                      qz = _mm256_fmadd_pd(dz, dF, _mm256_fmsub_pd(Tx, dy, _mm256_mul_pd(Ty, dx)));
+        u0 = _mm256_fmadd_pd(qx, ir3, _mm256_fmadd_pd(Fx, ir, u0));
+        u1 = _mm256_fmadd_pd(qy, ir3, _mm256_fmadd_pd(Fy, ir, u1));
+        u2 = _mm256_fmadd_pd(qz, ir3, _mm256_fmadd_pd(Fz, ir, u2));
+        P = _mm256_fmadd_pd(dF, ir3, P);
+        W0 = _mm256_fmadd_pd(_mm256_fmsub_pd(dy, Fz, _mm256_fmadd_pd(dz, Fy, Tx)), ir3, W0);
+        W1 = _mm256_fmadd_pd(_mm256_fmsub_pd(dz, Fx, _mm256_fmadd_pd(dx, Fz, Ty)), ir3, W1);
+        W2 = _mm256_fmadd_pd(_mm256_fmsub_pd(dx, Fy, _mm256_fmadd_pd(dy, Fx, Tz)), ir3, W2);
+        const __m256d ax = _mm256_mul_pd(b, qx), ay = _mm256_mul_pd(b, qy),
+                      az = _mm256_mul_pd(b, qz);
+        g[0] = _mm256_fnmadd_pd(ax, dx, g[0]);
+        g[1] = _mm256_fnmadd_pd(ax, dy, g[1]);
+        g[2] = _mm256_fnmadd_pd(ax, dz, g[2]);
+        g[3] = _mm256_fnmadd_pd(ay, dx, g[3]);
+        g[4] = _mm256_fnmadd_pd(ay, dy, g[4]);
+        g[5] = _mm256_fnmadd_pd(ay, dz, g[5]);
+        g[6] = _mm256_fnmadd_pd(az, dx, g[6]);
+        g[7] = _mm256_fnmadd_pd(az, dy, g[7]);
+        g[8] = _mm256_fnmadd_pd(az, dz, g[8]);
+    }
+#define FR_STORE_OFF(dst, v) _mm256_storeu_pd((dst) + off, v)
+    FR_COMBINE_G(FR_STORE_OFF, _mm256_add_pd, _mm256_sub_pd, u0, u1, u2, P, W0, W1, W2, g);
+#undef FR_STORE_OFF
+}
 #endif
 
 /* The best kernel this CPU runs (FERRO_DIRECT_ISA=avx512|avx2|scalar caps the choice: tests
@@ -185,6 +244,12 @@ static void block_sphere(int isa, int n, int i0, const double *restrict x,
 #ifdef FR_X86_SIMD
     if (isa == ISA_AVX512) {
         block_sphere_avx512(n, t, x, y, z, Fs, Ts, acc);
+        return;
+    }
+    if (isa == ISA_AVX2) {
+        half_block_avx2(n, t, 0, x, y, z, Fs, Ts, acc);
+        if (n - i0 > BLK / 2)
+            half_block_avx2(n, t, BLK / 2, x, y, z, Fs, Ts, acc);
         return;
     }
 #endif
