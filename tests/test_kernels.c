@@ -11,6 +11,8 @@
 #include "stokes.h"
 
 #include <math.h>
+#include <omp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -174,13 +176,22 @@ static void test_fields(void **state)
     assert_true(isinf(fr_field_next_jump(&off, 1.0)));
 }
 
-/* The vectorised sphere path of the direct sum equals the general kernel summed pair by pair. */
+/* The vectorised sphere path of the direct sum equals the general kernel summed pair by pair,
+ * for each kernel this CPU runs (AVX-512, AVX2, scalar; FERRO_DIRECT_ISA caps the choice), and
+ * does not depend on the number of threads. N = 301: the last block of 8 targets is partial
+ * (5 targets, both AVX2 halves). Tolerance: each of the N − 1 terms of a sum is computed with
+ * ~10 roundings of relative size ε ≈ 1.1e-16 in both paths (rsqrt14 + Newton gives 1/r to
+ * ~1.5 ε, like 1/√r²), in a different association (the factored G); these errors add like a
+ * random walk, ~ √N · 10 ε · (largest term) ≲ 2e-14 of the largest |u| or |G| (the nearest
+ * source dominates); measured ~3e-15. 1e-13 leaves a margin but catches any wrong term
+ * (a wrong sign or a lost factor shows at 1e-3 and above) and any 1/r short of ~44 bits. */
 static void test_direct_sum_sphere_path(void **state)
 {
     (void)state;
-    enum { N = 300 };
+    enum { N = 301 };
     unsigned st = 31;
-    static double x[N], y[N], z[N], F[3 * N], S[9 * N], u1[3 * N], G1[9 * N], u2[3 * N], G2[9 * N];
+    static double x[N], y[N], z[N], F[3 * N], S[9 * N], u1[3 * N], G1[9 * N], u2[3 * N], G2[9 * N],
+        u3[3 * N], G3[9 * N];
     for (int j = 0; j < N; j++) {
         x[j] = urand(&st);
         y[j] = urand(&st);
@@ -195,24 +206,47 @@ static void test_direct_sum_sphere_path(void **state)
             for (int k = 0; k < 3; k++)
                 S[9 * j + 3 * l + k] = 0.5 * (xi[l] * H[k] - H[l] * xi[k]);
     }
-    memset(u1, 0, sizeof u1);
-    memset(G1, 0, sizeof G1);
     memset(u2, 0, sizeof u2);
     memset(G2, 0, sizeof G2);
-    fr_stokes_direct(N, x, y, z, F, S, u1, G1);
     fr_stokes_direct_general(N, x, y, z, F, S, u2, G2);
-    double su = 0, sg = 0, eu = 0, eg = 0;
-    for (int k = 0; k < 3 * N; k++) {
+    double su = 0, sg = 0;
+    for (int k = 0; k < 3 * N; k++)
         su = fmax(su, fabs(u2[k]));
-        eu = fmax(eu, fabs(u1[k] - u2[k]));
-    }
-    for (int k = 0; k < 9 * N; k++) {
+    for (int k = 0; k < 9 * N; k++)
         sg = fmax(sg, fabs(G2[k]));
-        eg = fmax(eg, fabs(G1[k] - G2[k]));
-    }
     assert_true(su > 0 && sg > 0);
-    assert_true(eu <= 1e-12 * su);
-    assert_true(eg <= 1e-12 * sg);
+    const int threads = omp_get_max_threads();
+    const char *isa[] = {NULL, "avx2", "scalar"};
+    for (int p = 0; p < 3; p++) {
+        if (isa[p])
+            setenv("FERRO_DIRECT_ISA", isa[p], 1);
+        else
+            unsetenv("FERRO_DIRECT_ISA");
+        memset(u1, 0, sizeof u1);
+        memset(G1, 0, sizeof G1);
+        omp_set_num_threads(2);
+        fr_stokes_direct(N, x, y, z, F, S, u1, G1);
+        double eu = 0, eg = 0;
+        for (int k = 0; k < 3 * N; k++)
+            eu = fmax(eu, fabs(u1[k] - u2[k]));
+        for (int k = 0; k < 9 * N; k++)
+            eg = fmax(eg, fabs(G1[k] - G2[k]));
+        printf("  direct sum (%s) vs general kernel: u %.2g, G %.2g (relative to max)\n",
+               isa[p] ? isa[p] : "best", eu / su, eg / sg);
+        assert_true(eu <= 1e-13 * su);
+        assert_true(eg <= 1e-13 * sg);
+        /* bit-identical for 1 and 3 threads */
+        for (int nt = 1; nt <= 3; nt += 2) {
+            memset(u3, 0, sizeof u3);
+            memset(G3, 0, sizeof G3);
+            omp_set_num_threads(nt);
+            fr_stokes_direct(N, x, y, z, F, S, u3, G3);
+            assert_memory_equal(u1, u3, sizeof u1);
+            assert_memory_equal(G1, G3, sizeof G1);
+        }
+    }
+    unsetenv("FERRO_DIRECT_ISA");
+    omp_set_num_threads(threads);
 }
 
 /* The vectorised smoothed grid sum equals the smoothed kernel summed point by point. */

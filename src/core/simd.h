@@ -11,4 +11,13 @@
 #define FR_TARGET_CLONES
 #endif
 
+/* Explicit AVX2 / AVX-512 kernels, chosen at run time with __builtin_cpu_supports (no ifunc:
+ * fine under the sanitizers too). */
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define FR_X86_SIMD 1
+#define FR_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#define FR_TARGET_AVX512 __attribute__((target("avx512f")))
+#include <immintrin.h>
+#endif
+
 #endif
