@@ -10,6 +10,10 @@
  * O(h⁴) like the step itself), the step is redone up to that time, σ flips, Λ restarts
  * from 0 with a fresh threshold, and integration goes on from the flip time.
  *
+ * For a field constant in time without flow or Brownian motion, fr_block_advance_static (at
+ * the end of this file) samples the same process exactly in law by thinning, on closed-form
+ * orientations, vectorised over chunks of particles.
+ *
  * We write RK4 by hand rather than drive GSL's odeiv2: the system is 4-dimensional, runs
  * N times per step inside OpenMP, and needs the event handling above, where the per-call
  * overhead of the GSL driver would dominate.
