@@ -510,15 +510,22 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         m = m2;
     }
     lanes_end(n, &z, t1, thr);
+    /* At large N this loop and the loads above are the memory traffic of the step: the
+     * hazard (0 after the first step here), σ and the flip counter are written only when they
+     * change. */
     for (int l = 0; l < n; l++) {
         blk->xi[0][l] = z.x0[l];
         blk->xi[1][l] = z.x1[l];
         blk->xi[2][l] = z.x2[l];
-        blk->sigma[l] = (int8_t)z.sg[l];
-        blk->hazard[l] = 0.0;
         blk->thresh[l] = thr[l];
-        blk->flips[l] += (long long)z.nfl[l];
+        if (z.nfl[l] > 0.0) {
+            blk->sigma[l] = (int8_t)z.sg[l];
+            blk->flips[l] += (long long)z.nfl[l];
+        }
     }
+    for (int l = 0; l < n; l++)
+        if (blk->hazard[l] != 0.0)
+            blk->hazard[l] = 0.0;
 
     /* effective model: substeps as substeps() with a static field and no flow */
     double kmax = 0.0, gmax = 0.0;
