@@ -50,6 +50,7 @@ _Static_assert(sizeof(fr_params) <= CMD_PAYLOAD, "fr_params must fit in a comman
 #define SWEEP_PERIOD 20.0
 #define REC_DT 0.02          /* recording: one frame per 0.02 units of simulation time */
 #define STATE_FILE "ferroviz-state.bin"
+#define WARM_FRAMES 10       /* frames left out of the steady frame time printed at exit */
 
 static const char *PRESETS[5] = {"switch-off", "rotating", "magnet", "aligned", "large-N"};
 
@@ -66,11 +67,12 @@ typedef struct viz_opts {
     int rate_set;
     char preset[64];
     int lecture;
+    int arrow_draw;       /* ARROWS_* */
 } viz_opts;
 
 static const fr_extra_option EXTRA[] = {
     {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
-    {"rate", 1}, {"lecture", 0}, {NULL, 0},
+    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {NULL, 0},
 };
 
 static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
@@ -100,6 +102,15 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
     if (!strcmp(name, "lecture")) {
         o->lecture = 1;
         return 0;
+    }
+    if (!strcmp(name, "arrow-draw")) {
+        for (int m = 0; m < ARROW_MODES; m++)
+            if (!strcmp(value, render_arrow_mode_name(m))) {
+                o->arrow_draw = m;
+                return 0;
+            }
+        snprintf(err, errlen, "expected auto, mesh or impostor, got '%s'", value);
+        return -1;
     }
     if (!strcmp(name, "frames") || !strcmp(name, "sim-steps")) {
         errno = 0;
@@ -174,11 +185,14 @@ static void usage(void)
            "  --rate R              at most R simulation steps per second, 0 = unlimited\n"
            "                        (default 60)\n"
            "  --lecture             lecture mode: big text, thick lines, high contrast (key L)\n"
+           "  --arrow-draw MODE     particle arrows as mesh (instanced, level of detail),\n"
+           "                        impostor (one ray-cast quad each) or auto (impostors\n"
+           "                        above %d particles; the default) (key T cycles)\n"
            "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
            "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"
            "  write the state on exit)\n"
            "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
-           fr_options_usage());
+           fr_options_usage(), IMPOSTOR_AUTO_N);
 }
 
 /* Parse: --preset NAME becomes --scenario FILE. Exit status 2 on error. */
@@ -1127,6 +1141,10 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         say("colour=%s", names[a->colour]);
         break;
     }
+    case SDLK_t:
+        a->R.arrow_mode = (a->R.arrow_mode + 1) % ARROW_MODES;
+        say("arrow-draw=%s", render_arrow_mode_name(a->R.arrow_mode));
+        break;
     case SDLK_g:
         a->plot = !a->plot;
         say("plot=%d", a->plot);
@@ -1348,6 +1366,7 @@ int main(int argc, char **argv)
     set_hdir(a, &a->cur);
     a->rate = a->vo.rate;
     a->arrows = a->streams = a->plot = 1;
+    a->R.arrow_mode = a->vo.arrow_draw;
     copy_str(a->preset, sizeof a->preset, a->vo.preset);
     a->yaw = -62.0f;
     a->pitch = 18.0f;
@@ -1376,6 +1395,7 @@ int main(int argc, char **argv)
     long frames = 0;
     double fps = 0.0, fps_t0 = t_start;
     long fps_frames = 0;
+    double t_warm = 0.0;          /* time after WARM_FRAMES frames (shader compiles, first upload) */
     int quit = 0, final_capture = 0, captured_last = 0, rc = 0;
     char shot[1024] = "";
     while (!quit || final_capture) {
@@ -1556,6 +1576,7 @@ int main(int argc, char **argv)
         u.streams = st;
         u.fps = fps > 0.0 ? fps : frames > 0 ? (double)frames / fmax(1e-3, viz_now() - t_start) : 0.0;
         u.colour_mode = a->colour;
+        u.arrow_draw = !a->arrows ? "" : render_uses_impostors(&a->R) ? "impostors" : "mesh";
         u.arrows = a->arrows;
         u.streams_on = a->streams;
         u.slice = a->slice;
@@ -1607,6 +1628,8 @@ int main(int argc, char **argv)
         }
         SDL_GL_SwapWindow(a->win);
         frames++;
+        if (frames == WARM_FRAMES)
+            t_warm = viz_now();
         fps_frames++;
         if (now - fps_t0 >= 0.5) {
             fps = (double)fps_frames / (now - fps_t0);
@@ -1625,7 +1648,13 @@ int main(int argc, char **argv)
         if (quit && (!a->vo.screenshot[0] || captured_last))
             break;
     }
-    const double elapsed = viz_now() - t_start;
+    const double t_end = viz_now(), elapsed = t_end - t_start;
+    if (frames >= 2 * WARM_FRAMES) /* the steady frame rate, for benchmarks */
+        printf("frame_ms=%.2f fps_steady=%.1f over %ld frames arrows=%s n=%d size=%dx%d\n",
+               1e3 * (t_end - t_warm) / (double)(frames - WARM_FRAMES),
+               (double)(frames - WARM_FRAMES) / (t_end - t_warm), frames - WARM_FRAMES,
+               !a->arrows ? "off" : render_uses_impostors(&a->R) ? "impostor" : "mesh",
+               a->R.part_n, dw, dh);
     rec_stop(a);
     SDL_HideWindow(a->win);
     const viz_snapshot *s = simthread_snapshot(&a->S, NULL);

@@ -10,6 +10,12 @@
 #define M_PI 3.14159265358979323846
 #endif
 
+#define INST_FLOATS 8 /* per particle: position, direction, value, padding (2 RGBA texels) */
+/* the fine arrow (unit length): shaft radius, cone radius, cone length */
+#define SHAFT_R 0.09f
+#define HEAD_R 0.22f
+#define HEAD_LEN 0.42f
+
 /* ---- meshes ---- */
 
 static void put(float *q, float x, float y, float z, float nx, float ny, float nz)
@@ -105,9 +111,11 @@ static void upload_mesh(arrow_mesh *m, int seg, float shaft_r, float head_r, flo
     free(idx);
 }
 
-/* VAO: mesh attributes 0, 1 and per-instance attributes 2, 3, 4 (7 floats). */
-static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst)
+/* VAO: mesh attributes 0, 1 and per-instance attributes 2, 3, 4 (position, direction, value:
+ * 7 floats, in a stride of `stride` floats). */
+static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst, int stride)
 {
+    const GLsizei st = stride * (GLsizei)sizeof(float);
     GLuint vao;
     glGenVertexArrays(1, &vao);
     glBindVertexArray(vao);
@@ -118,13 +126,13 @@ static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst)
     glVertexAttribPointer(1, 3, GL_FLOAT, GL_FALSE, 6 * sizeof(float), (void *)(3 * sizeof(float)));
     glBindBuffer(GL_ARRAY_BUFFER, inst);
     glEnableVertexAttribArray(2);
-    glVertexAttribPointer(2, 3, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)0);
+    glVertexAttribPointer(2, 3, GL_FLOAT, GL_FALSE, st, (void *)0);
     glVertexAttribDivisor(2, 1);
     glEnableVertexAttribArray(3);
-    glVertexAttribPointer(3, 3, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(3 * sizeof(float)));
+    glVertexAttribPointer(3, 3, GL_FLOAT, GL_FALSE, st, (void *)(3 * sizeof(float)));
     glVertexAttribDivisor(3, 1);
     glEnableVertexAttribArray(4);
-    glVertexAttribPointer(4, 1, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(6 * sizeof(float)));
+    glVertexAttribPointer(4, 1, GL_FLOAT, GL_FALSE, st, (void *)(6 * sizeof(float)));
     glVertexAttribDivisor(4, 1);
     glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m->ibo);
     glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)m->nidx * (GLsizeiptr)sizeof(unsigned short),
@@ -152,13 +160,23 @@ int render_init(renderer *r, char *err, size_t errlen)
     r->a_light = glGetUniformLocation(r->arrow_prog, "u_light");
     r->a_eye = glGetUniformLocation(r->arrow_prog, "u_eye_dir");
     r->a_shape = glGetUniformLocation(r->arrow_prog, "u_shape");
+    r->imp_prog = viz_load_program("impostor", err, errlen);
+    if (!r->imp_prog)
+        return -1;
+    static const char *IMP_U[IMP_NU] = {"u_inst", "u_viewproj", "u_eye", "u_scale", "u_mode",
+                                        "u_color", "u_shape", "u_shaft_r", "u_head_r",
+                                        "u_head_len", "u_light", "u_eye_dir"};
+    for (int k = 0; k < IMP_NU; k++)
+        r->iu[k] = glGetUniformLocation(r->imp_prog, IMP_U[k]);
+    r->arrow_mode = ARROWS_AUTO;
     r->l_vp = glGetUniformLocation(r->line_prog, "u_viewproj");
     r->s_vp = glGetUniformLocation(r->stream_prog, "u_viewproj");
     r->s_time = glGetUniformLocation(r->stream_prog, "u_time");
     r->s_dash = glGetUniformLocation(r->stream_prog, "u_dash");
 
-    /* LOD: 8-sided arrow (30 triangles), 5-sided (18), 3-sided cone (4) */
-    upload_mesh(&r->mesh[0], 8, 0.09f, 0.22f, 0.42f);
+    /* LOD: 8-sided arrow (30 triangles), 5-sided (18), 3-sided cone (4); the impostors are the
+     * 8-sided arrow's exact shape */
+    upload_mesh(&r->mesh[0], 8, SHAFT_R, HEAD_R, HEAD_LEN);
     upload_mesh(&r->mesh[1], 5, 0.10f, 0.24f, 0.42f);
     upload_mesh(&r->mesh[2], 3, 0.0f, 0.32f, 1.0f);
     upload_mesh(&r->head_mesh, 6, 0.0f, 0.35f, 1.0f);
@@ -169,10 +187,18 @@ int render_init(renderer *r, char *err, size_t errlen)
     glBindBuffer(GL_ARRAY_BUFFER, r->one_inst);
     glBufferData(GL_ARRAY_BUFFER, 7 * sizeof(float), NULL, GL_DYNAMIC_DRAW);
     for (int k = 0; k < 3; k++) {
-        r->part_vao[k] = make_inst_vao(&r->mesh[k], r->part_inst);
-        r->one_vao[k] = make_inst_vao(&r->mesh[k], r->one_inst);
+        r->part_vao[k] = make_inst_vao(&r->mesh[k], r->part_inst, INST_FLOATS);
+        r->one_vao[k] = make_inst_vao(&r->mesh[k], r->one_inst, 7);
     }
-    r->head_vao = make_inst_vao(&r->head_mesh, r->head_inst);
+    r->head_vao = make_inst_vao(&r->head_mesh, r->head_inst, 7);
+
+    /* impostors: the particle buffer is also a buffer texture; quads from gl_VertexID alone */
+    glGenTextures(1, &r->imp_tex);
+    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
+    glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32F, r->part_inst);
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
+    glGenVertexArrays(1, &r->imp_vao);
+    glGenBuffers(1, &r->imp_ibo);
 
     glGenVertexArrays(1, &r->stream_vao);
     glGenBuffers(1, &r->stream_vbo);
@@ -211,6 +237,11 @@ void render_free(renderer *r)
         glDeleteProgram(r->line_prog);
     if (r->stream_prog)
         glDeleteProgram(r->stream_prog);
+    if (r->imp_prog)
+        glDeleteProgram(r->imp_prog);
+    glDeleteTextures(1, &r->imp_tex);
+    glDeleteVertexArrays(1, &r->imp_vao);
+    glDeleteBuffers(1, &r->imp_ibo);
     for (int k = 0; k < 3; k++) {
         glDeleteBuffers(1, &r->mesh[k].vbo);
         glDeleteBuffers(1, &r->mesh[k].ibo);
@@ -251,27 +282,85 @@ static float *staging(float **buf, int *cap, int n)
 void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
 {
     const int n = s->n;
-    float *p = staging(&r->inst, &r->inst_cap, 7 * (n > 0 ? n : 1));
+    float *p = staging(&r->inst, &r->inst_cap, INST_FLOATS * (n > 0 ? n : 1));
     if (!p)
         return;
     for (int i = 0; i < n; i++) {
-        float *q = p + 7 * i;
+        float *q = p + INST_FLOATS * i;
         memcpy(q, s->pos + 3 * i, 3 * sizeof(float));
         memcpy(q + 3, s->xi + 3 * i, 3 * sizeof(float));
         q[6] = mode == COLOR_AVG ? s->avg[i] : mode == COLOR_M0 ? s->m0[i] : (float)s->sigma[i];
+        q[7] = 0.0f;
     }
+    const GLsizeiptr bytes = (GLsizeiptr)n * INST_FLOATS * (GLsizeiptr)sizeof(float);
     glBindBuffer(GL_ARRAY_BUFFER, r->part_inst);
     if (n > r->part_cap) {
-        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)n * 7 * (GLsizeiptr)sizeof(float), p,
-                     GL_STREAM_DRAW);
+        glBufferData(GL_ARRAY_BUFFER, bytes, p, GL_STREAM_DRAW);
         r->part_cap = n;
+        /* two triangles of 4 vertices per particle: 0 1 2, 0 2 3 */
+        unsigned *idx = malloc((size_t)n * 6 * sizeof *idx);
+        if (idx) {
+            for (int i = 0; i < n; i++) {
+                const unsigned b = 4u * (unsigned)i;
+                const unsigned q[6] = {b, b + 1, b + 2, b, b + 2, b + 3};
+                memcpy(idx + 6 * i, q, sizeof q);
+            }
+            glBindVertexArray(r->imp_vao);
+            glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->imp_ibo);
+            glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)n * 6 * (GLsizeiptr)sizeof *idx, idx,
+                         GL_STATIC_DRAW);
+            glBindVertexArray(0);
+            r->imp_cap = n;
+            free(idx);
+        } else {
+            r->imp_cap = 0;
+        }
     } else {
-        glBufferSubData(GL_ARRAY_BUFFER, 0, (GLsizeiptr)n * 7 * (GLsizeiptr)sizeof(float), p);
+        glBufferSubData(GL_ARRAY_BUFFER, 0, bytes, p);
     }
     r->part_n = n;
     /* level of detail: llvmpipe draws ~4-5 M triangles/s */
     r->lod = n <= 2000 ? 0 : n <= 5000 ? 1 : 2;
     r->arrow_scale = render_arrow_scale(n);
+}
+
+int render_uses_impostors(const renderer *r)
+{
+    if (r->imp_cap < r->part_n)
+        return 0; /* no index buffer (out of memory): the mesh it is */
+    return r->arrow_mode == ARROWS_IMPOSTOR ||
+           (r->arrow_mode == ARROWS_AUTO && r->part_n > IMPOSTOR_AUTO_N);
+}
+
+const char *render_arrow_mode_name(int mode)
+{
+    return mode == ARROWS_MESH ? "mesh" : mode == ARROWS_IMPOSTOR ? "impostor" : "auto";
+}
+
+static void draw_impostors(renderer *r, const render_view *v, const scene_opts *o,
+                           const float light[3], const float eye_dir[3])
+{
+    float st, sa;
+    render_arrow_shape(o->aspect, &st, &sa);
+    glUseProgram(r->imp_prog);
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
+    glUniform1i(r->iu[IU_INST], 0);
+    glUniformMatrix4fv(r->iu[IU_VP], 1, GL_FALSE, (const float *)v->vp);
+    glUniform3fv(r->iu[IU_EYE], 1, v->eye);
+    glUniform1f(r->iu[IU_SCALE], r->arrow_scale);
+    glUniform1i(r->iu[IU_MODE], o->mode == COLOR_SPIN ? 0 : 1);
+    glUniform3f(r->iu[IU_COLOR], 1.0f, 1.0f, 1.0f);
+    glUniform2f(r->iu[IU_SHAPE], st, sa);
+    glUniform1f(r->iu[IU_SHAFT_R], SHAFT_R);
+    glUniform1f(r->iu[IU_HEAD_R], HEAD_R);
+    glUniform1f(r->iu[IU_HEAD_LEN], HEAD_LEN);
+    glUniform3fv(r->iu[IU_LIGHT], 1, light);
+    glUniform3fv(r->iu[IU_EYE_DIR], 1, eye_dir);
+    glBindVertexArray(r->imp_vao);
+    glDrawElements(GL_TRIANGLES, 6 * r->part_n, GL_UNSIGNED_INT, NULL);
+    glBindVertexArray(0);
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
 }
 
 float render_arrow_scale(int n) { return n > 0 ? (float)(1.3 * pow((double)n, -1.0 / 3.0)) : 0.1f; }
@@ -422,7 +511,10 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
     glUniform3fv(r->a_light, 1, light);
     glUniform3fv(r->a_eye, 1, fwd);
 
-    if (o->arrows && r->part_n > 0) {
+    if (o->arrows && r->part_n > 0 && render_uses_impostors(r)) {
+        draw_impostors(r, v, o, light, fwd);
+        glUseProgram(r->arrow_prog);
+    } else if (o->arrows && r->part_n > 0) {
         glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
         glUniform1f(r->a_scale, r->arrow_scale);
         glUniform1i(r->a_mode, o->mode == COLOR_SPIN ? 0 : 1);
