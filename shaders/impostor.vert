@@ -1,10 +1,13 @@
 #version 330 core
-// Ray-cast arrow impostors: one quad (4 vertices, 2 triangles) per particle, without instancing
-// (llvmpipe pays a fixed cost per instance): gl_VertexID = 4 * particle + corner. The particle
-// data come from a buffer texture, two texels per particle: (pos.xyz, dir.x), (dir.yz, val, -).
-// The quad lies in the plane through the particle facing the eye, spans the arrow's projected
-// extent (the axis projected plus the head radius, widened for perspective), and
-// impostor.frag intersects the eye ray with the shaft, its end cap, the cone and its base.
+// Ray-cast arrow impostors: one hexagon (6 vertices, 4 triangles) per particle, without
+// instancing: gl_VertexID = 6 * particle + corner. The particle data come from a buffer texture,
+// two texels per particle: (pos.xyz, dir.x), (dir.yz, val, -).
+//
+// The hexagon lies in the plane through the particle facing the eye and hugs the arrow's
+// projection: from the tail disc (shaft radius) widening to the cone's base disc (head radius)
+// and on to the tip, widened for perspective. Everything impostor.frag needs is affine in the
+// position on that plane, so it is interpolated rather than recomputed per pixel: the point and
+// the ray direction in the arrow's unit frame, and the clip coordinates (for the hit's depth).
 uniform samplerBuffer u_inst;
 uniform mat4 u_viewproj;
 uniform vec3 u_eye;      // camera position, world space
@@ -12,13 +15,16 @@ uniform float u_scale;
 uniform int u_mode;      // 0 spin (+1 warm, -1 cool), 1 diverging [-1, 1], 3 solid
 uniform vec3 u_color;
 uniform vec2 u_shape;    // (transverse, axial) scale as in arrow.vert
-uniform float u_head_r;  // cone radius of the unit arrow
+uniform float u_shaft_r, u_head_r, u_head_len; // the unit arrow (as the mesh)
+uniform vec3 u_light;    // direction towards the light, world space
+uniform vec3 u_half;     // normalize(light + direction towards the viewer), world space
 
-out vec3 v_world;
-flat out vec3 v_p;
-flat out vec3 v_t1;
-flat out vec3 v_t2;
-flat out vec3 v_d;
+out vec3 v_o;            // point on the hexagon, arrow frame, unit arrow
+out vec3 v_r;            // direction of the eye ray through it, same frame (not normalised)
+out vec2 v_zw;           // clip z, w of the point
+flat out vec2 v_dzw;     // clip z, w per unit of the ray parameter
+flat out vec3 v_light;   // light and half vector in the arrow frame
+flat out vec3 v_half;
 flat out vec3 v_col;
 
 vec3 diverging(float v)
@@ -38,37 +44,61 @@ vec3 diverging(float v)
 
 void main()
 {
-    int i = gl_VertexID >> 2, c = gl_VertexID & 3;
-    vec4 a = texelFetch(u_inst, 2 * i);
-    vec4 b = texelFetch(u_inst, 2 * i + 1);
-    vec3 p = a.xyz;
-    vec3 d = normalize(vec3(a.w, b.xy));
+    int i = gl_VertexID / 6, c = gl_VertexID - 6 * i;
+    vec4 ta = texelFetch(u_inst, 2 * i);
+    vec4 tb = texelFetch(u_inst, 2 * i + 1);
+    vec3 p = ta.xyz;
+    vec3 d = normalize(vec3(ta.w, tb.xy));
     // the same orthonormal frame as arrow.vert (Duff et al. 2017)
     float s = d.z >= 0.0 ? 1.0 : -1.0;
     float ka = -1.0 / (s + d.z);
     float kb = d.x * d.y * ka;
-    v_t1 = vec3(1.0 + s * d.x * d.x * ka, s * kb, -s * d.x);
-    v_t2 = vec3(kb, s + d.y * d.y * ka, -d.y);
-    v_d = d;
-    v_p = p;
+    vec3 t1 = vec3(1.0 + s * d.x * d.x * ka, s * kb, -s * d.x);
+    vec3 t2 = vec3(kb, s + d.y * d.y * ka, -d.y);
+    mat3 R = mat3(t1, t2, d);
+    mat3 Rt = transpose(R);
 
     vec3 e = u_eye - p;
     float D = length(e);
     vec3 v = e / D;                       // towards the eye
-    vec3 dp = d - dot(d, v) * v;          // the axis projected on the quad's plane
+    float cv = dot(d, v);
+    vec3 dp = d - cv * v;                 // the axis projected on the plane
     float lp = length(dp);
     vec3 u = lp > 1e-4 ? dp / lp : normalize(abs(v.x) < 0.9 ? cross(v, vec3(1, 0, 0))
                                                              : cross(v, vec3(0, 1, 0)));
     vec3 w = cross(v, u);
-    float half_len = 0.5 * u_scale * u_shape.y, rad = u_head_r * u_scale * u_shape.x;
+    float ac = abs(cv);
+    float Lz = u_scale * u_shape.y, rs = u_shaft_r * u_scale * u_shape.x,
+          rh = u_head_r * u_scale * u_shape.x;
+    // along u: tail disc centre, cone base centre, tip; the discs reach +-radius * |cos| along u
+    float u1 = -0.5 * Lz * lp, u2 = (0.5 - u_head_len) * Lz * lp, u3 = 0.5 * Lz * lp;
+    float ua = u1 - rs * ac, ub = u2 - rh * ac;
+    float wa = rs;
+    if (ub <= ua) {                       // seen nearly end-on: a rectangle
+        ua = ub;
+        wa = rh;
+    }
+    float uc = max(u2 + rh * ac, u3);
     // a point at depth delta in front of the plane projects D / (D - delta) times further out
-    float rho = sqrt(half_len * half_len + rad * rad);
+    float rho = sqrt(0.25 * Lz * Lz + rh * rh);
     float k = 1.02 * D / max(D - rho, 0.25 * D);
-    float ex = (half_len * lp + rad) * k, ey = rad * k;
-    vec2 q = vec2(c == 1 || c == 2 ? 1.0 : -1.0, c >= 2 ? 1.0 : -1.0);
-    v_world = p + q.x * ex * u + q.y * ey * w;
-    gl_Position = u_viewproj * vec4(v_world, 1.0);
-    float val = b.z;
+    // corners: 0 A-, 1 A+, 2 B+, 3 B-, 4 C+, 5 C-
+    vec2 q = c < 2 ? vec2(ua, wa) : c < 4 ? vec2(ub, rh) : vec2(uc, rh);
+    if (c == 0 || c == 3 || c == 5)
+        q.y = -q.y;
+    vec3 world = p + k * (q.x * u + q.y * w);
+    gl_Position = u_viewproj * vec4(world, 1.0);
+
+    vec3 sh = vec3(u_shape.x, u_shape.x, u_shape.y) * u_scale;
+    v_o = (Rt * (world - p)) / sh;
+    vec3 dir = (world - u_eye) / D;       // hit = world + t * dir
+    v_r = (Rt * dir) / sh;
+    v_zw = gl_Position.zw;
+    vec4 cd = u_viewproj * vec4(dir, 0.0);
+    v_dzw = cd.zw;
+    v_light = Rt * u_light;
+    v_half = Rt * u_half;
+    float val = tb.z;
     if (u_mode == 0)
         v_col = val >= 0.0 ? vec3(1.00, 0.40, 0.10) : vec3(0.15, 0.45, 1.00);
     else if (u_mode == 1)

@@ -15,6 +15,7 @@
 #define SHAFT_R 0.09f
 #define HEAD_R 0.22f
 #define HEAD_LEN 0.42f
+#define IMP_IDX 12    /* indices per impostor: 4 triangles */
 
 /* ---- meshes ---- */
 
@@ -165,7 +166,7 @@ int render_init(renderer *r, char *err, size_t errlen)
         return -1;
     static const char *IMP_U[IMP_NU] = {"u_inst", "u_viewproj", "u_eye", "u_scale", "u_mode",
                                         "u_color", "u_shape", "u_shaft_r", "u_head_r",
-                                        "u_head_len", "u_light", "u_eye_dir"};
+                                        "u_head_len", "u_light", "u_half"};
     for (int k = 0; k < IMP_NU; k++)
         r->iu[k] = glGetUniformLocation(r->imp_prog, IMP_U[k]);
     r->arrow_mode = ARROWS_AUTO;
@@ -297,17 +298,18 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
     if (n > r->part_cap) {
         glBufferData(GL_ARRAY_BUFFER, bytes, p, GL_STREAM_DRAW);
         r->part_cap = n;
-        /* two triangles of 4 vertices per particle: 0 1 2, 0 2 3 */
-        unsigned *idx = malloc((size_t)n * 6 * sizeof *idx);
+        /* a hexagon of 6 vertices per particle (impostor.vert): 4 triangles */
+        unsigned *idx = malloc((size_t)n * IMP_IDX * sizeof *idx);
         if (idx) {
             for (int i = 0; i < n; i++) {
-                const unsigned b = 4u * (unsigned)i;
-                const unsigned q[6] = {b, b + 1, b + 2, b, b + 2, b + 3};
-                memcpy(idx + 6 * i, q, sizeof q);
+                const unsigned b = 6u * (unsigned)i;
+                const unsigned q[IMP_IDX] = {b, b + 1, b + 2, b, b + 2, b + 3,
+                                             b + 3, b + 2, b + 4, b + 3, b + 4, b + 5};
+                memcpy(idx + IMP_IDX * i, q, sizeof q);
             }
             glBindVertexArray(r->imp_vao);
             glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->imp_ibo);
-            glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)n * 6 * (GLsizeiptr)sizeof *idx, idx,
+            glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)n * IMP_IDX * (GLsizeiptr)sizeof *idx, idx,
                          GL_STATIC_DRAW);
             glBindVertexArray(0);
             r->imp_cap = n;
@@ -356,9 +358,12 @@ static void draw_impostors(renderer *r, const render_view *v, const scene_opts *
     glUniform1f(r->iu[IU_HEAD_R], HEAD_R);
     glUniform1f(r->iu[IU_HEAD_LEN], HEAD_LEN);
     glUniform3fv(r->iu[IU_LIGHT], 1, light);
-    glUniform3fv(r->iu[IU_EYE_DIR], 1, eye_dir);
+    vec3 half;
+    glm_vec3_add((float *)light, (float *)eye_dir, half);
+    glm_vec3_normalize(half);
+    glUniform3fv(r->iu[IU_HALF], 1, half);
     glBindVertexArray(r->imp_vao);
-    glDrawElements(GL_TRIANGLES, 6 * r->part_n, GL_UNSIGNED_INT, NULL);
+    glDrawElements(GL_TRIANGLES, IMP_IDX * r->part_n, GL_UNSIGNED_INT, NULL);
     glBindVertexArray(0);
     glBindTexture(GL_TEXTURE_BUFFER, 0);
 }
