@@ -22,6 +22,15 @@ void main()
     vec3 nl = vec3(0.0, 0.0, -1.0);
     float zb = 0.5 - u_head_len;
     float a2 = dot(r.xy, r.xy), b2 = dot(o.xy, r.xy), o2 = dot(o.xy, o.xy);
+    // cheap rejection first (llvmpipe skips the rest of a block whose pixels are all killed):
+    // the ray must cross the bounding cylinder, radius u_head_r, within -0.5 <= z <= 0.5
+    float db = b2 * b2 - a2 * (o2 - u_head_r * u_head_r);
+    if (db < 0.0)
+        discard;
+    float sb = sqrt(db);
+    float za = o.z + r.z * (-b2 - sb) / a2, zc = o.z + r.z * (-b2 + sb) / a2;
+    if (max(za, zc) < -0.5 || min(za, zc) > 0.5)
+        discard;
     // shaft: x^2 + y^2 = rs^2, -0.5 <= z <= zb (the front root: entering the cylinder)
     float disc = b2 * b2 - a2 * (o2 - u_shaft_r * u_shaft_r);
     if (disc >= 0.0 && a2 > 1e-12) {

@@ -1,11 +1,12 @@
 #version 330 core
-// Ray-cast arrow impostors: one hexagon (6 vertices, 4 triangles) per particle, without
-// instancing: gl_VertexID = 6 * particle + corner. The particle data come from a buffer texture,
+// Ray-cast arrow impostors: one triangle per particle, without instancing:
+// gl_VertexID = 3 * particle + corner (llvmpipe pays per instance and per triangle). The particle data come from a buffer texture,
 // two texels per particle: (pos.xyz, dir.x), (dir.yz, val, -).
 //
-// The hexagon lies in the plane through the particle facing the eye and hugs the arrow's
-// projection: from the tail disc (shaft radius) widening to the cone's base disc (head radius)
-// and on to the tip, widened for perspective. Everything impostor.frag needs is affine in the
+// The triangle lies in the plane through the particle facing the eye and encloses the arrow's
+// projection (widened for perspective): its base across the head end, its apex behind the tail,
+// on the line that just clears the tail disc (shaft radius) and the cone's base disc (head
+// radius). Everything impostor.frag needs is affine in the
 // position on that plane, so it is interpolated rather than recomputed per pixel: the point and
 // the ray direction in the arrow's unit frame, and the clip coordinates (for the hit's depth).
 uniform samplerBuffer u_inst;
@@ -44,7 +45,7 @@ vec3 diverging(float v)
 
 void main()
 {
-    int i = gl_VertexID / 6, c = gl_VertexID - 6 * i;
+    int i = gl_VertexID / 3, c = gl_VertexID - 3 * i;
     vec4 ta = texelFetch(u_inst, 2 * i);
     vec4 tb = texelFetch(u_inst, 2 * i + 1);
     vec3 p = ta.xyz;
@@ -79,13 +80,23 @@ void main()
         wa = rh;
     }
     float uc = max(u2 + rh * ac, u3);
+    // the projection lies in the hexagon (ua, +-wa), (ub, +-rh), (uc, +-rh). The enclosing
+    // triangle with its apex x behind ua has the half-width W(x) at uc; of two candidates, the
+    // apex on the line through the corners A and B (clamped) and x = uc - ua (the best for a
+    // rectangle), the one of smaller area
+    float ell = uc - ua;
+    float x1 = clamp(wa * (ub - ua) / max(rh - wa, 1e-6 * rh), 0.1 * ell, ell), x2 = ell;
+    float W1 = max(wa * (ell + x1) / x1, rh * (ell + x1) / (ub - ua + x1));
+    float W2 = max(wa * (ell + x2) / x2, rh * (ell + x2) / (ub - ua + x2));
+    float x = x1, W = W1;
+    if (W2 * (ell + x2) < W1 * (ell + x1)) {
+        x = x2;
+        W = W2;
+    }
     // a point at depth delta in front of the plane projects D / (D - delta) times further out
     float rho = sqrt(0.25 * Lz * Lz + rh * rh);
     float k = 1.02 * D / max(D - rho, 0.25 * D);
-    // corners: 0 A-, 1 A+, 2 B+, 3 B-, 4 C+, 5 C-
-    vec2 q = c < 2 ? vec2(ua, wa) : c < 4 ? vec2(ub, rh) : vec2(uc, rh);
-    if (c == 0 || c == 3 || c == 5)
-        q.y = -q.y;
+    vec2 q = c == 0 ? vec2(ua - x, 0.0) : vec2(uc, c == 1 ? W : -W);
     vec3 world = p + k * (q.x * u + q.y * w);
     gl_Position = u_viewproj * vec4(world, 1.0);
 

@@ -186,7 +186,7 @@ static void usage(void)
            "                        (default 60)\n"
            "  --lecture             lecture mode: big text, thick lines, high contrast (key L)\n"
            "  --arrow-draw MODE     particle arrows as mesh (instanced, level of detail),\n"
-           "                        impostor (one ray-cast quad each) or auto (impostors\n"
+           "                        impostor (one ray-cast triangle each) or auto (impostors\n"
            "                        above %d particles; the default) (key T cycles)\n"
            "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
            "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"

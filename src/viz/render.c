@@ -15,7 +15,6 @@
 #define SHAFT_R 0.09f
 #define HEAD_R 0.22f
 #define HEAD_LEN 0.42f
-#define IMP_IDX 12    /* indices per impostor: 4 triangles */
 
 /* ---- meshes ---- */
 
@@ -193,13 +192,13 @@ int render_init(renderer *r, char *err, size_t errlen)
     }
     r->head_vao = make_inst_vao(&r->head_mesh, r->head_inst, 7);
 
-    /* impostors: the particle buffer is also a buffer texture; quads from gl_VertexID alone */
+    /* impostors: the particle buffer is also a buffer texture; triangles from gl_VertexID alone
+     * (a VAO without attributes) */
     glGenTextures(1, &r->imp_tex);
     glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
     glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32F, r->part_inst);
     glBindTexture(GL_TEXTURE_BUFFER, 0);
     glGenVertexArrays(1, &r->imp_vao);
-    glGenBuffers(1, &r->imp_ibo);
 
     glGenVertexArrays(1, &r->stream_vao);
     glGenBuffers(1, &r->stream_vbo);
@@ -242,7 +241,6 @@ void render_free(renderer *r)
         glDeleteProgram(r->imp_prog);
     glDeleteTextures(1, &r->imp_tex);
     glDeleteVertexArrays(1, &r->imp_vao);
-    glDeleteBuffers(1, &r->imp_ibo);
     for (int k = 0; k < 3; k++) {
         glDeleteBuffers(1, &r->mesh[k].vbo);
         glDeleteBuffers(1, &r->mesh[k].ibo);
@@ -298,25 +296,6 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
     if (n > r->part_cap) {
         glBufferData(GL_ARRAY_BUFFER, bytes, p, GL_STREAM_DRAW);
         r->part_cap = n;
-        /* a hexagon of 6 vertices per particle (impostor.vert): 4 triangles */
-        unsigned *idx = malloc((size_t)n * IMP_IDX * sizeof *idx);
-        if (idx) {
-            for (int i = 0; i < n; i++) {
-                const unsigned b = 6u * (unsigned)i;
-                const unsigned q[IMP_IDX] = {b, b + 1, b + 2, b, b + 2, b + 3,
-                                             b + 3, b + 2, b + 4, b + 3, b + 4, b + 5};
-                memcpy(idx + IMP_IDX * i, q, sizeof q);
-            }
-            glBindVertexArray(r->imp_vao);
-            glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->imp_ibo);
-            glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)n * IMP_IDX * (GLsizeiptr)sizeof *idx, idx,
-                         GL_STATIC_DRAW);
-            glBindVertexArray(0);
-            r->imp_cap = n;
-            free(idx);
-        } else {
-            r->imp_cap = 0;
-        }
     } else {
         glBufferSubData(GL_ARRAY_BUFFER, 0, bytes, p);
     }
@@ -328,8 +307,6 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
 
 int render_uses_impostors(const renderer *r)
 {
-    if (r->imp_cap < r->part_n)
-        return 0; /* no index buffer (out of memory): the mesh it is */
     return r->arrow_mode == ARROWS_IMPOSTOR ||
            (r->arrow_mode == ARROWS_AUTO && r->part_n > IMPOSTOR_AUTO_N);
 }
@@ -363,7 +340,7 @@ static void draw_impostors(renderer *r, const render_view *v, const scene_opts *
     glm_vec3_normalize(half);
     glUniform3fv(r->iu[IU_HALF], 1, half);
     glBindVertexArray(r->imp_vao);
-    glDrawElements(GL_TRIANGLES, IMP_IDX * r->part_n, GL_UNSIGNED_INT, NULL);
+    glDrawArrays(GL_TRIANGLES, 0, 3 * r->part_n);
     glBindVertexArray(0);
     glBindTexture(GL_TEXTURE_BUFFER, 0);
 }

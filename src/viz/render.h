@@ -12,7 +12,7 @@ enum { COLOR_SPIN = 0, COLOR_AVG = 1, COLOR_M0 = 2, COLOR_MODES = 3 };
 
 /* How the particle arrows are drawn: automatically (impostors above IMPOSTOR_AUTO_N particles,
  * else the mesh with its level of detail), always as instanced meshes, or always as ray-cast
- * impostors (one quad per arrow, the shape solved per pixel, exact depth). */
+ * impostors (one triangle per arrow, the shape solved per pixel, exact depth). */
 enum { ARROWS_AUTO = 0, ARROWS_MESH = 1, ARROWS_IMPOSTOR = 2, ARROW_MODES = 3 };
 #define IMPOSTOR_AUTO_N 2000
 
@@ -51,9 +51,8 @@ typedef struct renderer {
     int stream_lines, stream_verts, stream_lcap;
     GLint *stream_first;
     GLsizei *stream_count;
-    GLuint imp_prog, imp_vao, imp_ibo, imp_tex; /* impostors */
+    GLuint imp_prog, imp_vao, imp_tex; /* impostors */
     GLint iu[IMP_NU];
-    int imp_cap;                 /* particles covered by imp_ibo */
     int arrow_mode;              /* ARROWS_*, set by the caller */
     GLuint line_vao, line_vbo;
     float *lines;                /* staging: x, y, z, r, g, b, a */
