@@ -50,6 +50,7 @@ _Static_assert(sizeof(fr_params) <= CMD_PAYLOAD, "fr_params must fit in a comman
 #define SWEEP_PERIOD 20.0
 #define REC_DT 0.02          /* recording: one frame per 0.02 units of simulation time */
 #define STATE_FILE "ferroviz-state.bin"
+#define SIM_NICE 10          /* default nice value of the simulation thread */
 #define WARM_FRAMES 10       /* frames left out of the steady frame time printed at exit */
 
 static const char *PRESETS[5] = {"switch-off", "rotating", "magnet", "aligned", "large-N"};
@@ -68,11 +69,12 @@ typedef struct viz_opts {
     char preset[64];
     int lecture;
     int arrow_draw;       /* ARROWS_* */
+    int sim_nice;         /* nice value of the simulation thread */
 } viz_opts;
 
 static const fr_extra_option EXTRA[] = {
     {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
-    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {NULL, 0},
+    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {"sim-nice", 1}, {NULL, 0},
 };
 
 static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
@@ -101,6 +103,16 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
     }
     if (!strcmp(name, "lecture")) {
         o->lecture = 1;
+        return 0;
+    }
+    if (!strcmp(name, "sim-nice")) {
+        errno = 0;
+        const long v = strtol(value, &end, 10);
+        if (end == value || *end || errno || v < 0 || v > 19) {
+            snprintf(err, errlen, "expected an integer in [0, 19], got '%s'", value);
+            return -1;
+        }
+        o->sim_nice = (int)v;
         return 0;
     }
     if (!strcmp(name, "arrow-draw")) {
@@ -188,11 +200,13 @@ static void usage(void)
            "  --arrow-draw MODE     particle arrows as mesh (instanced, level of detail),\n"
            "                        impostor (one ray-cast triangle each) or auto (impostors\n"
            "                        above %d particles; the default) (key T cycles)\n"
+           "  --sim-nice K          nice value of the simulation thread, 0..19 (default %d):\n"
+           "                        the window's frame rate comes first\n"
            "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
            "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"
            "  write the state on exit)\n"
            "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
-           fr_options_usage(), IMPOSTOR_AUTO_N);
+           fr_options_usage(), IMPOSTOR_AUTO_N, SIM_NICE);
 }
 
 /* Parse: --preset NAME becomes --scenario FILE. Exit status 2 on error. */
@@ -202,6 +216,7 @@ static int parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo)
     vo->w = 1280;
     vo->h = 800;
     vo->rate = 60.0;
+    vo->sim_nice = SIM_NICE;
     char **av = calloc((size_t)argc + 1, sizeof *av);
     char path[4096], err[1024];
     if (!av) {
@@ -1383,8 +1398,8 @@ int main(int argc, char **argv)
     }
     fr_sim *owned = loaded;
     loaded = NULL;
-    if (simthread_start(&a->S, &a->fo.p, owned, a->fo.grid, a->vo.sim_steps, a->rate, threads, err,
-                        sizeof err)) {
+    if (simthread_start(&a->S, &a->fo.p, owned, a->fo.grid, a->vo.sim_steps, a->rate, threads,
+                        a->vo.sim_nice, err, sizeof err)) {
         fprintf(stderr, "ferroviz: %s\n", err);
         return fail_exit(a, 1);
     }
