@@ -272,6 +272,14 @@ static int parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo)
     return 0;
 }
 
+/* CPU time of the process (all threads), s */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* ---- the application ---- */
 
 typedef struct app {
@@ -1410,7 +1418,7 @@ int main(int argc, char **argv)
     long frames = 0;
     double fps = 0.0, fps_t0 = t_start;
     long fps_frames = 0;
-    double t_warm = 0.0;          /* time after WARM_FRAMES frames (shader compiles, first upload) */
+    double t_warm = 0.0, cpu_warm = 0.0;          /* time after WARM_FRAMES frames (shader compiles, first upload) */
     int quit = 0, final_capture = 0, captured_last = 0, rc = 0;
     char shot[1024] = "";
     while (!quit || final_capture) {
@@ -1643,8 +1651,10 @@ int main(int argc, char **argv)
         }
         SDL_GL_SwapWindow(a->win);
         frames++;
-        if (frames == WARM_FRAMES)
+        if (frames == WARM_FRAMES) {
             t_warm = viz_now();
+            cpu_warm = cpu_now();
+        }
         fps_frames++;
         if (now - fps_t0 >= 0.5) {
             fps = (double)fps_frames / (now - fps_t0);
@@ -1665,9 +1675,11 @@ int main(int argc, char **argv)
     }
     const double t_end = viz_now(), elapsed = t_end - t_start;
     if (frames >= 2 * WARM_FRAMES) /* the steady frame rate, for benchmarks */
-        printf("frame_ms=%.2f fps_steady=%.1f over %ld frames arrows=%s n=%d size=%dx%d\n",
+        printf("frame_ms=%.2f fps_steady=%.1f cpu_ms=%.2f over %ld frames arrows=%s n=%d "
+               "size=%dx%d\n",
                1e3 * (t_end - t_warm) / (double)(frames - WARM_FRAMES),
-               (double)(frames - WARM_FRAMES) / (t_end - t_warm), frames - WARM_FRAMES,
+               (double)(frames - WARM_FRAMES) / (t_end - t_warm),
+               1e3 * (cpu_now() - cpu_warm) / (double)(frames - WARM_FRAMES), frames - WARM_FRAMES,
                !a->arrows ? "off" : render_uses_impostors(&a->R) ? "impostor" : "mesh",
                a->R.part_n, dw, dh);
     rec_stop(a);
