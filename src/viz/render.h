@@ -14,7 +14,7 @@ enum { COLOR_SPIN = 0, COLOR_AVG = 1, COLOR_M0 = 2, COLOR_MODES = 3 };
  * else the mesh with its level of detail), always as instanced meshes, or always as ray-cast
  * impostors (one triangle per arrow, the shape solved per pixel, exact depth). */
 enum { ARROWS_AUTO = 0, ARROWS_MESH = 1, ARROWS_IMPOSTOR = 2, ARROW_MODES = 3 };
-#define IMPOSTOR_AUTO_N 2000
+#define IMPOSTOR_AUTO_N 500
 
 enum { IU_INST, IU_VP, IU_EYE, IU_SCALE, IU_MODE, IU_COLOR, IU_SHAPE, IU_SHAFT_R, IU_HEAD_R,
        IU_HEAD_LEN, IU_LIGHT, IU_HALF, IMP_NU };
