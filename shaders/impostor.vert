@@ -1,12 +1,13 @@
 #version 330 core
-// Ray-cast arrow impostors: one triangle per particle, without instancing:
-// gl_VertexID = 3 * particle + corner (llvmpipe pays per instance and per triangle). The particle data come from a buffer texture,
-// two texels per particle: (pos.xyz, dir.x), (dir.yz, val, -).
+// Ray-cast arrow impostors: one triangle per particle and no vertex attributes:
+// gl_VertexID = 3 * particle + corner (glDrawArrays). The particle data come from a buffer
+// texture, two texels per particle: (pos.xyz, dir.x), (dir.yz, val, -).
 //
 // The triangle lies in the plane through the particle facing the eye and encloses the arrow's
 // projection (widened for perspective): its base across the head end, its apex behind the tail,
 // on the line that just clears the tail disc (shaft radius) and the cone's base disc (head
-// radius). Everything impostor.frag needs is affine in the
+// radius). One triangle rather than a tighter hexagon of four: on llvmpipe the cost per
+// triangle outweighs the ~20% fewer pixels. Everything impostor.frag needs is affine in the
 // position on that plane, so it is interpolated rather than recomputed per pixel: the point and
 // the ray direction in the arrow's unit frame, and the clip coordinates (for the hit's depth).
 uniform samplerBuffer u_inst;
@@ -20,7 +21,7 @@ uniform float u_shaft_r, u_head_r, u_head_len; // the unit arrow (as the mesh)
 uniform vec3 u_light;    // direction towards the light, world space
 uniform vec3 u_half;     // normalize(light + direction towards the viewer), world space
 
-out vec3 v_o;            // point on the hexagon, arrow frame, unit arrow
+out vec3 v_o;            // point on the triangle, arrow frame, unit arrow
 out vec3 v_r;            // direction of the eye ray through it, same frame (not normalised)
 out vec2 v_zw;           // clip z, w of the point
 flat out vec2 v_dzw;     // clip z, w per unit of the ray parameter

@@ -199,6 +199,9 @@ int render_init(renderer *r, char *err, size_t errlen)
     glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32F, r->part_inst);
     glBindTexture(GL_TEXTURE_BUFFER, 0);
     glGenVertexArrays(1, &r->imp_vao);
+    GLint texels = 0; /* GL 3.3 guarantees only 65536: then the mesh for large N */
+    glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &texels);
+    r->imp_max_n = texels / 2;
 
     glGenVertexArrays(1, &r->stream_vao);
     glGenBuffers(1, &r->stream_vbo);
@@ -300,13 +303,15 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
         glBufferSubData(GL_ARRAY_BUFFER, 0, bytes, p);
     }
     r->part_n = n;
-    /* level of detail: llvmpipe draws ~4-5 M triangles/s */
+    /* level of detail of the mesh: llvmpipe draws ~4-5 M triangles/s */
     r->lod = n <= 2000 ? 0 : n <= 5000 ? 1 : 2;
     r->arrow_scale = render_arrow_scale(n);
 }
 
 int render_uses_impostors(const renderer *r)
 {
+    if (r->part_n > r->imp_max_n)
+        return 0;
     return r->arrow_mode == ARROWS_IMPOSTOR ||
            (r->arrow_mode == ARROWS_AUTO && r->part_n > IMPOSTOR_AUTO_N);
 }

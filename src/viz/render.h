@@ -54,6 +54,7 @@ typedef struct renderer {
     GLuint imp_prog, imp_vao, imp_tex; /* impostors */
     GLint iu[IMP_NU];
     int arrow_mode;              /* ARROWS_*, set by the caller */
+    int imp_max_n;               /* particles that fit the buffer texture */
     GLuint line_vao, line_vbo;
     float *lines;                /* staging: x, y, z, r, g, b, a */
     int line_n, line_cap;
@@ -84,7 +85,7 @@ void render_arrow_shape(double aspect, float *transverse, float *axial);
 float render_arrow_scale(int n);  /* arrow length for N particles */
 
 /* Whether the particle arrows are drawn as impostors now (r->arrow_mode and the particle
- * count); the name of an ARROWS_* mode. */
+ * count; never beyond GL_MAX_TEXTURE_BUFFER_SIZE / 2 particles); the name of an ARROWS_* mode. */
 int render_uses_impostors(const renderer *r);
 const char *render_arrow_mode_name(int mode);
 
