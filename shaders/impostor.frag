@@ -4,33 +4,23 @@
 // cone of base radius u_head_r from zb to the tip at z = 0.5 with its base disc; the same shape,
 // scale and lighting as the mesh (arrow.vert, arrow.frag). Writes the depth of the hit.
 in vec3 v_o;
-in vec3 v_r;
-in vec2 v_zw;
-flat in vec2 v_dzw;
+flat in vec3 v_e;
 flat in vec3 v_light;
 flat in vec3 v_half;
 flat in vec3 v_col;
 uniform vec2 u_shape;
 uniform float u_shaft_r, u_head_r, u_head_len;
+uniform vec2 u_proj_z;   // projection matrix: clip z = x * view z + y, clip w = -view z
 out vec4 o_col;
 
 void main()
 {
-    vec3 o = v_o, r = v_r;
+    vec3 o = v_o, r = v_o - v_e; // the ray o + t r, t > 0 (t = -1 at the eye)
     const float INF = 1e30;
     float tb = INF;
     vec3 nl = vec3(0.0, 0.0, -1.0);
     float zb = 0.5 - u_head_len;
     float a2 = dot(r.xy, r.xy), b2 = dot(o.xy, r.xy), o2 = dot(o.xy, o.xy);
-    // cheap rejection first (llvmpipe skips the rest of a block whose pixels are all killed):
-    // the ray must cross the bounding cylinder, radius u_head_r, within -0.5 <= z <= 0.5
-    float db = b2 * b2 - a2 * (o2 - u_head_r * u_head_r);
-    if (db < 0.0)
-        discard;
-    float sb = sqrt(db);
-    float za = o.z + r.z * (-b2 - sb) / a2, zc = o.z + r.z * (-b2 + sb) / a2;
-    if (max(za, zc) < -0.5 || min(za, zc) > 0.5)
-        discard;
     // shaft: x^2 + y^2 = rs^2, -0.5 <= z <= zb (the front root: entering the cylinder)
     float disc = b2 * b2 - a2 * (o2 - u_shaft_r * u_shaft_r);
     if (disc >= 0.0 && a2 > 1e-12) {
@@ -76,8 +66,9 @@ void main()
     }
     if (tb >= INF)
         discard;
-    vec2 zw = v_zw + tb * v_dzw;
-    gl_FragDepth = 0.5 * zw.x / zw.y + 0.5;
+    // view depth along the ray from the eye (view z = 0): z(hit) = z(point) (1 + t)
+    float zv = -(1.0 + tb) / gl_FragCoord.w;
+    gl_FragDepth = 0.5 * (u_proj_z.x * zv + u_proj_z.y) / -zv + 0.5;
 
     // normals of a scaled shape: divided by the scale (as arrow.vert); lit as arrow.frag
     vec3 n = normalize(nl / vec3(u_shape.x, u_shape.x, u_shape.y));

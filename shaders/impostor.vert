@@ -7,9 +7,10 @@
 // projection (widened for perspective): its base across the head end, its apex behind the tail,
 // on the line that just clears the tail disc (shaft radius) and the cone's base disc (head
 // radius). One triangle rather than a tighter hexagon of four: on llvmpipe the cost per
-// triangle outweighs the ~20% fewer pixels. Everything impostor.frag needs is affine in the
-// position on that plane, so it is interpolated rather than recomputed per pixel: the point and
-// the ray direction in the arrow's unit frame, and the clip coordinates (for the hit's depth).
+// triangle outweighs the ~20% fewer pixels. impostor.frag gets the point in the arrow's unit
+// frame (the one interpolated input: llvmpipe pays per input) and, flat, the eye in that frame:
+// the ray is point + t (point - eye), and the hit's view depth is the point's (from
+// gl_FragCoord.w) times 1 + t.
 uniform samplerBuffer u_inst;
 uniform mat4 u_viewproj;
 uniform vec3 u_eye;      // camera position, world space
@@ -22,9 +23,7 @@ uniform vec3 u_light;    // direction towards the light, world space
 uniform vec3 u_half;     // normalize(light + direction towards the viewer), world space
 
 out vec3 v_o;            // point on the triangle, arrow frame, unit arrow
-out vec3 v_r;            // direction of the eye ray through it, same frame (not normalised)
-out vec2 v_zw;           // clip z, w of the point
-flat out vec2 v_dzw;     // clip z, w per unit of the ray parameter
+flat out vec3 v_e;       // the eye, same frame
 flat out vec3 v_light;   // light and half vector in the arrow frame
 flat out vec3 v_half;
 flat out vec3 v_col;
@@ -103,11 +102,7 @@ void main()
 
     vec3 sh = vec3(u_shape.x, u_shape.x, u_shape.y) * u_scale;
     v_o = (Rt * (world - p)) / sh;
-    vec3 dir = (world - u_eye) / D;       // hit = world + t * dir
-    v_r = (Rt * dir) / sh;
-    v_zw = gl_Position.zw;
-    vec4 cd = u_viewproj * vec4(dir, 0.0);
-    v_dzw = cd.zw;
+    v_e = (Rt * e) / sh;
     v_light = Rt * u_light;
     v_half = Rt * u_half;
     float val = tb.z;

@@ -165,7 +165,8 @@ int render_init(renderer *r, char *err, size_t errlen)
         return -1;
     static const char *IMP_U[IMP_NU] = {"u_inst", "u_viewproj", "u_eye", "u_scale", "u_mode",
                                         "u_color", "u_shape", "u_shaft_r", "u_head_r",
-                                        "u_head_len", "u_light", "u_half"};
+                                        "u_head_len", "u_light", "u_half",
+                                        "u_proj_z"};
     for (int k = 0; k < IMP_NU; k++)
         r->iu[k] = glGetUniformLocation(r->imp_prog, IMP_U[k]);
     r->arrow_mode = ARROWS_AUTO;
@@ -344,6 +345,7 @@ static void draw_impostors(renderer *r, const render_view *v, const scene_opts *
     glm_vec3_add((float *)light, (float *)eye_dir, half);
     glm_vec3_normalize(half);
     glUniform3fv(r->iu[IU_HALF], 1, half);
+    glUniform2f(r->iu[IU_PROJ_Z], v->proj[2][2], v->proj[3][2]);
     glBindVertexArray(r->imp_vao);
     glDrawArrays(GL_TRIANGLES, 0, 3 * r->part_n);
     glBindVertexArray(0);

@@ -17,7 +17,7 @@ enum { ARROWS_AUTO = 0, ARROWS_MESH = 1, ARROWS_IMPOSTOR = 2, ARROW_MODES = 3 };
 #define IMPOSTOR_AUTO_N 500
 
 enum { IU_INST, IU_VP, IU_EYE, IU_SCALE, IU_MODE, IU_COLOR, IU_SHAPE, IU_SHAFT_R, IU_HEAD_R,
-       IU_HEAD_LEN, IU_LIGHT, IU_HALF, IMP_NU };
+       IU_HEAD_LEN, IU_LIGHT, IU_HALF, IU_PROJ_Z, IMP_NU };
 
 typedef struct render_view {
     mat4 view, proj, vp;
