@@ -55,6 +55,12 @@ typedef struct renderer {
     GLint iu[IMP_NU];
     int arrow_mode;              /* ARROWS_*, set by the caller */
     int imp_max_n;               /* particles that fit the buffer texture */
+    uint64_t part_version;       /* +1 per render_set_particles */
+    /* the arrow cache (render.c): state -1 off, 0 empty, 1 valid for cache_key */
+    int cache_state, cache_w, cache_h, cache_depth_fmt;
+    int cache_misses, cache_wanted; /* misses in a row; copy after this frame's drawing */
+    GLuint cache_fbo, cache_rb[2];
+    unsigned char cache_key[160];
     GLuint line_vao, line_vbo;
     float *lines;                /* staging: x, y, z, r, g, b, a */
     int line_n, line_cap;
