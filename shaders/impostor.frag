@@ -15,7 +15,7 @@ out vec4 o_col;
 
 void main()
 {
-    vec3 o = v_o, r = v_o - v_e; // the ray o + t r, t > 0 (t = -1 at the eye)
+    vec3 o = v_o, r = v_o - v_e; // the eye ray o + t r: t = -1 at the eye, 0 on the triangle
     const float INF = 1e30;
     float tb = INF;
     vec3 nl = vec3(0.0, 0.0, -1.0);
@@ -66,7 +66,8 @@ void main()
     }
     if (tb >= INF)
         discard;
-    // view depth along the ray from the eye (view z = 0): z(hit) = z(point) (1 + t)
+    // view depth along the ray from the eye (view z = 0): z(hit) = z(point) (1 + t), with
+    // z(point) = -1 / gl_FragCoord.w (a perspective projection: clip w = -view z)
     float zv = -(1.0 + tb) / gl_FragCoord.w;
     gl_FragDepth = 0.5 * (u_proj_z.x * zv + u_proj_z.y) / -zv + 0.5;
 
