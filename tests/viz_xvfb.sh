@@ -244,15 +244,16 @@ else
     if [ -n "${VIZ_KEEP_SHOT:-}" ]; then cp "$T/shot.png" "$VIZ_KEEP_SHOT"; fi
 fi
 
-# ---- 5b. the same with ray-cast impostor arrows (N = 2000: auto picks them too) ----
-timeout 60 "$EXE" --n 2000 --seed 3 --size 960x600 --frames 6 --sim-steps 5 --rate 0 \
+# ---- 5b. the same with ray-cast impostor arrows (auto picks them too at this N) and the
+# arrow cache (N >= 4000: from the second frame of an unchanged state on, copied back) ----
+timeout 60 "$EXE" --n 4000 --seed 3 --size 960x600 --frames 24 --sim-steps 1 --rate 0 \
     --arrow-draw impostor --screenshot "$T/imp.png" >"$T/imp.out" 2>"$T/imp.err"
 rc=$?
 if [ $rc -ne 0 ] || [ ! -s "$T/imp.png" ]; then
     fail "impostor screenshot: rc=$rc $(cat "$T/imp.err")"
 else
-    grep -q '^frame_ms=.* arrows=impostor n=2000 ' "$T/imp.out" ||
-        fail "impostor run: no 'arrows=impostor n=2000' in $(grep frame_ms "$T/imp.out")"
+    grep -q '^frame_ms=.* arrows=impostor n=4000 ' "$T/imp.out" ||
+        fail "impostor run: no 'arrows=impostor n=4000' in $(grep frame_ms "$T/imp.out")"
     read -r red blue <<<"$(convert "$T/imp.png" -format %c histogram:info:- 2>/dev/null |
         sed -n 's/^ *\([0-9]*\): *(\([0-9.]*\), *\([0-9.]*\), *\([0-9.]*\).*/\1 \2 \3 \4/p' | awk '
         { n=$1; r=$2; g=$3; b=$4 }
