@@ -1678,10 +1678,13 @@ int main(int argc, char **argv)
         }
         if (final_capture)
             break;
-        if (!a->vo.frames || waiting) { /* at most ~60 frames/s: leave the CPU to the simulation */
+        if (!a->vo.frames || waiting) { /* at most ~60 frames/s: leave the CPU to the simulation;
+                                          * a scripted run waiting for step K: at most ~15/s
+                                          * (the simulation thread is niced below us) */
+            const double period = waiting ? 1.0 / 15.0 : 1.0 / 62.0;
             const double spent = viz_now() - frame_t0;
-            if (spent < 1.0 / 62.0)
-                SDL_Delay((Uint32)(1000.0 * (1.0 / 62.0 - spent)));
+            if (spent < period)
+                SDL_Delay((Uint32)(1000.0 * (period - spent)));
         }
         if (last)
             quit = 1;
