@@ -2,7 +2,8 @@
 # viz_xvfb.sh BUILD_DIR — ferroviz under Xvfb: keys through xdotool and the "set" lines they
 # print, a scripted screenshot checked pixel by pixel (both spin colours, the streamlines'
 # viridis colours, not blank), clean quit; no display -> exit 2 with one line; bad input -> exit 2;
-# the lecture tools (M, D, U, K, L, V, F5/F9, picking by a click, X), --save/--load and a
+# the lecture tools (M, D, U, K, L, V, F5/F9, picking by a click, X), the arrow drawing (T,
+# --arrow-draw impostor: a screenshot with both spin colours), --save/--load and a
 # damaged state file (exit 2, one line). VIZ_KEEP_TMP=1 keeps the temporary directory.
 # Starts its own Xvfb when DISPLAY is unset. Skips (exit 0) when ferroviz was not built or a tool
 # is missing. Takes ~20-40 s on 2 cores.
@@ -69,7 +70,8 @@ fi
 printf 'nu = x\n' >"$T/bad.units"
 printf 'not a state file at all\n' >"$T/bad.state"
 for args in "--size 10x" "--frames 0" "--preset nope" "--eps -1" "--bogus" "--rate x" \
-    "--aspect 20" "--brownian -1" "--units $T/bad.units" "--load $T/bad.state" "--load $T/none.bin"; do
+    "--aspect 20" "--brownian -1" "--units $T/bad.units" "--load $T/bad.state" "--load $T/none.bin" \
+    "--arrow-draw nope" "--sim-nice 20"; do
     # shellcheck disable=SC2086
     env -u DISPLAY timeout 20 "$EXE" $args >"$T/bad.out" 2>"$T/bad.err"
     rc=$?
@@ -142,7 +144,7 @@ else
     sleep 1
     # lecture tools: M(H) sweep, Brownian, units panel, aspect while paused, lecture mode,
     # recording, save / load, picking at the window's centre and deselecting
-    xdotool key --delay 60 m d shift+d u u space k shift+k space l l v
+    xdotool key --delay 60 m d shift+d u u space k shift+k space l l t t t v
     sleep 1.5
     xdotool key --delay 60 v F5
     sleep 1
@@ -197,7 +199,8 @@ for want in '^set eps=' '^set reset=1$' '^set preset=aligned$' '^set preset=swit
     '^set aspect=1.25$' '^set aspect=1$' '^set lecture=1$' '^set lecture=0$' \
     '^set recording=on ferroviz-rec-' '^set recording=off [0-9]* frames$' \
     '^set save=ferroviz-state.bin$' '^set load=ferroviz-state.bin$' '^loaded t=' \
-    '^set select=[0-9][0-9]*$' '^set select=none$' '^set sweep=none$'; do
+    '^set select=[0-9][0-9]*$' '^set select=none$' '^set sweep=none$' \
+    '^set arrow-draw=mesh$' '^set arrow-draw=impostor$' '^set arrow-draw=auto$'; do
     grep -q "$want" "$T/keys.out" || fail "no line matching $want"
 done
 # held keys clamp: b never below 0, eps within [1e-6, 1e6], |H| <= 100
@@ -239,6 +242,27 @@ else
     [ "${green:-0}" -ge 1000 ] && pass "viridis streamline pixels" || fail "too few viridis pixels ($green)"
     [ "${distinct:-0}" -ge 500 ] && pass "not blank" || fail "only $distinct colours"
     if [ -n "${VIZ_KEEP_SHOT:-}" ]; then cp "$T/shot.png" "$VIZ_KEEP_SHOT"; fi
+fi
+
+# ---- 5b. the same with ray-cast impostor arrows (auto picks them too at this N) and the
+# arrow cache (N >= 4000: from the second frame of an unchanged state on, copied back) ----
+timeout 60 "$EXE" --n 4000 --seed 3 --size 960x600 --frames 24 --sim-steps 1 --rate 0 \
+    --arrow-draw impostor --screenshot "$T/imp.png" >"$T/imp.out" 2>"$T/imp.err"
+rc=$?
+if [ $rc -ne 0 ] || [ ! -s "$T/imp.png" ]; then
+    fail "impostor screenshot: rc=$rc $(cat "$T/imp.err")"
+else
+    grep -q '^frame_ms=.* arrows=impostor n=4000 ' "$T/imp.out" ||
+        fail "impostor run: no 'arrows=impostor n=4000' in $(grep frame_ms "$T/imp.out")"
+    read -r red blue <<<"$(convert "$T/imp.png" -format %c histogram:info:- 2>/dev/null |
+        sed -n 's/^ *\([0-9]*\): *(\([0-9.]*\), *\([0-9.]*\), *\([0-9.]*\).*/\1 \2 \3 \4/p' | awk '
+        { n=$1; r=$2; g=$3; b=$4 }
+        r > 150 && g < 150 && b < 100 && r > g + 50 { red += n }
+        b > 140 && b > r + 80 && b > g + 50         { blue += n }
+        END { printf "%d %d\n", red, blue }')"
+    echo "viz_xvfb: impostor pixels: spin+1 $red, spin-1 $blue"
+    [ "${red:-0}" -ge 3000 ] && [ "${blue:-0}" -ge 3000 ] && pass "impostor arrows in both spin colours" ||
+        fail "impostor arrows: red $red, blue $blue"
 fi
 
 # ---- 6. --save on exit, --load continues from there; a damaged state file: exit 2, one line ----

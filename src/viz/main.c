@@ -50,6 +50,8 @@ _Static_assert(sizeof(fr_params) <= CMD_PAYLOAD, "fr_params must fit in a comman
 #define SWEEP_PERIOD 20.0
 #define REC_DT 0.02          /* recording: one frame per 0.02 units of simulation time */
 #define STATE_FILE "ferroviz-state.bin"
+#define SIM_NICE 10          /* default nice value of the simulation thread */
+#define WARM_FRAMES 10       /* frames left out of the steady frame time printed at exit */
 
 static const char *PRESETS[5] = {"switch-off", "rotating", "magnet", "aligned", "large-N"};
 
@@ -66,11 +68,13 @@ typedef struct viz_opts {
     int rate_set;
     char preset[64];
     int lecture;
+    int arrow_draw;       /* ARROWS_* */
+    int sim_nice;         /* nice value of the simulation thread */
 } viz_opts;
 
 static const fr_extra_option EXTRA[] = {
     {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
-    {"rate", 1}, {"lecture", 0}, {NULL, 0},
+    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {"sim-nice", 1}, {NULL, 0},
 };
 
 static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
@@ -100,6 +104,25 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
     if (!strcmp(name, "lecture")) {
         o->lecture = 1;
         return 0;
+    }
+    if (!strcmp(name, "sim-nice")) {
+        errno = 0;
+        const long v = strtol(value, &end, 10);
+        if (end == value || *end || errno || v < 0 || v > 19) {
+            snprintf(err, errlen, "expected an integer in [0, 19], got '%s'", value);
+            return -1;
+        }
+        o->sim_nice = (int)v;
+        return 0;
+    }
+    if (!strcmp(name, "arrow-draw")) {
+        for (int m = 0; m < ARROW_MODES; m++)
+            if (!strcmp(value, render_arrow_mode_name(m))) {
+                o->arrow_draw = m;
+                return 0;
+            }
+        snprintf(err, errlen, "expected auto, mesh or impostor, got '%s'", value);
+        return -1;
     }
     if (!strcmp(name, "frames") || !strcmp(name, "sim-steps")) {
         errno = 0;
@@ -174,11 +197,16 @@ static void usage(void)
            "  --rate R              at most R simulation steps per second, 0 = unlimited\n"
            "                        (default 60)\n"
            "  --lecture             lecture mode: big text, thick lines, high contrast (key L)\n"
+           "  --arrow-draw MODE     particle arrows as mesh (instanced, level of detail),\n"
+           "                        impostor (one ray-cast triangle each) or auto (impostors\n"
+           "                        above %d particles; the default) (key T cycles)\n"
+           "  --sim-nice K          nice value of the simulation thread, 0..19 (default %d):\n"
+           "                        the window's frame rate comes first\n"
            "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
            "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"
            "  write the state on exit)\n"
            "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
-           fr_options_usage());
+           fr_options_usage(), IMPOSTOR_AUTO_N, SIM_NICE);
 }
 
 /* Parse: --preset NAME becomes --scenario FILE. Exit status 2 on error. */
@@ -188,6 +216,7 @@ static int parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo)
     vo->w = 1280;
     vo->h = 800;
     vo->rate = 60.0;
+    vo->sim_nice = SIM_NICE;
     char **av = calloc((size_t)argc + 1, sizeof *av);
     char path[4096], err[1024];
     if (!av) {
@@ -241,6 +270,39 @@ static int parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo)
         return 2;
     }
     return 0;
+}
+
+/* CPU time of the process (all threads), s */
+static double cpu_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Clear to the background: black in lecture mode, else a vertical gradient drawn as BG_BANDS
+ * scissored clears (a step of at most one 8-bit level between bands, so it looks the same as
+ * a shaded full-window quad, which cost llvmpipe ~8 ms of CPU per frame at 1280x720). */
+#define BG_BANDS 48
+static void background(int w, int h, int lecture)
+{
+    glClearColor(0.0f, 0.0f, 0.0f, 1.0f);
+    glClear(GL_DEPTH_BUFFER_BIT | (lecture || h <= 0 ? GL_COLOR_BUFFER_BIT : 0));
+    if (lecture || h <= 0)
+        return;
+    const float top[3] = {0.16f, 0.17f, 0.21f}, bot[3] = {0.06f, 0.06f, 0.08f};
+    glEnable(GL_SCISSOR_TEST);
+    for (int b = 0; b < BG_BANDS; b++) { /* b = 0 at the bottom of the window */
+        const int y0 = (int)((long)h * b / BG_BANDS), y1 = (int)((long)h * (b + 1) / BG_BANDS);
+        if (y1 <= y0)
+            continue;
+        const float t = (0.5f * (float)(y0 + y1)) / (float)h; /* 0 bottom, 1 top */
+        glScissor(0, y0, w, y1 - y0);
+        glClearColor(bot[0] + t * (top[0] - bot[0]), bot[1] + t * (top[1] - bot[1]),
+                     bot[2] + t * (top[2] - bot[2]), 1.0f);
+        glClear(GL_COLOR_BUFFER_BIT);
+    }
+    glDisable(GL_SCISSOR_TEST);
 }
 
 /* ---- the application ---- */
@@ -1127,6 +1189,10 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         say("colour=%s", names[a->colour]);
         break;
     }
+    case SDLK_t:
+        a->R.arrow_mode = (a->R.arrow_mode + 1) % ARROW_MODES;
+        say("arrow-draw=%s", render_arrow_mode_name(a->R.arrow_mode));
+        break;
     case SDLK_g:
         a->plot = !a->plot;
         say("plot=%d", a->plot);
@@ -1348,6 +1414,7 @@ int main(int argc, char **argv)
     set_hdir(a, &a->cur);
     a->rate = a->vo.rate;
     a->arrows = a->streams = a->plot = 1;
+    a->R.arrow_mode = a->vo.arrow_draw;
     copy_str(a->preset, sizeof a->preset, a->vo.preset);
     a->yaw = -62.0f;
     a->pitch = 18.0f;
@@ -1364,8 +1431,8 @@ int main(int argc, char **argv)
     }
     fr_sim *owned = loaded;
     loaded = NULL;
-    if (simthread_start(&a->S, &a->fo.p, owned, a->fo.grid, a->vo.sim_steps, a->rate, threads, err,
-                        sizeof err)) {
+    if (simthread_start(&a->S, &a->fo.p, owned, a->fo.grid, a->vo.sim_steps, a->rate, threads,
+                        a->vo.sim_nice, err, sizeof err)) {
         fprintf(stderr, "ferroviz: %s\n", err);
         return fail_exit(a, 1);
     }
@@ -1376,6 +1443,7 @@ int main(int argc, char **argv)
     long frames = 0;
     double fps = 0.0, fps_t0 = t_start;
     long fps_frames = 0;
+    double t_warm = 0.0, cpu_warm = 0.0;          /* time after WARM_FRAMES frames (shader compiles, first upload) */
     int quit = 0, final_capture = 0, captured_last = 0, rc = 0;
     char shot[1024] = "";
     while (!quit || final_capture) {
@@ -1487,17 +1555,7 @@ int main(int argc, char **argv)
         const float px = roundf((float)dh / 50.0f * (a->lecture ? 1.45f : 1.0f));
         hud_set_px(&a->H, fmaxf(12.0f, fminf(a->lecture ? 44.0f : 30.0f, px)));
         glViewport(0, 0, dw, dh);
-        glClearColor(0.10f, 0.11f, 0.14f, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT);
-        /* background gradient */
-        hud_begin(&a->H, dw, dh);
-        const float bgt[4] = {0.16f, 0.17f, 0.21f, 1.0f}, bgb[4] = {0.06f, 0.06f, 0.08f, 1.0f};
-        const float blk[4] = {0.0f, 0.0f, 0.0f, 1.0f};
-        if (a->lecture)
-            hud_rect4(&a->H, 0, 0, (float)dw, (float)dh, blk, blk);
-        else
-            hud_rect4(&a->H, 0, 0, (float)dw, (float)dh, bgt, bgb);
-        hud_flush_opaque(&a->H);
+        background(dw, dh, a->lecture);
 
         render_view v;
         camera(a, dw, dh, &v);
@@ -1556,6 +1614,7 @@ int main(int argc, char **argv)
         u.streams = st;
         u.fps = fps > 0.0 ? fps : frames > 0 ? (double)frames / fmax(1e-3, viz_now() - t_start) : 0.0;
         u.colour_mode = a->colour;
+        u.arrow_draw = !a->arrows ? "" : render_uses_impostors(&a->R) ? "impostors" : "mesh";
         u.arrows = a->arrows;
         u.streams_on = a->streams;
         u.slice = a->slice;
@@ -1607,6 +1666,10 @@ int main(int argc, char **argv)
         }
         SDL_GL_SwapWindow(a->win);
         frames++;
+        if (frames == WARM_FRAMES) {
+            t_warm = viz_now();
+            cpu_warm = cpu_now();
+        }
         fps_frames++;
         if (now - fps_t0 >= 0.5) {
             fps = (double)fps_frames / (now - fps_t0);
@@ -1615,17 +1678,28 @@ int main(int argc, char **argv)
         }
         if (final_capture)
             break;
-        if (!a->vo.frames || waiting) { /* at most ~60 frames/s: leave the CPU to the simulation */
+        if (!a->vo.frames || waiting) { /* at most ~60 frames/s: leave the CPU to the simulation;
+                                          * a scripted run waiting for step K: at most ~15/s
+                                          * (the simulation thread is niced below us) */
+            const double period = waiting ? 1.0 / 15.0 : 1.0 / 62.0;
             const double spent = viz_now() - frame_t0;
-            if (spent < 1.0 / 62.0)
-                SDL_Delay((Uint32)(1000.0 * (1.0 / 62.0 - spent)));
+            if (spent < period)
+                SDL_Delay((Uint32)(1000.0 * (period - spent)));
         }
         if (last)
             quit = 1;
         if (quit && (!a->vo.screenshot[0] || captured_last))
             break;
     }
-    const double elapsed = viz_now() - t_start;
+    const double t_end = viz_now(), elapsed = t_end - t_start;
+    if (frames >= 2 * WARM_FRAMES) /* the steady frame rate, for benchmarks */
+        printf("frame_ms=%.2f fps_steady=%.1f cpu_ms=%.2f over %ld frames arrows=%s n=%d "
+               "size=%dx%d\n",
+               1e3 * (t_end - t_warm) / (double)(frames - WARM_FRAMES),
+               (double)(frames - WARM_FRAMES) / (t_end - t_warm),
+               1e3 * (cpu_now() - cpu_warm) / (double)(frames - WARM_FRAMES), frames - WARM_FRAMES,
+               !a->arrows ? "off" : render_uses_impostors(&a->R) ? "impostor" : "mesh",
+               a->R.part_n, dw, dh);
     rec_stop(a);
     SDL_HideWindow(a->win);
     const viz_snapshot *s = simthread_snapshot(&a->S, NULL);

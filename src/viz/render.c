@@ -10,6 +10,12 @@
 #define M_PI 3.14159265358979323846
 #endif
 
+#define INST_FLOATS 8 /* per particle: position, direction, value, padding (2 RGBA texels) */
+/* the fine arrow (unit length): shaft radius, cone radius, cone length */
+#define SHAFT_R 0.09f
+#define HEAD_R 0.22f
+#define HEAD_LEN 0.42f
+
 /* ---- meshes ---- */
 
 static void put(float *q, float x, float y, float z, float nx, float ny, float nz)
@@ -105,9 +111,11 @@ static void upload_mesh(arrow_mesh *m, int seg, float shaft_r, float head_r, flo
     free(idx);
 }
 
-/* VAO: mesh attributes 0, 1 and per-instance attributes 2, 3, 4 (7 floats). */
-static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst)
+/* VAO: mesh attributes 0, 1 and per-instance attributes 2, 3, 4 (position, direction, value:
+ * 7 floats, in a stride of `stride` floats). */
+static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst, int stride)
 {
+    const GLsizei st = stride * (GLsizei)sizeof(float);
     GLuint vao;
     glGenVertexArrays(1, &vao);
     glBindVertexArray(vao);
@@ -118,13 +126,13 @@ static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst)
     glVertexAttribPointer(1, 3, GL_FLOAT, GL_FALSE, 6 * sizeof(float), (void *)(3 * sizeof(float)));
     glBindBuffer(GL_ARRAY_BUFFER, inst);
     glEnableVertexAttribArray(2);
-    glVertexAttribPointer(2, 3, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)0);
+    glVertexAttribPointer(2, 3, GL_FLOAT, GL_FALSE, st, (void *)0);
     glVertexAttribDivisor(2, 1);
     glEnableVertexAttribArray(3);
-    glVertexAttribPointer(3, 3, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(3 * sizeof(float)));
+    glVertexAttribPointer(3, 3, GL_FLOAT, GL_FALSE, st, (void *)(3 * sizeof(float)));
     glVertexAttribDivisor(3, 1);
     glEnableVertexAttribArray(4);
-    glVertexAttribPointer(4, 1, GL_FLOAT, GL_FALSE, 7 * sizeof(float), (void *)(6 * sizeof(float)));
+    glVertexAttribPointer(4, 1, GL_FLOAT, GL_FALSE, st, (void *)(6 * sizeof(float)));
     glVertexAttribDivisor(4, 1);
     glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, m->ibo);
     glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)m->nidx * (GLsizeiptr)sizeof(unsigned short),
@@ -152,13 +160,24 @@ int render_init(renderer *r, char *err, size_t errlen)
     r->a_light = glGetUniformLocation(r->arrow_prog, "u_light");
     r->a_eye = glGetUniformLocation(r->arrow_prog, "u_eye_dir");
     r->a_shape = glGetUniformLocation(r->arrow_prog, "u_shape");
+    r->imp_prog = viz_load_program("impostor", err, errlen);
+    if (!r->imp_prog)
+        return -1;
+    static const char *IMP_U[IMP_NU] = {"u_inst", "u_viewproj", "u_eye", "u_scale", "u_mode",
+                                        "u_color", "u_shape", "u_shaft_r", "u_head_r",
+                                        "u_head_len", "u_light", "u_half",
+                                        "u_proj_z"};
+    for (int k = 0; k < IMP_NU; k++)
+        r->iu[k] = glGetUniformLocation(r->imp_prog, IMP_U[k]);
+    r->arrow_mode = ARROWS_AUTO;
     r->l_vp = glGetUniformLocation(r->line_prog, "u_viewproj");
     r->s_vp = glGetUniformLocation(r->stream_prog, "u_viewproj");
     r->s_time = glGetUniformLocation(r->stream_prog, "u_time");
     r->s_dash = glGetUniformLocation(r->stream_prog, "u_dash");
 
-    /* LOD: 8-sided arrow (30 triangles), 5-sided (18), 3-sided cone (4) */
-    upload_mesh(&r->mesh[0], 8, 0.09f, 0.22f, 0.42f);
+    /* LOD: 8-sided arrow (30 triangles), 5-sided (18), 3-sided cone (4); the impostors are the
+     * 8-sided arrow's exact shape */
+    upload_mesh(&r->mesh[0], 8, SHAFT_R, HEAD_R, HEAD_LEN);
     upload_mesh(&r->mesh[1], 5, 0.10f, 0.24f, 0.42f);
     upload_mesh(&r->mesh[2], 3, 0.0f, 0.32f, 1.0f);
     upload_mesh(&r->head_mesh, 6, 0.0f, 0.35f, 1.0f);
@@ -169,10 +188,23 @@ int render_init(renderer *r, char *err, size_t errlen)
     glBindBuffer(GL_ARRAY_BUFFER, r->one_inst);
     glBufferData(GL_ARRAY_BUFFER, 7 * sizeof(float), NULL, GL_DYNAMIC_DRAW);
     for (int k = 0; k < 3; k++) {
-        r->part_vao[k] = make_inst_vao(&r->mesh[k], r->part_inst);
-        r->one_vao[k] = make_inst_vao(&r->mesh[k], r->one_inst);
+        r->part_vao[k] = make_inst_vao(&r->mesh[k], r->part_inst, INST_FLOATS);
+        r->one_vao[k] = make_inst_vao(&r->mesh[k], r->one_inst, 7);
     }
-    r->head_vao = make_inst_vao(&r->head_mesh, r->head_inst);
+    r->head_vao = make_inst_vao(&r->head_mesh, r->head_inst, 7);
+
+    /* impostors: the particle buffer is also a buffer texture; triangles from gl_VertexID alone
+     * (a VAO without attributes) */
+    glGenTextures(1, &r->imp_tex);
+    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
+    glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32F, r->part_inst);
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
+    glGenVertexArrays(1, &r->imp_vao);
+    GLint texels = 0; /* GL 3.3 guarantees only 65536: then the mesh for large N */
+    glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &texels);
+    r->imp_max_n = texels / 2;
+    const char *cache = getenv("FERROVIZ_ARROW_CACHE");
+    r->cache_state = cache && !strcmp(cache, "0") ? -1 : 0;
 
     glGenVertexArrays(1, &r->stream_vao);
     glGenBuffers(1, &r->stream_vbo);
@@ -211,6 +243,14 @@ void render_free(renderer *r)
         glDeleteProgram(r->line_prog);
     if (r->stream_prog)
         glDeleteProgram(r->stream_prog);
+    if (r->imp_prog)
+        glDeleteProgram(r->imp_prog);
+    glDeleteTextures(1, &r->imp_tex);
+    glDeleteVertexArrays(1, &r->imp_vao);
+    if (r->cache_fbo) {
+        glDeleteFramebuffers(1, &r->cache_fbo);
+        glDeleteRenderbuffers(2, r->cache_rb);
+    }
     for (int k = 0; k < 3; k++) {
         glDeleteBuffers(1, &r->mesh[k].vbo);
         glDeleteBuffers(1, &r->mesh[k].ibo);
@@ -251,27 +291,72 @@ static float *staging(float **buf, int *cap, int n)
 void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
 {
     const int n = s->n;
-    float *p = staging(&r->inst, &r->inst_cap, 7 * (n > 0 ? n : 1));
+    float *p = staging(&r->inst, &r->inst_cap, INST_FLOATS * (n > 0 ? n : 1));
     if (!p)
         return;
     for (int i = 0; i < n; i++) {
-        float *q = p + 7 * i;
+        float *q = p + INST_FLOATS * i;
         memcpy(q, s->pos + 3 * i, 3 * sizeof(float));
         memcpy(q + 3, s->xi + 3 * i, 3 * sizeof(float));
         q[6] = mode == COLOR_AVG ? s->avg[i] : mode == COLOR_M0 ? s->m0[i] : (float)s->sigma[i];
+        q[7] = 0.0f;
     }
+    const GLsizeiptr bytes = (GLsizeiptr)n * INST_FLOATS * (GLsizeiptr)sizeof(float);
     glBindBuffer(GL_ARRAY_BUFFER, r->part_inst);
     if (n > r->part_cap) {
-        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)n * 7 * (GLsizeiptr)sizeof(float), p,
-                     GL_STREAM_DRAW);
+        glBufferData(GL_ARRAY_BUFFER, bytes, p, GL_STREAM_DRAW);
         r->part_cap = n;
     } else {
-        glBufferSubData(GL_ARRAY_BUFFER, 0, (GLsizeiptr)n * 7 * (GLsizeiptr)sizeof(float), p);
+        glBufferSubData(GL_ARRAY_BUFFER, 0, bytes, p);
     }
     r->part_n = n;
-    /* level of detail: llvmpipe draws ~4-5 M triangles/s */
+    r->part_version++;
+    /* level of detail of the mesh: llvmpipe draws ~4-5 M triangles/s */
     r->lod = n <= 2000 ? 0 : n <= 5000 ? 1 : 2;
     r->arrow_scale = render_arrow_scale(n);
+}
+
+int render_uses_impostors(const renderer *r)
+{
+    if (r->part_n > r->imp_max_n)
+        return 0;
+    return r->arrow_mode == ARROWS_IMPOSTOR ||
+           (r->arrow_mode == ARROWS_AUTO && r->part_n > IMPOSTOR_AUTO_N);
+}
+
+const char *render_arrow_mode_name(int mode)
+{
+    return mode == ARROWS_MESH ? "mesh" : mode == ARROWS_IMPOSTOR ? "impostor" : "auto";
+}
+
+static void draw_impostors(renderer *r, const render_view *v, const scene_opts *o,
+                           const float light[3], const float eye_dir[3])
+{
+    float st, sa;
+    render_arrow_shape(o->aspect, &st, &sa);
+    glUseProgram(r->imp_prog);
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
+    glUniform1i(r->iu[IU_INST], 0);
+    glUniformMatrix4fv(r->iu[IU_VP], 1, GL_FALSE, (const float *)v->vp);
+    glUniform3fv(r->iu[IU_EYE], 1, v->eye);
+    glUniform1f(r->iu[IU_SCALE], r->arrow_scale);
+    glUniform1i(r->iu[IU_MODE], o->mode == COLOR_SPIN ? 0 : 1);
+    glUniform3f(r->iu[IU_COLOR], 1.0f, 1.0f, 1.0f);
+    glUniform2f(r->iu[IU_SHAPE], st, sa);
+    glUniform1f(r->iu[IU_SHAFT_R], SHAFT_R);
+    glUniform1f(r->iu[IU_HEAD_R], HEAD_R);
+    glUniform1f(r->iu[IU_HEAD_LEN], HEAD_LEN);
+    glUniform3fv(r->iu[IU_LIGHT], 1, light);
+    vec3 half;
+    glm_vec3_add((float *)light, (float *)eye_dir, half);
+    glm_vec3_normalize(half);
+    glUniform3fv(r->iu[IU_HALF], 1, half);
+    glUniform2f(r->iu[IU_PROJ_Z], v->proj[2][2], v->proj[3][2]);
+    glBindVertexArray(r->imp_vao);
+    glDrawArrays(GL_TRIANGLES, 0, 3 * r->part_n);
+    glBindVertexArray(0);
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
 }
 
 float render_arrow_scale(int n) { return n > 0 ? (float)(1.3 * pow((double)n, -1.0 / 3.0)) : 0.1f; }
@@ -397,6 +482,156 @@ static void draw_one_arrow(renderer *r, const float *vp, const float pos[3], con
     glBindVertexArray(0);
 }
 
+/* The particle arrows: impostors or the instanced mesh at its level of detail. Leaves the
+ * arrow program in use. */
+static void draw_arrows(renderer *r, const render_view *v, const scene_opts *o,
+                        const float light[3], const float fwd[3])
+{
+    if (render_uses_impostors(r)) {
+        draw_impostors(r, v, o, light, fwd);
+        glUseProgram(r->arrow_prog);
+        return;
+    }
+    glUseProgram(r->arrow_prog);
+    glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
+    glUniform1f(r->a_scale, r->arrow_scale);
+    glUniform1i(r->a_mode, o->mode == COLOR_SPIN ? 0 : 1);
+    float st, sa;
+    render_arrow_shape(o->aspect, &st, &sa);
+    glUniform2f(r->a_shape, st, sa);
+    glBindVertexArray(r->part_vao[r->lod]);
+    glDrawElementsInstanced(GL_TRIANGLES, r->mesh[r->lod].nidx, GL_UNSIGNED_SHORT, NULL,
+                            r->part_n);
+    glBindVertexArray(0);
+}
+
+/* ---- the arrow cache ----
+ * The arrows are most of a frame's cost at large N, yet change only with a new snapshot (a few
+ * per second at N = 2e4), the camera or the drawing options. After drawing them, the view's
+ * colour (background and arrows) and depth are copied into a framebuffer object; while nothing
+ * they depend on changed, the next frames copy them back instead of drawing the arrows, and
+ * everything else (streamlines, their moving dashes, lines, HUD) is drawn on top as before. The
+ * depth format must match the window's for the copy; if it does not, or a copy fails, the cache
+ * turns itself off. FERROVIZ_ARROW_CACHE=0 turns it off (benchmarks of the drawing). Used from
+ * ARROW_CACHE_N particles on: the two copies cost llvmpipe ~2.5 ms a frame at 1280x720, more
+ * than the arrows below that (N = 2e4 with a still camera: 28 -> 55 fps; N = 1000: 72 -> 60). */
+#define ARROW_CACHE_N 4000
+typedef struct cache_key {
+    float vp[16];
+    int x, y, w, h, mode, impostors, lod, n;
+    uint64_t version;
+    double aspect;
+    float line_scale;
+} cache_key;
+
+_Static_assert(sizeof(cache_key) <= sizeof(((renderer *)0)->cache_key), "cache_key too big");
+
+static void make_key(const renderer *r, const render_view *v, const scene_opts *o, cache_key *k)
+{
+    memset(k, 0, sizeof *k); /* padding too: keys are compared with memcmp */
+    memcpy(k->vp, v->vp, sizeof k->vp);
+    k->x = v->x;
+    k->y = v->y;
+    k->w = v->w;
+    k->h = v->h;
+    k->mode = o->mode;
+    k->impostors = render_uses_impostors(r);
+    k->lod = r->lod;
+    k->n = r->part_n;
+    k->version = r->part_version;
+    k->aspect = o->aspect;
+    k->line_scale = o->line_scale; /* lecture mode: another background */
+}
+
+static int cache_restore(renderer *r, const render_view *v, const scene_opts *o)
+{
+    cache_key k;
+    make_key(r, v, o, &k);
+    const int same = !memcmp(&k, r->cache_key, sizeof k);
+    if (r->cache_state != 1 || !same) {
+        /* a miss: worth a copy after a hit (one change) or when the key stayed the same (the
+         * camera stopped), not while it changes every frame (dragging, a fast simulation) */
+        r->cache_wanted = same || r->cache_misses == 0;
+        r->cache_misses++;
+        memcpy(r->cache_key, &k, sizeof k);
+        r->cache_state = r->cache_state < 0 ? -1 : 0;
+        return 0;
+    }
+    r->cache_misses = 0;
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, r->cache_fbo);
+    glBlitFramebuffer(0, 0, v->w, v->h, v->x, v->y, v->x + v->w, v->y + v->h,
+                      GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT, GL_NEAREST);
+    glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    return 1;
+}
+
+static void cache_store(renderer *r, const render_view *v)
+{
+    if (r->cache_state < 0 || !r->cache_wanted || v->w <= 0 || v->h <= 0)
+        return;
+    r->cache_state = 0;
+    while (glGetError() != GL_NO_ERROR) {
+    }
+    if (!r->cache_fbo || r->cache_w != v->w || r->cache_h != v->h) {
+        if (!r->cache_fbo) {
+            /* a depth buffer of the window's format (the copy needs the same) */
+            GLint depth = 0, stencil = 0, type = 0;
+            glBindFramebuffer(GL_FRAMEBUFFER, 0);
+            glGetFramebufferAttachmentParameteriv(GL_FRAMEBUFFER, GL_DEPTH,
+                                                  GL_FRAMEBUFFER_ATTACHMENT_COMPONENT_TYPE, &type);
+            glGetFramebufferAttachmentParameteriv(GL_FRAMEBUFFER, GL_DEPTH,
+                                                  GL_FRAMEBUFFER_ATTACHMENT_DEPTH_SIZE, &depth);
+            glGetFramebufferAttachmentParameteriv(GL_FRAMEBUFFER, GL_STENCIL,
+                                                  GL_FRAMEBUFFER_ATTACHMENT_STENCIL_SIZE, &stencil);
+            const int fl = type == GL_FLOAT;
+            r->cache_depth_fmt = stencil == 8 && depth == 24 && !fl  ? GL_DEPTH24_STENCIL8
+                                 : stencil == 8 && depth == 32 && fl ? GL_DEPTH32F_STENCIL8
+                                 : stencil != 0                      ? 0
+                                 : depth == 32 && fl                 ? GL_DEPTH_COMPONENT32F
+                                 : depth == 32                       ? GL_DEPTH_COMPONENT32
+                                 : depth == 24                       ? GL_DEPTH_COMPONENT24
+                                 : depth == 16                       ? GL_DEPTH_COMPONENT16
+                                                                     : 0;
+            while (glGetError() != GL_NO_ERROR) { /* a query Mesa refuses: the copy tells */
+            }
+            if (!r->cache_depth_fmt) {
+                r->cache_state = -1;
+                return;
+            }
+            glGenFramebuffers(1, &r->cache_fbo);
+            glGenRenderbuffers(2, r->cache_rb);
+        }
+        glBindRenderbuffer(GL_RENDERBUFFER, r->cache_rb[0]);
+        glRenderbufferStorage(GL_RENDERBUFFER, GL_RGBA8, v->w, v->h);
+        glBindRenderbuffer(GL_RENDERBUFFER, r->cache_rb[1]);
+        glRenderbufferStorage(GL_RENDERBUFFER, (GLenum)r->cache_depth_fmt, v->w, v->h);
+        glBindRenderbuffer(GL_RENDERBUFFER, 0);
+        glBindFramebuffer(GL_FRAMEBUFFER, r->cache_fbo);
+        glFramebufferRenderbuffer(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_RENDERBUFFER,
+                                  r->cache_rb[0]);
+        glFramebufferRenderbuffer(GL_FRAMEBUFFER,
+                                  r->cache_depth_fmt == GL_DEPTH24_STENCIL8 ||
+                                          r->cache_depth_fmt == GL_DEPTH32F_STENCIL8
+                                      ? GL_DEPTH_STENCIL_ATTACHMENT
+                                      : GL_DEPTH_ATTACHMENT,
+                                  GL_RENDERBUFFER, r->cache_rb[1]);
+        const GLenum st = glCheckFramebufferStatus(GL_FRAMEBUFFER);
+        glBindFramebuffer(GL_FRAMEBUFFER, 0);
+        if (st != GL_FRAMEBUFFER_COMPLETE) {
+            r->cache_state = -1;
+            return;
+        }
+        r->cache_w = v->w;
+        r->cache_h = v->h;
+    }
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, r->cache_fbo);
+    glBlitFramebuffer(v->x, v->y, v->x + v->w, v->y + v->h, 0, 0, v->w, v->h,
+                      GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT, GL_NEAREST);
+    glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
+    const GLenum e = glGetError();
+    r->cache_state = e == GL_NO_ERROR ? 1 : -1;
+}
+
 void render_scene(renderer *r, const render_view *v, const scene_opts *o)
 {
     glViewport(v->x, v->y, v->w, v->h);
@@ -422,17 +657,11 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
     glUniform3fv(r->a_light, 1, light);
     glUniform3fv(r->a_eye, 1, fwd);
 
-    if (o->arrows && r->part_n > 0) {
-        glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
-        glUniform1f(r->a_scale, r->arrow_scale);
-        glUniform1i(r->a_mode, o->mode == COLOR_SPIN ? 0 : 1);
-        float st, sa;
-        render_arrow_shape(o->aspect, &st, &sa);
-        glUniform2f(r->a_shape, st, sa);
-        glBindVertexArray(r->part_vao[r->lod]);
-        glDrawElementsInstanced(GL_TRIANGLES, r->mesh[r->lod].nidx, GL_UNSIGNED_SHORT, NULL,
-                                r->part_n);
-        glBindVertexArray(0);
+    const int cache = r->part_n >= ARROW_CACHE_N;
+    if (o->arrows && r->part_n > 0 && !(cache && cache_restore(r, v, o))) {
+        draw_arrows(r, v, o, light, fwd);
+        if (cache)
+            cache_store(r, v);
     }
     if (o->field && o->field->has_magnet) { /* the magnet: a steel-grey arrow along its moment */
         const float p[3] = {(float)o->field->magnet_p[0], (float)o->field->magnet_p[1],

@@ -10,6 +10,15 @@
 
 enum { COLOR_SPIN = 0, COLOR_AVG = 1, COLOR_M0 = 2, COLOR_MODES = 3 };
 
+/* How the particle arrows are drawn: automatically (impostors above IMPOSTOR_AUTO_N particles,
+ * else the mesh with its level of detail), always as instanced meshes, or always as ray-cast
+ * impostors (one triangle per arrow, the shape solved per pixel, exact depth). */
+enum { ARROWS_AUTO = 0, ARROWS_MESH = 1, ARROWS_IMPOSTOR = 2, ARROW_MODES = 3 };
+#define IMPOSTOR_AUTO_N 500
+
+enum { IU_INST, IU_VP, IU_EYE, IU_SCALE, IU_MODE, IU_COLOR, IU_SHAPE, IU_SHAFT_R, IU_HEAD_R,
+       IU_HEAD_LEN, IU_LIGHT, IU_HALF, IU_PROJ_Z, IMP_NU };
+
 typedef struct render_view {
     mat4 view, proj, vp;
     vec3 eye;           /* camera position */
@@ -33,7 +42,7 @@ typedef struct renderer {
     int lod;
     GLuint part_vao[3], part_inst;
     int part_n, part_cap;
-    float *inst;                 /* staging, 7 floats per instance */
+    float *inst;                 /* staging, 8 floats per instance */
     int inst_cap;
     GLuint head_vao, head_inst;
     int head_n;
@@ -42,6 +51,16 @@ typedef struct renderer {
     int stream_lines, stream_verts, stream_lcap;
     GLint *stream_first;
     GLsizei *stream_count;
+    GLuint imp_prog, imp_vao, imp_tex; /* impostors */
+    GLint iu[IMP_NU];
+    int arrow_mode;              /* ARROWS_*, set by the caller */
+    int imp_max_n;               /* particles that fit the buffer texture */
+    uint64_t part_version;       /* +1 per render_set_particles */
+    /* the arrow cache (render.c): state -1 off, 0 empty, 1 valid for cache_key */
+    int cache_state, cache_w, cache_h, cache_depth_fmt;
+    int cache_misses, cache_wanted; /* misses in a row; copy after this frame's drawing */
+    GLuint cache_fbo, cache_rb[2];
+    unsigned char cache_key[160];
     GLuint line_vao, line_vbo;
     float *lines;                /* staging: x, y, z, r, g, b, a */
     int line_n, line_cap;
@@ -70,6 +89,11 @@ typedef struct scene_opts {
 /* Transverse and axial scale of a particle arrow for aspect ratio a. */
 void render_arrow_shape(double aspect, float *transverse, float *axial);
 float render_arrow_scale(int n);  /* arrow length for N particles */
+
+/* Whether the particle arrows are drawn as impostors now (r->arrow_mode and the particle
+ * count; never beyond GL_MAX_TEXTURE_BUFFER_SIZE / 2 particles); the name of an ARROWS_* mode. */
+int render_uses_impostors(const renderer *r);
+const char *render_arrow_mode_name(int mode);
 
 void render_scene(renderer *r, const render_view *v, const scene_opts *o);
 

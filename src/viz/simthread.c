@@ -1,8 +1,10 @@
 /* simthread.c — the simulation thread: steps, commands, snapshots, field and streamlines. */
+#define _GNU_SOURCE /* syscall(SYS_gettid): the nice value of one thread */
 #include "simthread.h"
 
 #include "streamlines.h"
 
+#include <errno.h>
 #include <math.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -10,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #define FIELD_LO (-1.5)
 #define FIELD_HI 1.5
@@ -556,6 +561,15 @@ static void *thread_main(void *arg)
 {
     worker *w = arg;
     simthread *st = w->st;
+    /* The window comes first: the simulation thread (and the OpenMP threads it starts, which
+     * inherit its nice value) yields the CPU to the render thread and llvmpipe's threads, so
+     * the frame rate does not depend on the cost of a step. Best effort (Linux). */
+    if (st->nice > 0) {
+        errno = 0;
+        const int cur = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
+        if (errno == 0 && cur < st->nice)
+            (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), st->nice);
+    }
 #ifdef _OPENMP
     if (st->threads > 0)
         omp_set_num_threads(st->threads); /* this thread's parallel regions (the core's) */
@@ -618,7 +632,8 @@ static void *thread_main(void *arg)
 }
 
 int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
-                    long long step_limit, double rate, int threads, char *err, size_t errlen)
+                    long long step_limit, double rate, int threads, int nice, char *err,
+                    size_t errlen)
 {
     memset(st, 0, sizeof *st);
     atomic_init(&st->failed, 0);
@@ -634,6 +649,7 @@ int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
     st->step_limit = step_limit;
     st->rate = rate;
     st->threads = threads;
+    st->nice = nice;
     st->streams_on = 1;
     st->slice_phi = M_PI / 2; /* plane y = 0 */
     if (cmdq_init(&st->q)) {

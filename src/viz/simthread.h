@@ -100,6 +100,7 @@ typedef struct simthread {
     double rate;
     int paused;
     int threads;              /* OpenMP threads of the core, 0 = default */
+    int nice;                 /* nice value of the thread (> 0: below the window's), 0 = as is */
     void *worker;             /* thread-private state */
     atomic_int failed;        /* 1 if the thread stopped on an error */
     atomic_int abort;         /* set on quit: a step in progress stops early */
@@ -108,9 +109,11 @@ typedef struct simthread {
 } simthread;
 
 /* Creates the simulation (error message in err) and starts the thread. If loaded is not NULL
- * the thread takes it over instead (a state read with fr_sim_load; p is then ignored). */
+ * the thread takes it over instead (a state read with fr_sim_load; p is then ignored). nice > 0:
+ * the thread (and its OpenMP threads) run at that nice value, below the render thread. */
 int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
-                    long long step_limit, double rate, int threads, char *err, size_t errlen);
+                    long long step_limit, double rate, int threads, int nice, char *err,
+                    size_t errlen);
 /* Asks the thread to stop and joins it; if save_path is not NULL (--save) the final state is
  * written there first (the last step is then allowed to finish). Frees everything. Returns 0,
  * or -1 with a message in err if the save failed. */

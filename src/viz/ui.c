@@ -94,7 +94,9 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
         snprintf(b, sizeof b, "max %g", s->rate);
     else
         snprintf(b, sizeof b, "unlimited");
-    snprintf(lines[nl++], 256, "fps = %-6.1f sim steps/s = %s (%s)", u->fps, c, b);
+    snprintf(lines[nl++], 256, "fps = %-6.1f%s%s%s sim steps/s = %s (%s)", u->fps,
+             u->arrow_draw && u->arrow_draw[0] ? "(" : "", u->arrow_draw ? u->arrow_draw : "",
+             u->arrow_draw && u->arrow_draw[0] ? ") " : "", c, b);
     const double asp = p->aspect > 0.0 ? p->aspect : 1.0, Dr = p->brownian;
     if (asp != 1.0 || Dr > 0.0)
         snprintf(lines[nl++], 256, "shape a = %g (%s)   Brownian D_r = %g", asp,
@@ -232,6 +234,7 @@ static const char *HELP[][2] = {
     {"click / X", "pick a particle / deselect"},
     {"F5 / F9", "save / load ferroviz-state.bin"},
     {"A", "arrows on / off"},
+    {"T", "arrows drawn as: auto / mesh / impostors"},
     {"C", "colour: spin / averaged spin / m0"},
     {"R", "reset (same seed)"},
     {"1 … 5", "presets: switch-off, rotating, magnet, aligned, large-N"},

@@ -10,6 +10,7 @@ typedef struct ui_info {
     const viz_streams *streams;
     double fps;
     int colour_mode, arrows, streams_on, slice;
+    const char *arrow_draw;        /* "mesh", "impostors" or "" (next to fps) */
     const char *preset;            /* "" = command line */
     const char *message;           /* transient message or NULL */
     float message_alpha;
