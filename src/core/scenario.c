@@ -137,7 +137,7 @@ static const char USAGE[] =
     "  --threads K           OpenMP threads, 0 = default (results do not depend on K)\n"
     "  --stokes auto|direct|fast\n"
     "                        interaction sum: direct O(N^2) or fast spectral Ewald O(N log N);\n"
-    "                        auto = fast from N >= 2000 (default auto)\n"
+    "                        auto = fast from N >= 4000 (default auto)\n"
     "  --stokes-tol TOL      fast method's relative error, 1e-6..1e-2 (default 1e-3)\n"
     "  --scenario FILE       read 'key = value' lines (keys = option names without --);\n"
     "                        command-line options override the file\n"

@@ -543,6 +543,10 @@ double fr_sim_delta(const fr_sim *s, double h)
     return fmax(0.5 * s->p.c0 * pow(s->n, -1.0 / 3.0), 2.0 * h);
 }
 
+/* From this N on the effective-velocity grid comes from the fast method's plan (the direct
+ * grid sum costs N × grid points); below, the direct sum is cheap and more accurate. */
+#define FAST_GRID_MIN_N 2000
+
 int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u, double *delta)
 {
     if (n < 2 || !(hi > lo))
@@ -555,7 +559,7 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
     compute_sources(s, s->t, 1, s->F, s->S);
     /* the fast grid evaluation loses accuracy for small clouds (few sources per window);
      * below the auto threshold the direct grid sum is cheap anyway */
-    struct fr_stokes_plan *pl = s->n >= FR_STOKES_AUTO_N ? get_plan(s) : NULL;
+    struct fr_stokes_plan *pl = s->n >= FAST_GRID_MIN_N ? get_plan(s) : NULL;
     if (pl && fr_stokes_fast_grid_smoothed(pl, s->F, s->S, n, lo, hi, dl, u) == 0)
         return 0;
     const int rc = fr_stokes_grid_smoothed(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, n, lo, hi, dl, u);
