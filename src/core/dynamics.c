@@ -318,7 +318,7 @@ static inline void exact_turn(double hx, double hy, double hz, double kt, double
 static inline double tanh_abs(double x) { return 1.0 - 2.0 / (exp(2.0 * x) + 1.0); }
 
 /* Effective model (1.9), ξ̇* = γ tanh(b H·ξ*) P H: ns RK4 steps of hs for n particles, field
- * H[k][i] (stride hs_ == 0: the same field for all). */
+ * (hx, hy, hz)[l * stride] (stride 0: the same field for all). */
 FR_TARGET_CLONES
 static void chunk_effective(int n, int ns, double hs, double gam, double b, const double *restrict hx,
                             const double *restrict hy, const double *restrict hz, int stride,
@@ -539,6 +539,6 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     steps = fmax(steps, ceil((t1 - t0) * gmax / 0.5)); /* RK4 stability, as substeps() */
     const int ns = steps > 1e7 ? 10000000 : (int)steps;
     if (!c->no_effective)
-        chunk_effective(n, ns, (t1 - t0) / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride, blk->xis[0],
-                    blk->xis[1], blk->xis[2]);
+        chunk_effective(n, ns, (t1 - t0) / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride,
+                        blk->xis[0], blk->xis[1], blk->xis[2]);
 }
