@@ -403,7 +403,7 @@ static double jump_run(int n, double eps, int no_effective, double *flips_per_st
     }
     fr_sim_step(sim);
     fr_sim_step(sim);
-    const int K = n <= 100000 ? 20 : 5;
+    const int K = n <= 100000 ? 20 : 10;
     double best = 1e300;
     fr_diag d0, d1;
     fr_sim_diag(sim, &d0);

@@ -60,6 +60,7 @@ typedef struct fr_block {
     int cnt;                            /* particles in this chunk, 1..FR_CHUNK */
     const double *X[3];                 /* pointers to the block's first particle (SoA) */
     double *xi[3], *xis[3], *hazard, *thresh;
+    int hazard_zero;                    /* 1: every hazard[] is 0, neither read nor written */
     int8_t *sigma;
     long long *flips;                   /* cumulative counters, incremented */
     gsl_rng *rng;                       /* the block's first particle's stream (array) */

@@ -151,6 +151,7 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
     }
     s->sigma = xcalloc(n, sizeof(int8_t), &fail);
     s->hazard = xcalloc(n, sizeof(double), &fail);
+    s->hazard_zero = 1;
     s->thresh = xcalloc(n, sizeof(double), &fail);
     s->flips = xcalloc(n, sizeof(long long), &fail);
     s->rng = xcalloc(n, sizeof(gsl_rng), &fail);
@@ -326,7 +327,7 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                           !s->p.hold_orientations && !seg.rotating && !seg.sweep;
     if (vector_ok) {
         const int nb = (s->n + FR_CHUNK - 1) / FR_CHUNK;
-#pragma omp parallel for schedule(dynamic, 1)
+#pragma omp parallel for schedule(static)
         for (int b = 0; b < nb; b++) {
             const int i0 = b * FR_CHUNK;
             const fr_block blk = {
@@ -335,6 +336,7 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                 .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
                 .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},
                 .hazard = s->hazard + i0,
+                .hazard_zero = s->hazard_zero,
                 .thresh = s->thresh + i0,
                 .sigma = s->sigma + i0,
                 .flips = s->flips + i0,
@@ -342,8 +344,10 @@ static void advance_segment(fr_sim *s, double t0, double t1)
             };
             fr_block_advance_static(&ctx, &blk, t0, t1);
         }
+        s->hazard_zero = 1;
         return;
     }
+    s->hazard_zero = 0;
 #pragma omp parallel for schedule(dynamic, 256)
     for (int i = 0; i < s->n; i++) {
         fr_particle_state st = {

@@ -22,6 +22,7 @@ struct fr_sim {
     unsigned char *rng_state;
     double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
     int G_zero;        /* G is known to be all zero (interactions off) */
+    int hazard_zero;   /* every hazard is 0 (after the static-field sampler): not read there */
     const atomic_int *abort; /* set by another thread: stop the step early */
     struct fr_stokes_plan *plan; /* fast method: built once (positions never move), lazily */
     int plan_failed;             /* building it failed: direct sum from then on */

@@ -182,6 +182,7 @@ int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen)
         memcpy(ptrs[i], buf + off, sizes[i]);
         off += sizes[i];
     }
+    s->hazard_zero = 0; /* as saved: the static-field sampler reads them once */
     *out = s;
     rc = 0;
 done:
