@@ -510,8 +510,10 @@ void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3])
     const double nn = sqrt(xi[0] * xi[0] + xi[1] * xi[1] + xi[2] * xi[2]);
     if (!(nn > 0.0) || !isfinite(nn))
         return;
-    for (int k = 0; k < 3; k++)
-        s->xi[k][i] = s->xis[k][i] = xi[k] / nn;
+    for (int k = 0; k < 3; k++) {
+        s->xi[k][i] = xi[k] / nn;
+        s->xis[k][i] = s->p.no_effective ? NAN : xi[k] / nn;
+    }
 }
 
 void fr_sim_ambient(fr_sim *s, double *u, double *omega) { fr_sim_ambient_ex(s, 0, u, omega); }
