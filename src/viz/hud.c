@@ -335,17 +335,13 @@ float hud_text_width(hud *h, const char *s)
     return x;
 }
 
-static void flush(hud *h, int blend)
+void hud_flush(hud *h)
 {
     if (h->nv == 0)
         return;
     glDisable(GL_DEPTH_TEST);
-    if (blend) {
-        glEnable(GL_BLEND);
-        glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
-    } else {
-        glDisable(GL_BLEND);
-    }
+    glEnable(GL_BLEND);
+    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
     glUseProgram(h->prog);
     glUniform2f(h->u_size, (float)h->w, (float)h->h);
     glActiveTexture(GL_TEXTURE0);
@@ -361,5 +357,3 @@ static void flush(hud *h, int blend)
     h->nv = 0;
 }
 
-void hud_flush(hud *h) { flush(h, 1); }
-void hud_flush_opaque(hud *h) { flush(h, 0); }

@@ -37,6 +37,5 @@ void hud_line(hud *h, float x0, float y0, float x1, float y1, float width, const
 float hud_text(hud *h, float x, float y, const char *s, const float rgba[4]);
 float hud_text_width(hud *h, const char *s);
 void hud_flush(hud *h);
-void hud_flush_opaque(hud *h); /* without blending (backgrounds) */
 
 #endif
