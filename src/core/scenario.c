@@ -257,6 +257,13 @@ static int parse_bool(const char *s, int *out, char *err, size_t errlen)
     return msg(err, errlen, "not a boolean '%s' (use 1/0, true/false, yes/no, on/off)", s);
 }
 
+/* A flag's value: on for the bare flag (v NULL), else the boolean given as "--flag=<bool>". */
+static int parse_flag(const char *v, int *out, char *err, size_t errlen)
+{
+    *out = 1;
+    return v ? parse_bool(v, out, err, errlen) : 0;
+}
+
 static int parse_path(const char *s, char *dst, size_t cap, char *err, size_t errlen)
 {
     if (!*s)
@@ -408,9 +415,8 @@ static int apply_option(fr_options *o, parse_state *st, const opt_def *d, const 
         else
             return msg(err, errlen, "unknown value '%s' (use random or aligned)", v);
         return 0;
-    case O_NO_INTERACTIONS: /* v: NULL for the bare flag, else a boolean */
-        iv = 1;
-        if (v && parse_bool(v, &iv, err, errlen))
+    case O_NO_INTERACTIONS:
+        if (parse_flag(v, &iv, err, errlen))
             return -1;
         p->interactions = !iv;
         return 0;
@@ -420,14 +426,12 @@ static int apply_option(fr_options *o, parse_state *st, const opt_def *d, const 
         p->interactions = iv;
         return 0;
     case O_HOLD_ORIENTATIONS:
-        iv = 1;
-        if (v && parse_bool(v, &iv, err, errlen))
+        if (parse_flag(v, &iv, err, errlen))
             return -1;
         p->hold_orientations = iv;
         return 0;
     case O_NO_EFFECTIVE:
-        iv = 1;
-        if (v && parse_bool(v, &iv, err, errlen))
+        if (parse_flag(v, &iv, err, errlen))
             return -1;
         p->no_effective = iv;
         return 0;
@@ -552,8 +556,8 @@ static int apply_any(fr_options *o, parse_state *st, const opt_def *d, const cha
         return apply_option(o, st, d, v, err, errlen);
     if (d->takes_value)
         return apply_extra(d, v, fn, ctx, err, errlen);
-    int on = 1;
-    if (v && parse_bool(v, &on, err, errlen))
+    int on;
+    if (parse_flag(v, &on, err, errlen))
         return -1;
     return on ? apply_extra(d, NULL, fn, ctx, err, errlen) : 0;
 }
