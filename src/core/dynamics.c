@@ -285,9 +285,10 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
  * as Λ = 0, E = R'. (t_c − t1 is a difference of absolute times: R' loses relative accuracy
  * ~1e-16·t·λ̄, irrelevant unless a particle's rate exceeds ~1e13/t.)
  *
- * Candidates are processed for FR_BLOCK lanes at once (libmvec's vector exp, log and tanh);
- * each lane draws from its own particle's stream only, so results do not depend on the thread
- * count. The effective model (1.9) is integrated alongside with RK4. */
+ * Particles go in chunks of FR_CHUNK; each round of candidates is compacted to the particles
+ * that have one and run as one SIMD loop (libmvec's vector exp and log). Each particle draws
+ * from its own stream only, so results do not depend on the thread count. The effective model
+ * (1.9) is integrated alongside with RK4. */
 
 static inline double cap700(double x) { return 0.5 * (x + 700.0 - fabs(x - 700.0)); } /* min(x, 700) */
 

@@ -14,7 +14,6 @@
  * before any use, as glibc does under -ffast-math; we keep IEEE semantics otherwise). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((__simd__("notinbranch"))) extern double exp(double);
-__attribute__((__simd__("notinbranch"))) extern double tanh(double);
 __attribute__((__simd__("notinbranch"))) extern double log(double);
 #endif
 

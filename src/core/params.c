@@ -80,9 +80,9 @@ int fr_params_validate(const fr_params *p, char *err, size_t errlen)
      * below 1e-2 of a time unit and the physics of the model (and our step control) is out of
      * its range. The magnet is bounded by its field at the cloud's surface. */
     const double HMAX = 1e3;
-    if (sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]) > HMAX)
-        FAIL("|H| = %g exceeds %g", sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]),
-             HMAX);
+    const double H0n = sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]);
+    if (H0n > HMAX)
+        FAIL("|H| = %g exceeds %g", H0n, HMAX);
     if (f->rotating && fabs(f->rot_H0) > HMAX)
         FAIL("rotating field H0 = %g exceeds %g", f->rot_H0, HMAX);
     if (f->sweep && fabs(f->sweep_H0) > HMAX)

@@ -564,7 +564,7 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
     /* (1.10) with the empirical density: point sources with σ_j replaced by m0(X_j, ξ_j). */
     compute_sources(s, s->t, 1, s->F, s->S);
     /* the fast grid evaluation loses accuracy for small clouds (few sources per window);
-     * below the auto threshold the direct grid sum is cheap anyway */
+     * below FAST_GRID_MIN_N the direct grid sum is cheap anyway */
     struct fr_stokes_plan *pl = s->n >= FAST_GRID_MIN_N ? get_plan(s) : NULL;
     if (pl && fr_stokes_fast_grid_smoothed(pl, s->F, s->S, n, lo, hi, dl, u) == 0)
         return 0;
