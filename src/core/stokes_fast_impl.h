@@ -1,0 +1,240 @@
+/* Internal to the fast Stokes summation (stokes_fast*.c): the plan, the Fourier engine and the
+ * small vector math they share. The method and the contract are in stokes_fast.h; the files:
+ *   stokes_fast_plan.c    plan build: density and cost model, cell list (Morton order),
+ *                         neighbour lists, buffers; options, info, free
+ *   stokes_fast_kspace.c  Fourier engine: mid-kernel transform, spreading, FFT convolution,
+ *                         interpolation
+ *   stokes_fast_real.c    real-space kernels: screened Stokeslet/rotlet/stresslet sums at the
+ *                         particles, near-field correction at grid points
+ *   stokes_fast.c         the sums: fr_stokes_fast (particles) and fr_stokes_fast_grid*
+ *
+ * Notation (all kernels carry the 1/8π of Φ = (Id/r + d⊗d/r³)/8π):
+ *   B(r) = r/8π is the biharmonic potential, Φ = (Id Δ − ∇∇) B. Hasimoto's split is
+ *   B = B_R + B_F with B_R'(r) = erfc(ξr)/8π, B_F'(r) = erf(ξr)/8π, so that
+ *   Φ̂_F(k) = Φ̂(k) (1 + k²/4ξ²) e^{−k²/4ξ²}. With x = ξr, E = erfc x, e = e^{−x²}, c = 2ξ/√π:
+ *     Φ_R = A Id + B2 d⊗d,   A = (E/r − c e)/8π,   B2 = (E/r + c e)/(8π r²)
+ *     rotlet (S antisymmetric, T = 2 axial S): u = R T×d,   R = B2 − c ξ² e/8π
+ *     A'/r = −B2 + 2cξ² e/8π,  B2'/r = −(3 B2 + 2cξ² e/8π)/r²,  R'/r = B2'/r + 2cξ⁴ e/8π
+ *   Fourier part: force density f = Σ_j F_j ψ(·−X_j) + S_j·∇ψ(·−X_j) (div(S δ) smoothed),
+ *   ψ(y) = Π_c exp(−a y_c²), a = 2ξ²/η, so ψ̂² = (π/a)³ e^{−η k²/4ξ²}; the mid kernel
+ *   K = F⁻¹[Φ̂_F/ψ̂²] = (a/π)³ [Φ_F^(ζ) + (η/4ξ²)(∇∇ − Id Δ)(erf(ζr)/4πr)], ζ = ξ/√(1−η),
+ *   is smooth. u_F(x) = h⁶ Σ_g Σ_g' ψ(x−g) K(g−g') f(g'), the aperiodic grid convolution done
+ *   exactly by FFT on a grid of ≥ 2× the box with the exact samples of K (Hockney–Eastwood;
+ *   no periodic images, no truncated Green's function with its large oscillating transform).
+ *   K is even, so each of its 6 components has a definite parity per axis and its DFT is real:
+ *   stored on the octant (r2r REDFT00/RODFT00 transforms at plan time).
+ *   Self terms: Φ_F(0) = ξ/(2π^{3/2}) Id, ∇Φ_F(0) = 0, ∂_m∂_kΦ_F,il(0) S_lk =
+ *   −g0 [S_im/3 − (S_im + S_mi + δ_im tr S)/15], g0 = 5ξ³/(2π^{3/2}). */
+#ifndef FERRO_STOKES_FAST_IMPL_H
+#define FERRO_STOKES_FAST_IMPL_H
+
+#include "stokes_fast.h"
+
+#include <fftw3.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Hot kernels are always_inline bodies compiled three times: x86-64-v4 (AVX-512, 512-bit
+ * vectors), x86-64-v3 (AVX2 + FMA) and the baseline, chosen once per plan from the CPU.
+ * Results differ between these variants in the last bits but each is deterministic. ISO C mode
+ * disables FMA contraction; it is enabled for these files (the pragma reaches every file that
+ * includes this header, so all of them contract the same way). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=fast")
+#endif
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                            \
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define FR_MV 1
+#define FR_V4 __attribute__((target("arch=x86-64-v4,prefer-vector-width=512")))
+#define FR_V3 __attribute__((target("arch=x86-64-v3")))
+#endif
+#define FR_BODY static inline __attribute__((always_inline))
+
+static inline int cpu_level(void)
+{
+#ifdef FR_MV
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("x86-64-v4"))
+        return 2;
+    if (__builtin_cpu_supports("x86-64-v3"))
+        return 1;
+#endif
+    return 0;
+}
+
+#define NCHEB 24   /* Chebyshev terms for erfcx on [0, ξ r_c] (tol < 1e-4) */
+#define NCHEB_LO 14 /* enough for tol >= 1e-4 (tail < 1e-7) */
+#define PVMAX 24    /* padded window widths: 8, 16 or 24 */
+#define FR_FAST_MIN_N 400 /* below this the direct sum is faster: fr_stokes_fast uses it */
+#define FR_PAR_MIN_N 4000 /* below this fr_stokes_fast runs on one thread (same results) */
+#define VL 8       /* neighbour lists are padded to a multiple of VL */
+
+static const double INV8PI = 1.0 / (8.0 * M_PI);
+
+/* ------------------------------------------------------------------ small vector math */
+
+/* e^y for −700 < y <= 0, vectorisable (no calls, no branches), relative error ~1e-15. */
+static inline double exp_neg(double y)
+{
+    const double L2E = 1.4426950408889634, LN2H = 6.93147180369123816490e-01,
+                 LN2L = 1.90821492927058770002e-10, SH = 6755399441055744.0; /* 1.5·2^52 */
+    const double t = y * L2E + SH;
+    const double kf = t - SH;
+    const double r = y - kf * LN2H - kf * LN2L;
+    double p = 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    uint64_t tb, pb;
+    memcpy(&tb, &t, 8);
+    memcpy(&pb, &p, 8);
+    pb += tb << 52;
+    double s;
+    memcpy(&s, &pb, 8);
+    return s;
+}
+
+/* 1/√x for normal x > 0 without libm (sqrt keeps errno semantics, which blocks vectorisation):
+ * bit-trick seed (relative error < 3.5e-2) and four Newton steps (~1e-16). */
+static inline double rsqrt_nr(double x)
+{
+    uint64_t i;
+    memcpy(&i, &x, 8);
+    i = 0x5FE6EB50C7B537A9ULL - (i >> 1);
+    double y;
+    memcpy(&y, &i, 8);
+    const double hx = 0.5 * x;
+    y = y * (1.5 - hx * y * y);
+    y = y * (1.5 - hx * y * y);
+    y = y * (1.5 - hx * y * y);
+    y = y * (1.5 - hx * y * y);
+    return y;
+}
+
+/* Σ' c_k T_k(t) (first term halved), Clenshaw, fixed length. */
+static inline double cheb_eval(const double *c, double t, const int nc)
+{
+    double b1 = 0.0, b2 = 0.0;
+    const double t2 = 2.0 * t;
+#pragma GCC unroll 32
+    for (int k = nc - 1; k >= 1; k--) {
+        const double b0 = c[k] + t2 * b1 - b2;
+        b2 = b1;
+        b1 = b0;
+    }
+    return 0.5 * c[0] + t * b1 - b2;
+}
+
+/* ------------------------------------------------------------------ Fourier engine */
+
+/* ------------------------------------------------------------------ Fourier engine */
+
+typedef struct kspace {
+    int M[3], Mxh;              /* grid and M[0]/2 + 1 */
+    int Cs, Rs, Ms, Ys;         /* row strides of C (complex), R (real), z/y-columns: 64 bytes */
+    double h, org[3];           /* grid point (i,j,k) at org + h (i,j,k) */
+    int P;
+    double aw;                  /* ψ1(y) = exp(−aw y²) */
+    int s0[3], s1[3];           /* source box [s0, s1) (grid indices) */
+    int t0[3], t1[3];           /* target box */
+    int u0[3], u1[3];           /* union */
+    double *tab[6];             /* xx yy zz xy xz yz on the octant, [fy][fx][fz] */
+    double *R[3];               /* real rows: z in [u0z,u1z), y in [u0y,u1y), x in [0, Mx) */
+    fftw_complex *C[3];         /* z in [u0z,u1z), ky in [0,My), kx in [0,Mxh) */
+    fftw_plan xf, yf, yb, zf, zb, xb;
+    int lvl;                    /* CPU level of the hot kernels */
+    int par;                    /* run the per-call loops in parallel (enough work) */
+    int PV;                     /* padded window width (8, 16, 24) */
+    int slabT, nslab;           /* spreading colouring: z-slabs of slabT planes */
+    int *slab_start, *slab_idx; /* sources per slab (increasing index) */
+    size_t bytes;
+} kspace;
+
+static inline int win_start(double t, int P) { return (int)floor(t - 0.5 * P + 1.0); }
+
+/* Smallest FFT-friendly even size >= max(m, 8): 2^a 3^{0,1} 5^c. */
+int fr_ks_nice_size(int m);
+/* Build the engine for sources (sx,sy,sz)[0..ns) and targets in the box [tlo, thi] (coordinates;
+ * tlo > thi in an axis means: targets = sources). 0, or −1 out of memory / grid too large. */
+int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
+               const double tlo[3], const double thi[3], double xi, double eta, double h, int P);
+void fr_ks_free(kspace *k);
+/* Spread all sources (deterministic slab colouring) into a zeroed R. */
+void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *sz,
+                  const double *F, const double *S);
+/* R (source rows, spread) → R (target rows, convolved). 0, or −1 out of memory. */
+int fr_ks_convolve(kspace *k);
+/* Velocity u[3i..] and gradient G[9i..] at targets tx.. [0..m) from the convolved R. */
+void fr_ks_interp(const kspace *k, int m, const double *tx, const double *ty, const double *tz,
+                  double *u, double *G);
+
+/* ------------------------------------------------------------------ the plan */
+
+/* ------------------------------------------------------------------ the plan */
+
+struct fr_stokes_plan {
+    int n, lvl;
+    int par; /* per-call loops in parallel: n large enough that thread start-up pays off */
+    fr_stokes_fast_opts opt;
+    double xi, rc, rc2, h, eta, q, xc;
+    int P;
+    int *perm;              /* sorted index → original index */
+    double *X, *Y, *Z;      /* sorted positions */
+    int nc[3], ncell;       /* cell grid */
+    double clo[3], ca[3];   /* cell origin and sizes */
+    int *cstart;            /* particles of cell c: clist[cstart[c] .. cstart[c+1]) */
+    int *clist;             /* storage indices, cells in row-major order (x fastest) */
+    size_t *nbr_off;        /* neighbours of sorted target s: nbr[nbr_off[s] .. nbr_off[s+1]) */
+    int *nbr;               /* storage indices, padded to VL with the dummy source n */
+    double cheb[NCHEB], chebX;
+    double neighbours;
+    kspace ks;
+    /* per-call work (sorted order) */
+    double *wF, *wT, *wS, *wu, *wG, *wur, *wGr;
+    double *sF[3], *sT[3];  /* SoA copies for the real-space sum, n + 1 entries (dummy) */
+    double *sS[9];          /* SoA moments (general S only) */
+    /* grid engine cache */
+    kspace gks;
+    int g_have, g_n;
+    double g_lo, g_hi;
+    size_t bytes;
+    double build_s;
+    double tph[5];
+};
+
+/* Ranges [rg[2q], rg[2q+1]) of clist (cells along x are contiguous there) holding the sources
+ * that can lie within rad of v (v anywhere). Returns the number of ranges (at most cap). */
+int fr_sf_cell_ranges(const fr_stokes_plan *p, const double v[3], double rad, int *rg, int cap);
+/* An upper bound on fr_sf_cell_ranges' count for radius rad. */
+int fr_sf_ranges_cap(const fr_stokes_plan *p, double rad);
+
+/* ------------------------------------------------------------------ real space */
+
+/* Screened (real-space) sums at every particle into p->wur, p->wGr (sorted order), from the
+ * SoA sources p->sF and p->sT (rotlets; general = 0) or p->sS (general = 1). Gives up early
+ * once *abort is set (the caller then drops the result). */
+void fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort);
+
+/* Near-field velocity correction at (px,py,pz) from the m listed sources (general S):
+ *   Σ_j (w_j − 1) Φ(d) + Φ_R(d)   [Φ_R only for r < r_c; w = C² cutoff(r/δ) for r < δ, else 1],
+ * so that the Fourier part (Φ_F = Φ − Φ_R of every source) plus this is the smoothed (or, δ = 0,
+ * the exact) point-source flow. Pairs with r = 0 are masked (handled by the caller). */
+typedef struct nf_ctx {
+    double xi, rc2, c, cxi2, tscale, delta, idelta;
+    const double *cheb;
+    int nc;
+} nf_ctx;
+void fr_sf_near_point(int lvl, const nf_ctx *c, double px, double py, double pz, const int *idx,
+                      int m, const double *bx, const double *by, const double *bz,
+                      const double *const *F, const double *const *S, double *out);
+
+#endif

@@ -1,0 +1,646 @@
+/* The Fourier engine of the fast Stokes summation (stokes_fast.h, notation in
+ * stokes_fast_impl.h): the octant transform of the mid kernel K, spreading of the force
+ * density with the Gaussian window, the aperiodic FFT convolution with K, and interpolation of
+ * the velocity and its gradient back at the targets. */
+#include "stokes_fast_impl.h"
+
+#include <omp.h>
+#include <stdlib.h>
+
+
+int fr_ks_nice_size(int m)
+{
+    if (m < 8)
+        m = 8;
+    for (int v = m + (m & 1);; v += 2) {
+        int r = v;
+        while (r % 2 == 0)
+            r /= 2;
+        while (r % 5 == 0)
+            r /= 5;
+        if (r % 3 == 0)
+            r /= 3; /* 3² and higher powers make slow ESTIMATE plans */
+        if (r == 1)
+            return v;
+    }
+}
+
+/* Window weights along one axis: w[k] = ψ1(g_k − x), dw[k] = ψ1'(g_k − x), g_k = grid point
+ * i0 + k, for k < P, and 0 for P <= k < PV (padding to a vector width). Returns i0. */
+static inline int window1(double x, double org, double h, int P, int PV, double aw, double *w,
+                          double *dw)
+{
+    const double t = (x - org) / h;
+    const int i0 = win_start(t, P);
+    const double off = (double)i0 - t;
+#pragma omp simd
+    for (int k = 0; k < PV; k++) {
+        const double y = (off + k) * h;
+        const double e = exp_neg(-aw * y * y) * (double)(k < P);
+        w[k] = e;
+        dw[k] = -2.0 * aw * y * e;
+    }
+    return i0;
+}
+
+/* Mid kernel K = α Id + β g⊗g at |g| = r (see header comment). */
+static void mid_kernel(double r, double xi, double eta, double aw, double *alpha, double *beta)
+{
+    const double zeta = xi / sqrt(1.0 - eta), c2 = eta / (4.0 * xi * xi);
+    const double cz = 2.0 * zeta / sqrt(M_PI);
+    const double sc = pow(aw / M_PI, 1.5);
+    const double scale = sc * sc;
+    if (r == 0.0) {
+        const double a1 = cz / (4.0 * M_PI);
+        const double a2 = c2 * cz * (4.0 * zeta * zeta / 3.0) / (4.0 * M_PI);
+        *alpha = scale * (a1 + a2);
+        *beta = 0.0;
+        return;
+    }
+    const double x = zeta * r, E = erf(x), g = cz * exp(-x * x), ir = 1.0 / r;
+    const double Er = E * ir;
+    const double q = (Er - g) * ir * ir; /* (E/r − g)/r² */
+    const double a1 = (g + Er) * INV8PI, b1 = q * INV8PI;
+    const double z2g = 2.0 * zeta * zeta * g;
+    const double a2 = -c2 * (-z2g + q) / (4.0 * M_PI);
+    const double b2 = c2 * (-z2g + 3.0 * q) * ir * ir / (4.0 * M_PI);
+    *alpha = scale * (a1 + a2);
+    *beta = scale * (b1 + b2);
+}
+
+/* Octant transform tables of the 6 components of K (see header comment). */
+static int build_tables(kspace *k, double xi, double eta)
+{
+    const int hx = k->M[0] / 2, hy = k->M[1] / 2, hz = k->M[2] / 2;
+    const size_t nt = (size_t)(hz + 1) * (hy + 1) * (hx + 1);
+    double *samp[6];
+    for (int c = 0; c < 6; c++) {
+        k->tab[c] = fftw_malloc(nt * sizeof(double));
+        samp[c] = fftw_malloc(nt * sizeof(double));
+        if (!k->tab[c] || !samp[c]) {
+            for (int d = 0; d <= c; d++)
+                fftw_free(samp[d]);
+            return -1;
+        }
+    }
+    k->bytes += 6 * nt * sizeof(double);
+    const double h = k->h;
+#pragma omp parallel for schedule(static)
+    for (int iz = 0; iz <= hz; iz++)
+        for (int iy = 0; iy <= hy; iy++)
+            for (int ix = 0; ix <= hx; ix++) {
+                const double gx = ix * h, gy = iy * h, gz = iz * h;
+                double al, be;
+                mid_kernel(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, k->aw, &al, &be);
+                const size_t o = ((size_t)iz * (hy + 1) + iy) * (hx + 1) + ix;
+                samp[0][o] = al + be * gx * gx;
+                samp[1][o] = al + be * gy * gy;
+                samp[2][o] = al + be * gz * gz;
+                samp[3][o] = be * gx * gy;
+                samp[4][o] = be * gx * gz;
+                samp[5][o] = be * gy * gz;
+            }
+    /* parity per axis (x, y, z): 1 = odd */
+    static const int par[6][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
+    const double norm = pow(h, 6) / ((double)k->M[0] * k->M[1] * k->M[2]);
+    int rc = 0;
+    for (int c = 0; c < 6 && !rc; c++) {
+        const int hh[3] = {hx, hy, hz};
+        int len[3], lo[3];
+        fftw_r2r_kind kind[3];
+        int nodd = 0;
+        for (int a = 0; a < 3; a++) {
+            if (par[c][a]) {
+                len[a] = hh[a] - 1;
+                lo[a] = 1;
+                kind[a] = FFTW_RODFT00;
+                nodd++;
+            } else {
+                len[a] = hh[a] + 1;
+                lo[a] = 0;
+                kind[a] = FFTW_REDFT00;
+            }
+        }
+        const size_t nb = (size_t)len[0] * len[1] * len[2];
+        double *buf = fftw_malloc((nb ? nb : 1) * sizeof(double));
+        if (!buf) {
+            rc = -1;
+            break;
+        }
+        for (int iz = 0; iz < len[2]; iz++)
+            for (int iy = 0; iy < len[1]; iy++)
+                for (int ix = 0; ix < len[0]; ix++)
+                    buf[((size_t)iz * len[1] + iy) * len[0] + ix] =
+                        samp[c][((size_t)(iz + lo[2]) * (hy + 1) + iy + lo[1]) * (hx + 1) + ix +
+                                lo[0]];
+        if (nb) {
+            /* fftw dims are slowest first */
+            fftw_plan pl = fftw_plan_r2r_3d(len[2], len[1], len[0], buf, buf, kind[2], kind[1],
+                                            kind[0], FFTW_ESTIMATE);
+            if (!pl) {
+                fftw_free(buf);
+                rc = -1;
+                break;
+            }
+            fftw_execute(pl);
+            fftw_destroy_plan(pl);
+        }
+        /* (−i) per odd axis: two odd axes give −1 */
+        const double sg = (nodd == 2) ? -norm : norm;
+        /* stored as [fy][fx][fz]: a ky-slice is one contiguous block, z fastest */
+        memset(k->tab[c], 0, nt * sizeof(double));
+        for (int iz = 0; iz < len[2]; iz++)
+            for (int iy = 0; iy < len[1]; iy++)
+                for (int ix = 0; ix < len[0]; ix++)
+                    k->tab[c][((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
+                        sg * buf[((size_t)iz * len[1] + iy) * len[0] + ix];
+        fftw_free(buf);
+    }
+    for (int c = 0; c < 6; c++)
+        fftw_free(samp[c]);
+    return rc;
+}
+
+void fr_ks_free(kspace *k)
+{
+    if (k->xf)
+        fftw_destroy_plan(k->xf);
+    if (k->yf)
+        fftw_destroy_plan(k->yf);
+    if (k->yb)
+        fftw_destroy_plan(k->yb);
+    if (k->zf)
+        fftw_destroy_plan(k->zf);
+    if (k->zb)
+        fftw_destroy_plan(k->zb);
+    if (k->xb)
+        fftw_destroy_plan(k->xb);
+    for (int c = 0; c < 6; c++)
+        fftw_free(k->tab[c]);
+    for (int c = 0; c < 3; c++) {
+        fftw_free(k->R[c]);
+        fftw_free(k->C[c]);
+    }
+    free(k->slab_start);
+    free(k->slab_idx);
+    memset(k, 0, sizeof *k);
+}
+
+static inline size_t ks_rlen(const kspace *k)
+{
+    return (size_t)(k->u1[2] - k->u0[2]) * (k->u1[1] - k->u0[1]) * k->Rs;
+}
+static inline size_t ks_clen(const kspace *k)
+{
+    return (size_t)(k->u1[2] - k->u0[2]) * k->M[1] * k->Cs;
+}
+
+/* Grid geometry: origin, source/target/union boxes of the windows and the padded FFT sizes
+ * (≥ 2× the largest source–target offset per axis: the aperiodic convolution). −1 if the x rows
+ * cannot hold the padded windows. */
+static int ks_geometry(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
+                       const double tlo[3], const double thi[3])
+{
+    const double h = k->h;
+    const int P = k->P;
+    const double *src[3] = {sx, sy, sz};
+    double lo[3], hi[3];
+    for (int a = 0; a < 3; a++) {
+        lo[a] = hi[a] = src[a][0];
+        for (int j = 1; j < ns; j++) {
+            lo[a] = fmin(lo[a], src[a][j]);
+            hi[a] = fmax(hi[a], src[a][j]);
+        }
+        const double l = tlo[a] <= thi[a] ? fmin(lo[a], tlo[a]) : lo[a];
+        k->org[a] = l - (0.5 * P + 2.0) * h;
+    }
+    for (int a = 0; a < 3; a++) {
+        k->s0[a] = win_start((lo[a] - k->org[a]) / h, P);
+        k->s1[a] = win_start((hi[a] - k->org[a]) / h, P) + P;
+        if (tlo[a] <= thi[a]) {
+            k->t0[a] = win_start((tlo[a] - k->org[a]) / h, P);
+            k->t1[a] = win_start((thi[a] - k->org[a]) / h, P) + P;
+        } else {
+            k->t0[a] = k->s0[a];
+            k->t1[a] = k->s1[a];
+        }
+        k->u0[a] = k->s0[a] < k->t0[a] ? k->s0[a] : k->t0[a];
+        k->u1[a] = k->s1[a] > k->t1[a] ? k->s1[a] : k->t1[a];
+        const int o1 = k->t1[a] - 1 - k->s0[a], o2 = k->s1[a] - 1 - k->t0[a];
+        const int maxoff = o1 > o2 ? o1 : o2;
+        int m = fr_ks_nice_size(2 * maxoff + 2);
+        if (m < k->u1[a] + (k->PV - P))
+            m = fr_ks_nice_size(k->u1[a] + (k->PV - P));
+        if (a == 0 && k->u1[0] + (k->PV - P) > ((m + 7) / 8 * 8))
+            return -1;
+        k->M[a] = m;
+    }
+    k->Mxh = k->M[0] / 2 + 1;
+    k->Cs = (k->Mxh + 3) / 4 * 4;
+    k->Rs = (k->M[0] + 7) / 8 * 8;
+    k->Ms = (k->M[2] + 3) / 4 * 4;
+    k->Ys = (k->M[1] + 3) / 4 * 4;
+    return 0;
+}
+
+/* The real and complex grids of the three components (only the union box in z). */
+static int ks_alloc_grids(kspace *k)
+{
+    const size_t rl = ks_rlen(k), cl = ks_clen(k);
+    for (int c = 0; c < 3; c++) {
+        k->R[c] = fftw_malloc(rl * sizeof(double));
+        k->C[c] = fftw_malloc(cl * sizeof(fftw_complex));
+        if (!k->R[c] || !k->C[c])
+            return -1;
+    }
+    k->bytes += 3 * (rl * sizeof(double) + cl * sizeof(fftw_complex));
+    return 0;
+}
+
+/* FFTW plans: serial, ESTIMATE (deterministic). Every row and plane starts on a 64-byte
+ * boundary (padded strides, fftw_malloc), so one plan serves every row/plane/thread. */
+static int ks_fftw_plans(kspace *k)
+{
+    const unsigned fl = FFTW_ESTIMATE;
+    const int Mx = k->M[0], My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Cs = k->Cs, Rs = k->Rs;
+    const int nsy = k->s1[1] - k->s0[1], nty = k->t1[1] - k->t0[1];
+    k->xf = fftw_plan_many_dft_r2c(1, &Mx, nsy, k->R[0], NULL, 1, Rs, k->C[0], NULL, 1, Cs, fl);
+    k->xb = fftw_plan_many_dft_c2r(1, &Mx, nty, k->C[0], NULL, 1, Cs, k->R[0], NULL, 1, Rs, fl);
+    const int Ys = k->Ys;
+    fftw_complex *ytmp = fftw_malloc((size_t)Mxh * Ys * sizeof(fftw_complex));
+    if (!ytmp)
+        return -1;
+    k->yf = fftw_plan_many_dft(1, &My, Mxh, ytmp, NULL, 1, Ys, ytmp, NULL, 1, Ys, FFTW_FORWARD, fl);
+    k->yb = fftw_plan_many_dft(1, &My, Mxh, ytmp, NULL, 1, Ys, ytmp, NULL, 1, Ys, FFTW_BACKWARD, fl);
+    fftw_free(ytmp);
+    const int Ms = k->Ms;
+    fftw_complex *tmp = fftw_malloc((size_t)Mxh * Ms * sizeof(fftw_complex));
+    if (!tmp)
+        return -1;
+    k->zf = fftw_plan_many_dft(1, &Mz, Mxh, tmp, NULL, 1, Ms, tmp, NULL, 1, Ms, FFTW_FORWARD, fl);
+    k->zb = fftw_plan_many_dft(1, &Mz, Mxh, tmp, NULL, 1, Ms, tmp, NULL, 1, Ms, FFTW_BACKWARD, fl);
+    fftw_free(tmp);
+    if (!k->xf || !k->xb || !k->yf || !k->yb || !k->zf || !k->zb)
+        return -1;
+    return 0;
+}
+
+/* Spreading colouring: sources by the z-slab (P planes) of their window start, so slabs of
+ * one parity never write the same grid rows (deterministic parallel spreading). */
+static int ks_slabs(kspace *k, int ns, const double *sz)
+{
+    const double h = k->h;
+    const int P = k->P;
+    k->slabT = P;
+    const int nzs = k->s1[2] - k->s0[2];
+    k->nslab = (nzs + k->slabT - 1) / k->slabT;
+    k->slab_start = calloc((size_t)k->nslab + 1, sizeof(int));
+    k->slab_idx = malloc((size_t)(ns > 0 ? ns : 1) * sizeof(int));
+    if (!k->slab_start || !k->slab_idx)
+        return -1;
+    for (int j = 0; j < ns; j++) {
+        const int s = (win_start((sz[j] - k->org[2]) / h, P) - k->s0[2]) / k->slabT;
+        k->slab_start[s + 1]++;
+    }
+    for (int s = 0; s < k->nslab; s++)
+        k->slab_start[s + 1] += k->slab_start[s];
+    int *fill = calloc((size_t)k->nslab, sizeof(int));
+    if (!fill)
+        return -1;
+    for (int j = 0; j < ns; j++) {
+        const int s = (win_start((sz[j] - k->org[2]) / h, P) - k->s0[2]) / k->slabT;
+        k->slab_idx[k->slab_start[s] + fill[s]++] = j;
+    }
+    free(fill);
+    k->bytes += (size_t)ns * sizeof(int);
+    return 0;
+}
+
+int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
+               const double tlo[3], const double thi[3], double xi, double eta, double h, int P)
+{
+    memset(k, 0, sizeof *k);
+    k->lvl = cpu_level();
+    k->par = 1;
+    k->h = h;
+    k->P = P;
+    k->PV = P <= 8 ? 8 : (P <= 16 ? 16 : 24);
+    k->aw = 2.0 * xi * xi / eta;
+    if (ks_geometry(k, ns, sx, sy, sz, tlo, thi) || ks_alloc_grids(k) ||
+        build_tables(k, xi, eta) || ks_fftw_plans(k) || ks_slabs(k, ns, sz))
+        return -1;
+    return 0;
+}
+
+/* Spread the force densities of the sources listed in idx[0..m) into R. PV (a constant after
+ * inlining) is the padded window width: rows are updated PV wide (zero weights past P). */
+FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const double *sx,
+                              const double *sy, const double *sz, const double *F, const double *S,
+                              const int PV)
+{
+    const int P = k->P, Rs = k->Rs;
+    const int nyu = k->u1[1] - k->u0[1];
+    double wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
+    for (int q = 0; q < m; q++) {
+        const int j = idx[q];
+        const int ix = window1(sx[j], k->org[0], k->h, P, PV, k->aw, wx, dwx);
+        const int iy = window1(sy[j], k->org[1], k->h, P, PV, k->aw, wy, dwy);
+        const int iz = window1(sz[j], k->org[2], k->h, P, PV, k->aw, wz, dwz);
+        const double *f = F + 3 * (size_t)j, *s = S + 9 * (size_t)j;
+        for (int kz = 0; kz < P; kz++)
+            for (int ky = 0; ky < P; ky++) {
+                const double wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
+                const size_t row =
+                    ((size_t)(iz + kz - k->u0[2]) * nyu + (iy + ky - k->u0[1])) * Rs + ix;
+                for (int c = 0; c < 3; c++) {
+                    const double a = f[c] * wyz + s[3 * c + 1] * dyz + s[3 * c + 2] * ydz;
+                    const double b = s[3 * c] * wyz;
+                    double *restrict r = k->R[c] + row;
+#pragma omp simd
+                    for (int kx = 0; kx < PV; kx++)
+                        r[kx] += a * wx[kx] + b * dwx[kx];
+                }
+            }
+    }
+}
+
+/* Velocity (and gradient) at targets tx.. [0..m) from the convolved field in R: contract the
+ * P² rows (y, z weights) into PV-wide vectors, then along x. */
+FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const double *ty,
+                               const double *tz, double *u, double *G, const int PV)
+{
+    const int P = k->P, Rs = k->Rs;
+    const int nyu = k->u1[1] - k->u0[1];
+    double wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
+    for (int i = 0; i < m; i++) {
+        const int ix = window1(tx[i], k->org[0], k->h, P, PV, k->aw, wx, dwx);
+        const int iy = window1(ty[i], k->org[1], k->h, P, PV, k->aw, wy, dwy);
+        const int iz = window1(tz[i], k->org[2], k->h, P, PV, k->aw, wz, dwz);
+        double s0[3][PVMAX], s1[3][PVMAX], s2[3][PVMAX];
+        for (int c = 0; c < 3; c++)
+            for (int kx = 0; kx < PV; kx++)
+                s0[c][kx] = s1[c][kx] = s2[c][kx] = 0.0;
+        for (int kz = 0; kz < P; kz++)
+            for (int ky = 0; ky < P; ky++) {
+                const double wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
+                const size_t row =
+                    ((size_t)(iz + kz - k->u0[2]) * nyu + (iy + ky - k->u0[1])) * Rs + ix;
+                for (int c = 0; c < 3; c++) {
+                    const double *restrict r = k->R[c] + row;
+#pragma omp simd
+                    for (int kx = 0; kx < PV; kx++) {
+                        const double v = r[kx];
+                        s0[c][kx] += wyz * v;
+                        s1[c][kx] += dyz * v;
+                        s2[c][kx] += ydz * v;
+                    }
+                }
+            }
+        for (int c = 0; c < 3; c++) {
+            double uu = 0.0, g0 = 0.0, g1 = 0.0, g2 = 0.0;
+            for (int kx = 0; kx < PV; kx++) {
+                uu += wx[kx] * s0[c][kx];
+                g0 += dwx[kx] * s0[c][kx];
+                g1 += wx[kx] * s1[c][kx];
+                g2 += wx[kx] * s2[c][kx];
+            }
+            u[3 * (size_t)i + c] = uu;
+            /* ∂_m ψ(x − g) = −ψ'(g − x) */
+            G[9 * (size_t)i + 3 * c] = -g0;
+            G[9 * (size_t)i + 3 * c + 1] = -g1;
+            G[9 * (size_t)i + 3 * c + 2] = -g2;
+        }
+    }
+}
+
+#define SPREAD_ARGS                                                                                \
+    const kspace *k, const int *idx, int m, const double *sx, const double *sy, const double *sz, \
+        const double *F, const double *S
+#define SPREAD_CALL(PV) spread_list_body(k, idx, m, sx, sy, sz, F, S, PV)
+#define INTERP_ARGS                                                                                \
+    const kspace *k, int m, const double *tx, const double *ty, const double *tz, double *u,      \
+        double *G
+#define INTERP_CALL(PV) interp_range_body(k, m, tx, ty, tz, u, G, PV)
+#define PV_SWITCH(CALL)                                                                            \
+    do {                                                                                           \
+        if (k->PV == 8)                                                                            \
+            CALL(8);                                                                               \
+        else if (k->PV == 16)                                                                      \
+            CALL(16);                                                                              \
+        else                                                                                       \
+            CALL(24);                                                                              \
+    } while (0)
+#ifdef FR_MV
+FR_V4 static void spread_list_v4(SPREAD_ARGS) { PV_SWITCH(SPREAD_CALL); }
+FR_V3 static void spread_list_v3(SPREAD_ARGS) { PV_SWITCH(SPREAD_CALL); }
+FR_V4 static void interp_range_v4(INTERP_ARGS) { PV_SWITCH(INTERP_CALL); }
+FR_V3 static void interp_range_v3(INTERP_ARGS) { PV_SWITCH(INTERP_CALL); }
+#endif
+static void spread_list_v0(SPREAD_ARGS) { PV_SWITCH(SPREAD_CALL); }
+static void interp_range_v0(INTERP_ARGS) { PV_SWITCH(INTERP_CALL); }
+
+static void spread_list(int lvl, SPREAD_ARGS)
+{
+#ifdef FR_MV
+    if (lvl == 2)
+        spread_list_v4(k, idx, m, sx, sy, sz, F, S);
+    else if (lvl == 1)
+        spread_list_v3(k, idx, m, sx, sy, sz, F, S);
+    else
+#endif
+        spread_list_v0(k, idx, m, sx, sy, sz, F, S);
+    (void)lvl;
+}
+
+void fr_ks_interp(INTERP_ARGS)
+{
+    const int lvl = k->lvl;
+#ifdef FR_MV
+    if (lvl == 2)
+        interp_range_v4(k, m, tx, ty, tz, u, G);
+    else if (lvl == 1)
+        interp_range_v3(k, m, tx, ty, tz, u, G);
+    else
+#endif
+        interp_range_v0(k, m, tx, ty, tz, u, G);
+    (void)lvl;
+}
+
+/* Multiply one ky-slice by the kernel tables. The slice is stored transposed: component c at
+ * t_c[kx * Ms + kz] (z contiguous, for contiguous batched z-transforms). */
+static void kernel_mult(const kspace *k, int ky, fftw_complex *t0, fftw_complex *t1,
+                        fftw_complex *t2)
+{
+    const int My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Ms = k->Ms;
+    const int hy = My / 2, hz = Mz / 2;
+    const int fy = ky <= hy ? ky : My - ky;
+    const double sy = ky <= hy ? 1.0 : -1.0;
+    for (int kx = 0; kx < Mxh; kx++) {
+        const size_t o = ((size_t)fy * Mxh + kx) * (hz + 1);
+        const double *Txx = k->tab[0] + o, *Tyy = k->tab[1] + o, *Tzz = k->tab[2] + o,
+                     *Txy = k->tab[3] + o, *Txz = k->tab[4] + o, *Tyz = k->tab[5] + o;
+        double *a = t0[(size_t)kx * Ms], *b = t1[(size_t)kx * Ms], *c = t2[(size_t)kx * Ms];
+        for (int kz = 0; kz < Mz; kz++) {
+            const int fz = kz <= hz ? kz : Mz - kz;
+            const double sz = kz <= hz ? 1.0 : -1.0;
+            const double xx = Txx[fz], yy = Tyy[fz], zz = Tzz[fz], xy = sy * Txy[fz],
+                         xz = sz * Txz[fz], yz = sy * sz * Tyz[fz];
+            const double fxr = a[2 * kz], fyr = b[2 * kz], fzr = c[2 * kz];
+            const double fxi = a[2 * kz + 1], fyi = b[2 * kz + 1], fzi = c[2 * kz + 1];
+            a[2 * kz] = xx * fxr + xy * fyr + xz * fzr;
+            b[2 * kz] = xy * fxr + yy * fyr + yz * fzr;
+            c[2 * kz] = xz * fxr + yz * fyr + zz * fzr;
+            a[2 * kz + 1] = xx * fxi + xy * fyi + xz * fzi;
+            b[2 * kz + 1] = xy * fxi + yy * fyi + yz * fzi;
+            c[2 * kz + 1] = xz * fxi + yz * fyi + zz * fzi;
+        }
+    }
+}
+
+/* One z-plane of component c: y-transform through a transposed (y-contiguous) buffer tb.
+ * Forward: rows y in [s0y, s1y) are the input (others zero); backward: only rows [t0y, t1y) are
+ * written back. */
+static void ks_ypass(const kspace *k, fftw_complex *plane, fftw_complex *tb, int forward)
+{
+    const int My = k->M[1], Mxh = k->Mxh, Cs = k->Cs, Ys = k->Ys;
+    const int y0 = forward ? k->s0[1] : 0, y1 = forward ? k->s1[1] : My;
+    if (forward)
+        for (int kx = 0; kx < Mxh; kx++) {
+            if (y0 > 0)
+                memset(tb + (size_t)kx * Ys, 0, (size_t)y0 * sizeof(fftw_complex));
+            if (y1 < My)
+                memset(tb + (size_t)kx * Ys + y1, 0, (size_t)(My - y1) * sizeof(fftw_complex));
+        }
+    for (int y = y0; y < y1; y++) {
+        fftw_complex *row = plane + (size_t)y * Cs;
+        for (int kx = 0; kx < Mxh; kx++) {
+            tb[(size_t)kx * Ys + y][0] = row[kx][0];
+            tb[(size_t)kx * Ys + y][1] = row[kx][1];
+        }
+    }
+    fftw_execute_dft(forward ? k->yf : k->yb, tb, tb);
+    const int w0 = forward ? 0 : k->t0[1], w1 = forward ? My : k->t1[1];
+    for (int y = w0; y < w1; y++) {
+        fftw_complex *row = plane + (size_t)y * Cs;
+        for (int kx = 0; kx < Mxh; kx++) {
+            row[kx][0] = tb[(size_t)kx * Ys + y][0];
+            row[kx][1] = tb[(size_t)kx * Ys + y][1];
+        }
+    }
+}
+
+/* R (source rows, spread) → R (target rows, convolved). */
+int fr_ks_convolve(kspace *k)
+{
+    const int My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Cs = k->Cs, Rs = k->Rs;
+    const int nyu = k->u1[1] - k->u0[1];
+    const int nzs = k->s1[2] - k->s0[2], nzt = k->t1[2] - k->t0[2];
+    int fail = 0;
+    /* forward x (source rows) and y (source planes) */
+#pragma omp parallel if (k->par)
+    {
+        fftw_complex *tb = fftw_malloc((size_t)Mxh * k->Ys * sizeof(fftw_complex));
+        if (!tb) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int job = 0; job < 3 * nzs; job++) {
+            if (!tb)
+                continue;
+            const int c = job / nzs, z = k->s0[2] + job % nzs;
+            double *rin = k->R[c] + ((size_t)(z - k->u0[2]) * nyu + (k->s0[1] - k->u0[1])) * Rs;
+            fftw_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
+            fftw_execute_dft_r2c(k->xf, rin, plane + (size_t)k->s0[1] * Cs);
+            ks_ypass(k, plane, tb, 1);
+        }
+        fftw_free(tb);
+    }
+    if (fail)
+        return -1;
+    /* z forward, kernel, z backward, per ky slice (transposed: z contiguous) */
+#pragma omp parallel if (k->par)
+    {
+        const int Ms = k->Ms;
+        const size_t col = (size_t)Mxh * Ms;
+        fftw_complex *tmp = fftw_malloc(3 * col * sizeof(fftw_complex));
+        if (!tmp) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int ky = 0; ky < My; ky++) {
+            if (!tmp)
+                continue;
+            fftw_complex *t[3] = {tmp, tmp + col, tmp + 2 * col};
+            for (int c = 0; c < 3; c++) {
+                fftw_complex *tc = t[c];
+                for (int kx = 0; kx < Mxh; kx++) {
+                    if (k->s0[2] > 0)
+                        memset(tc + (size_t)kx * Ms, 0, (size_t)k->s0[2] * sizeof(fftw_complex));
+                    if (k->s1[2] < Mz)
+                        memset(tc + (size_t)kx * Ms + k->s1[2], 0,
+                               (size_t)(Mz - k->s1[2]) * sizeof(fftw_complex));
+                }
+                for (int z = k->s0[2]; z < k->s1[2]; z++) {
+                    fftw_complex *row = k->C[c] + ((size_t)(z - k->u0[2]) * My + ky) * Cs;
+                    for (int kx = 0; kx < Mxh; kx++) {
+                        tc[(size_t)kx * Ms + z][0] = row[kx][0];
+                        tc[(size_t)kx * Ms + z][1] = row[kx][1];
+                    }
+                }
+                fftw_execute_dft(k->zf, tc, tc);
+            }
+            kernel_mult(k, ky, t[0], t[1], t[2]);
+            for (int c = 0; c < 3; c++) {
+                fftw_complex *tc = t[c];
+                fftw_execute_dft(k->zb, tc, tc);
+                for (int z = k->t0[2]; z < k->t1[2]; z++) {
+                    fftw_complex *row = k->C[c] + ((size_t)(z - k->u0[2]) * My + ky) * Cs;
+                    for (int kx = 0; kx < Mxh; kx++) {
+                        row[kx][0] = tc[(size_t)kx * Ms + z][0];
+                        row[kx][1] = tc[(size_t)kx * Ms + z][1];
+                    }
+                }
+            }
+        }
+        fftw_free(tmp);
+    }
+    if (fail)
+        return -1;
+    /* backward y (target planes) and x (target rows) */
+#pragma omp parallel if (k->par)
+    {
+        fftw_complex *tb = fftw_malloc((size_t)Mxh * k->Ys * sizeof(fftw_complex));
+        if (!tb) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 1)
+        for (int job = 0; job < 3 * nzt; job++) {
+            if (!tb)
+                continue;
+            const int c = job / nzt, z = k->t0[2] + job % nzt;
+            fftw_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
+            ks_ypass(k, plane, tb, 0);
+            double *rout = k->R[c] + ((size_t)(z - k->u0[2]) * nyu + (k->t0[1] - k->u0[1])) * Rs;
+            fftw_execute_dft_c2r(k->xb, plane + (size_t)k->t0[1] * Cs, rout);
+        }
+        fftw_free(tb);
+    }
+    return fail ? -1 : 0;
+}
+
+void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *sz,
+                  const double *F, const double *S)
+{
+    const size_t rl = ks_rlen(k);
+    for (int c = 0; c < 3; c++)
+        memset(k->R[c], 0, rl * sizeof(double));
+    for (int phase = 0; phase < 2; phase++) {
+#pragma omp parallel for schedule(dynamic, 1) if (k->par)
+        for (int s = phase; s < k->nslab; s += 2)
+            spread_list(k->lvl, k, k->slab_idx + k->slab_start[s],
+                        k->slab_start[s + 1] - k->slab_start[s], sx, sy, sz, F, S);
+    }
+}
