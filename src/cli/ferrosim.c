@@ -5,6 +5,7 @@
  * truncated file behind. The temporaries are opened before the simulation starts, so an
  * unwritable path fails at once. Exit codes: 0 ok, 1 I/O error, 2 bad input, 130 interrupted.
  */
+#include "ferro/flat.h"
 #include "ferro/scenario.h"
 #include "ferro/units.h"
 #include "ferro/sim.h"
@@ -223,21 +224,6 @@ static void progress(double t, double t_end, double *last, int force)
     fflush(stderr);
 }
 
-/* The steps: round(t_end/dt) of length dt when t_end is a multiple of dt (within 1e-9
- * relative), otherwise floor(t_end/dt) and one shorter step ending at t_end. */
-static void plan_steps(double t_end, double dt, long long *nfull, double *rest)
-{
-    const double q = t_end / dt;
-    const double k = nearbyint(q);
-    if (fabs(q - k) <= 1e-9 * fmax(1.0, q)) {
-        *nfull = (long long)k;
-        *rest = 0.0;
-    } else {
-        *nfull = (long long)floor(q);
-        *rest = t_end - (double)*nfull * dt;
-    }
-}
-
 static int run(const fr_options *o, output *out, int tty)
 {
     fr_sim *s = NULL;
@@ -251,8 +237,7 @@ static int run(const fr_options *o, output *out, int tty)
     long long nfull;
     double rest;
     fr_sim_set_abort(s, &g_abort);
-    /* a loaded state brings its own dt */
-    plan_steps(o->t_end, fr_sim_params(s)->dt, &nfull, &rest);
+    fr_plan_steps(s, o->t_end, &nfull, &rest); /* with the sim's dt: a loaded state brings its own */
     const long long nrows = nfull + (rest > 0.0); /* rows after t = 0 */
     FILE *series = out[OUT_SERIES].fp;
     fr_diag d;

@@ -112,11 +112,9 @@ void fr_sim_free(fr_sim *s)
 {
     if (!s)
         return;
-    for (int k = 0; k < 3; k++) {
-        free(s->X[k]);
-        free(s->xi[k]);
-        free(s->xis[k]);
-    }
+    free(s->X[0]); /* one block of 3n each, see fr_sim_create */
+    free(s->xi[0]);
+    free(s->xis[0]);
     free(s->sigma);
     free(s->hazard);
     free(s->thresh);
@@ -144,10 +142,15 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
     s->n = p->n;
     const size_t n = (size_t)p->n;
     int fail = 0;
-    for (int k = 0; k < 3; k++) {
-        s->X[k] = xcalloc(n, sizeof(double), &fail);
-        s->xi[k] = xcalloc(n, sizeof(double), &fail);
-        s->xis[k] = xcalloc(n, sizeof(double), &fail);
+    /* Each 3-vector array is one block of 3n, component k at [k n, (k+1) n): a foreign
+     * caller (the Python package) can view it as one (3, n) array without copying. */
+    s->X[0] = xcalloc(3 * n, sizeof(double), &fail);
+    s->xi[0] = xcalloc(3 * n, sizeof(double), &fail);
+    s->xis[0] = xcalloc(3 * n, sizeof(double), &fail);
+    for (int k = 1; k < 3 && !fail; k++) {
+        s->X[k] = s->X[0] + k * n;
+        s->xi[k] = s->xi[0] + k * n;
+        s->xis[k] = s->xis[0] + k * n;
     }
     s->sigma = xcalloc(n, sizeof(int8_t), &fail);
     s->hazard = xcalloc(n, sizeof(double), &fail);

@@ -1,0 +1,180 @@
+/* The core for foreign-function callers (ferro/flat.h): options by name through the shared
+ * parser, the state arrays as plain pointers, the diagnostics as one row of the series CSV. */
+#include "ferro/flat.h"
+
+#include "ferro/scenario.h"
+#include "dynamics.h"
+#include "sim_internal.h"
+
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <string.h>
+
+static int fail(char *err, size_t errlen, const char *what, const char *why)
+{
+    snprintf(err, errlen, "%s: %s", what, why);
+    return -1;
+}
+
+/* Options of ferrosim's command line that a simulation object has no use for. */
+static int refuse_outputs(const fr_options *o, char *err, size_t errlen)
+{
+    static const char why[] = "an output option of ferrosim, not of a simulation";
+    const struct {
+        const char *name, *value;
+    } outs[] = {{"--out", o->out},   {"--particles-out", o->particles_out},
+                {"--field-out", o->field_out}, {"--save", o->save},
+                {"--units", o->units}};
+    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
+        if (outs[i].value[0])
+            return fail(err, errlen, outs[i].name, why);
+    if (o->help || o->version)
+        return fail(err, errlen, o->help ? "--help" : "--version", "for the command line only");
+    return 0;
+}
+
+int fr_flat_create(int argc, char **argv, fr_sim **out, double run[FR_RUN_N], char *err,
+                   size_t errlen)
+{
+    *out = NULL;
+    fr_options o;
+    fr_options_default(&o);
+    if (fr_options_parse(&o, argc, argv, NULL, NULL, NULL, err, errlen) ||
+        refuse_outputs(&o, err, errlen))
+        return -1;
+    run[FR_RUN_T_END] = o.t_end;
+    run[FR_RUN_EVERY] = o.every;
+    run[FR_RUN_GRID] = o.grid;
+    run[FR_RUN_THREADS] = o.threads;
+    if (o.threads > 0)
+        omp_set_num_threads(o.threads);
+    return o.load[0] ? fr_sim_load(o.load, out, err, errlen)
+                     : fr_sim_create(&o.p, out, err, errlen);
+}
+
+/* A parameter that is fixed once the simulation exists: changed → its option's name. */
+static const char *fixed_changed(const fr_params *a, const fr_params *b)
+{
+#define FIXED(field, name)                                                                         \
+    if (a->field != b->field)                                                                      \
+        return name;
+    FIXED(n, "--n")
+    FIXED(phi, "--phi")
+    FIXED(c0, "--c0")
+    FIXED(dt, "--dt")
+    FIXED(seed, "--seed")
+    FIXED(init, "--init")
+    FIXED(hold_orientations, "--hold-orientations")
+    FIXED(stokes, "--stokes")
+    FIXED(stokes_tol, "--stokes-tol")
+    FIXED(no_effective, "--no-effective")
+#undef FIXED
+    return NULL;
+}
+
+static const char *run_option_changed(const fr_options *o)
+{
+    fr_options d;
+    fr_options_default(&d);
+    if (o->t_end != d.t_end)
+        return "--t-end";
+    if (o->every != d.every)
+        return "--every";
+    if (o->grid != d.grid)
+        return "--grid";
+    if (o->threads != d.threads)
+        return "--threads";
+    if (o->scenario[0])
+        return "--scenario";
+    if (o->load[0])
+        return "--load";
+    return NULL;
+}
+
+int fr_flat_set(fr_sim *s, int argc, char **argv, char *err, size_t errlen)
+{
+    fr_options o;
+    fr_options_default(&o);
+    const fr_params old = *fr_sim_params(s);
+    o.p = old;
+    if (fr_options_parse(&o, argc, argv, NULL, NULL, NULL, err, errlen) ||
+        refuse_outputs(&o, err, errlen))
+        return -1;
+    const char *bad = fixed_changed(&old, &o.p);
+    if (!bad)
+        bad = run_option_changed(&o);
+    if (bad)
+        return fail(err, errlen, bad, "cannot change while the simulation exists (create a new one)");
+    const fr_params *p = &o.p; /* validated as a whole by the parser */
+    if (memcmp(&p->field, &old.field, sizeof p->field) && fr_sim_set_field(s, &p->field, err, errlen))
+        return -1;
+    if (p->eps != old.eps && fr_sim_set_eps(s, p->eps, err, errlen))
+        return -1;
+    if (p->b != old.b && fr_sim_set_b(s, p->b, err, errlen))
+        return -1;
+    if (p->interactions != old.interactions)
+        fr_sim_set_interactions(s, p->interactions);
+    if (p->aspect != old.aspect && fr_sim_set_aspect(s, p->aspect, err, errlen))
+        return -1;
+    if (p->brownian != old.brownian && fr_sim_set_brownian(s, p->brownian, err, errlen))
+        return -1;
+    return 0;
+}
+
+const void *fr_flat_array(const fr_sim *s, const char *name)
+{
+    const struct {
+        const char *name;
+        const void *p;
+    } arrays[] = {{"X", s->X[0]},         {"xi", s->xi[0]},       {"xis", s->xis[0]},
+                  {"sigma", s->sigma},    {"flips", s->flips}};
+    for (size_t i = 0; i < sizeof arrays / sizeof arrays[0]; i++)
+        if (!strcmp(arrays[i].name, name))
+            return arrays[i].p;
+    return NULL;
+}
+
+int fr_flat_n(const fr_sim *s)
+{
+    return s->n;
+}
+
+const char *fr_series_columns(void)
+{
+    return "t,Hx,Hy,Hz,mx,my,mz,mean_spin,flips,ex,ey,ez,msd";
+}
+
+void fr_series_row(const fr_sim *s, double row[FR_SERIES_NCOLS])
+{
+    fr_diag d;
+    fr_sim_diag(s, &d);
+    const double r[FR_SERIES_NCOLS] = {d.t,    d.H[0], d.H[1], d.H[2],         d.m[0],
+                                       d.m[1], d.m[2], d.mean_spin, (double)d.flips, d.e[0],
+                                       d.e[1], d.e[2], d.msd};
+    memcpy(row, r, sizeof r);
+}
+
+void fr_sim_mean_spin_eq_all(const fr_sim *s, double *m0)
+{
+    for (int i = 0; i < s->n; i++) {
+        const double X[3] = {s->X[0][i], s->X[1][i], s->X[2][i]};
+        double H[3];
+        fr_field_eval(&s->p.field, s->t, X, H, NULL);
+        m0[i] = fr_mean_spin_eq(s->p.b, H[0] * s->xi[0][i] + H[1] * s->xi[1][i] + H[2] * s->xi[2][i]);
+    }
+}
+
+void fr_plan_steps(const fr_sim *s, double span, long long *nfull, double *rest)
+{
+    const double dt = s->p.dt;
+    const double q = span / dt;
+    const double k = nearbyint(q);
+    if (fabs(q - k) <= 1e-9 * fmax(1.0, q)) {
+        *nfull = (long long)k;
+        *rest = 0.0;
+    } else {
+        *nfull = (long long)floor(q);
+        *rest = span - (double)*nfull * dt;
+    }
+}
