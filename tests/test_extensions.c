@@ -248,6 +248,88 @@ static void test_sweep_field(void **state)
     assert_non_null(strstr(err, "period"));
 }
 
+/* The field's rules: switch-off before everything, rotating over sweep over uniform. */
+static void test_field_rules(void **state)
+{
+    (void)state;
+    fr_field f;
+    memset(&f, 0, sizeof f);
+    assert_false(fr_field_any(&f));
+    f.H0[1] = 2.0;
+    assert_true(fr_field_any(&f));
+    assert_int_equal(fr_field_active(&f), FR_FIELD_UNIFORM);
+    f.sweep = 1;
+    assert_int_equal(fr_field_active(&f), FR_FIELD_SWEEP);
+    assert_true(fr_field_sweeping(&f));
+    double e[3];
+    fr_field_sweep_dir(&f, e);
+    assert_true(e[0] == 0.0 && e[1] == 1.0 && e[2] == 0.0);
+    f.rotating = 1;
+    assert_int_equal(fr_field_active(&f), FR_FIELD_ROTATING);
+    assert_false(fr_field_sweeping(&f));
+    f.has_switch_off = 1;
+    f.t_off = 1.0;
+    assert_false(fr_field_is_off(&f, 0.5));
+    assert_true(fr_field_is_off(&f, 1.0));
+    double H[3], x[3] = {0.1, 0.2, 0.3};
+    fr_field_eval(&f, 1.0, x, H, NULL);
+    assert_true(H[0] == 0.0 && H[1] == 0.0 && H[2] == 0.0);
+    memset(&f, 0, sizeof f);
+    f.sweep = 1; /* H0 = 0: the sweep runs along e_z */
+    fr_field_sweep_dir(&f, e);
+    assert_true(e[0] == 0.0 && e[1] == 0.0 && e[2] == 1.0);
+}
+
+/* The one live-change entry point: applies what a running simulation can take, refuses (and
+ * names) what needs a new one, keeps everything on an invalid value, follows the aspect. */
+static void test_set_params(void **state)
+{
+    (void)state;
+    fr_params p = fr_params_default();
+    p.n = 50;
+    fr_sim *s = NULL;
+    char err[256];
+    assert_int_equal(fr_sim_create(&p, &s, err, sizeof err), 0);
+    const double r1 = fr_sim_view(s).r;
+    fr_params q = p;
+    q.eps = 0.5;
+    q.b = 3.0;
+    q.dt = 0.02;
+    q.aspect = 2.0;
+    q.interactions = 0;
+    assert_int_equal(fr_sim_set_params(s, &q, err, sizeof err), 0);
+    const fr_params *now = fr_sim_params(s);
+    assert_true(now->eps == 0.5 && now->b == 3.0 && now->dt == 0.02 && now->aspect == 2.0);
+    assert_int_equal(now->interactions, 0);
+    /* same volume fraction: r^3 |B| = phi / N with the prolate |B| */
+    const double v = fr_sim_view(s).v, rr = fr_sim_view(s).r;
+    assert_true(fabs(rr * rr * rr * fr_sim_shape(s).volume - v) < 1e-15 * v);
+    assert_true(rr != r1);
+    fr_sim_step(s);
+    assert_true(fabs(fr_sim_time(s) - 0.02) < 1e-15);
+    static const char *fixed[] = {"n", "phi", "seed", "init"};
+    for (int k = 0; k < 4; k++) {
+        fr_params bad = q;
+        if (k == 0)
+            bad.n = 51;
+        else if (k == 1)
+            bad.phi = 0.04;
+        else if (k == 2)
+            bad.seed = 2;
+        else
+            bad.init = FR_INIT_ALIGNED;
+        assert_int_equal(fr_sim_set_params(s, &bad, err, sizeof err), -1);
+        assert_true(strncmp(err, fixed[k], strlen(fixed[k])) == 0 && err[strlen(fixed[k])] == ' ');
+    }
+    fr_params bad = q;
+    bad.eps = -1.0;
+    bad.b = 7.0;
+    assert_int_equal(fr_sim_set_params(s, &bad, err, sizeof err), -1);
+    assert_non_null(strstr(err, "eps"));
+    assert_true(fr_sim_params(s)->b == 3.0); /* nothing changed */
+    fr_sim_free(s);
+}
+
 /* Save/load: continuing a loaded run equals never having stopped; damaged files are refused. */
 static void test_save_load(void **state)
 {
@@ -343,6 +425,8 @@ int main(void)
         cmocka_unit_test(test_brownian_autocorrelation),
         cmocka_unit_test(test_units),
         cmocka_unit_test(test_sweep_field),
+        cmocka_unit_test(test_field_rules),
+        cmocka_unit_test(test_set_params),
         cmocka_unit_test(test_save_load),
         cmocka_unit_test(test_fluid_rotation_uniform_torque),
     };

@@ -127,9 +127,13 @@ static void *q_producer(void *arg)
     for (int k = 1; k <= PUSHES; k++) {
         viz_cmd m;
         memset(&m, 0, sizeof m);
-        m.kind = k % 97 == 0 ? CMD_RESET : k % 3 == 0 ? CMD_STEP : k % 3 == 1 ? CMD_EPS : CMD_B;
-        m.i = 1;
-        m.d = k;
+        m.kind = k % 97 == 0 ? CMD_RESET : k % 3 == 0 ? CMD_STEP : k % 3 == 1 ? CMD_PARAMS : CMD_VIEW;
+        if (m.kind == CMD_STEP)
+            m.u.steps = 1;
+        else if (m.kind == CMD_VIEW)
+            m.u.view.rate = k;
+        else
+            m.u.params.p.eps = k;
         if (!cmdq_push(&c->q, &m))
             c->bad++; /* coalescing keeps the queue from ever filling here */
     }
@@ -148,20 +152,20 @@ static void *q_consumer(void *arg)
             got = 1;
             c->popped++;
             c->last_id = m.id > c->last_id ? m.id : c->last_id;
-            if (m.kind == CMD_EPS)
-                c->last_eps = m.d;
+            if (m.kind == CMD_PARAMS)
+                c->last_eps = m.u.params.p.eps;
             if (m.kind == CMD_STEP) {
-                if (m.i < 1 || m.i > 1000)
+                if (m.u.steps < 1 || m.u.steps > 1000)
                     c->bad++;
-                c->steps += m.i;
+                c->steps += m.u.steps;
             }
         }
         if (!got && atomic_load(&c->done) && cmdq_quit(&c->q)) {
             if (!cmdq_pop(&c->q, &m))
                 break;
             c->popped++;
-            if (m.kind == CMD_EPS)
-                c->last_eps = m.d;
+            if (m.kind == CMD_PARAMS)
+                c->last_eps = m.u.params.p.eps;
         }
         cmdq_wait(&c->q, 0.01);
     }
@@ -198,45 +202,69 @@ static void test_cmdqueue_coalescing(void **state)
     assert_int_equal(cmdq_init(&q), 0);
     viz_cmd m, out = {0};
     memset(&m, 0, sizeof m);
-    m.kind = CMD_EPS;
+    m.kind = CMD_PARAMS;
     for (int k = 0; k < 1000; k++) { /* a held key: one entry, the newest value */
-        m.d = k;
+        m.u.params.p.eps = k;
         assert_true(cmdq_push(&q, &m) > 0);
     }
     assert_int_equal(q.count, 1);
+    memset(&m, 0, sizeof m);
     m.kind = CMD_STEP;
-    m.i = 600;
+    m.u.steps = 600;
     cmdq_push(&q, &m);
     cmdq_push(&q, &m); /* steps add up, capped at 1000 */
     m.kind = CMD_RESET;
     cmdq_push(&q, &m);
-    m.kind = CMD_EPS;
-    m.d = -5;
+    memset(&m, 0, sizeof m);
+    m.kind = CMD_PARAMS;
+    m.u.params.p.eps = -5;
+    m.u.params.off = CMD_OFF_NOW;
     cmdq_push(&q, &m); /* after a reset: a new entry, not merged across it */
-    m.kind = CMD_FIELD;
-    m.i = CMDF_OFF_NOW;
+    m.u.params.p.eps = -6;
+    m.u.params.off = CMD_OFF_KEEP; /* newer parameters keep a pending switch-off */
     cmdq_push(&q, &m);
-    m.i = CMDF_KEEP; /* new field parts keep a pending switch-off */
+    m.kind = CMD_VIEW;
+    m.u.view.sel = 3;
+    cmdq_push(&q, &m);
+    m.u.view.sel = 4; /* the newest view wins */
     cmdq_push(&q, &m);
     assert_int_equal(q.count, 5);
     assert_int_equal(cmdq_pop(&q, &out), 1);
-    assert_int_equal(out.kind, CMD_EPS);
-    assert_true(out.d == 999);
+    assert_int_equal(out.kind, CMD_PARAMS);
+    assert_true(out.u.params.p.eps == 999);
     assert_int_equal(cmdq_pop(&q, &out), 1);
     assert_int_equal(out.kind, CMD_STEP);
-    assert_int_equal(out.i, 1000);
+    assert_int_equal(out.u.steps, 1000);
     assert_int_equal(cmdq_pop(&q, &out), 1);
     assert_int_equal(out.kind, CMD_RESET);
     assert_int_equal(cmdq_pop(&q, &out), 1);
-    assert_true(out.kind == CMD_EPS && out.d == -5);
+    assert_true(out.kind == CMD_PARAMS && out.u.params.p.eps == -6 &&
+                out.u.params.off == CMD_OFF_NOW);
     assert_int_equal(cmdq_pop(&q, &out), 1);
-    assert_true(out.kind == CMD_FIELD && out.i == CMDF_OFF_NOW);
+    assert_true(out.kind == CMD_VIEW && out.u.view.sel == 4);
+    assert_int_equal(cmdq_pop(&q, &out), 0);
+    /* a reset drops the parameter changes queued after a queued reset, keeps the view */
+    memset(&m, 0, sizeof m);
+    m.kind = CMD_RESET;
+    cmdq_push(&q, &m);
+    m.kind = CMD_PARAMS;
+    cmdq_push(&q, &m);
+    m.kind = CMD_VIEW;
+    cmdq_push(&q, &m);
+    m.kind = CMD_RESET;
+    m.u.params.p.n = 7;
+    cmdq_push(&q, &m);
+    assert_int_equal(q.count, 2);
+    assert_int_equal(cmdq_pop(&q, &out), 1);
+    assert_true(out.kind == CMD_RESET && out.u.params.p.n == 7);
+    assert_int_equal(cmdq_pop(&q, &out), 1);
+    assert_int_equal(out.kind, CMD_VIEW);
     assert_int_equal(cmdq_pop(&q, &out), 0);
     /* bounded: any sequence of pushes keeps at most two entries per kind */
     srand(5);
     for (int k = 0; k < 20000; k++) {
-        m.kind = 1 + rand() % (CMD_KINDS - 1);
-        m.i = 1;
+        m.kind = (viz_cmd_kind)(1 + rand() % (CMD_KINDS - 1));
+        m.u.steps = 1;
         assert_true(cmdq_push(&q, &m) > 0);
         assert_true(q.count <= 2 * CMD_KINDS);
     }

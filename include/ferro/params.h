@@ -6,6 +6,8 @@
 #ifndef FERRO_PARAMS_H
 #define FERRO_PARAMS_H
 
+#include "ferro/field.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -13,20 +15,6 @@
 extern "C" {
 #endif
 
-/* The external field H(t, x). The parts add up; after a switch-off the whole field is zero. */
-typedef struct fr_field {
-    double H0[3];         /* uniform part (replaced by the rotating field when rotating != 0) */
-    int rotating;         /* H0 -> rot_H0 (cos wt, sin wt, 0) */
-    double rot_H0, rot_omega;
-    double grad_g;        /* adds g (-x/2, -y/2, z): curl- and divergence-free, 0 = none */
-    int has_magnet;       /* adds a point dipole of moment magnet_m at magnet_p (outside the cloud) */
-    double magnet_m[3], magnet_p[3];
-    int has_switch_off;   /* H = 0 for t >= t_off */
-    double t_off;
-    int sweep;            /* magnetisation curve: H0 -> sweep_H0 sin(2 pi (t - t0) / period) e,
-                           * e = H0/|H0| (e_z if H0 = 0); replaces the uniform part */
-    double sweep_H0, sweep_period, sweep_t0;
-} fr_field;
 
 typedef enum { FR_INIT_RANDOM = 0, FR_INIT_ALIGNED = 1 } fr_init;
 
@@ -65,12 +53,6 @@ fr_params fr_params_default(void);
 
 /* 0 if p is valid; otherwise -1 and a one-line message naming the problem in err. */
 int fr_params_validate(const fr_params *p, char *err, size_t errlen);
-
-/* Field at the origin at time t (for output), H(t, x) and its gradient dH[i*3+k] = d_k H_i. */
-void fr_field_eval(const fr_field *f, double t, const double x[3], double H[3], double dH[9]);
-
-/* The next time > t at which the field jumps (switch-off), or +inf. */
-double fr_field_next_jump(const fr_field *f, double t);
 
 #ifdef __cplusplus
 }

@@ -64,14 +64,12 @@ const fr_params *fr_sim_params(const fr_sim *s);
 fr_view fr_sim_view(const fr_sim *s);
 void fr_sim_diag(const fr_sim *s, fr_diag *d);
 
-/* Live changes, effective from the next step. Return -1 with a message when invalid. */
-int fr_sim_set_field(fr_sim *s, const fr_field *f, char *err, size_t errlen);
-int fr_sim_set_eps(fr_sim *s, double eps, char *err, size_t errlen);
-int fr_sim_set_b(fr_sim *s, double b, char *err, size_t errlen);
-void fr_sim_set_interactions(fr_sim *s, int on);
-/* Spheroid aspect ratio (same φ: the radius follows) and rotational diffusion D_r. */
-int fr_sim_set_aspect(fr_sim *s, double aspect, char *err, size_t errlen);
-int fr_sim_set_brownian(fr_sim *s, double d_r, char *err, size_t errlen);
+/* Live change, effective from the next step: every parameter that a running simulation can
+ * take (eps, b, the field, dt, interactions, aspect — the radius follows at the same φ —,
+ * Brownian D_r, hold_orientations), validated once by fr_params_validate. Returns -1 with a
+ * message, and changes nothing, when p is invalid or differs in a parameter that needs a new
+ * simulation (n, phi, c0, seed, init, stokes, stokes-tol, no-effective: named in err). */
+int fr_sim_set_params(fr_sim *s, const fr_params *p, char *err, size_t errlen);
 fr_shape fr_sim_shape(const fr_sim *s);
 /* Which interaction sum runs: "direct" or "fast 1e-3" (its tolerance). */
 const char *fr_sim_stokes_name(fr_sim *s);

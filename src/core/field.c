@@ -1,6 +1,6 @@
 /* The external field H(t, x) and its gradient (MODEL.md "The external field").
  * Every part is curl- and divergence-free in the fluid, so ∇H is symmetric and traceless. */
-#include "ferro/params.h"
+#include "ferro/field.h"
 
 #include <math.h>
 #include <string.h>
@@ -28,34 +28,59 @@ static void dipole_add(const double m[3], const double p[3], const double x[3], 
     }
 }
 
+fr_field_part fr_field_active(const fr_field *f)
+{
+    if (f->rotating)
+        return FR_FIELD_ROTATING;
+    return f->sweep ? FR_FIELD_SWEEP : FR_FIELD_UNIFORM;
+}
+
+int fr_field_sweeping(const fr_field *f) { return fr_field_active(f) == FR_FIELD_SWEEP; }
+
+void fr_field_sweep_dir(const fr_field *f, double e[3])
+{
+    const double n = sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]);
+    e[0] = e[1] = 0.0;
+    e[2] = 1.0;
+    if (n > 0.0)
+        for (int c = 0; c < 3; c++)
+            e[c] = f->H0[c] / n;
+}
+
+int fr_field_is_off(const fr_field *f, double t) { return f->has_switch_off && t >= f->t_off; }
+
+int fr_field_any(const fr_field *f)
+{
+    const int h0 = f->H0[0] != 0.0 || f->H0[1] != 0.0 || f->H0[2] != 0.0;
+    return h0 || f->rotating || f->grad_g != 0.0 || f->has_magnet;
+}
+
 void fr_field_eval(const fr_field *f, double t, const double x[3], double H[3], double dH[9])
 {
     H[0] = H[1] = H[2] = 0.0;
     if (dH)
         memset(dH, 0, 9 * sizeof *dH);
-    if (f->has_switch_off && t >= f->t_off)
+    if (fr_field_is_off(f, t))
         return;
-    if (f->rotating) {
+    switch (fr_field_active(f)) {
+    case FR_FIELD_ROTATING:
         H[0] = f->rot_H0 * cos(f->rot_omega * t);
         H[1] = f->rot_H0 * sin(f->rot_omega * t);
-    } else if (f->sweep) {
-        double e[3] = {f->H0[0], f->H0[1], f->H0[2]};
-        const double n = sqrt(e[0] * e[0] + e[1] * e[1] + e[2] * e[2]);
-        if (n > 0.0) {
-            e[0] /= n;
-            e[1] /= n;
-            e[2] /= n;
-        } else {
-            e[2] = 1.0;
-        }
+        break;
+    case FR_FIELD_SWEEP: {
+        double e[3];
+        fr_field_sweep_dir(f, e);
         const double a = f->sweep_H0 * sin(2.0 * M_PI * (t - f->sweep_t0) / f->sweep_period);
         H[0] = a * e[0];
         H[1] = a * e[1];
         H[2] = a * e[2];
-    } else {
+        break;
+    }
+    case FR_FIELD_UNIFORM:
         H[0] = f->H0[0];
         H[1] = f->H0[1];
         H[2] = f->H0[2];
+        break;
     }
     if (f->grad_g != 0.0) {
         /* g(−x/2, −y/2, z): ∇H = g diag(−1/2, −1/2, 1), symmetric and traceless. */

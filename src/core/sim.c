@@ -444,57 +444,46 @@ void fr_sim_diag(const fr_sim *s, fr_diag *d)
     d->mean_spin *= inv;
 }
 
-int fr_sim_set_field(fr_sim *s, const fr_field *f, char *err, size_t errlen)
+/* The parameters a running simulation cannot take: they fix the particles (placement, initial
+ * state, random streams, interaction plan) made by fr_sim_create. */
+static const char *needs_new_sim(const fr_params *a, const fr_params *b)
 {
-    fr_params q = s->p;
-    q.field = *f;
-    if (fr_params_validate(&q, err, errlen))
-        return -1;
-    s->p.field = *f;
-    return 0;
+    if (a->n != b->n)
+        return "n";
+    if (a->phi != b->phi)
+        return "phi";
+    if (a->c0 != b->c0)
+        return "c0";
+    if (a->seed != b->seed)
+        return "seed";
+    if (a->init != b->init)
+        return "init";
+    if (a->stokes != b->stokes)
+        return "stokes";
+    if (a->stokes_tol != b->stokes_tol)
+        return "stokes-tol";
+    if (a->no_effective != b->no_effective)
+        return "no-effective";
+    return NULL;
 }
 
-int fr_sim_set_eps(fr_sim *s, double eps, char *err, size_t errlen)
+int fr_sim_set_params(fr_sim *s, const fr_params *p, char *err, size_t errlen)
 {
-    fr_params q = s->p;
-    q.eps = eps;
-    if (fr_params_validate(&q, err, errlen))
+    const char *fixed = needs_new_sim(&s->p, p);
+    if (fixed) {
+        snprintf(err, errlen, "%s cannot change in a running simulation (start a new one)", fixed);
         return -1;
-    s->p.eps = eps; /* the integrated hazard carries over: exact for time-dependent rates */
-    return 0;
-}
-
-int fr_sim_set_b(fr_sim *s, double b, char *err, size_t errlen)
-{
-    fr_params q = s->p;
-    q.b = b;
-    if (fr_params_validate(&q, err, errlen))
+    }
+    if (fr_params_validate(p, err, errlen))
         return -1;
-    s->p.b = b;
-    return 0;
-}
-
-void fr_sim_set_interactions(fr_sim *s, int on) { s->p.interactions = on ? 1 : 0; }
-
-int fr_sim_set_aspect(fr_sim *s, double aspect, char *err, size_t errlen)
-{
-    fr_params q = s->p;
-    q.aspect = aspect;
-    if (fr_params_validate(&q, err, errlen))
-        return -1;
-    s->p.aspect = aspect;
-    s->shape = fr_shape_spheroid(aspect);
-    s->r = cbrt(s->v / s->shape.volume); /* same volume fraction, new shape */
-    return 0;
-}
-
-int fr_sim_set_brownian(fr_sim *s, double d_r, char *err, size_t errlen)
-{
-    fr_params q = s->p;
-    q.brownian = d_r;
-    if (fr_params_validate(&q, err, errlen))
-        return -1;
-    s->p.brownian = d_r;
+    const double aspect_was = s->p.aspect;
+    /* eps, b, the field: the integrated hazard carries over, exact for time-dependent rates */
+    s->p = *p;
+    s->p.interactions = p->interactions ? 1 : 0;
+    if (p->aspect != aspect_was) {
+        s->shape = fr_shape_spheroid(p->aspect);
+        s->r = cbrt(s->v / s->shape.volume); /* same volume fraction, new shape */
+    }
     return 0;
 }
 

@@ -1,6 +1,7 @@
 /* main.c — ferroviz: options, window, event loop, keys, the controller that turns keys into
  * commands for the simulation thread (printing one "set NAME=VALUE" line per change), and
  * screenshots. */
+#include "ferro/field.h"
 #include "ferro/scenario.h"
 #include "ferro/sim.h"
 #include "ferro/units.h"
@@ -33,8 +34,6 @@
 #define STB_IMAGE_WRITE_IMPLEMENTATION
 #include <stb_image_write.h>
 #pragma GCC diagnostic pop
-
-_Static_assert(sizeof(fr_params) <= CMD_PAYLOAD, "fr_params must fit in a command");
 
 #define EPS_MIN 1e-6
 #define EPS_MAX 1e6
@@ -480,24 +479,46 @@ static unsigned long long push(app *a, viz_cmd *c)
     return id;
 }
 
-static unsigned long long push_simple(app *a, int kind, int i, double d)
+static unsigned long long push_kind(app *a, viz_cmd_kind kind, int n)
 {
     viz_cmd c;
     memset(&c, 0, sizeof c);
     c.kind = kind;
-    c.i = i;
-    c.d = d;
+    if (kind == CMD_PAUSE)
+        c.u.paused = n;
+    else
+        c.u.steps = n;
     return push(a, &c);
 }
 
-static unsigned long long push_field(app *a, int mode)
+/* Every live parameter as requested; off: what happens to the switch-off (viz_off_mode). */
+static unsigned long long push_params(app *a, viz_off_mode off)
 {
     viz_cmd c;
     memset(&c, 0, sizeof c);
-    c.kind = CMD_FIELD;
-    c.i = mode;
-    memcpy(c.payload, &a->cur.field, sizeof a->cur.field);
+    c.kind = CMD_PARAMS;
+    c.u.params.p = a->cur;
+    c.u.params.off = off;
     return push(a, &c);
+}
+
+/* What the simulation thread computes for the window (streamlines, slice, picked particle)
+ * and its pace; the slice plane contains z and faces the camera. */
+static void push_view(app *a)
+{
+    viz_cmd c;
+    memset(&c, 0, sizeof c);
+    c.kind = CMD_VIEW;
+    c.u.view = (viz_view){.streams = a->streams, .slice = a->slice,
+                          .slice_phi = glm_rad(a->slice_yaw), .rate = a->rate, .sel = a->sel};
+    push(a, &c);
+}
+
+/* The same, with the slice plane turned to face the camera. */
+static void push_view_facing(app *a)
+{
+    a->slice_yaw = a->yaw;
+    push_view(a);
 }
 
 static int field_is_off(app *a, const viz_snapshot *s)
@@ -505,8 +526,7 @@ static int field_is_off(app *a, const viz_snapshot *s)
     if (a->off_id && s->applied_id < a->off_id)
         return a->off_state;
     a->off_id = 0;
-    const fr_field *f = &s->params.field;
-    return f->has_switch_off && s->diag.t >= f->t_off;
+    return fr_field_is_off(&s->params.field, s->diag.t);
 }
 
 static double norm3(const double v[3]) { return sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]); }
@@ -524,8 +544,7 @@ static void scale_field(app *a, double k)
 {
     fr_field *f = &a->cur.field;
     const double n = norm3(f->H0);
-    const int any = n > 0.0 || f->rotating || f->grad_g != 0.0 || f->has_magnet;
-    if (!any && k > 1.0) {
+    if (!fr_field_any(f) && k > 1.0) {
         for (int c = 0; c < 3; c++)
             f->H0[c] = 0.1 * a->hdir[c];
     } else {
@@ -546,7 +565,7 @@ static void scale_field(app *a, double k)
             for (int c = 0; c < 3; c++)
                 f->magnet_m[c] *= k;
     }
-    push_field(a, CMDF_KEEP);
+    push_params(a, CMD_OFF_KEEP);
     say_field(f);
 }
 
@@ -606,7 +625,7 @@ static void turn_field(app *a, double dphi, double dtheta)
         message(a, 2.0, "no uniform field to turn (H up sets one along the new direction)");
         return;
     }
-    push_field(a, CMDF_KEEP);
+    push_params(a, CMD_OFF_KEEP);
     say_field(f);
 }
 
@@ -626,7 +645,7 @@ static void restart(app *a, const fr_params *p)
     viz_cmd c;
     memset(&c, 0, sizeof c);
     c.kind = CMD_RESET;
-    memcpy(c.payload, p, sizeof *p);
+    c.u.params.p = *p;
     if (!push(a, &c))
         return;
     const fr_params o = a->cur;
@@ -742,13 +761,6 @@ static void camera(app *a, int w, int h, render_view *v)
     v->h = h;
 }
 
-/* Streamline mode; the slice plane contains z and faces the camera. */
-static void push_streams(app *a)
-{
-    a->slice_yaw = a->yaw;
-    push_simple(a, CMD_STREAMS, a->streams | (a->slice << 1), glm_rad(a->yaw));
-}
-
 /* ---- lecture tools ---- */
 
 static void set_lecture(app *a, int on)
@@ -762,7 +774,7 @@ static void push_path(app *a, int kind, const char *path)
     viz_cmd c;
     memset(&c, 0, sizeof c);
     c.kind = kind;
-    snprintf((char *)c.payload, CMD_PAYLOAD, "%s", path);
+    snprintf(c.u.path, sizeof c.u.path, "%s", path);
     push(a, &c);
 }
 
@@ -773,7 +785,7 @@ static void toggle_sweep(app *a, const viz_snapshot *s)
     fr_field *f = &a->cur.field;
     /* start the sine at the current time, so the field does not jump */
     f->sweep_t0 = s ? s->diag.t : 0.0;
-    if (!f->sweep || f->rotating) {
+    if (!fr_field_sweeping(f)) {
         double amp = norm3(f->H0);
         if (f->rotating) {
             amp = f->rot_H0;
@@ -787,11 +799,11 @@ static void toggle_sweep(app *a, const viz_snapshot *s)
         f->sweep_H0 = amp;
         f->sweep_period = SWEEP_PERIOD;
         a->off_state = 0;
-        a->off_id = push_field(a, CMDF_ON);
+        a->off_id = push_params(a, CMD_OFF_CLEAR);
         say("sweep=%g,%g", amp, SWEEP_PERIOD);
     } else {
         f->sweep = 0;
-        push_field(a, CMDF_KEEP);
+        push_params(a, CMD_OFF_KEEP);
         say("sweep=none");
         say_field(f);
     }
@@ -1018,7 +1030,7 @@ static void select_particle(app *a, int i)
     if (i == a->sel)
         return;
     a->sel = i;
-    push_simple(a, CMD_SELECT, i, 0.0);
+    push_view(a);
     if (i >= 0)
         say("select=%d", i);
     else
@@ -1044,19 +1056,19 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         break;
     case SDLK_SPACE:
         a->paused = !a->paused;
-        push_simple(a, CMD_PAUSE, a->paused, 0.0);
+        push_kind(a, CMD_PAUSE, a->paused);
         say("paused=%d", a->paused);
         break;
     case SDLK_n:
         if (a->paused || s->at_limit)
-            push_simple(a, CMD_STEP, 1, 0.0);
+            push_kind(a, CMD_STEP, 1);
         else
             message(a, 1.5, "N steps while paused (Space)");
         break;
     case SDLK_f: {
         const int off = field_is_off(a, s);
         a->off_state = !off;
-        a->off_id = push_field(a, off ? CMDF_ON : CMDF_OFF_NOW);
+        a->off_id = push_params(a, off ? CMD_OFF_CLEAR : CMD_OFF_NOW);
         if (off)
             say_field(&a->cur.field);
         else
@@ -1083,7 +1095,7 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         double v = shift ? a->cur.eps / 2.0 : a->cur.eps * 2.0;
         v = fmax(EPS_MIN, fmin(EPS_MAX, v));
         a->cur.eps = v;
-        push_simple(a, CMD_EPS, 0, v);
+        push_params(a, CMD_OFF_KEEP);
         say("eps=%g", v);
         break;
     }
@@ -1096,23 +1108,23 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         v = fmax(0.0, fmin(B_MAX, v));
         v = round(v * 1e6) / 1e6;
         a->cur.b = v;
-        push_simple(a, CMD_B, 0, v);
+        push_params(a, CMD_OFF_KEEP);
         say("b=%g", v);
         break;
     }
     case SDLK_i:
         a->cur.interactions = !a->cur.interactions;
-        push_simple(a, CMD_INTER, a->cur.interactions, 0.0);
+        push_params(a, CMD_OFF_KEEP);
         say("interactions=%d", a->cur.interactions);
         break;
     case SDLK_s:
         a->streams = !a->streams;
-        push_streams(a);
+        push_view_facing(a);
         say("streamlines=%d", a->streams);
         break;
     case SDLK_z:
         a->slice = !a->slice;
-        push_streams(a);
+        push_view_facing(a);
         say("slice=%d", a->slice);
         break;
     case SDLK_l:
@@ -1130,7 +1142,7 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
             v = v <= 0.0 ? 0.1 : fmin(DR_MAX, v * 2.0);
         v = round(v * 1e9) / 1e9;
         a->cur.brownian = v;
-        push_simple(a, CMD_BROWNIAN, 0, v);
+        push_params(a, CMD_OFF_KEEP);
         say("brownian=%g", v);
         break;
     }
@@ -1153,7 +1165,7 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
             break;
         }
         a->cur.aspect = v;
-        push_simple(a, CMD_ASPECT, 0, v);
+        push_params(a, CMD_OFF_KEEP);
         say("aspect=%g", v);
         break;
     }
@@ -1217,7 +1229,7 @@ static void on_key(app *a, const SDL_KeyboardEvent *e, int *quit, const viz_snap
         else
             r = r <= 0.0 ? RATE_MAX : fmax(1.0, r / 2.0);
         a->rate = r;
-        push_simple(a, CMD_RATE, 0, r);
+        push_view(a);
         say("rate=%g", r);
         break;
     }
@@ -1486,7 +1498,7 @@ int main(int argc, char **argv)
                                                 (float)e.button.y * ky + 0.5f * ky, dw, dh));
                     }
                     if (a->slice && a->streams && fabsf(a->yaw - a->slice_yaw) > 5.0f)
-                        push_streams(a); /* turn the slice to face the camera again */
+                        push_view_facing(a); /* turn the slice to face the camera again */
                 }
                 if (e.button.button == SDL_BUTTON_RIGHT || e.button.button == SDL_BUTTON_MIDDLE)
                     a->pan = 0;

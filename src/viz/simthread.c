@@ -2,7 +2,9 @@
 #define _GNU_SOURCE /* syscall(SYS_gettid): the nice value of one thread */
 #include "simthread.h"
 
+#include "ferro/field.h"
 #include "streamlines.h"
+#include "util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -14,7 +16,6 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
-#include <time.h>
 #include <unistd.h>
 
 #define FIELD_LO (-1.5)
@@ -22,13 +23,6 @@
 #define AVG_WINDOW_EPS 3.0   /* time-averaged spin: exponential window of 3 eps */
 #define FIELD_MIN_PERIOD 0.1 /* s: at most 10 field recomputations per second */
 #define FIELD_SHARE 2.0      /* wait >= FIELD_SHARE * cost between recomputations */
-
-static double wall(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* Thread-private state beyond simthread. */
 typedef struct worker {
@@ -44,7 +38,7 @@ typedef struct worker {
     int hhead, hn;
     double hdir[3];
     int has_off;
-    double t_off, y_off, y_prev, t_prev;
+    double t_off, y_off, y_prev;
     /* rates */
     double rate_wall0, rate_t0;
     long long rate_steps0, rate_flips0;
@@ -61,8 +55,7 @@ typedef struct worker {
     int sweep_prev;
     double sweep_e[3];
     /* rotating field: mean omega_z */
-    double *omega;
-    int omega_cap, omega_valid;
+    int omega_valid;
     double omega_z, omega_t, omega_wall;
     long long omega_steps;
     /* picked particle (ring) */
@@ -87,17 +80,6 @@ static double m_dot_h(const worker *w, const fr_diag *d, double phi, double *mab
     const double M[3] = {phi * d->m[0], phi * d->m[1], phi * d->m[2]};
     *mabs = sqrt(M[0] * M[0] + M[1] * M[1] + M[2] * M[2]);
     return M[0] * w->hdir[0] + M[1] * w->hdir[1] + M[2] * w->hdir[2];
-}
-
-/* The sweep direction e = H0/|H0| (e_z if H0 = 0), as in the core's field. */
-static void sweep_dir(const fr_field *f, double e[3])
-{
-    const double n = sqrt(f->H0[0] * f->H0[0] + f->H0[1] * f->H0[1] + f->H0[2] * f->H0[2]);
-    e[0] = e[1] = 0.0;
-    e[2] = 1.0;
-    if (n > 0.0)
-        for (int c = 0; c < 3; c++)
-            e[c] = f->H0[c] / n;
 }
 
 static void sel_push(worker *w)
@@ -125,8 +107,8 @@ static void sel_push(worker *w)
 static void update_hdir(worker *w, const fr_diag *d)
 {
     const fr_field *f = &fr_sim_params(w->st->sim)->field;
-    if (f->sweep && !f->rotating) { /* M.e along the fixed sweep direction (H changes sign) */
-        sweep_dir(f, w->hdir);
+    if (fr_field_sweeping(f)) { /* M.e along the fixed sweep direction (H changes sign) */
+        fr_field_sweep_dir(f, w->hdir);
         return;
     }
     const double hn = sqrt(d->H[0] * d->H[0] + d->H[1] * d->H[1] + d->H[2] * d->H[2]);
@@ -166,8 +148,7 @@ static int reset_state(worker *w)
     update_hdir(w, &d);
     double ma;
     w->y_prev = m_dot_h(w, &d, fr_sim_params(st->sim)->phi, &ma);
-    w->t_prev = d.t;
-    w->rate_wall0 = wall();
+    w->rate_wall0 = viz_now();
     w->rate_t0 = d.t;
     w->rate_steps0 = w->total_steps;
     w->rate_flips0 = d.flips;
@@ -268,7 +249,7 @@ static void publish_snapshot(worker *w)
     }
     memcpy(s->sweep_e, w->sweep_e, sizeof s->sweep_e);
     snprintf(s->stokes, sizeof s->stokes, "%s", fr_sim_stokes_name(st->sim));
-    s->omega_valid = w->omega_valid && p->field.rotating;
+    s->omega_valid = w->omega_valid && fr_field_active(&p->field) == FR_FIELD_ROTATING;
     s->omega_z = w->omega_z;
     s->omega_t = w->omega_t;
     s->sel = w->sel;
@@ -320,12 +301,12 @@ static void do_step(worker *w)
         w->y_off = fabs(f->t_off - v.t) < 1e-9 * fmax(1.0, v.t) ? mh : w->y_prev;
     }
     w->y_prev = mh;
-    w->t_prev = v.t;
     hist_push(w, v.t, mh, ma);
-    if (f->sweep && !f->rotating) { /* magnetisation curve: (H.e, M.e/phi) */
+    const int sweeping = fr_field_sweeping(f);
+    if (sweeping) { /* magnetisation curve: (H.e, M.e/phi) */
         if (!w->sweep_prev)
             w->mhn = w->mhhead = 0;
-        sweep_dir(f, w->sweep_e);
+        fr_field_sweep_dir(f, w->sweep_e);
         const double he = d.H[0] * w->sweep_e[0] + d.H[1] * w->sweep_e[1] + d.H[2] * w->sweep_e[2];
         const double me = d.m[0] * w->sweep_e[0] + d.m[1] * w->sweep_e[1] + d.m[2] * w->sweep_e[2];
         const int k = (w->mhhead + w->mhn) % VIZ_MH;
@@ -336,11 +317,11 @@ static void do_step(worker *w)
         else
             w->mhhead = (w->mhhead + 1) % VIZ_MH;
     }
-    w->sweep_prev = f->sweep && !f->rotating;
+    w->sweep_prev = sweeping;
     sel_push(w);
     w->field_dirty = 1;
 
-    const double now = wall();
+    const double now = viz_now();
     if (now - w->rate_wall0 >= 0.5) {
         const double dw = now - w->rate_wall0, dt = v.t - w->rate_t0;
         w->steps_per_s = (double)(w->total_steps - w->rate_steps0) / dw;
@@ -353,32 +334,32 @@ static void do_step(worker *w)
     }
 }
 
-static void apply_field(worker *w, const viz_cmd *c)
+/* The live parameters; the switch-off state as the command asks (see viz_off_mode). */
+static void apply_params(worker *w, const viz_cmd *c)
 {
     simthread *st = w->st;
-    fr_field f;
-    memcpy(&f, c->payload, sizeof f);
+    fr_params p = c->u.params.p;
     const fr_field *cur = &fr_sim_params(st->sim)->field;
     const double t = fr_sim_time(st->sim);
-    switch (c->i) {
-    case CMDF_OFF_NOW:
-        f.has_switch_off = 1;
-        f.t_off = t;
+    switch (c->u.params.off) {
+    case CMD_OFF_NOW:
+        p.field.has_switch_off = 1;
+        p.field.t_off = t;
         break;
-    case CMDF_ON:
-        f.has_switch_off = 0;
+    case CMD_OFF_CLEAR:
+        p.field.has_switch_off = 0;
         break;
-    default:
-        f.has_switch_off = cur->has_switch_off;
-        f.t_off = cur->t_off;
+    case CMD_OFF_KEEP:
+        p.field.has_switch_off = cur->has_switch_off;
+        p.field.t_off = cur->t_off;
         break;
     }
     char err[256];
-    if (fr_sim_set_field(st->sim, &f, err, sizeof err)) {
-        fprintf(stderr, "ferroviz: field not changed: %s\n", err);
+    if (fr_sim_set_params(st->sim, &p, err, sizeof err)) {
+        fprintf(stderr, "ferroviz: parameters not changed: %s\n", err);
         return;
     }
-    if (c->i == CMDF_OFF_NOW) { /* off at the current time: theory from the current value */
+    if (c->u.params.off == CMD_OFF_NOW) { /* off at the current time: theory from the current value */
         fr_diag d;
         fr_sim_diag(st->sim, &d);
         double ma;
@@ -388,113 +369,102 @@ static void apply_field(worker *w, const viz_cmd *c)
     }
 }
 
+static void apply_view(worker *w, const viz_view *v)
+{
+    simthread *st = w->st;
+    st->streams_on = v->streams;
+    st->slice = v->slice;
+    st->slice_phi = v->slice_phi;
+    st->rate = v->rate;
+    const int sel = v->sel < fr_sim_view(st->sim).n ? v->sel : -1;
+    if (sel != w->sel) {
+        w->sel = sel;
+        w->seln = w->selhead = 0;
+        w->sel_flips = 0;
+        sel_push(w);
+    }
+}
+
+/* The simulation is replaced by s (a reset or a load). */
+static void replace_sim(worker *w, fr_sim *s, const char *when)
+{
+    simthread *st = w->st;
+    fr_sim_free(st->sim);
+    st->sim = s;
+    fr_sim_set_abort(s, &st->abort);
+    w->pending_steps = 0;
+    if (reset_state(w))
+        fail(st, when);
+}
+
+static void apply_io(worker *w, const viz_cmd *c)
+{
+    simthread *st = w->st;
+    char path[VIZ_PATH], err[256];
+    memcpy(path, c->u.path, sizeof path);
+    path[sizeof path - 1] = '\0';
+    w->io_seq++;
+    w->io_kind = c->kind;
+    w->io_ok = 0;
+    if (c->kind == CMD_SAVE) {
+        if (fr_sim_save(st->sim, path, err, sizeof err)) {
+            snprintf(w->io_msg, sizeof w->io_msg, "save failed: %s", err);
+        } else {
+            w->io_ok = 1;
+            snprintf(w->io_msg, sizeof w->io_msg, "saved %s (t = %.6g)", path, fr_sim_time(st->sim));
+        }
+    } else {
+        fr_sim *s = NULL;
+        if (fr_sim_load(path, &s, err, sizeof err)) {
+            snprintf(w->io_msg, sizeof w->io_msg, "load failed, state kept: %s", err);
+        } else {
+            replace_sim(w, s, "out of memory at load");
+            w->io_ok = 1;
+            snprintf(w->io_msg, sizeof w->io_msg, "loaded %s (t = %.6g, N = %d)", path,
+                     fr_sim_time(s), fr_sim_view(s).n);
+        }
+    }
+    if (!w->io_ok) {
+        fprintf(stderr, "ferroviz: %s\n", w->io_msg);
+        fflush(stderr);
+    }
+}
+
 static void apply(worker *w, const viz_cmd *c)
 {
     simthread *st = w->st;
-    char err[256];
     switch (c->kind) {
     case CMD_PAUSE:
-        st->paused = c->i;
-        if (!c->i)
+        st->paused = c->u.paused;
+        if (!c->u.paused)
             w->pending_steps = 0;
         break;
     case CMD_STEP:
         if (st->paused || (st->step_limit > 0 && w->total_steps >= st->step_limit))
-            w->pending_steps += c->i;
+            w->pending_steps += c->u.steps;
         break;
-    case CMD_FIELD:
-        apply_field(w, c);
+    case CMD_PARAMS:
+        apply_params(w, c);
         break;
-    case CMD_EPS:
-        if (fr_sim_set_eps(st->sim, c->d, err, sizeof err))
-            fprintf(stderr, "ferroviz: eps not changed: %s\n", err);
-        break;
-    case CMD_B:
-        if (fr_sim_set_b(st->sim, c->d, err, sizeof err))
-            fprintf(stderr, "ferroviz: b not changed: %s\n", err);
-        break;
-    case CMD_INTER:
-        fr_sim_set_interactions(st->sim, c->i);
-        break;
-    case CMD_STREAMS:
-        st->streams_on = c->i & 1;
-        st->slice = (c->i >> 1) & 1;
-        st->slice_phi = c->d;
-        break;
-    case CMD_RATE:
-        st->rate = c->d;
-        break;
-    case CMD_ASPECT:
-        if (fr_sim_set_aspect(st->sim, c->d, err, sizeof err))
-            fprintf(stderr, "ferroviz: aspect not changed: %s\n", err);
-        break;
-    case CMD_BROWNIAN:
-        if (fr_sim_set_brownian(st->sim, c->d, err, sizeof err))
-            fprintf(stderr, "ferroviz: brownian not changed: %s\n", err);
-        break;
-    case CMD_SELECT:
-        w->sel = c->i < fr_sim_view(st->sim).n ? c->i : -1;
-        w->seln = w->selhead = 0;
-        w->sel_flips = 0;
-        sel_push(w);
+    case CMD_VIEW:
+        apply_view(w, &c->u.view);
         break;
     case CMD_SAVE:
-    case CMD_LOAD: {
-        char path[CMD_PAYLOAD];
-        memcpy(path, c->payload, sizeof path);
-        path[sizeof path - 1] = '\0';
-        w->io_seq++;
-        w->io_kind = c->kind;
-        w->io_ok = 0;
-        if (c->kind == CMD_SAVE) {
-            if (fr_sim_save(st->sim, path, err, sizeof err)) {
-                snprintf(w->io_msg, sizeof w->io_msg, "save failed: %s", err);
-            } else {
-                w->io_ok = 1;
-                snprintf(w->io_msg, sizeof w->io_msg, "saved %s (t = %.6g)", path,
-                         fr_sim_time(st->sim));
-            }
-        } else {
-            fr_sim *s = NULL;
-            if (fr_sim_load(path, &s, err, sizeof err)) {
-                snprintf(w->io_msg, sizeof w->io_msg, "load failed, state kept: %s", err);
-            } else {
-                fr_sim_free(st->sim);
-                st->sim = s;
-                fr_sim_set_abort(s, &st->abort);
-                st->p0 = *fr_sim_params(s);
-                w->pending_steps = 0;
-                if (reset_state(w))
-                    fail(st, "out of memory at load");
-                w->io_ok = 1;
-                snprintf(w->io_msg, sizeof w->io_msg, "loaded %s (t = %.6g, N = %d)", path,
-                         fr_sim_time(s), fr_sim_view(s).n);
-            }
-        }
-        if (!w->io_ok) {
-            fprintf(stderr, "ferroviz: %s\n", w->io_msg);
-            fflush(stderr);
-        }
+    case CMD_LOAD:
+        apply_io(w, c);
         break;
-    }
     case CMD_RESET: {
-        fr_params p;
-        memcpy(&p, c->payload, sizeof p);
+        char err[256];
         fr_sim *s = NULL;
-        if (fr_sim_create(&p, &s, err, sizeof err)) {
+        if (fr_sim_create(&c->u.params.p, &s, err, sizeof err)) {
             fprintf(stderr, "ferroviz: reset failed: %s\n", err);
             break;
         }
-        fr_sim_free(st->sim);
-        st->sim = s;
-        fr_sim_set_abort(s, &st->abort);
-        st->p0 = p;
-        w->pending_steps = 0;
-        if (reset_state(w))
-            fail(st, "out of memory at reset");
+        replace_sim(w, s, "out of memory at reset");
         break;
     }
-    default:
+    case CMD_NONE:
+    case CMD_KINDS:
         break;
     }
     w->applied_id = c->id;
@@ -505,7 +475,7 @@ static void compute_streams(worker *w)
 {
     simthread *st = w->st;
     viz_streams *s = tribuf_back(&st->stream_tb);
-    const double t0 = wall();
+    const double t0 = viz_now();
     double delta = 0.0;
     s->enabled = st->streams_on;
     if (st->streams_on) {
@@ -524,7 +494,7 @@ static void compute_streams(worker *w)
     s->total_steps = w->total_steps;
     s->t = fr_sim_time(st->sim);
     s->slice = st->slice;
-    const double t1 = wall();
+    const double t1 = viz_now();
     s->compute_s = t1 - t0;
     s->seq = ++w->stream_seq;
     tribuf_publish(&st->stream_tb);
@@ -540,11 +510,11 @@ static void update_omega(worker *w)
 {
     simthread *st = w->st;
     const fr_params *p = fr_sim_params(st->sim);
-    if (!p->field.rotating) {
+    if (fr_field_active(&p->field) != FR_FIELD_ROTATING) {
         w->omega_valid = 0;
         return;
     }
-    const double now = wall();
+    const double now = viz_now();
     if ((w->omega_valid && w->omega_steps == w->total_steps) || now - w->omega_wall < 0.5)
         return;
     double om[3];
@@ -554,7 +524,7 @@ static void update_omega(worker *w)
     w->omega_t = fr_sim_time(st->sim);
     w->omega_valid = 1;
     w->omega_steps = w->total_steps;
-    w->omega_wall = wall();
+    w->omega_wall = viz_now();
 }
 
 static void *thread_main(void *arg)
@@ -596,7 +566,7 @@ static void *thread_main(void *arg)
             do_step(w);
             stepped = 1;
         } else if (!st->paused && !limited) {
-            const double now = wall();
+            const double now = viz_now();
             if (st->rate > 0.0 && now < w->last_step_wall + 1.0 / st->rate) {
                 if (changed)
                     publish_snapshot(w);
@@ -617,7 +587,7 @@ static void *thread_main(void *arg)
         const int idle = (st->paused || limited) && w->pending_steps == 0;
         const int need = w->field_dirty && (st->streams_on || streams_were_on != 0);
         if (need) {
-            const double now = wall();
+            const double now = viz_now();
             if (idle || now - w->field_end >= fmax(FIELD_MIN_PERIOD, FIELD_SHARE * w->field_cost)) {
                 compute_streams(w);
                 streams_were_on = st->streams_on;
@@ -644,7 +614,6 @@ int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
         return -1;
     /* quitting stops a long step (N = 20000 with interactions) at once */
     fr_sim_set_abort(st->sim, &st->abort);
-    st->p0 = *fr_sim_params(st->sim);
     st->grid = grid;
     st->step_limit = step_limit;
     st->rate = rate;
@@ -706,7 +675,6 @@ int simthread_stop(simthread *st, const char *save_path, char *err, size_t errle
         }
     }
     worker *w = st->worker;
-    free(w->omega);
     free(w->u);
     free(w->avg);
     free(w);

@@ -92,7 +92,6 @@ typedef struct simthread {
     viz_streams streams[3];
     /* owned by the thread while running */
     fr_sim *sim;
-    fr_params p0;
     int grid;
     long long step_limit;     /* stop stepping at this many total steps (0 = none) */
     int streams_on, slice;

@@ -79,14 +79,12 @@ unsigned long long cmdq_push(cmdqueue *q, const viz_cmd *c)
                 continue;
             id = q->next_id++;
             if (c->kind == CMD_STEP) {
-                e->i = e->i + c->i > STEP_CAP ? STEP_CAP : e->i + c->i;
-            } else if (c->kind == CMD_FIELD && c->i == CMDF_KEEP) {
-                /* new field parts; a pending switch (off now / on) stays pending */
-                memcpy(e->payload, c->payload, sizeof e->payload);
+                e->u.steps = e->u.steps + c->u.steps > STEP_CAP ? STEP_CAP : e->u.steps + c->u.steps;
+            } else if (c->kind == CMD_PARAMS && c->u.params.off == CMD_OFF_KEEP) {
+                /* newer parameters; a pending switch (off now / on) stays pending */
+                e->u.params.p = c->u.params.p;
             } else {
-                e->i = c->i;
-                e->d = c->d;
-                memcpy(e->payload, c->payload, sizeof e->payload);
+                e->u = c->u;
             }
             e->id = id;
             goto out;
@@ -102,8 +100,7 @@ unsigned long long cmdq_push(cmdqueue *q, const viz_cmd *c)
             int m = last + 1;
             for (int k = last + 1; k < q->count; k++) {
                 const viz_cmd *e = &q->q[(q->head + k) % CMDQ_CAP];
-                if (e->kind == CMD_PAUSE || e->kind == CMD_STREAMS || e->kind == CMD_RATE ||
-                    e->kind == CMD_SELECT || e->kind == CMD_SAVE)
+                if (e->kind == CMD_PAUSE || e->kind == CMD_VIEW || e->kind == CMD_SAVE)
                     q->q[(q->head + m++) % CMDQ_CAP] = *e;
             }
             q->count = m;
@@ -116,8 +113,8 @@ unsigned long long cmdq_push(cmdqueue *q, const viz_cmd *c)
     if (q->count < CMDQ_CAP) {
         viz_cmd *e = &q->q[(q->head + q->count) % CMDQ_CAP];
         *e = *c;
-        if (e->kind == CMD_STEP && e->i > STEP_CAP)
-            e->i = STEP_CAP;
+        if (e->kind == CMD_STEP && e->u.steps > STEP_CAP)
+            e->u.steps = STEP_CAP;
         id = e->id = q->next_id++;
         q->count++;
     }

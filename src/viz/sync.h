@@ -6,14 +6,17 @@
  * by the caller.
  *
  * cmdqueue: a bounded FIFO of commands (render -> simulation) under a mutex, with coalescing: a
- * command of a kind already queued (since the last barrier command) replaces the queued one's
- * value in place, so holding a key down can never fill the queue, and the newest value wins;
+ * command of a kind already queued (since the last reset) replaces the queued one's value in
+ * place, so holding a key down can never fill the queue, and the newest value wins (a params
+ * command carries every live parameter, a view command the whole view: nothing is lost);
  * a reset replaces a queued reset and drops the parameter changes queued after that one (the
  * new reset sets all parameters), so the queue holds at most a few entries per command kind.
  * No SDL, no GL: testable on its own (tests/test_viz_sync.c, also under ThreadSanitizer).
  */
 #ifndef VIZ_SYNC_H
 #define VIZ_SYNC_H
+
+#include "ferro/params.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -38,34 +41,44 @@ void *tribuf_front(tribuf *t);      /* reader: the current slot */
 
 /* ---- command queue ---- */
 
-enum {
+typedef enum viz_cmd_kind {
     CMD_NONE = 0,
-    CMD_PAUSE,     /* i = 1 pause, 0 resume */
-    CMD_STEP,      /* i = number of single steps to do while paused (added up, capped) */
-    CMD_FIELD,     /* field parts in f; i = switch mode (CMDF_*) */
-    CMD_EPS,       /* d */
-    CMD_B,         /* d */
-    CMD_INTER,     /* i */
-    CMD_STREAMS,   /* i = bit 0 streamlines on, bit 1 slice mode; d = azimuth of the slice normal */
-    CMD_RATE,      /* d = max steps per second, 0 = unlimited */
-    CMD_ASPECT,    /* d = spheroid aspect ratio */
-    CMD_BROWNIAN,  /* d = rotational diffusion D_r */
-    CMD_SELECT,    /* i = picked particle, -1 = none */
-    CMD_SAVE,      /* payload: path (NUL-terminated) */
-    CMD_LOAD,      /* payload: path; a new simulation from the file (swapped only on success) */
-    CMD_RESET,     /* payload: params (barrier: nothing coalesces across it) */
+    CMD_PAUSE,     /* u.paused: 1 pause, 0 resume */
+    CMD_STEP,      /* u.steps: single steps to do while paused (added up, capped) */
+    CMD_PARAMS,    /* u.params: every live parameter, for fr_sim_set_params */
+    CMD_VIEW,      /* u.view: what the simulation thread computes for the window, and its pace */
+    CMD_SAVE,      /* u.path */
+    CMD_LOAD,      /* u.path: a new simulation from the file (swapped only on success) */
+    CMD_RESET,     /* u.params.p: a new simulation (barrier: nothing coalesces across it) */
     CMD_KINDS
-};
-enum { CMDF_KEEP = 0, CMDF_OFF_NOW = 1, CMDF_ON = 2 };
+} viz_cmd_kind;
 
-#define CMD_PAYLOAD 1024 /* bytes: large enough for an fr_params */
+/* The switch-off state a params command asks for: keep the simulation's own (its t_off is in
+ * simulation time, which only that thread knows exactly), switch off now, or on again. */
+typedef enum { CMD_OFF_KEEP = 0, CMD_OFF_NOW = 1, CMD_OFF_CLEAR = 2 } viz_off_mode;
+
+typedef struct viz_view {
+    int streams, slice;       /* streamlines on; traced in a slice plane instead of in 3D */
+    double slice_phi;         /* azimuth of the slice plane's normal */
+    double rate;              /* max steps per second, 0 = unlimited */
+    int sel;                  /* picked particle, -1 = none */
+} viz_view;
+
+#define VIZ_PATH 512
 
 typedef struct viz_cmd {
-    int kind;
+    viz_cmd_kind kind;
     unsigned long long id; /* assigned by cmdq_push, increasing */
-    int i;
-    double d;
-    unsigned char payload[CMD_PAYLOAD];
+    union {
+        int paused;
+        int steps;
+        struct {
+            fr_params p;
+            viz_off_mode off;
+        } params;
+        viz_view view;
+        char path[VIZ_PATH];
+    } u;
 } viz_cmd;
 
 #define CMDQ_CAP 64
