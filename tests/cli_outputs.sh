@@ -43,8 +43,11 @@ HEADER='t,Hx,Hy,Hz,mx,my,mz,mean_spin,flips,ex,ey,ez,msd'
 run "${SMALL[@]}" --out a.csv --particles-out p.csv --field-out f.csv --grid 6
 check "series header" [ "$(line a.csv 1)" = "$HEADER" ]
 check "series rows = 6 (t=0 + 5 steps)" [ "$(rows a.csv)" -eq 6 ]
-check "series first t = 0" [ "$(col a.csv 1 t)" = 0 ]
+check "series first t = 0.0" [ "$(col a.csv 1 t)" = 0.0 ]
 check "series last t = 0.05" [ "$(col a.csv 6 t)" = 0.05 ]
+check "every float column is written as a float in every row (flips an integer)" \
+    awk -F, 'NR > 1 { for (i = 1; i <= NF; i++) if (i == 9 ? $i !~ /^[0-9]+$/ : $i !~ /[.en]/) bad = 1 }
+        END { exit bad }' a.csv
 check "no temporaries left" [ -z "$(ls | grep '\.tmp\.')" ]
 check "nothing on stdout with outputs" [ ! -s stdout.txt ]
 
@@ -72,14 +75,14 @@ check "vtk 64 vectors" [ "$(sed -n '/^VECTORS/,$p' f.vtk | tail -n +2 | wc -l)" 
 
 # --every 2: rows 0, 2, 4 and the last (5).
 run "${SMALL[@]}" --out e.csv --every 2
-check "--every 2 rows" [ "$(tail -n +2 e.csv | cut -d, -f1 | tr '\n' ' ')" = '0 0.02 0.04 0.05 ' ]
+check "--every 2 rows" [ "$(tail -n +2 e.csv | cut -d, -f1 | tr '\n' ' ')" = '0.0 0.02 0.04 0.05 ' ]
 check "--every 2 rows equal to the full series" \
     [ "$(sed -n '2p;4p;6p;7p' a.csv)" = "$(tail -n +2 e.csv)" ]
 
 # t-end not a multiple of dt: floor steps plus a shorter final one.
 run --n 50 --t-end 0.035 --dt 0.01 --out r.csv
 check "t-end 0.035 / dt 0.01: 5 rows ending at 0.035" \
-    [ "$(tail -n +2 r.csv | cut -d, -f1 | tr '\n' ' ')" = '0 0.01 0.02 0.03 0.035 ' ]
+    [ "$(tail -n +2 r.csv | cut -d, -f1 | tr '\n' ' ')" = '0.0 0.01 0.02 0.03 0.035 ' ]
 
 # --t-end 0: the initial state.
 run --n 50 --t-end 0 --out z.csv --particles-out zp.csv --field-out zf.csv --grid 3
@@ -102,22 +105,22 @@ dt = 0.01
 no-interactions = 1
 SC
 run --scenario s.scenario --out s.csv --particles-out sp.csv
-check "scenario H used" [ "$(col s.csv 1 Hx),$(col s.csv 1 Hy),$(col s.csv 1 Hz)" = '0.5,0,2' ]
+check "scenario H used" [ "$(col s.csv 1 Hx),$(col s.csv 1 Hy),$(col s.csv 1 Hz)" = '0.5,0.0,2.0' ]
 check "scenario t-end/dt used" [ "$(rows s.csv)" -eq 3 ]
 check "scenario n used" [ "$(rows sp.csv)" -eq 100 ]
 run --H 0,3,0 --scenario s.scenario --out o.csv
-check "command line overrides scenario (before)" [ "$(col o.csv 1 Hy)" = 3 ]
+check "command line overrides scenario (before)" [ "$(col o.csv 1 Hy)" = 3.0 ]
 run --scenario s.scenario --H 0,3,0 --out o2.csv
-check "command line overrides scenario (after)" [ "$(col o2.csv 1 Hy)" = 3 ]
+check "command line overrides scenario (after)" [ "$(col o2.csv 1 Hy)" = 3.0 ]
 check "other scenario values kept" [ "$(rows o2.csv)" -eq 3 ]
 echo 'rotating = 2,1' >>s.scenario
 run --scenario s.scenario --out rot.csv
-check "scenario rotating field" [ "$(col rot.csv 1 Hx),$(col rot.csv 1 Hz)" = '2,0' ]
+check "scenario rotating field" [ "$(col rot.csv 1 Hx),$(col rot.csv 1 Hz)" = '2.0,0.0' ]
 run --scenario s.scenario --H 0,0,1 --out rot2.csv
 check "command-line H overrides the scenario's rotating field" \
-    [ "$(col rot2.csv 2 Hx),$(col rot2.csv 2 Hz)" = '0,1' ]
+    [ "$(col rot2.csv 2 Hx),$(col rot2.csv 2 Hz)" = '0.0,1.0' ]
 run --H 0,0,1 --rotating 2,1 --n 50 --t-end 0 --out rot3.csv
-check "--rotating replaces --H on the command line" [ "$(col rot3.csv 1 Hx)" = 2 ]
+check "--rotating replaces --H on the command line" [ "$(col rot3.csv 1 Hx)" = 2.0 ]
 
 # The example scenario shipped in assets/ parses and runs.
 if [ -f "$EXAMPLE" ]; then

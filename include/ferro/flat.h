@@ -41,6 +41,7 @@ int fr_flat_n(const fr_sim *s);
 /* The series CSV: its header (without the newline), its number of columns, and the current
  * diagnostics as one row in that order (flips as a double: exact below 2^53). */
 #define FR_SERIES_NCOLS 13
+#define FR_SERIES_FLIPS 8 /* the one column that is a count; the others are floats */
 const char *fr_series_columns(void);
 void fr_series_row(const fr_sim *s, double row[FR_SERIES_NCOLS]);
 

@@ -21,6 +21,7 @@ typedef struct fr_options {
     char out[1024];           /* "" = none */
     char particles_out[1024];
     char field_out[1024];
+    char series_out[1024];    /* directory: .vtp/.vti per row and series.pvd, "" = none */
     char scenario[1024];      /* the scenario file read, "" = none */
     char save[1024];          /* save the whole state at the end, "" = none */
     char load[1024];          /* start from a saved state (its parameters and time), "" = none */

@@ -9,6 +9,9 @@
 #include "ferro/scenario.h"
 #include "ferro/units.h"
 #include "ferro/sim.h"
+#include "csv_out.h"
+#include "formats.h"
+#include "series_dir.h"
 
 #include <errno.h>
 #include <math.h>
@@ -23,7 +26,6 @@
 #include <unistd.h>
 
 #define PROG "ferrosim"
-#define NUM "%.12g" /* one format for every number: same seed, byte-identical files */
 
 /* The only mutable global: set by SIGINT/SIGTERM, polled between steps (front end only). */
 static volatile sig_atomic_t g_interrupted;
@@ -123,90 +125,6 @@ static int commit_outputs(output *out)
     return 0;
 }
 
-static void write_series_header(FILE *fp)
-{
-    fputs("t,Hx,Hy,Hz,mx,my,mz,mean_spin,flips,ex,ey,ez,msd\n", fp);
-}
-
-static void write_series_row(FILE *fp, const fr_diag *d)
-{
-    fprintf(fp,
-            NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM "," NUM ",%lld," NUM "," NUM "," NUM
-                "," NUM "\n",
-            d->t, d->H[0], d->H[1], d->H[2], d->m[0], d->m[1], d->m[2], d->mean_spin, d->flips,
-            d->e[0], d->e[1], d->e[2], d->msd);
-}
-
-/* Particles at the current time, with the ambient flow of the others (2.2) at each centre. */
-static int write_particles(FILE *fp, fr_sim *s)
-{
-    const fr_view v = fr_sim_view(s);
-    double *u = calloc(3 * (size_t)v.n, sizeof *u), *om = calloc(3 * (size_t)v.n, sizeof *om);
-    if (!u || !om) {
-        free(u);
-        free(om);
-        return -1;
-    }
-    fr_sim_ambient(s, u, om);
-    const fr_view w = fr_sim_view(s); /* (ambient may not change the state; be safe) */
-    fputs("x,y,z,xi_x,xi_y,xi_z,sigma,ux,uy,uz,omega_x,omega_y,omega_z,xis_x,xis_y,xis_z\n", fp);
-    for (int i = 0; i < w.n; i++) {
-        fprintf(fp,
-                NUM "," NUM "," NUM "," NUM "," NUM "," NUM ",%d," NUM "," NUM "," NUM "," NUM
-                    "," NUM "," NUM "," NUM "," NUM "," NUM "\n",
-                w.X[0][i], w.X[1][i], w.X[2][i], w.xi[0][i], w.xi[1][i], w.xi[2][i],
-                (int)w.sigma[i], u[3 * i], u[3 * i + 1], u[3 * i + 2], om[3 * i], om[3 * i + 1],
-                om[3 * i + 2], w.xis[0][i], w.xis[1][i], w.xis[2][i]);
-    }
-    free(u);
-    free(om);
-    return 0;
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    const size_t n = strlen(s), k = strlen(suffix);
-    return n >= k && !strcmp(s + n - k, suffix);
-}
-
-#define FIELD_LO (-1.5)
-#define FIELD_HI 1.5
-
-/* Effective velocity (1.10) on the grid: CSV, or legacy VTK when the name ends in .vtk. */
-static int write_field(FILE *fp, const char *path, fr_sim *s, int n)
-{
-    const size_t npts = (size_t)n * n * n;
-    double *u = malloc(3 * npts * sizeof *u), delta = 0.0;
-    if (!u)
-        return -1;
-    if (fr_sim_effective_velocity(s, n, FIELD_LO, FIELD_HI, u, &delta)) {
-        free(u);
-        return -1;
-    }
-    const double h = (FIELD_HI - FIELD_LO) / (n - 1);
-    if (ends_with(path, ".vtk")) {
-        fprintf(fp,
-                "# vtk DataFile Version 3.0\n"
-                "ferrosim effective velocity t=" NUM " delta=" NUM "\n"
-                "ASCII\nDATASET STRUCTURED_POINTS\nDIMENSIONS %d %d %d\n"
-                "ORIGIN " NUM " " NUM " " NUM "\nSPACING " NUM " " NUM " " NUM "\n"
-                "POINT_DATA %zu\nVECTORS velocity double\n",
-                fr_sim_time(s), delta, n, n, n, FIELD_LO, FIELD_LO, FIELD_LO, h, h, h, npts);
-        for (size_t g = 0; g < npts; g++) /* VTK order: x fastest, as the core's index */
-            fprintf(fp, NUM " " NUM " " NUM "\n", u[3 * g], u[3 * g + 1], u[3 * g + 2]);
-    } else {
-        fprintf(fp, "# delta=" NUM "\nx,y,z,ux,uy,uz\n", delta);
-        for (size_t g = 0; g < npts; g++) {
-            const int i = (int)(g % (size_t)n), j = (int)(g / (size_t)n % (size_t)n),
-                      k = (int)(g / ((size_t)n * n));
-            fprintf(fp, NUM "," NUM "," NUM "," NUM "," NUM "," NUM "\n", FIELD_LO + i * h,
-                    FIELD_LO + j * h, FIELD_LO + k * h, u[3 * g], u[3 * g + 1], u[3 * g + 2]);
-        }
-    }
-    free(u);
-    return 0;
-}
-
 /* "\r[#####     ]  50% t=0.5" on a terminal, at most ~10 times a second. */
 static void progress(double t, double t_end, double *last, int force)
 {
@@ -224,7 +142,7 @@ static void progress(double t, double t_end, double *last, int force)
     fflush(stderr);
 }
 
-static int run(const fr_options *o, output *out, int tty)
+static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
 {
     fr_sim *s = NULL;
     char err[512];
@@ -241,14 +159,15 @@ static int run(const fr_options *o, output *out, int tty)
     const long long nrows = nfull + (rest > 0.0); /* rows after t = 0 */
     FILE *series = out[OUT_SERIES].fp;
     fr_diag d;
-    if (series) {
-        write_series_header(series);
-        fr_sim_diag(s, &d);
-        write_series_row(series, &d);
-    }
-    double last = -1.0;
     int status = 0;
-    for (long long r = 1; r <= nrows; r++) {
+    if (series) {
+        csv_series_header(series);
+        csv_series_row(series, s);
+    }
+    if (sdir->dir && series_dir_row(sdir, s, err, sizeof err))
+        status = 1;
+    double last = -1.0;
+    for (long long r = 1; r <= nrows && !status; r++) {
         if (g_interrupted) {
             status = 130;
             break;
@@ -257,10 +176,11 @@ static int run(const fr_options *o, output *out, int tty)
             fr_sim_step(s);
         else
             fr_sim_advance(s, rest);
-        if (series && (r % o->every == 0 || r == nrows)) {
-            fr_sim_diag(s, &d);
-            write_series_row(series, &d);
-        }
+        const int row = r % o->every == 0 || r == nrows;
+        if (series && row)
+            csv_series_row(series, s);
+        if (sdir->dir && row && series_dir_row(sdir, s, err, sizeof err))
+            status = 1;
         if (tty)
             progress(fr_sim_time(s), o->t_end, &last, 0);
     }
@@ -268,12 +188,15 @@ static int run(const fr_options *o, output *out, int tty)
         progress(fr_sim_time(s), o->t_end, &last, 1);
         fputc('\n', stderr);
     }
-    if (status) {
+    if (status == 1)
+        fprintf(stderr, PROG ": %s\n", err);
+    if (status == 130)
         fprintf(stderr, PROG ": interrupted at t=%g; no output written\n", fr_sim_time(s));
+    if (status) {
         fr_sim_free(s);
         return status;
     }
-    if (out[OUT_PARTICLES].fp && write_particles(out[OUT_PARTICLES].fp, s)) {
+    if (out[OUT_PARTICLES].fp && write_particles(out[OUT_PARTICLES].fp, out[OUT_PARTICLES].path, s)) {
         fprintf(stderr, PROG ": --particles-out: out of memory\n");
         status = 1;
     }
@@ -286,13 +209,17 @@ static int run(const fr_options *o, output *out, int tty)
         fprintf(stderr, PROG ": --save: %s\n", err);
         status = 1;
     }
+    if (!status && sdir->dir && series_dir_commit(sdir, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        status = 1;
+    }
     if (!status && commit_outputs(out))
         status = 1;
     if (!status) {
         fr_sim_diag(s, &d);
         const double wall = now() - t0;
         const double mabs = sqrt(d.m[0] * d.m[0] + d.m[1] * d.m[1] + d.m[2] * d.m[2]);
-        const int any_out = out[0].path[0] || out[1].path[0] || out[2].path[0];
+        const int any_out = out[0].path[0] || out[1].path[0] || out[2].path[0] || sdir->dir;
         FILE *sum = !any_out ? stdout : tty ? stderr : NULL;
         if (sum)
             fprintf(sum, "t=%g n=%d mean_spin=%.6g |m|=%.6g flips=%lld wall=%.3fs\n", d.t, o->p.n,
@@ -307,7 +234,8 @@ int main(int argc, char **argv)
     fr_options o;
     char err[1024];
     fr_options_default(&o);
-    if (fr_options_parse(&o, argc, argv, NULL, NULL, NULL, err, sizeof err)) {
+    if (fr_options_parse(&o, argc, argv, NULL, NULL, NULL, err, sizeof err) ||
+        formats_check(&o, err, sizeof err)) {
         fprintf(stderr, PROG ": %s\n", err);
         return 2;
     }
@@ -349,11 +277,20 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
 
+    series_dir sdir = {0};
     if (open_outputs(out)) {
         remove_temporaries(out);
         return 1;
     }
-    const int status = run(&o, out, isatty(STDERR_FILENO));
+    if (o.series_out[0] && series_dir_open(&sdir, o.series_out, o.grid, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        remove_temporaries(out);
+        return 1;
+    }
+    const int status = run(&o, out, &sdir, isatty(STDERR_FILENO));
     remove_temporaries(out);
+    if (status)
+        series_dir_abandon(&sdir);
+    series_dir_free(&sdir);
     return status;
 }

@@ -24,7 +24,7 @@ static int refuse_outputs(const fr_options *o, char *err, size_t errlen)
     const struct {
         const char *name, *value;
     } outs[] = {{"--out", o->out},   {"--particles-out", o->particles_out},
-                {"--field-out", o->field_out}, {"--save", o->save},
+                {"--field-out", o->field_out}, {"--series-out", o->series_out}, {"--save", o->save},
                 {"--units", o->units}};
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; i++)
         if (outs[i].value[0])

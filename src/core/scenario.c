@@ -42,6 +42,7 @@ enum opt_id {
     O_OUT,
     O_PARTICLES_OUT,
     O_FIELD_OUT,
+    O_SERIES_OUT,
     O_GRID,
     O_THREADS,
     O_SCENARIO,
@@ -88,6 +89,7 @@ static const opt_def OPTS[] = {
     {"out", O_OUT, 1, 1},
     {"particles-out", O_PARTICLES_OUT, 1, 1},
     {"field-out", O_FIELD_OUT, 1, 1},
+    {"series-out", O_SERIES_OUT, 1, 1},
     {"grid", O_GRID, 1, 1},
     {"threads", O_THREADS, 1, 1},
     {"scenario", O_SCENARIO, 1, 0},
@@ -144,9 +146,12 @@ static const char USAGE[] =
     "Output:\n"
     "  --out FILE            time series CSV: t,Hx,Hy,Hz,mx,my,mz,mean_spin,flips,ex,ey,ez,msd\n"
     "  --every K             write every K-th row of --out (first and last always) (default 1)\n"
-    "  --particles-out FILE  particle CSV at t-end\n"
-    "  --field-out FILE      effective velocity on a grid over [-1.5,1.5]^3 at t-end;\n"
-    "                        legacy VTK if FILE ends in .vtk, CSV otherwise\n"
+    "  --particles-out FILE  particles at t-end: FILE.csv, or FILE.vtp (VTK XML PolyData:\n"
+    "                        xi, xi_star, u, omega vectors; sigma, m0, flips scalars)\n"
+    "  --field-out FILE      effective velocity on a grid over [-1.5,1.5]^3 at t-end:\n"
+    "                        FILE.csv, FILE.vtk (legacy VTK) or FILE.vti (VTK XML ImageData)\n"
+    "  --series-out DIR      particles (.vtp) and field (.vti) at every row of --out (thinned by\n"
+    "                        --every) and DIR/series.pvd listing them with their times (ParaView)\n"
     "  --grid N              field grid size, 2..256 (default 24)\n"
     "State and units:\n"
     "  --save FILE           save the whole state at the end (binary, checksummed)\n"
@@ -485,6 +490,8 @@ static int apply_option(fr_options *o, parse_state *st, const opt_def *d, const 
         return parse_path(v, o->particles_out, sizeof o->particles_out, err, errlen);
     case O_FIELD_OUT:
         return parse_path(v, o->field_out, sizeof o->field_out, err, errlen);
+    case O_SERIES_OUT:
+        return parse_path(v, o->series_out, sizeof o->series_out, err, errlen);
     case O_GRID:
         return parse_int(v, 2, MAX_GRID, &o->grid, err, errlen);
     case O_THREADS:

@@ -8,6 +8,8 @@ import pytest
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), os.pardir, os.pardir))
 BUILD = os.path.abspath(os.environ.get("FERRO_BUILD", os.path.join(ROOT, "build")))
 os.environ.setdefault("FERRO_LIB", os.path.join(BUILD, "libferro.so"))
+os.environ["FERRO_BUILD_DIR"] = BUILD
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "python"))
 
 

@@ -1,5 +1,4 @@
 """The Python package against ferrosim and the physics (tests/python, run by scripts/test)."""
-import csv
 import math
 import os
 import shutil
@@ -12,15 +11,7 @@ import pytest
 import ferro
 
 
-def read_csv(path):
-    with open(path) as f:
-        rows = [r for r in csv.reader(line for line in f if not line.startswith("#"))]
-    return rows[0], np.array(rows[1:], dtype=float)
-
-
-# 12 significant digits in ferrosim's CSV (%.12g): equal up to its rounding
-def assert_same_as_csv(a, b):
-    np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-14)
+from csvfiles import assert_same_as_csv, read_csv
 
 
 OPTS = dict(n=300, eps=0.05, b=2, H=(0.3, 0, 1), seed=7, dt=0.1, phi=0.1)
