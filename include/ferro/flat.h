@@ -27,9 +27,8 @@ int fr_flat_create(int argc, char **argv, fr_sim **out, double run[FR_RUN_N], ch
                    size_t errlen);
 
 /* Live changes by option name, effective from the next step: the options are parsed over the
- * simulation's current parameters. Only what a running simulation can change is accepted
- * (the field options, eps, b, interactions, aspect, brownian); anything else → -1 naming it.
- * On error nothing changes. */
+ * simulation's current parameters and applied with fr_sim_set_params, which names what needs a
+ * new simulation; run and output options are refused too. On error nothing changes. */
 int fr_flat_set(fr_sim *s, int argc, char **argv, char *err, size_t errlen);
 
 /* The state arrays (valid until fr_sim_free; they never move): "X", "xi", "xis" give the

@@ -239,10 +239,11 @@ class Simulation:
 
     # ---- changes and files ----
     def set(self, **options):
-        """Live changes by option name, effective from the next step: the field options (H,
-        rotating, grad, magnet, switch_off, sweep), eps, b, interactions, aspect, brownian.
-        Anything else, or a bad value, raises ValueError with the core's message; then
-        nothing changes."""
+        """Live changes by option name, effective from the next step (the core's
+        fr_sim_set_params): the field options (H, rotating, grad, magnet, switch_off, sweep),
+        eps, b, dt, interactions, aspect, brownian, hold_orientations. What needs a new
+        simulation (n, phi, seed, ...), or a bad value, raises ValueError with the core's
+        message; then nothing changes."""
         argc, argv = _argv(options)
         err = _err()
         if lib.fr_flat_set(self._sim(), argc, argv, err, _ERRLEN):

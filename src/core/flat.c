@@ -53,26 +53,6 @@ int fr_flat_create(int argc, char **argv, fr_sim **out, double run[FR_RUN_N], ch
                      : fr_sim_create(&o.p, out, err, errlen);
 }
 
-/* A parameter that is fixed once the simulation exists: changed → its option's name. */
-static const char *fixed_changed(const fr_params *a, const fr_params *b)
-{
-#define FIXED(field, name)                                                                         \
-    if (a->field != b->field)                                                                      \
-        return name;
-    FIXED(n, "--n")
-    FIXED(phi, "--phi")
-    FIXED(c0, "--c0")
-    FIXED(dt, "--dt")
-    FIXED(seed, "--seed")
-    FIXED(init, "--init")
-    FIXED(hold_orientations, "--hold-orientations")
-    FIXED(stokes, "--stokes")
-    FIXED(stokes_tol, "--stokes-tol")
-    FIXED(no_effective, "--no-effective")
-#undef FIXED
-    return NULL;
-}
-
 static const char *run_option_changed(const fr_options *o)
 {
     fr_options d;
@@ -96,30 +76,14 @@ int fr_flat_set(fr_sim *s, int argc, char **argv, char *err, size_t errlen)
 {
     fr_options o;
     fr_options_default(&o);
-    const fr_params old = *fr_sim_params(s);
-    o.p = old;
+    o.p = *fr_sim_params(s);
     if (fr_options_parse(&o, argc, argv, NULL, NULL, NULL, err, errlen) ||
         refuse_outputs(&o, err, errlen))
         return -1;
-    const char *bad = fixed_changed(&old, &o.p);
-    if (!bad)
-        bad = run_option_changed(&o);
+    const char *bad = run_option_changed(&o);
     if (bad)
-        return fail(err, errlen, bad, "cannot change while the simulation exists (create a new one)");
-    const fr_params *p = &o.p; /* validated as a whole by the parser */
-    if (memcmp(&p->field, &old.field, sizeof p->field) && fr_sim_set_field(s, &p->field, err, errlen))
-        return -1;
-    if (p->eps != old.eps && fr_sim_set_eps(s, p->eps, err, errlen))
-        return -1;
-    if (p->b != old.b && fr_sim_set_b(s, p->b, err, errlen))
-        return -1;
-    if (p->interactions != old.interactions)
-        fr_sim_set_interactions(s, p->interactions);
-    if (p->aspect != old.aspect && fr_sim_set_aspect(s, p->aspect, err, errlen))
-        return -1;
-    if (p->brownian != old.brownian && fr_sim_set_brownian(s, p->brownian, err, errlen))
-        return -1;
-    return 0;
+        return fail(err, errlen, bad, "not a parameter of a running simulation");
+    return fr_sim_set_params(s, &o.p, err, errlen); /* refuses n, phi, seed, ... by name */
 }
 
 const void *fr_flat_array(const fr_sim *s, const char *name)

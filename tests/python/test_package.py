@@ -102,13 +102,21 @@ def test_live_changes():
     t = sim.t
     with pytest.raises(ValueError, match=r"--eps: value -3 out of range"):
         sim.set(eps=-3, b=1)
-    with pytest.raises(ValueError, match=r"--n: cannot change"):
+    with pytest.raises(ValueError, match=r"^n cannot change in a running simulation"):
         sim.set(n=5)
-    with pytest.raises(ValueError, match=r"--dt: cannot change"):
-        sim.set(dt=0.5)
+    with pytest.raises(ValueError, match=r"^seed cannot change"):
+        sim.set(seed=5, eps=0.3)
+    with pytest.raises(ValueError, match=r"^--t-end: not a parameter of a running simulation"):
+        sim.set(t_end=5)
+    with pytest.raises(ValueError, match=r"^--out: an output option"):
+        sim.set(out="x.csv")
     assert sim.t == t
     sim.set(switch_off=None, H=(0, 0, 1))
     assert sim.diag()["Hz"] == 1.0
+    assert sim.options["eps"] == 0.2
+    sim.set(dt=0.05)  # dt is live too: step() then advances by it
+    sim.step()
+    assert sim.t == pytest.approx(t + 0.05)
 
 
 def test_live_change_equals_fresh_run():
