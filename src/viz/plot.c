@@ -13,15 +13,6 @@ static double nice_ceil(double v)
     return (m <= 1.0 ? 1.0 : m <= 2.0 ? 2.0 : m <= 5.0 ? 5.0 : 10.0) * e;
 }
 
-static float LW = 1.0f;   /* line width scale (lecture mode: 2) */
-static float BG_A = 0.78f;
-
-void plot_set_style(int lecture)
-{
-    LW = lecture ? 2.0f : 1.0f;
-    BG_A = lecture ? 0.92f : 0.78f;
-}
-
 /* Dashed curve y(t) = y0 exp(-rate (t - t_off)) over [a, t1]. */
 static void decay_curve(hud *h, double a, double t1, double t_off, double y0, double rate,
                         float left, float bottom, double t0, double tspan, float pw, double lo,
@@ -38,9 +29,9 @@ static void decay_curve(hud *h, double a, double t1, double t_off, double y0, do
     }
 }
 
-void plot_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *s)
+void plot_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s)
 {
-    const float bg[4] = {0.05f, 0.06f, 0.08f, BG_A};
+    const float bg[4] = {0.05f, 0.06f, 0.08f, st->plot_bg_a};
     static const float frame[4] = {0.6f, 0.62f, 0.7f, 0.5f};
     static const float grid[4] = {0.6f, 0.62f, 0.7f, 0.18f};
     static const float text[4] = {0.85f, 0.87f, 0.92f, 1.0f};
@@ -105,23 +96,23 @@ void plot_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *
     /* series */
     for (int k = 1; k < s->hist_n; k++) {
         hud_line(h, PX(s->hist_t[k - 1]), PY(s->hist_mabs[k - 1]), PX(s->hist_t[k]),
-                 PY(s->hist_mabs[k]), 1.2f * LW, c_ma);
+                 PY(s->hist_mabs[k]), 1.2f * st->line_w, c_ma);
     }
     for (int k = 1; k < s->hist_n; k++) {
         hud_line(h, PX(s->hist_t[k - 1]), PY(s->hist_mh[k - 1]), PX(s->hist_t[k]),
-                 PY(s->hist_mh[k]), 2.0f * LW, c_mh);
+                 PY(s->hist_mh[k]), 2.0f * st->line_w, c_mh);
     }
     /* theory after a switch-off (dashed) */
     if (s->has_off && s->t_off < t1) {
         const double eps = s->params.eps;
         const double a = fmax(s->t_off, t0);
         decay_curve(h, a, t1, s->t_off, s->y_off, 2.0 / eps, left, bottom, t0, t1 - t0, pw, lo,
-                    hi, ph, 2.0f * LW, c_th, 1);
+                    hi, ph, 2.0f * st->line_w, c_th, 1);
         if (two) {
             decay_curve(h, a, t1, s->t_off, s->y_off, 2.0 * Dr, left, bottom, t0, t1 - t0, pw, lo,
-                        hi, ph, 2.0f * LW, c_br, 1);
+                        hi, ph, 2.0f * st->line_w, c_br, 1);
             decay_curve(h, a, t1, s->t_off, s->y_off, 2.0 / eps + 2.0 * Dr, left, bottom, t0,
-                        t1 - t0, pw, lo, hi, ph, 1.5f * LW, c_both, 0);
+                        t1 - t0, pw, lo, hi, ph, 1.5f * st->line_w, c_both, 0);
         }
         if (s->t_off >= t0) {
             const float xo = PX(s->t_off);
@@ -135,9 +126,9 @@ void plot_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *
 
 /* Magnetisation curve: M·ê/φ against H·ê (the swept component), the last samples brighter,
  * with the theory for aligned particles tanh(b H·ê) (at equilibrium; M·ê = φ tanh(b H·ê)). */
-void plot_mh_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *s)
+void plot_mh_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s)
 {
-    const float bg[4] = {0.05f, 0.06f, 0.08f, BG_A};
+    const float bg[4] = {0.05f, 0.06f, 0.08f, st->plot_bg_a};
     static const float frame[4] = {0.6f, 0.62f, 0.7f, 0.5f};
     static const float grid[4] = {0.6f, 0.62f, 0.7f, 0.18f};
     static const float dim[4] = {0.65f, 0.67f, 0.72f, 1.0f};
@@ -180,13 +171,13 @@ void plot_mh_draw(hud *h, float x, float y, float w, float hh, const viz_snapsho
     const int nseg = 120;
     for (int k = 0; k < nseg; k++) {
         const double ha = -hmax + 2.0 * hmax * k / nseg, hb = -hmax + 2.0 * hmax * (k + 1) / nseg;
-        hud_line(h, QX(ha), QY(tanh(b * ha)), QX(hb), QY(tanh(b * hb)), 2.0f * LW, c_th);
+        hud_line(h, QX(ha), QY(tanh(b * ha)), QX(hb), QY(tanh(b * hb)), 2.0f * st->line_w, c_th);
     }
     for (int k = 1; k < s->mh_n; k++) {
         const float f = (float)k / (float)s->mh_n;
         const float c[4] = {c_m[0], c_m[1], c_m[2], 0.25f + 0.75f * f};
         hud_line(h, QX(s->mh_h[k - 1]), QY(s->mh_m[k - 1]), QX(s->mh_h[k]), QY(s->mh_m[k]),
-                 1.6f * LW, c);
+                 1.6f * st->line_w, c);
     }
     if (s->mh_n > 0) { /* the current state */
         const float cx = QX(s->mh_h[s->mh_n - 1]), cy = QY(s->mh_m[s->mh_n - 1]);

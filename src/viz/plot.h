@@ -5,12 +5,11 @@
 
 #include "hud.h"
 #include "simthread.h"
+#include "style.h"
 
-void plot_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *s);
+void plot_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s);
 
-/* Lecture mode: thicker lines, more opaque background. */
-void plot_set_style(int lecture);
 /* The magnetisation curve of a sweep: M·ê/φ against H·ê, with tanh(b H·ê). */
-void plot_mh_draw(hud *h, float x, float y, float w, float hh, const viz_snapshot *s);
+void plot_mh_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s);
 
 #endif

@@ -2,6 +2,7 @@
 #include "ui.h"
 
 #include "colormap.h"
+#include "ferro/field.h"
 #include "plot.h"
 #include "render.h"
 
@@ -13,21 +14,34 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-static float TEXT[4] = {0.90f, 0.92f, 0.96f, 1.0f};
-static float DIM[4] = {0.62f, 0.65f, 0.72f, 1.0f};
-static float PANEL[4] = {0.05f, 0.06f, 0.08f, 0.72f};
-static const float WARN[4] = {1.0f, 0.78f, 0.30f, 1.0f};
-static const float ACCENT[4] = {0.55f, 0.95f, 1.0f, 1.0f};
-
-void ui_set_lecture(int on)
+ui_style ui_style_make(int lecture)
 {
-    const float t[4] = {0.90f, 0.92f, 0.96f, 1.0f}, tl[4] = {1.0f, 1.0f, 1.0f, 1.0f};
-    const float d[4] = {0.62f, 0.65f, 0.72f, 1.0f}, dl[4] = {0.88f, 0.88f, 0.88f, 1.0f};
-    const float p[4] = {0.05f, 0.06f, 0.08f, 0.72f}, pl[4] = {0.0f, 0.0f, 0.0f, 0.8f};
-    memcpy(TEXT, on ? tl : t, sizeof TEXT);
-    memcpy(DIM, on ? dl : d, sizeof DIM);
-    memcpy(PANEL, on ? pl : p, sizeof PANEL);
-    plot_set_style(on);
+    ui_style s = {
+        .text = {0.90f, 0.92f, 0.96f, 1.0f},
+        .dim = {0.62f, 0.65f, 0.72f, 1.0f},
+        .panel = {0.05f, 0.06f, 0.08f, 0.72f},
+        .warn = {1.0f, 0.78f, 0.30f, 1.0f},
+        .accent = {0.55f, 0.95f, 1.0f, 1.0f},
+        .line_w = 1.0f,
+        .plot_bg_a = 0.78f,
+        .ring_w = 2.0f,
+        .caption_k = 1.35f,
+    };
+    if (lecture) { /* white on black, brighter dim text */
+        s = (ui_style){
+            .text = {1.0f, 1.0f, 1.0f, 1.0f},
+            .dim = {0.88f, 0.88f, 0.88f, 1.0f},
+            .panel = {0.0f, 0.0f, 0.0f, 0.8f},
+            .warn = {1.0f, 0.78f, 0.30f, 1.0f},
+            .accent = {0.55f, 0.95f, 1.0f, 1.0f},
+            .line_w = 2.0f,
+            .plot_bg_a = 0.92f,
+            .ring_w = 3.0f,
+            .caption_k = 1.6f,
+            .lecture = 1,
+        };
+    }
+    return s;
 }
 
 float ui_text_scaled(hud *h, float x, float y, const char *s, const float rgba[4], float k)
@@ -60,7 +74,7 @@ static void fmt_num(char *buf, size_t n, double v)
         snprintf(buf, n, "%.4g", v);
 }
 
-static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
+static void stats_panel(hud *h, const ui_style *st, const ui_info *u, float *panel_bottom)
 {
     const viz_snapshot *s = u->snap;
     const fr_params *p = &s->params;
@@ -75,10 +89,10 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
              s->paused ? "   [PAUSED]" : s->at_limit ? "   [step limit]" : "");
     snprintf(lines[nl++], 256, "t = %-9.4f N = %-7d φ = %g", d->t, s->n, p->phi);
     const fr_field *f = &p->field;
-    const int off = f->has_switch_off && d->t >= f->t_off;
+    const int off = fr_field_is_off(f, d->t);
     snprintf(lines[nl++], 256, "H = (%.3g, %.3g, %.3g)  |H| = %.3g%s", d->H[0] + 0.0, d->H[1] + 0.0,
              d->H[2] + 0.0,
-             hn, off ? "  (switched off)" : f->rotating ? "  (rotating)" : f->has_magnet ? "  (+ magnet)" : "");
+             hn, off ? "  (switched off)" : fr_field_active(f) == FR_FIELD_ROTATING ? "  (rotating)" : f->has_magnet ? "  (+ magnet)" : "");
     snprintf(lines[nl++], 256, "ε = %g   b = %g   interactions %s%s%s%s", p->eps, p->b,
              p->interactions ? "on" : "off", p->interactions ? " (" : "",
              p->interactions ? s->stokes : "", p->interactions ? ")" : "");
@@ -110,7 +124,7 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
             snprintf(lines[nl++], 256, "Brownian faster (τ_B = 1/(2D_r) = %.3g < τ_N = ε/2 = %.3g)",
                      tb, tn);
     }
-    if (f->rotating && !off) {
+    if (fr_field_active(f) == FR_FIELD_ROTATING && !off) {
         /* lag: the angle from M to H in the xy-plane, positive when M trails the rotation */
         const double mx = d->m[0], my = d->m[1], hx = d->H[0], hy = d->H[1];
         double lag = atan2(mx * hy - my * hx, mx * hx + my * hy) * 180.0 / M_PI;
@@ -123,21 +137,21 @@ static void stats_panel(hud *h, const ui_info *u, float *panel_bottom)
         else
             snprintf(lines[nl++], 256, "fluid <ω_z> = …");
     }
-    if (f->sweep && !f->rotating)
+    if (fr_field_sweeping(f))
         snprintf(lines[nl++], 256, "sweep: H = %g sin(2πt/%g) ê,  ê = (%.2g, %.2g, %.2g)",
                  f->sweep_H0, f->sweep_period, s->sweep_e[0], s->sweep_e[1], s->sweep_e[2]);
     float w = 0.0f;
     for (int i = 0; i < nl; i++)
         w = fmaxf(w, hud_text_width(h, lines[i]));
     const float pad = h->line_h * 0.45f;
-    hud_rect(h, 8, 8, w + 2 * pad, nl * h->line_h + 2 * pad, PANEL);
+    hud_rect(h, 8, 8, w + 2 * pad, nl * h->line_h + 2 * pad, st->panel);
     for (int i = 0; i < nl; i++)
         hud_text(h, 8 + pad, 8 + pad + h->ascent + i * h->line_h, lines[i],
-                 i == 0 && (s->paused || s->at_limit) ? WARN : TEXT);
+                 i == 0 && (s->paused || s->at_limit) ? st->warn : st->text);
     *panel_bottom = 8 + nl * h->line_h + 2 * pad;
 }
 
-static void legend(hud *h, const ui_info *u, float x, float y)
+static void legend(hud *h, const ui_style *st, const ui_info *u, float x, float y)
 {
     const float lh = h->line_h;
     char buf[128];
@@ -148,16 +162,16 @@ static void legend(hud *h, const ui_info *u, float x, float y)
         rgb4(CMAP_SPIN_UP, 1.0f, c4);
         hud_rect(h, x, y + 0.2f * lh, 0.7f * lh, 0.7f * lh, c4);
         float xx = x + lh;
-        xx += hud_text(h, xx, y + h->ascent, "σ = +1   ", TEXT);
+        xx += hud_text(h, xx, y + h->ascent, "σ = +1   ", st->text);
         rgb4(CMAP_SPIN_DOWN, 1.0f, c4);
         hud_rect(h, xx, y + 0.2f * lh, 0.7f * lh, 0.7f * lh, c4);
-        hud_text(h, xx + lh, y + h->ascent, "σ = −1", TEXT);
+        hud_text(h, xx + lh, y + h->ascent, "σ = −1", st->text);
         return;
     }
     const char *title =
         u->colour_mode == COLOR_AVG ? "σ averaged over 3ε" : "m0 = tanh(b H·ξ)";
     snprintf(buf, sizeof buf, "%s", title);
-    hud_text(h, x, y + h->ascent, buf, TEXT);
+    hud_text(h, x, y + h->ascent, buf, st->text);
     const float bw = 10.0f * lh, by = y + lh * 1.1f;
     const int nseg = 32;
     for (int k = 0; k < nseg; k++) {
@@ -166,18 +180,18 @@ static void legend(hud *h, const ui_info *u, float x, float y)
         rgb4(c, 1.0f, c4);
         hud_rect(h, x + bw * k / nseg, by, bw / nseg + 0.5f, 0.6f * lh, c4);
     }
-    hud_text(h, x, by + 0.6f * lh + h->ascent, "−1", DIM);
-    hud_text(h, x + 0.5f * bw - 0.3f * lh, by + 0.6f * lh + h->ascent, "0", DIM);
-    hud_text(h, x + bw - hud_text_width(h, "+1"), by + 0.6f * lh + h->ascent, "+1", DIM);
+    hud_text(h, x, by + 0.6f * lh + h->ascent, "−1", st->dim);
+    hud_text(h, x + 0.5f * bw - 0.3f * lh, by + 0.6f * lh + h->ascent, "0", st->dim);
+    hud_text(h, x + bw - hud_text_width(h, "+1"), by + 0.6f * lh + h->ascent, "+1", st->dim);
 }
 
-static void colour_bar(hud *h, const ui_info *u)
+static void colour_bar(hud *h, const ui_style *st, const ui_info *u)
 {
-    const viz_streams *st = u->streams;
+    const viz_streams *sl = u->streams;
     const float lh = h->line_h;
     const float bh = fminf(0.36f * h->h, 14.0f * lh), bw = 0.9f * lh;
     char lab[5][48], foot[96];
-    const double vmax = st->seq ? st->vmax : 0.0;
+    const double vmax = sl->seq ? sl->vmax : 0.0;
     float lw = 0.0f;
     for (int k = 0; k <= 4; k++) {
         const double v = vmax * (4 - k) / 4.0;
@@ -186,18 +200,18 @@ static void colour_bar(hud *h, const ui_info *u)
             lab[k][0] = '\0';
         lw = fmaxf(lw, hud_text_width(h, lab[k]));
     }
-    if (st->seq && !(vmax > 0.0))
+    if (sl->seq && !(vmax > 0.0))
         snprintf(foot, sizeof foot, "no flow (|u| = 0)");
-    else if (st->seq)
-        snprintf(foot, sizeof foot, "δ = %.2g, %d³ grid", st->delta, st->grid);
+    else if (sl->seq)
+        snprintf(foot, sizeof foot, "δ = %.2g, %d³ grid", sl->delta, sl->grid);
     else
         snprintf(foot, sizeof foot, "computing…");
     const char *title = u->slice ? "|u| in a slice through z" : "|u| effective flow";
     const float w = fmaxf(fmaxf(hud_text_width(h, title), hud_text_width(h, foot)),
                           1.0f * lh + bw + lw) + 0.9f * lh;
     const float x = h->w - 8 - w, y = 8;
-    hud_rect(h, x, y, w, bh + 3.5f * lh, PANEL);
-    hud_text(h, x + 0.45f * lh, y + h->ascent + 0.25f * lh, title, TEXT);
+    hud_rect(h, x, y, w, bh + 3.5f * lh, st->panel);
+    hud_text(h, x + 0.45f * lh, y + h->ascent + 0.25f * lh, title, st->text);
     const float by = y + 1.8f * lh;
     const int nseg = 48;
     for (int k = 0; k < nseg; k++) {
@@ -208,53 +222,23 @@ static void colour_bar(hud *h, const ui_info *u)
     }
     for (int k = 0; k <= 4; k++) {
         const float yy = by + bh * k / 4.0f;
-        hud_rect(h, x + 0.45f * lh + bw, yy, 0.25f * lh, 1.0f, TEXT);
-        hud_text(h, x + 0.45f * lh + bw + 0.4f * lh, yy + 0.35f * h->ascent, lab[k], TEXT);
+        hud_rect(h, x + 0.45f * lh + bw, yy, 0.25f * lh, 1.0f, st->text);
+        hud_text(h, x + 0.45f * lh + bw + 0.4f * lh, yy + 0.35f * h->ascent, lab[k], st->text);
     }
-    hud_text(h, x + 0.45f * lh, by + bh + 0.5f * lh + h->ascent * 0.8f, foot, DIM);
+    hud_text(h, x + 0.45f * lh, by + bh + 0.5f * lh + h->ascent * 0.8f, foot, st->dim);
 }
 
-static const char *HELP[][2] = {
-    {"Space", "pause / resume"},
-    {"N", "single step (while paused)"},
-    {"F", "field off (switch-off now) / on"},
-    {"H / Shift+H", "|H| up / down (×1.25)"},
-    {"← → ↑ ↓", "turn the direction of H (15°)"},
-    {"E / Shift+E", "ε ×2 / ÷2"},
-    {"B / Shift+B", "b up / down"},
-    {"I", "interactions on / off"},
-    {"S", "streamlines on / off"},
-    {"Z", "streamlines: 3D / slice through z facing you"},
-    {"L", "lecture mode (big text, thick lines, contrast)"},
-    {"M", "M(H) curve: field sweep along H, plot M·ê vs H·ê"},
-    {"D / Shift+D", "Brownian rotation D_r up / down"},
-    {"K / Shift+K", "spheroid aspect ×1.25 / ÷1.25 (paused)"},
-    {"U", "physical units panel"},
-    {"V", "record PNG frames (every 0.02 sim time)"},
-    {"click / X", "pick a particle / deselect"},
-    {"F5 / F9", "save / load ferroviz-state.bin"},
-    {"A", "arrows on / off"},
-    {"T", "arrows drawn as: auto / mesh / impostors"},
-    {"C", "colour: spin / averaged spin / m0"},
-    {"R", "reset (same seed)"},
-    {"1 … 5", "presets: switch-off, rotating, magnet, aligned, large-N"},
-    {"[ / ]", "simulation speed limit ÷2 / ×2"},
-    {"G", "plot on / off"},
-    {"P", "screenshot (PNG in the working directory)"},
-    {"F11", "fullscreen"},
-    {"F1 or ?", "this help"},
-    {"Q or Esc", "quit"},
-    {"mouse", "drag: orbit, wheel: zoom, right-drag: pan"},
-};
-
-static void help_overlay(hud *h, float alpha)
+/* The keys, from the controls table (u->help_row). */
+static void help_overlay(hud *h, const ui_info *u, float alpha)
 {
-    const int n = (int)(sizeof HELP / sizeof HELP[0]);
+    const int n = u->help_n;
     const float lh = h->line_h;
     float kw = 0.0f, dw = 0.0f;
     for (int i = 0; i < n; i++) {
-        kw = fmaxf(kw, hud_text_width(h, HELP[i][0]));
-        dw = fmaxf(dw, hud_text_width(h, HELP[i][1]));
+        const char *keys, *text;
+        u->help_row(i, &keys, &text);
+        kw = fmaxf(kw, hud_text_width(h, keys));
+        dw = fmaxf(dw, hud_text_width(h, text));
     }
     /* two columns when one does not fit the window's height (lecture mode, small windows) */
     const int cols = (n + 2.4f) * lh > h->h - 16 ? 2 : 1, rows = (n + cols - 1) / cols;
@@ -267,13 +251,15 @@ static void help_overlay(hud *h, float alpha)
     for (int i = 0; i < n; i++) {
         const float xx = x + (float)(i / rows) * cw;
         const float yy = y + (i % rows + 1.6f) * lh + h->ascent;
-        hud_text(h, xx + lh, yy, HELP[i][0], key);
-        hud_text(h, xx + 2.0f * lh + kw, yy, HELP[i][1], txt);
+        const char *keys, *text;
+        u->help_row(i, &keys, &text);
+        hud_text(h, xx + lh, yy, keys, key);
+        hud_text(h, xx + 2.0f * lh + kw, yy, text, txt);
     }
 }
 
 /* The picked particle: its values and sigma(t) over its recorded history. */
-static void pick_panel(hud *h, const ui_info *u, float y)
+static void pick_panel(hud *h, const ui_style *st, const ui_info *u, float y)
 {
     const viz_snapshot *s = u->snap;
     const int i = s->sel;
@@ -291,14 +277,14 @@ static void pick_panel(hud *h, const ui_info *u, float y)
     for (int k = 0; k < 4; k++)
         w = fmaxf(w, hud_text_width(h, lines[k]));
     const float ph = 3.2f * lh, hh = 4 * lh + ph + 2.6f * pad;
-    hud_rect(h, 8, y, w + 2 * pad, hh, PANEL);
+    hud_rect(h, 8, y, w + 2 * pad, hh, st->panel);
     for (int k = 0; k < 4; k++)
-        hud_text(h, 8 + pad, y + pad + h->ascent + k * lh, lines[k], k == 0 ? ACCENT : TEXT);
+        hud_text(h, 8 + pad, y + pad + h->ascent + k * lh, lines[k], k == 0 ? st->accent : st->text);
     /* sigma(t) */
     const float px = 8 + pad + 1.6f * lh, py = y + pad + 4 * lh + 0.6f * pad, pw = w - 1.6f * lh;
-    hud_text(h, 8 + pad, py + 0.25f * lh + h->ascent * 0.5f, "+1", DIM);
-    hud_text(h, 8 + pad, py + ph - 0.25f * lh + h->ascent * 0.3f, "−1", DIM);
-    const float fr[4] = {DIM[0], DIM[1], DIM[2], 0.4f};
+    hud_text(h, 8 + pad, py + 0.25f * lh + h->ascent * 0.5f, "+1", st->dim);
+    hud_text(h, 8 + pad, py + ph - 0.25f * lh + h->ascent * 0.3f, "−1", st->dim);
+    const float fr[4] = {st->dim[0], st->dim[1], st->dim[2], 0.4f};
     hud_rect(h, px, py + 0.5f * ph, pw, 1.0f, fr);
     const int n = s->sel_n;
     if (n >= 2 && s->sel_t[n - 1] > s->sel_t[0]) {
@@ -312,17 +298,17 @@ static void pick_panel(hud *h, const ui_info *u, float y)
             rgb4(s->sel_sigma[k - 1] > 0 ? CMAP_SPIN_UP : CMAP_SPIN_DOWN, 1.0f, c4);
             hud_line(h, xa, ya, xb, ya, 2.0f, c4);
             if (yb != ya)
-                hud_line(h, xb, ya, xb, yb, 1.0f, TEXT);
+                hud_line(h, xb, ya, xb, yb, 1.0f, st->text);
         }
         char buf[64];
         snprintf(buf, sizeof buf, "σ(t), t = %.3g … %.3g", t0, t1);
         hud_text(h, px + pw - hud_text_width(h, buf), py + ph + 0.1f * lh + h->ascent * 0.6f, buf,
-                 DIM);
+                 st->dim);
     }
 }
 
 /* Physical units: the lines of fr_units_format (long lines wrapped at double spaces). */
-static void units_panel(hud *h, const ui_info *u)
+static void units_panel(hud *h, const ui_style *st, const ui_info *u)
 {
     const float lh = h->line_h, pad = 0.6f * lh;
     char lines[40][200];
@@ -358,28 +344,28 @@ static void units_panel(hud *h, const ui_info *u)
     for (int k = 0; k < nl; k++)
         w = fmaxf(w, hud_text_width(h, lines[k]));
     const float hh = nl * lh + 2 * pad, x = 0.5f * (h->w - w) - pad, y = 0.5f * (h->h - hh);
-    const float bg[4] = {PANEL[0], PANEL[1], PANEL[2], fmaxf(0.88f, PANEL[3])};
+    const float bg[4] = {st->panel[0], st->panel[1], st->panel[2], fmaxf(0.88f, st->panel[3])};
     hud_rect(h, x, y, w + 2 * pad, hh, bg);
     for (int k = 0; k < nl; k++)
-        hud_text(h, x + pad, y + pad + h->ascent + k * lh, lines[k], k == 0 ? ACCENT : TEXT);
+        hud_text(h, x + pad, y + pad + h->ascent + k * lh, lines[k], k == 0 ? st->accent : st->text);
 }
 
-void ui_draw(hud *h, const ui_info *u)
+void ui_draw(hud *h, const ui_style *st, const ui_info *u)
 {
     const float lh = h->line_h;
     float pb = 0.0f;
     if (u->snap->seq) {
-        stats_panel(h, u, &pb);
-        legend(h, u, 8 + 0.45f * lh, pb + 0.5f * lh);
-        pick_panel(h, u, pb + 3.2f * lh);
+        stats_panel(h, st, u, &pb);
+        legend(h, st, u, 8 + 0.45f * lh, pb + 0.5f * lh);
+        pick_panel(h, st, u, pb + 3.2f * lh);
     }
     if (u->streams_on)
-        colour_bar(h, u);
+        colour_bar(h, st, u);
     /* gizmo labels */
     const char *names[3] = {"x", "y", "z"};
     for (int k = 0; k < 3; k++)
         hud_text(h, u->gizmo_labels[k][0] - 0.3f * lh, u->gizmo_labels[k][1] + 0.35f * lh,
-                 names[k], DIM);
+                 names[k], st->dim);
     if (u->snap->seq) {
         const double *H = u->snap->diag.H;
         const double hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
@@ -395,15 +381,15 @@ void ui_draw(hud *h, const ui_info *u)
     if (u->axes_visible)
         for (int k = 0; k < 3; k++)
             if (u->axis_labels[k][0] > -1e5f)
-                hud_text(h, u->axis_labels[k][0] + 3, u->axis_labels[k][1] - 3, names[k], DIM);
+                hud_text(h, u->axis_labels[k][0] + 3, u->axis_labels[k][1] - 3, names[k], st->dim);
     if (u->plot_visible && u->snap->seq) {
         const float pw = fminf(30.0f * lh, 0.42f * h->w), ph = fminf(11.0f * lh, 0.3f * h->h);
-        plot_draw(h, h->w - pw - 8, h->h - ph - 8, pw, ph, u->snap);
+        plot_draw(h, st, h->w - pw - 8, h->h - ph - 8, pw, ph, u->snap);
         const fr_field *f = &u->snap->params.field;
-        if (f->sweep && !f->rotating) {
+        if (fr_field_sweeping(f)) {
             const float mh = fmaxf(ph, fminf(0.42f * h->h, 16.0f * lh));
             const float mw = fminf(1.35f * mh, h->w - pw - 16 - 0.27f * h->w);
-            plot_mh_draw(h, h->w - pw - mw - 16, h->h - mh - 8, mw, mh, u->snap);
+            plot_mh_draw(h, st, h->w - pw - mw - 16, h->h - mh - 8, mw, mh, u->snap);
         }
     }
     if (u->snap->seq && u->snap->sel >= 0 && u->pick_xy[0] > -1e5f) { /* marker ring */
@@ -412,25 +398,25 @@ void ui_draw(hud *h, const ui_info *u)
         for (int k = 0; k < 40; k++) {
             const float a0 = 6.2831853f * k / 40, a1 = 6.2831853f * (k + 1) / 40;
             hud_line(h, cx + r * cosf(a0), cy + r * sinf(a0), cx + r * cosf(a1), cy + r * sinf(a1),
-                     u->lecture ? 3.0f : 2.0f, c);
+                     st->ring_w, c);
         }
         char buf[32];
         snprintf(buf, sizeof buf, "#%d", u->snap->sel);
         hud_text(h, cx + 1.1f * r, cy - 0.8f * r, buf, c);
     }
     if (u->units_panel && u->units_text)
-        units_panel(h, u);
+        units_panel(h, st, u);
     if (u->recording) {
         char buf[256];
         snprintf(buf, sizeof buf, "REC  %ld frames → %s", u->rec_frames, u->rec_dir);
         const float red[4] = {1.0f, 0.25f, 0.2f, 1.0f};
         const float w = hud_text_width(h, buf);
         hud_rect(h, 0.5f * (h->w - w) - 0.4f * lh, h->h - 4.2f * lh, w + 0.8f * lh, 1.2f * lh,
-                 PANEL);
+                 st->panel);
         hud_text(h, 0.5f * (h->w - w), h->h - 4.2f * lh + h->ascent + 0.1f * lh, buf, red);
     }
     if (u->caption && u->caption_alpha > 0.0f) {
-        const float k = u->lecture ? 1.6f : 1.35f;
+        const float k = st->caption_k;
         const float c[4] = {1.0f, 1.0f, 1.0f, u->caption_alpha};
         const float bg[4] = {0.0f, 0.0f, 0.0f, 0.75f * u->caption_alpha};
         const float w = hud_text_width(h, u->caption) * k;
@@ -447,9 +433,9 @@ void ui_draw(hud *h, const ui_info *u)
         hud_rect(h, x - 0.5f * lh, y - h->ascent - 0.3f * lh, w + lh, lh * 1.3f, bg);
         hud_text(h, x, y, u->message, c);
     } else if (!(u->help_alpha > 0.0f) &&
-               !(u->plot_visible && u->snap->params.field.sweep && !u->snap->params.field.rotating)) {
-        hud_text(h, 0.5f * h->w - 3.0f * lh, h->h - 0.6f * lh, "F1 or ?: help", DIM);
+               !(u->plot_visible && fr_field_sweeping(&u->snap->params.field))) {
+        hud_text(h, 0.5f * h->w - 3.0f * lh, h->h - 0.6f * lh, "F1 or ?: help", st->dim);
     }
     if (u->help_alpha > 0.0f)
-        help_overlay(h, u->help_alpha);
+        help_overlay(h, u, u->help_alpha);
 }

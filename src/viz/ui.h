@@ -4,6 +4,7 @@
 
 #include "hud.h"
 #include "simthread.h"
+#include "style.h"
 
 typedef struct ui_info {
     const viz_snapshot *snap;
@@ -15,12 +16,13 @@ typedef struct ui_info {
     const char *message;           /* transient message or NULL */
     float message_alpha;
     float help_alpha;              /* 0 = hidden */
+    int help_n;                    /* the help's rows: keys and text of row k */
+    void (*help_row)(int k, const char **keys, const char **text);
     int gizmo_x, gizmo_y, gizmo_size; /* window pixels, origin top left */
     float gizmo_labels[4][2];      /* x, y, z, H */
     float axis_labels[3][2];       /* main axes tips, window pixels; < -1e5 = hidden */
     int axes_visible;
     int plot_visible;
-    int lecture;                   /* lecture mode: high-contrast palette */
     int units_panel;
     const char *units_text;        /* physical units panel (lines) */
     const char *caption;           /* the last key's action ("ε = 0.005"), or NULL */
@@ -31,9 +33,7 @@ typedef struct ui_info {
     float pick_xy[2];              /* picked particle in window pixels; x < -1e5 = none */
 } ui_info;
 
-/* Lecture mode: white text on black panels, brighter dim text. */
-void ui_set_lecture(int on);
-void ui_draw(hud *h, const ui_info *u);
+void ui_draw(hud *h, const ui_style *st, const ui_info *u);
 /* Text scaled by k about its baseline start (captions); returns the advance. */
 float ui_text_scaled(hud *h, float x, float y, const char *s, const float rgba[4], float k);
 

@@ -1,0 +1,62 @@
+/* app.h — the application: what one frame does (input, the newest snapshot, the scene, the
+ * overlay, captures) over the window, the renderer, the HUD, the simulation thread, the
+ * camera and the controls. Platform-free except for SDL's events: the blocking loop that
+ * calls app_frame lives in main.c (a browser build calls it from its own main loop). */
+#ifndef VIZ_APP_H
+#define VIZ_APP_H
+
+#include "camera.h"
+#include "capture.h"
+#include "controls.h"
+#include "hud.h"
+#include "options.h"
+#include "render.h"
+#include "simthread.h"
+#include "ui.h"
+#include "window.h"
+
+#define WARM_FRAMES 10 /* frames left out of the steady frame time printed at exit */
+
+typedef struct app {
+    viz_opts vo;
+    fr_options fo;
+    viz_window win;
+    renderer R;
+    hud H;
+    simthread S;
+    int render_ok, hud_ok, sim_ok;
+    viz_camera cam;
+    viz_controls ctl;
+    viz_recorder rec;
+    ui_style style;
+    char units_text[4096];
+    const viz_snapshot *snap;      /* the newest snapshot (taken at each frame and key) */
+    const viz_streams *streams;
+    uint64_t uploaded_seq, uploaded_stream_seq;
+    int uploaded_colour;
+    unsigned io_seen;
+    int dw, dh;                    /* drawable size */
+    /* the frame loop */
+    long frames, fps_frames;
+    double t_start, fps, fps_t0, t_warm, cpu_warm;
+    double frame_t0;               /* when this frame began */
+    int final_capture, captured_last, last, waiting, rc;
+} app;
+
+/* After window_open: renderer, HUD, controls, camera and the simulation thread (which takes
+ * loaded over, or creates the simulation from a->fo.p). 0, or the exit status after one line
+ * on stderr. */
+int app_start(app *a, fr_sim *loaded);
+/* One frame. 1 when the run is over (quit, --frames, an error: see a->rc). */
+int app_frame(app *a);
+/* The pause before the next frame: s (the window comes first, the simulation gets the rest). */
+double app_frame_pause(const app *a);
+/* Prints the run's summary, stops the simulation (--save), frees everything: the exit status. */
+int app_finish(app *a);
+/* Frees what app_start made (after an error). */
+int app_fail(app *a, int code);
+
+void app_set_lecture(app *a, int on);
+void app_rec_stop(app *a);
+
+#endif

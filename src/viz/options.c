@@ -1,0 +1,233 @@
+/* options.c — see options.h. */
+#include "options.h"
+
+#include "render.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *PRESETS[VIZ_PRESETS] = {"switch-off", "rotating", "magnet", "aligned", "large-N"};
+
+const char *viz_preset_name(int k) { return k >= 0 && k < VIZ_PRESETS ? PRESETS[k] : ""; }
+
+static const fr_extra_option EXTRA[] = {
+    {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
+    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {"sim-nice", 1}, {NULL, 0},
+};
+
+static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+{
+    viz_opts *o = ctx;
+    char *end;
+    if (!strcmp(name, "size")) {
+        errno = 0;
+        const long w = strtol(value, &end, 10);
+        if (end == value || (*end != 'x' && *end != 'X'))
+            goto bad_size;
+        const char *hs = end + 1;
+        const long hh = strtol(hs, &end, 10);
+        if (end == hs || *end || errno || w < 64 || hh < 64 || w > 16384 || hh > 16384)
+            goto bad_size;
+        o->w = (int)w;
+        o->h = (int)hh;
+        return 0;
+    bad_size:
+        snprintf(err, errlen, "expected WxH with 64 <= W, H <= 16384, got '%s'", value);
+        return -1;
+    }
+    if (!strcmp(name, "fullscreen")) {
+        o->fullscreen = 1;
+        return 0;
+    }
+    if (!strcmp(name, "lecture")) {
+        o->lecture = 1;
+        return 0;
+    }
+    if (!strcmp(name, "sim-nice")) {
+        errno = 0;
+        const long v = strtol(value, &end, 10);
+        if (end == value || *end || errno || v < 0 || v > 19) {
+            snprintf(err, errlen, "expected an integer in [0, 19], got '%s'", value);
+            return -1;
+        }
+        o->sim_nice = (int)v;
+        return 0;
+    }
+    if (!strcmp(name, "arrow-draw")) {
+        for (int m = 0; m < ARROW_MODES; m++)
+            if (!strcmp(value, render_arrow_mode_name(m))) {
+                o->arrow_draw = m;
+                return 0;
+            }
+        snprintf(err, errlen, "expected auto, mesh or impostor, got '%s'", value);
+        return -1;
+    }
+    if (!strcmp(name, "frames") || !strcmp(name, "sim-steps")) {
+        errno = 0;
+        const long long v = strtoll(value, &end, 10);
+        if (end == value || *end || errno || v < 1 || v > 1000000000LL) {
+            snprintf(err, errlen, "expected an integer in [1, 1e9], got '%s'", value);
+            return -1;
+        }
+        if (name[0] == 'f')
+            o->frames = (long)v;
+        else
+            o->sim_steps = v;
+        return 0;
+    }
+    if (!strcmp(name, "screenshot")) {
+        if (!*value || strlen(value) >= sizeof o->screenshot) {
+            snprintf(err, errlen, "bad file name '%s'", value);
+            return -1;
+        }
+        strcpy(o->screenshot, value);
+        return 0;
+    }
+    if (!strcmp(name, "rate")) {
+        errno = 0;
+        const double v = strtod(value, &end);
+        if (end == value || *end || !isfinite(v) || v < 0.0 || v > 1e6) {
+            snprintf(err, errlen, "expected steps per second in [0, 1e6] (0 = unlimited), got '%s'",
+                     value);
+            return -1;
+        }
+        o->rate = v;
+        o->rate_set = 1;
+        return 0;
+    }
+    snprintf(err, errlen, "unknown option");
+    return -1;
+}
+
+static int preset_path(const char *name, char *out, size_t cap, char *err, size_t errlen)
+{
+    int known = 0;
+    for (int i = 0; i < VIZ_PRESETS; i++)
+        known |= !strcmp(name, PRESETS[i]);
+    if (!known) {
+        snprintf(err, errlen,
+                 "--preset: unknown preset '%s' (switch-off, rotating, magnet, aligned, large-N)",
+                 name);
+        return -1;
+    }
+    char file[128], tried[4096];
+    snprintf(file, sizeof file, "%s.scenario", name);
+    if (viz_find_file("FERROVIZ_ASSETS_DIR", "assets", file, out, cap, tried, sizeof tried)) {
+        snprintf(err, errlen, "--preset %s: file %s not found (tried %.600s)", name, file, tried);
+        return -1;
+    }
+    return 0;
+}
+
+void viz_usage(void)
+{
+    printf("Usage: ferroviz [options]\n"
+           "The real-time visualizer of the ferrofluid model. Scenario options as ferrosim:\n\n%s\n"
+           "ferroviz:\n"
+           "  --preset NAME         switch-off, rotating, magnet, aligned or large-N (a scenario\n"
+           "                        file in assets/; the other options override it)\n"
+           "  --size WxH            window size (default 1280x800)\n"
+           "  --fullscreen          start in fullscreen\n"
+           "  --frames K            quit after K frames\n"
+           "  --screenshot FILE     write the last frame as PNG on exit\n"
+           "  --sim-steps K         stop the simulation after K steps; with --frames the last\n"
+           "                        frame waits for step K and its streamlines (reproducible)\n"
+           "  --rate R              at most R simulation steps per second, 0 = unlimited\n"
+           "                        (default 60)\n"
+           "  --lecture             lecture mode: big text, thick lines, high contrast (key L)\n"
+           "  --arrow-draw MODE     particle arrows as mesh (instanced, level of detail),\n"
+           "                        impostor (one ray-cast triangle each) or auto (impostors\n"
+           "                        above %d particles; the default) (key T cycles)\n"
+           "  --sim-nice K          nice value of the simulation thread, 0..19 (default %d):\n"
+           "                        the window's frame rate comes first\n"
+           "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
+           "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"
+           "  write the state on exit)\n"
+           "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
+           fr_options_usage(), IMPOSTOR_AUTO_N, VIZ_SIM_NICE);
+}
+
+/* Parse: --preset NAME becomes --scenario FILE. Exit status 2 on error. */
+int viz_parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo)
+{
+    memset(vo, 0, sizeof *vo);
+    vo->w = 1280;
+    vo->h = 800;
+    vo->rate = 60.0;
+    vo->sim_nice = VIZ_SIM_NICE;
+    char **av = calloc((size_t)argc + 1, sizeof *av);
+    char path[4096], err[1024];
+    if (!av) {
+        fprintf(stderr, "ferroviz: out of memory\n");
+        return 2;
+    }
+    int ac = 0, has_scenario = 0, has_preset = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (i > 0 && (!strcmp(a, "--scenario") || !strncmp(a, "--scenario=", 11)))
+            has_scenario = 1;
+        if (i > 0 && (!strcmp(a, "--preset") || !strncmp(a, "--preset=", 9))) {
+            const char *name = NULL;
+            if (a[8] == '=')
+                name = a + 9;
+            else if (i + 1 < argc && strncmp(argv[i + 1], "--", 2))
+                name = argv[++i];
+            if (!name || !*name) {
+                fprintf(stderr, "ferroviz: --preset: missing value\n");
+                free(av);
+                return 2;
+            }
+            if (has_preset) {
+                fprintf(stderr, "ferroviz: --preset: given more than once\n");
+                free(av);
+                return 2;
+            }
+            if (preset_path(name, path, sizeof path, err, sizeof err)) {
+                fprintf(stderr, "ferroviz: %s\n", err);
+                free(av);
+                return 2;
+            }
+            snprintf(vo->preset, sizeof vo->preset, "%s", name);
+            has_preset = 1;
+            av[ac++] = "--scenario";
+            av[ac++] = path;
+            continue;
+        }
+        av[ac++] = argv[i];
+    }
+    if (has_preset && has_scenario) {
+        fprintf(stderr, "ferroviz: --preset and --scenario cannot be combined\n");
+        free(av);
+        return 2;
+    }
+    fr_options_default(fo);
+    const int rc = fr_options_parse(fo, ac, av, EXTRA, extra_cb, vo, err, sizeof err);
+    free(av);
+    if (rc) {
+        fprintf(stderr, "ferroviz: %s\n", err);
+        return 2;
+    }
+    return 0;
+}
+
+int viz_preset_params(int k, fr_params *p, char *err, size_t errlen)
+{
+    char path[4096], e[1024];
+    if (preset_path(PRESETS[k], path, sizeof path, err, errlen))
+        return -1;
+    fr_options fo;
+    viz_opts dummy;
+    memset(&dummy, 0, sizeof dummy);
+    char *av[3] = {"ferroviz", "--scenario", path};
+    fr_options_default(&fo);
+    if (fr_options_parse(&fo, 3, av, EXTRA, extra_cb, &dummy, e, sizeof e)) {
+        snprintf(err, errlen, "preset %s: %s", PRESETS[k], e);
+        return -1;
+    }
+    *p = fo.p;
+    return 0;
+}

@@ -1,0 +1,35 @@
+/* options.h — ferroviz's command line: the scenario options shared with ferrosim (scenario.h)
+ * plus the window's own, the presets (small scenario files in assets/) and the usage text. */
+#ifndef VIZ_OPTIONS_H
+#define VIZ_OPTIONS_H
+
+#include "ferro/scenario.h"
+
+#include <stddef.h>
+
+#define VIZ_SIM_NICE 10 /* default nice value of the simulation thread */
+#define VIZ_PRESETS 5
+
+typedef struct viz_opts {
+    int w, h, fullscreen;
+    long frames;          /* 0 = until quit */
+    char screenshot[1024];
+    long long sim_steps;
+    double rate;
+    int rate_set;
+    char preset[64];
+    int lecture;
+    int arrow_draw;       /* ARROWS_* */
+    int sim_nice;         /* nice value of the simulation thread */
+} viz_opts;
+
+/* Preset k (0 .. VIZ_PRESETS-1): its name ("switch-off", ...). */
+const char *viz_preset_name(int k);
+/* Parses argv (--preset NAME becomes --scenario FILE). 0, or the exit status (2) after one
+ * line on stderr. */
+int viz_parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo);
+/* The parameters of preset k: 0, or -1 with a message in err. */
+int viz_preset_params(int k, fr_params *p, char *err, size_t errlen);
+void viz_usage(void);
+
+#endif
