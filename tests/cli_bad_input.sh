@@ -89,7 +89,7 @@ bad '--grid: .*out of range'         --grid 300
 bad '--threads: .*out of range'      --threads -1
 bad '--seed: not an unsigned'        --seed -1
 bad '--no-interactions: not a boolean' --no-interactions=maybe
-bad 'c0 = 5 out of range'               --c0 5
+bad '--c0: value 5 out of range'      --c0 5
 bad 'same file'                         --field-out "$OUT/series.csv"
 bad "scenario file '.*nonexistent.scenario': cannot read: No such file" \
     --scenario "$IN/nonexistent.scenario"

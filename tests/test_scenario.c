@@ -160,10 +160,18 @@ static void test_errors(void **state)
         {"--every", "0", "--every: value 0 out of range"},
         {"--grid", "257", "--grid: value 257 out of range"},
         {"--init", "foo", "--init: unknown value 'foo'"},
-        {"--c0", "9", "c0"}, /* from fr_params_validate */
+        {"--c0", "9", "--c0: value 9 out of range (0, 1.2]"},
+        {"--c0", "0.3", "phi: value 0.05 too large for c0 = 0.3"}, /* several parameters */
+        {"--n", "99999999999", "--n: value 99999999999 out of range"},
+        {"--eps", "1e-7", "--eps: value 1e-07 out of range [1e-06, 1e+12]"},
+        {"--rotating", "1e3,1e6", "--rotating: field 1000 changing at 1e+06/time"},
+        {"--sweep", "1e3,1e-6", "--sweep: field 1000 changing at"},
+        {"--magnet", "0,0,20@1e200,0,0", "--magnet: position |p| = inf exceeds 1e6"},
+        {"--switch-off", "-1", "--switch-off: time -1 out of range [0, inf)"},
+        {"--n", "3\n", "--n: not an integer '3?'"}, /* a newline inside a value: one line */
         {"--aspect", "20", "--aspect: value 20 out of range [0.1, 10]"},
         {"--brownian", "-1", "--brownian: value -1 out of range"},
-        {"--sweep", "1,0", "--sweep: period 0 must be > 0"},
+        {"--sweep", "1,0", "--sweep: period 0 out of range [1e-06, 1e+12]"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const int rc =
@@ -234,13 +242,92 @@ static void test_usage(void **state)
             fail_msg("usage lacks %s", names[i]);
 }
 
+
+/* The table serves fr_options_set/fr_params_set (ferroviz's "set" names) and --help; the
+ * ranges printed are the ones checked. */
+static void test_table(void **state)
+{
+    (void)state;
+    char err[512];
+    fr_params p = fr_params_default();
+    assert_int_equal(fr_params_set(&p, "eps", "0.5", err, sizeof err), 0);
+    assert_true(p.eps == 0.5);
+    assert_int_equal(fr_params_set(&p, "rotating", "2,3", err, sizeof err), 0);
+    assert_true(p.field.rotating && p.field.rot_H0 == 2.0 && p.field.rot_omega == 3.0);
+    assert_int_equal(fr_params_set(&p, "H", "0,1,0", err, sizeof err), 0);
+    assert_false(p.field.rotating); /* a uniform field replaces the rotating one */
+    assert_int_equal(fr_params_set(&p, "no-interactions", NULL, err, sizeof err), 0);
+    assert_int_equal(p.interactions, 0);
+    assert_int_equal(fr_params_set(&p, "out", "x.csv", err, sizeof err), -1); /* not physics */
+    assert_int_equal(fr_params_set(&p, "eps", "x", err, sizeof err), -1);
+    assert_string_equal(err, "eps: not a number 'x'");
+    p.eps = 1e13; /* the type is checked by set, the range by validation */
+    assert_int_equal(fr_params_validate(&p, err, sizeof err), -1);
+    assert_string_equal(err, "eps: value 1e+13 out of range [1e-06, 1e+12]");
+    double lo, hi;
+    assert_int_equal(fr_params_range("eps", NULL, &lo, &hi), 0);
+    assert_true(lo == 1e-6 && hi == 1e12);
+    assert_int_equal(fr_params_range("rotating", "omega", &lo, &hi), 0);
+    assert_true(lo == -1e6 && hi == 1e6);
+    assert_int_equal(fr_params_range("nonsense", NULL, &lo, &hi), -1);
+    /* every option of the table is in --help, and the limits print there */
+    const char *u = fr_options_usage();
+    size_t n = fr_options_count(), params = 0;
+    for (size_t i = 0; i < n; i++) {
+        fr_option_info info;
+        assert_int_equal(fr_options_info(i, &info), 0);
+        char want[64];
+        snprintf(want, sizeof want, "--%s", info.name);
+        if (!strstr(u, want))
+            fail_msg("usage lacks %s", want);
+        params += info.is_param;
+    }
+    assert_true(params >= 15);
+    assert_int_equal(fr_options_info(n, &(fr_option_info){0}), -1);
+    assert_non_null(strstr(u, "[1e-06, 1e+12]"));      /* eps */
+    assert_non_null(strstr(u, "omega in [-1e+06, 1e+06]")); /* rotating */
+    assert_non_null(strstr(u, "[0, 10000]"));           /* brownian */
+}
+
+/* Scenario files: CR-only and CRLF line ends, a NUL byte, /dev/zero, a directory. */
+static void test_file_robust(void **state)
+{
+    (void)state;
+    fr_options o;
+    char err[512], path[256];
+    const char *f = scenario(path, sizeof path, "# CR only\rn = 123\rphi = 0.1\r");
+    assert_int_equal(PARSE(&o, err, "--scenario", f), 0);
+    assert_int_equal(o.p.n, 123);
+    assert_true(o.p.phi == 0.1);
+    f = scenario(path, sizeof path, "n = 7\r\n\r\nphi = 0.2\r\n");
+    assert_int_equal(PARSE(&o, err, "--scenario", f), 0);
+    assert_int_equal(o.p.n, 7);
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fwrite("n = 5\nphi = 0.1\0x\n", 1, 20, fp);
+    fclose(fp);
+    assert_int_equal(PARSE(&o, err, "--scenario", path), -1);
+    assert_non_null(strstr(err, "line 2 contains a NUL byte"));
+    assert_int_equal(PARSE(&o, err, "--scenario", "/dev/zero"), -1);
+    assert_non_null(strstr(err, "/dev/zero"));
+    assert_int_equal(PARSE(&o, err, "--scenario", "/tmp"), -1);
+    assert_non_null(strstr(err, "Is a directory"));
+    /* a range error in the file names the file and line, also when the command line
+     * overrides the key */
+    f = scenario(path, sizeof path, "n = 5\neps = 0\n");
+    assert_int_equal(PARSE(&o, err, "--scenario", f, "--eps", "1"), -1);
+    assert_non_null(strstr(err, "line 2: eps: value 0 out of range"));
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults), cmocka_unit_test(test_values),
         cmocka_unit_test(test_rotating), cmocka_unit_test(test_scenario_file),
         cmocka_unit_test(test_errors),   cmocka_unit_test(test_extra),
-        cmocka_unit_test(test_usage),
+        cmocka_unit_test(test_usage),    cmocka_unit_test(test_table),
+        cmocka_unit_test(test_file_robust),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,8 +19,8 @@ extern "C" {
 typedef enum { FR_INIT_RANDOM = 0, FR_INIT_ALIGNED = 1 } fr_init;
 
 /* How the interaction sum (2.2) is computed: the direct O(N²) sum, or the fast O(N log N)
- * spectral Ewald method (relative error <= stokes_tol); auto picks fast from N >= 4000, where the
- * two cost the same on this project's 2-core machine (AVX-512 direct sum; 3500 with AVX2). */
+ * spectral Ewald method (relative error <= stokes_tol); auto picks fast from N >= 4000, about
+ * where the two cost the same (README, "Performance", has the measurements). */
 typedef enum { FR_STOKES_AUTO = 0, FR_STOKES_DIRECT = 1, FR_STOKES_FAST = 2 } fr_stokes_method;
 #define FR_STOKES_AUTO_N 4000
 
@@ -51,8 +51,15 @@ typedef struct fr_params {
  * init random, interactions on, sphere (aspect 1), no Brownian motion. */
 fr_params fr_params_default(void);
 
-/* 0 if p is valid; otherwise -1 and a one-line message naming the problem in err. */
+/* 0 if p is valid; otherwise -1 and a one-line message "option: problem" in err (the option
+ * is the command line's name of the parameter blamed). Besides the ranges, refuses overlapping
+ * particles, a magnet inside the cloud, and a rotating or sweeping field too fast for dt. */
 int fr_params_validate(const fr_params *p, char *err, size_t errlen);
+
+/* The documented range [lo, hi] of a scalar parameter by its option name ("eps", "b", ...) and,
+ * for options of two numbers, the part ("H0", "omega", "amplitude", "period"; NULL: the first).
+ * 0, or -1 if there is no such range. For front ends that clamp live changes to it. */
+int fr_params_range(const char *option, const char *part, double *lo, double *hi);
 
 #ifdef __cplusplus
 }

@@ -44,13 +44,37 @@ void fr_options_default(fr_options *o);
 
 /* Parse argv (argv[0] is the program). extra may be NULL (terminated by a {NULL,0} entry).
  * Returns 0, or -1 with a one-line message naming the problem (unknown flag, missing value,
- * NaN/inf, out of range, unreadable scenario file, magnet inside the cloud, ...). Validates
- * the physics with fr_params_validate. */
+ * NaN/inf, out of range, unreadable scenario file, magnet inside the cloud, ...), naming the
+ * option and its source (command line, or scenario file and line). Ranges are checked once,
+ * after all values are in: the physics by fr_params_validate. */
 int fr_options_parse(fr_options *o, int argc, char **argv, const fr_extra_option *extra,
                      fr_extra_fn fn, void *ctx, char *err, size_t errlen);
 
-/* Usage text of the shared options (for --help). */
+/* Usage text of the shared options (for --help), generated from the option table with the
+ * ranges fr_params_validate checks and the defaults. */
 const char *fr_options_usage(void);
+
+/* One option by its name (the command line's without "--", a scenario file's key, ferroviz's
+ * "set NAME=VALUE"): the value's type is checked, its range is not (fr_options_check or
+ * fr_params_validate do that). value is NULL for a bare flag. 0, or -1 with a message. */
+int fr_options_set(fr_options *o, const char *name, const char *value, char *err, size_t errlen);
+
+/* The same for the options that are fields of fr_params ("eps", "H", "rotating", ...). */
+int fr_params_set(fr_params *p, const char *name, const char *value, char *err, size_t errlen);
+
+/* Every range of o (run options and physics): 0, or -1 with "name: problem". */
+int fr_options_check(const fr_options *o, char *err, size_t errlen);
+
+/* The option table, for front ends that list or look up the options. */
+typedef struct fr_option_info {
+    const char *name;  /* without "--" */
+    const char *arg;   /* the value's name in --help, NULL for a flag */
+    const char *help;  /* may span lines ('\n'); NULL for --help/--version */
+    int is_param;      /* a field of fr_params (settable with fr_params_set) */
+    int in_file;       /* allowed in a scenario file */
+} fr_option_info;
+size_t fr_options_count(void);
+int fr_options_info(size_t i, fr_option_info *info); /* 0, or -1 if i is out of range */
 
 #ifdef __cplusplus
 }

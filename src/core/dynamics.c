@@ -19,6 +19,7 @@
  * overhead of the GSL driver would dominate.
  */
 #include "dynamics.h"
+#include "param_limits.h"
 #include "simd.h"
 
 #include <gsl/gsl_randist.h>
@@ -148,6 +149,19 @@ static double hermite_crossing(double L0, double L1, double r0h, double r1h, dou
     return s;
 }
 
+/* The substep rule, one for both paths: resolve the rate kappa (0.05 per substep), at least 1
+ * and at most FR_MAX_SUBSTEPS substeps for it or for the Brownian splitting (want_brownian
+ * substeps; 0 = none) (fr_params_validate refuses time-dependent fields
+ * that would need more); but RK4 stability of the orientation itself is never traded away:
+ * γ|H|h <= 0.5 (k_xi = γ|H| + |∇w|). */
+static int substep_rule(double dt, double kappa, double k_xi, double want_brownian)
+{
+    double steps = fmax(ceil(dt * kappa / 0.05), want_brownian);
+    steps = steps < 1.0 ? 1.0 : steps > FR_MAX_SUBSTEPS ? FR_MAX_SUBSTEPS : steps;
+    steps = fmax(steps, ceil(dt * k_xi / 0.5));
+    return steps > 1e7 ? 10000000 : (int)steps;
+}
+
 /* Number of RK4 substeps on [t0, t1]: resolve the orientation rate, the change of the
  * log-rate b H·ξ (which sets how fast the hazard varies) and a rotating field. */
 static int substeps(const rhs_ctx *r, double t0, double t1)
@@ -160,14 +174,9 @@ static int substeps(const rhs_ctx *r, double t0, double t1)
     const double omega = f->rotating ? fabs(f->rot_omega) : 0.0;
     const double k_xi = r->c->hold ? 0.0 : r->c->gamma * Hn + Wn;
     const double kappa = k_xi + r->c->b * (Hn * k_xi + omega * Hn) + omega;
-    double steps = ceil((t1 - t0) * kappa / 0.05);
     /* Brownian splitting error per unit time ~ (2/3) D_r² h: keep D_r h <= 0.002 */
-    if (r->c->brownian > 0.0 && !r->c->hold)
-        steps = fmax(steps, ceil((t1 - t0) * r->c->brownian / 0.002));
-    steps = steps < 1.0 ? 1.0 : steps > 1000.0 ? 1000.0 : steps;
-    /* RK4 stability of the orientation itself is never traded away: γ|H|h <= 0.5 */
-    steps = fmax(steps, ceil((t1 - t0) * k_xi / 0.5));
-    return steps > 1e7 ? 10000000 : (int)steps;
+    const double brown = r->c->brownian > 0.0 && !r->c->hold ? ceil((t1 - t0) * r->c->brownian / 0.002) : 0.0;
+    return substep_rule(t1 - t0, kappa, k_xi, brown);
 }
 
 /* The microscopic state y = (ξ, Λ) from t to tb (one substep), with exact flips: RK4 over
@@ -178,7 +187,7 @@ static void micro_substep(const rhs_ctx *r, fr_particle_state *p, double y[4], d
 {
     for (;;) {
         const double h = tb - t;
-        if (!(h > 0.0))
+        if (!(h > 0.0) || fr_dyn_aborted(r->c))
             break;
         double k1[4], y1[4];
         rhs_micro(r, p->sigma, t, y, k1);
@@ -241,7 +250,7 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
     /* Microscopic model with exact flips. Substep boundaries are t0 + s·hs; a flip splits
      * the substep it falls in. */
     double y[4] = {p->xi[0], p->xi[1], p->xi[2], p->hazard};
-    for (int s = 0; s < ns; s++) {
+    for (int s = 0; s < ns && !fr_dyn_aborted(c); s++) {
         /* Effective model (1.9): deterministic, no spins. */
         if (!c->no_effective)
             rk4_eff(&r, t0 + s * hs, p->xis, hs);
@@ -494,7 +503,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         idx[m] = l;
         m += z.tc[l] <= t1;
     }
-    while (m > 0) {
+    while (m > 0 && !fr_dyn_aborted(c)) {
         lanes_gather(m, idx, &a, &z);
         for (int j = 0; j < m; j++) {
             gsl_rng *r = &blk->rng[idx[j]];
@@ -535,10 +544,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         kmax = kl > kmax ? kl : kmax;
         gmax = z.k[l] > gmax ? z.k[l] : gmax;
     }
-    double steps = ceil((t1 - t0) * kmax / 0.05);
-    steps = steps < 1.0 ? 1.0 : steps > 1000.0 ? 1000.0 : steps;
-    steps = fmax(steps, ceil((t1 - t0) * gmax / 0.5)); /* RK4 stability, as substeps() */
-    const int ns = steps > 1e7 ? 10000000 : (int)steps;
+    const int ns = substep_rule(t1 - t0, kmax, gmax, 0.0);
     if (!c->no_effective)
         chunk_effective(n, ns, (t1 - t0) / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride,
                         blk->xis[0], blk->xis[1], blk->xis[2]);

@@ -8,6 +8,7 @@
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* Vector variants from glibc's libmvec, for the lane loop in dynamics.c (declared here,
@@ -27,7 +28,14 @@ typedef struct fr_dyn_ctx {
     double brownian;    /* rotational diffusion D_r */
     int hold;           /* orientations held fixed */
     int no_effective;   /* 1: ξ* is not advanced */
+    const atomic_int *abort; /* non-zero: give up at once (the state is then only fit for
+                              * fr_sim_free); may be NULL */
 } fr_dyn_ctx;
+
+static inline int fr_dyn_aborted(const fr_dyn_ctx *c)
+{
+    return c->abort && atomic_load_explicit(c->abort, memory_order_relaxed);
+}
 
 typedef struct fr_particle_state {
     double X[3], xi[3], xis[3];

@@ -8,9 +8,11 @@
 #include "ferro/units.h"
 
 #include "ferro/shape.h"
+#include "textfile.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,58 +26,60 @@ fr_units_si fr_units_default(void)
                          .tau0 = 1e-9, .aspect = 1.0};
 }
 
-int fr_units_read(const char *path, fr_units_si *u, char *err, size_t errlen)
+/* One "key = value" line ('#' comments, blank lines skipped): 0, or -1 with a message. */
+static int units_line(char *line, int ln, const char *path, fr_units_si *u, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "units file '%s': cannot read: %s", path, strerror(errno));
+    char *h = strchr(line, '#');
+    if (h)
+        *h = 0;
+    char key[64], val[256], extra[8];
+    const int k = sscanf(line, " %63[^= \t] = %255s %7s", key, val, extra);
+    if (k <= 0) {
+        char tmp[8];
+        if (sscanf(line, " %7s", tmp) <= 0)
+            return 0; /* blank */
+    }
+    if (k != 2) {
+        snprintf(err, errlen, "units file '%s' line %d: expected 'key = value'", path, ln);
         return -1;
     }
-    char line[512];
-    int ln = 0;
-    while (fgets(line, sizeof line, f)) {
-        ln++;
-        char *h = strchr(line, '#');
-        if (h)
-            *h = 0;
-        char key[64], val[256], extra[8];
-        const int k = sscanf(line, " %63[^= \t] = %255s %7s", key, val, extra);
-        if (k <= 0) {
-            char tmp[8];
-            if (sscanf(line, " %7s", tmp) <= 0)
-                continue; /* blank */
-        }
-        if (k != 2) {
-            snprintf(err, errlen, "units file '%s' line %d: expected 'key = value'", path, ln);
-            fclose(f);
-            return -1;
-        }
-        char *end;
-        errno = 0;
-        const double x = strtod(val, &end);
-        if (*end || errno || !isfinite(x)) {
-            snprintf(err, errlen, "units file '%s' line %d: %s: not a finite number '%s'", path, ln, key, val);
-            fclose(f);
-            return -1;
-        }
-        double *dst = !strcmp(key, "nu")       ? &u->nu
-                      : !strcmp(key, "K")      ? &u->K
-                      : !strcmp(key, "m_s")    ? &u->m_s
-                      : !strcmp(key, "r")      ? &u->r
-                      : !strcmp(key, "Theta")  ? &u->Theta
-                      : !strcmp(key, "Hbar")   ? &u->Hbar
-                      : !strcmp(key, "tau0")   ? &u->tau0
-                      : !strcmp(key, "aspect") ? &u->aspect
-                                               : NULL;
-        if (!dst) {
-            snprintf(err, errlen, "units file '%s' line %d: unknown key '%s'", path, ln, key);
-            fclose(f);
-            return -1;
-        }
-        *dst = x;
+    char *end;
+    errno = 0;
+    const double x = strtod(val, &end);
+    if (*end || errno || !isfinite(x)) {
+        snprintf(err, errlen, "units file '%s' line %d: %s: not a finite number '%s'", path, ln, key, val);
+        return -1;
     }
-    fclose(f);
-    return 0;
+    static const struct {
+        const char *key;
+        size_t off;
+    } KEYS[] = {
+        {"nu", offsetof(fr_units_si, nu)},         {"K", offsetof(fr_units_si, K)},
+        {"m_s", offsetof(fr_units_si, m_s)},       {"r", offsetof(fr_units_si, r)},
+        {"Theta", offsetof(fr_units_si, Theta)},   {"Hbar", offsetof(fr_units_si, Hbar)},
+        {"tau0", offsetof(fr_units_si, tau0)},     {"aspect", offsetof(fr_units_si, aspect)},
+    };
+    for (size_t i = 0; i < sizeof KEYS / sizeof KEYS[0]; i++)
+        if (!strcmp(key, KEYS[i].key)) {
+            memcpy((char *)u + KEYS[i].off, &x, sizeof x);
+            return 0;
+        }
+    snprintf(err, errlen, "units file '%s' line %d: unknown key '%s'", path, ln, key);
+    return -1;
+}
+
+int fr_units_read(const char *path, fr_units_si *u, char *err, size_t errlen)
+{
+    fr_text t; /* the scenario file's rules: no directory, NUL byte or endless input */
+    if (fr_text_read(path, "units file", &t, err, errlen))
+        return -1;
+    int rc = 0;
+    for (char *line; !rc && (line = fr_text_next(&t));)
+        rc = units_line(line, t.lineno, path, u, err, errlen);
+    fr_text_free(&t);
+    if (rc)
+        fr_text_one_line(err);
+    return rc;
 }
 
 int fr_units_derive(const fr_units_si *u, fr_units_derived *d, char *err, size_t errlen)
