@@ -48,7 +48,8 @@ void fr_series_row(const fr_sim *s, double row[FR_SERIES_NCOLS]);
 void fr_sim_mean_spin_eq_all(const fr_sim *s, double *m0);
 
 /* How ferrosim covers [t, t + span]: nfull steps of the simulation's dt, then one shorter
- * step of rest > 0 when span is not a multiple of dt (within 1e-9 relative). One place, so
+ * step of rest > 0 when span is not a multiple of dt (within 1e-9 relative; the only step when
+ * dt > span). One place, so
  * the Python package produces the same rows as ferrosim. */
 void fr_plan_steps(const fr_sim *s, double span, long long *nfull, double *rest);
 

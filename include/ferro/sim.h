@@ -15,6 +15,7 @@
 
 #include "ferro/params.h"
 #include "ferro/shape.h"
+#include <stdio.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -79,8 +80,12 @@ void fr_sim_set_spin(fr_sim *s, int i, int sigma);
 void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3]);
 
 /* Save the whole state (binary, checksummed) / load it into a new simulation. A damaged,
- * truncated or foreign file gives -1 and a one-line message; nothing else changes. */
+ * truncated or foreign file, or one whose contents are not a state the simulation can reach
+ * (|ξ| != 1, σ != ±1, t < 0, an invalid RNG state, ...), gives -1 and a one-line message;
+ * nothing else changes. fr_sim_save writes a temporary in the same directory and renames it;
+ * fr_sim_write writes the same bytes to an open stream (0, or -1 with a message). */
 int fr_sim_save(const fr_sim *s, const char *path, char *err, size_t errlen);
+int fr_sim_write(const fr_sim *s, FILE *f, char *err, size_t errlen);
 int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen);
 
 /* Ambient flow of all other particles' microscopic point sources (2.2) at each X_i:
@@ -94,8 +99,14 @@ int fr_sim_ambient_ex(fr_sim *s, int effective, double *u, double *omega);
  * effective velocity u of (1.10): the spin-up flow of a rotating field. */
 int fr_sim_fluid_rotation(fr_sim *s, double omega[3]);
 
+/* The box both front ends show the effective velocity in: [FR_FIELD_LO, FR_FIELD_HI]^3, the
+ * cloud (the unit ball) with a margin of half its radius. */
+#define FR_FIELD_LO (-1.5)
+#define FR_FIELD_HI 1.5
+
 /* Effective velocity field (1.10) on an n^3 grid over [lo, hi]^3, index ((k*n + j)*n + i)*3 + c
- * for the point (x_i, y_j, z_k). Sources smoothed over delta (returned). Returns -1 if n < 2. */
+ * for the point (x_i, y_j, z_k). Sources smoothed over delta (returned). Returns -1 if n < 2,
+ * 1 if the abort flag (fr_sim_set_abort) stopped it (u is then incomplete). */
 int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u, double *delta);
 
 /* Smoothing length used for a grid of spacing h: max(c0 N^(-1/3) / 2, 2 h). */

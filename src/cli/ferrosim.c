@@ -1,9 +1,12 @@
-/* ferrosim — the headless front end: run a scenario, write CSV/VTK.
+/* ferrosim — the headless front end: run a scenario, write CSV/VTK and the state.
  *
- * Every output is written to "<name>.tmp.<pid>" in the same directory and renamed over
- * <name> only when the whole run succeeded, so an interrupted or failed run never leaves a
- * truncated file behind. The temporaries are opened before the simulation starts, so an
- * unwritable path fails at once. Exit codes: 0 ok, 1 I/O error, 2 bad input, 130 interrupted.
+ * Every output is written to a temporary ".ferrosim.<pid>.<k>.tmp" in its directory (a short
+ * name, so any legal output name works) and renamed over its name only when the whole run
+ * succeeded, so an interrupted or failed run never leaves a truncated file behind. The
+ * temporaries are opened before the simulation starts, so an unwritable path (--save
+ * included) fails at once, and two options naming one file (also as "./x" and "x") are
+ * refused. Exit codes: 0 ok, 1 I/O error, 2 bad input, 130 interrupted (SIGINT, SIGTERM or
+ * SIGHUP).
  */
 #include "ferro/flat.h"
 #include "ferro/scenario.h"
@@ -14,6 +17,7 @@
 #include "series_dir.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <omp.h>
 #include <signal.h>
@@ -27,18 +31,18 @@
 
 #define PROG "ferrosim"
 
-/* The only mutable global: set by SIGINT/SIGTERM, polled between steps (front end only). */
-static volatile sig_atomic_t g_interrupted;
-/* Also handed to the core (fr_sim_set_abort), so Ctrl-C stops a long step at once; a lock-free
- * atomic store is async-signal-safe. */
+/* The only mutable global: set by SIGINT/SIGTERM/SIGHUP, polled between steps and rows, and
+ * handed to the core (fr_sim_set_abort) so a signal also stops a long step or grid sum at
+ * once; a lock-free atomic store is async-signal-safe. */
 static atomic_int g_abort;
 
 static void on_signal(int sig)
 {
     (void)sig;
-    g_interrupted = 1;
     atomic_store(&g_abort, 1);
 }
+
+static int interrupted(void) { return atomic_load_explicit(&g_abort, memory_order_relaxed); }
 
 typedef struct output {
     const char *option; /* "--out", ... */
@@ -47,7 +51,7 @@ typedef struct output {
     FILE *fp;
 } output;
 
-enum { OUT_SERIES, OUT_PARTICLES, OUT_FIELD, N_OUT };
+enum { OUT_SERIES, OUT_PARTICLES, OUT_FIELD, OUT_SAVE, N_OUT };
 
 static double now(void)
 {
@@ -70,6 +74,39 @@ static void remove_temporaries(output *out)
     }
 }
 
+/* The file a path names, for comparing outputs: its directory resolved (realpath) and its
+ * last component; the path itself if the directory does not exist (opening fails then). */
+static void canonical(const char *path, char *buf, size_t len)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[PATH_MAX], real[PATH_MAX];
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+             slash ? path : ".");
+    if (realpath(dir, real))
+        snprintf(buf, len, "%s/%s", real, slash ? slash + 1 : path);
+    else
+        snprintf(buf, len, "%s", path);
+}
+
+/* Two outputs naming one file: 0, or 2 after printing one line. */
+static int check_distinct(const output *out)
+{
+    char a[2 * PATH_MAX], b[2 * PATH_MAX];
+    for (int i = 0; i < N_OUT; i++)
+        for (int j = i + 1; j < N_OUT; j++) {
+            if (!out[i].path[0] || !out[j].path[0])
+                continue;
+            canonical(out[i].path, a, sizeof a);
+            canonical(out[j].path, b, sizeof b);
+            if (!strcmp(a, b)) {
+                fprintf(stderr, PROG ": %s and %s name the same file '%s'\n", out[i].option,
+                        out[j].option, out[j].path);
+                return 2;
+            }
+        }
+    return 0;
+}
+
 /* Open the temporary of every requested output; 0 or -1 after printing one line. */
 static int open_outputs(output *out)
 {
@@ -82,7 +119,9 @@ static int open_outputs(output *out)
                     strerror(EISDIR));
             return -1;
         }
-        snprintf(out[i].tmp, sizeof out[i].tmp, "%s.tmp.%ld", out[i].path, (long)getpid());
+        const char *slash = strrchr(out[i].path, '/');
+        snprintf(out[i].tmp, sizeof out[i].tmp, "%.*s.ferrosim.%ld.%d.tmp",
+                 slash ? (int)(slash - out[i].path + 1) : 0, out[i].path, (long)getpid(), i);
         out[i].fp = fopen(out[i].tmp, "wx"); /* C11 exclusive mode: never clobber a file */
         if (!out[i].fp) {
             fprintf(stderr, PROG ": %s '%s': cannot open: %s\n", out[i].option, out[i].path,
@@ -168,14 +207,10 @@ static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
         status = 1;
     double last = -1.0;
     for (long long r = 1; r <= nrows && !status; r++) {
-        if (g_interrupted) {
+        if ((r <= nfull ? fr_sim_step(s) : fr_sim_advance(s, rest)) || interrupted()) {
             status = 130;
             break;
         }
-        if (r <= nfull)
-            fr_sim_step(s);
-        else
-            fr_sim_advance(s, rest);
         const int row = r % o->every == 0 || r == nrows;
         if (series && row)
             csv_series_row(series, s);
@@ -201,12 +236,17 @@ static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
         status = 1;
     }
     if (!status && out[OUT_FIELD].fp &&
-        write_field(out[OUT_FIELD].fp, out[OUT_FIELD].path, s, o->grid)) {
+        write_field(out[OUT_FIELD].fp, out[OUT_FIELD].path, s, o->grid) && !interrupted()) {
         fprintf(stderr, PROG ": --field-out: out of memory for a %d^3 grid\n", o->grid);
         status = 1;
     }
-    if (!status && o->save[0] && fr_sim_save(s, o->save, err, sizeof err)) {
-        fprintf(stderr, PROG ": --save: %s\n", err);
+    if (!status && interrupted()) { /* the grid sum gives up at once */
+        fprintf(stderr, PROG ": interrupted writing the outputs; no output written\n");
+        fr_sim_free(s);
+        return 130;
+    }
+    if (!status && out[OUT_SAVE].fp && fr_sim_write(s, out[OUT_SAVE].fp, err, sizeof err)) {
+        fprintf(stderr, PROG ": --save '%s': %s\n", o->save, err);
         status = 1;
     }
     if (!status && sdir->dir && series_dir_commit(sdir, err, sizeof err)) {
@@ -220,9 +260,10 @@ static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
         const double wall = now() - t0;
         const double mabs = sqrt(d.m[0] * d.m[0] + d.m[1] * d.m[1] + d.m[2] * d.m[2]);
         const int any_out = out[0].path[0] || out[1].path[0] || out[2].path[0] || sdir->dir;
+        const int n = fr_sim_params(s)->n; /* a loaded state's, not the command line's */
         FILE *sum = !any_out ? stdout : tty ? stderr : NULL;
         if (sum)
-            fprintf(sum, "t=%g n=%d mean_spin=%.6g |m|=%.6g flips=%lld wall=%.3fs\n", d.t, o->p.n,
+            fprintf(sum, "t=%g n=%d mean_spin=%.6g |m|=%.6g flips=%lld wall=%.3fs\n", d.t, n,
                     d.mean_spin, mabs, d.flips, wall);
     }
     fr_sim_free(s);
@@ -268,7 +309,10 @@ int main(int argc, char **argv)
         [OUT_SERIES] = {.option = "--out", .path = o.out},
         [OUT_PARTICLES] = {.option = "--particles-out", .path = o.particles_out},
         [OUT_FIELD] = {.option = "--field-out", .path = o.field_out},
+        [OUT_SAVE] = {.option = "--save", .path = o.save},
     };
+    if (check_distinct(out))
+        return 2;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -276,6 +320,7 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 
     series_dir sdir = {0};
     if (open_outputs(out)) {

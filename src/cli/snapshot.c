@@ -33,11 +33,11 @@ void particles_free(particles *p)
 int field_gather(field *f, fr_sim *s, int n)
 {
     f->n = n;
-    f->lo = FIELD_LO;
-    f->h = (FIELD_HI - FIELD_LO) / (n - 1);
+    f->lo = FR_FIELD_LO;
+    f->h = (FR_FIELD_HI - FR_FIELD_LO) / (n - 1);
     f->t = fr_sim_time(s);
     f->u = malloc(3 * (size_t)n * n * n * sizeof *f->u);
-    if (!f->u || fr_sim_effective_velocity(s, n, FIELD_LO, FIELD_HI, f->u, &f->delta)) {
+    if (!f->u || fr_sim_effective_velocity(s, n, FR_FIELD_LO, FR_FIELD_HI, f->u, &f->delta)) {
         field_free(f);
         return -1;
     }

@@ -21,9 +21,6 @@ typedef struct field {
     double *u;             /* 3 n^3 interleaved: the effective velocity (1.10) */
 } field;
 
-#define FIELD_LO (-1.5)
-#define FIELD_HI 1.5
-
 /* 0, or -1 when out of memory. */
 int particles_gather(particles *p, fr_sim *s);
 void particles_free(particles *p);

@@ -134,7 +134,8 @@ void fr_plan_steps(const fr_sim *s, double span, long long *nfull, double *rest)
     const double dt = s->p.dt;
     const double q = span / dt;
     const double k = nearbyint(q);
-    if (fabs(q - k) <= 1e-9 * fmax(1.0, q)) {
+    if (fabs(q - k) <= 1e-9 * fmax(1.0, q) && (k >= 1.0 || span == 0.0)) { /* dt > span: one
+                                                                             * step of span */
         *nfull = (long long)k;
         *rest = 0.0;
     } else {

@@ -325,7 +325,8 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                             .beta = s->shape.beta,
                             .brownian = s->p.brownian,
                             .hold = s->p.hold_orientations,
-                            .no_effective = s->p.no_effective};
+                            .no_effective = s->p.no_effective,
+                            .abort = s->abort};
     const int vector_ok = (!s->p.interactions || s->n < 2) && s->p.brownian == 0.0 &&
                           !s->p.hold_orientations && !seg.rotating && !seg.sweep;
     if (vector_ok) {
@@ -560,15 +561,18 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
     struct fr_stokes_plan *pl = s->n >= FAST_GRID_MIN_N ? get_plan(s) : NULL;
     if (pl && fr_stokes_fast_grid_smoothed(pl, s->F, s->S, n, lo, hi, dl, u) == 0)
         return 0;
-    const int rc = fr_stokes_grid_smoothed(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, n, lo, hi, dl, u);
+    const int rc = fr_stokes_grid_smoothed_abortable(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S,
+                                                     n, lo, hi, dl, u, s->abort);
     if (rc < 0)
         return -1;
-    if (rc == 0)
-        return 0;
+    if (rc == 0 || rc == 2)
+        return rc == 2;
     /* stresslets (spheroids): the general kernel */
     const long npts = (long)n * n * n;
 #pragma omp parallel for schedule(static)
     for (long g = 0; g < npts; g++) {
+        if (aborted(s))
+            continue; /* the rest of the grid is skipped */
         const int i = (int)(g % n), j = (int)((g / n) % n), k = (int)(g / ((long)n * n));
         const double x[3] = {lo + i * h, lo + j * h, lo + k * h};
         double ug[3] = {0.0, 0.0, 0.0};
@@ -579,7 +583,7 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
         for (int c = 0; c < 3; c++)
             u[3 * g + c] = ug[c];
     }
-    return 0;
+    return aborted(s);
 }
 
 int fr_sim_fluid_rotation(fr_sim *s, double omega[3])

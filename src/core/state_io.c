@@ -4,55 +4,35 @@
  * parameters, t, the per-particle arrays (centres, orientations, effective orientations,
  * spins, integrated hazards and thresholds, flip counts, RNG states), then an FNV-1a 64
  * checksum of everything before it. A file that is truncated, altered or from another build
- * is refused with a message; the caller's state is untouched. Continuing a loaded run gives
- * the same result as never having stopped (tested). */
+ * is refused with a message; the caller's state is untouched. The checksum only guards
+ * against accidents: the contents are then validated like any other input (parameters,
+ * t, unit orientations, spins ±1, finite hazards, counters that cannot overflow, RNG states
+ * the generator accepts), since a state edited and re-checksummed could otherwise hang the
+ * run (an all-zero RNG state draws 0 forever) or fill it with NaN. Continuing a loaded run
+ * gives the same result as never having stopped (tested). */
 #include "ferro/sim.h"
 
 #include "sim_internal.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAGIC "FRSTATE1"
 #define VERSION 1u
 
-static uint64_t fnv1a(const unsigned char *p, size_t n)
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
     for (size_t i = 0; i < n; i++) {
         h ^= p[i];
         h *= 0x100000001b3ULL;
     }
     return h;
 }
-
-typedef struct {
-    unsigned char *buf;
-    size_t len, cap;
-    int fail;
-} wbuf;
-
-static void put(wbuf *w, const void *p, size_t n)
-{
-    if (w->fail)
-        return;
-    if (w->len + n > w->cap) {
-        size_t cap = w->cap ? w->cap : 4096;
-        while (cap < w->len + n)
-            cap *= 2;
-        unsigned char *nb = realloc(w->buf, cap);
-        if (!nb) {
-            w->fail = 1;
-            return;
-        }
-        w->buf = nb;
-        w->cap = cap;
-    }
-    memcpy(w->buf + w->len, p, n);
-    w->len += n;
-}
+#define FNV_START 0xcbf29ce484222325ULL
 
 static size_t state_layout(const fr_sim *s, void *ptrs[16], size_t sizes[16])
 {
@@ -71,38 +51,142 @@ static size_t state_layout(const fr_sim *s, void *ptrs[16], size_t sizes[16])
     return k;
 }
 
-int fr_sim_save(const fr_sim *s, const char *path, char *err, size_t errlen)
+/* Header: magic, version, sizeof(fr_params), the parameters, t. */
+#define HEAD (8 + 4 + 4 + sizeof(fr_params) + sizeof(double))
+
+static int put(FILE *f, uint64_t *h, const void *p, size_t n)
 {
-    wbuf w = {0};
+    *h = fnv1a(*h, p, n);
+    return fwrite(p, 1, n, f) == n ? 0 : -1;
+}
+
+int fr_sim_write(const fr_sim *s, FILE *f, char *err, size_t errlen)
+{
     const uint32_t ver = VERSION, psize = sizeof(fr_params);
-    put(&w, MAGIC, 8);
-    put(&w, &ver, sizeof ver);
-    put(&w, &psize, sizeof psize);
-    put(&w, &s->p, sizeof s->p);
-    put(&w, &s->t, sizeof s->t);
+    uint64_t h = FNV_START;
+    int bad = put(f, &h, MAGIC, 8) | put(f, &h, &ver, sizeof ver) |
+              put(f, &h, &psize, sizeof psize) | put(f, &h, &s->p, sizeof s->p) |
+              put(f, &h, &s->t, sizeof s->t);
     void *ptrs[16];
     size_t sizes[16];
     const size_t k = state_layout(s, ptrs, sizes);
-    for (size_t i = 0; i < k; i++)
-        put(&w, ptrs[i], sizes[i]);
-    if (w.fail) {
-        free(w.buf);
-        snprintf(err, errlen, "state file '%s': out of memory", path);
+    for (size_t i = 0; i < k && !bad; i++)
+        bad |= put(f, &h, ptrs[i], sizes[i]);
+    if (bad || fwrite(&h, sizeof h, 1, f) != 1) {
+        snprintf(err, errlen, "cannot write: %s", strerror(errno ? errno : EIO));
         return -1;
     }
-    const uint64_t h = fnv1a(w.buf, w.len);
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    return 0;
+}
+
+int fr_sim_save(const fr_sim *s, const char *path, char *err, size_t errlen)
+{
+    /* the temporary in the same directory with a short name (a long path stays legal) */
+    char tmp[4200];
+    const char *slash = strrchr(path, '/');
+    snprintf(tmp, sizeof tmp, "%.*s.ferro-state.%ld.tmp", slash ? (int)(slash - path + 1) : 0, path,
+             (long)getpid());
     FILE *f = fopen(tmp, "wb");
-    int ok = f && fwrite(w.buf, 1, w.len, f) == w.len && fwrite(&h, sizeof h, 1, f) == 1;
+    char sub[256] = "";
+    int ok = f && fr_sim_write(s, f, sub, sizeof sub) == 0;
+    const int e = errno;
     if (f && fclose(f) != 0)
         ok = 0;
-    free(w.buf);
     if (!ok || rename(tmp, path) != 0) {
-        snprintf(err, errlen, "state file '%s': cannot write: %s", path, strerror(errno));
+        snprintf(err, errlen, "state file '%s': cannot write: %s", path, strerror(ok ? errno : e));
         remove(tmp);
         return -1;
     }
+    return 0;
+}
+
+/* ---- loading ---- */
+
+static int fail(char *err, size_t errlen, const char *path, const char *what, long long i)
+{
+    if (i >= 0)
+        snprintf(err, errlen, "state file '%s': invalid contents: particle %lld: %s", path, i, what);
+    else
+        snprintf(err, errlen, "state file '%s': invalid contents: %s", path, what);
+    return -1;
+}
+
+static double norm_xyz(double *const v[3], size_t i)
+{
+    return sqrt(v[0][i] * v[0][i] + v[1][i] * v[1][i] + v[2][i] * v[2][i]);
+}
+
+/* taus2 (L'Ecuyer 1999) needs s1 > 1, s2 > 7, s3 > 15: gsl_rng_set ensures it, and a state
+ * violating it degenerates (all zero: draws 0 forever). */
+static int rng_state_ok(const unsigned char *st)
+{
+    unsigned long s[3];
+    memcpy(s, st, sizeof s);
+    return s[0] > 1 && s[1] > 7 && s[2] > 15;
+}
+
+/* Contents a run can reach: validated like any other input. */
+static int check_contents(const fr_sim *s, const char *path, char *err, size_t errlen)
+{
+    if (!(isfinite(s->t) && s->t >= 0.0))
+        return fail(err, errlen, path, "time t is not a finite number >= 0", -1);
+    const size_t n = (size_t)s->n;
+    long long total = 0;
+    for (size_t i = 0; i < n; i++) {
+        const double xn = norm_xyz((double *const *)s->X, i), en = norm_xyz((double *const *)s->xi, i);
+        const double sn = norm_xyz((double *const *)s->xis, i);
+        if (!(xn <= 1.0 + 1e-9))
+            return fail(err, errlen, path, "centre not in the unit ball", (long long)i);
+        if (!(fabs(en - 1.0) <= 1e-9))
+            return fail(err, errlen, path, "orientation |xi| != 1", (long long)i);
+        if (s->p.no_effective ? !isnan(sn) : !(fabs(sn - 1.0) <= 1e-9))
+            return fail(err, errlen, path,
+                        s->p.no_effective ? "xi* not NaN with no_effective" : "|xi*| != 1",
+                        (long long)i);
+        if (s->sigma[i] != 1 && s->sigma[i] != -1)
+            return fail(err, errlen, path, "spin not +1 or -1", (long long)i);
+        if (!(isfinite(s->hazard[i]) && s->hazard[i] >= 0.0 && isfinite(s->thresh[i]) &&
+              s->thresh[i] >= 0.0))
+            return fail(err, errlen, path, "hazard or threshold not a finite number >= 0",
+                        (long long)i);
+        /* the total must not overflow in fr_sim_diag: each below 2^62 / n */
+        if (s->flips[i] < 0 || s->flips[i] > (1LL << 62) / (long long)n - total / (long long)n)
+            return fail(err, errlen, path, "flip counter out of range", (long long)i);
+        total += s->flips[i];
+        if (!rng_state_ok(s->rng_state + i * gsl_rng_taus2->size))
+            return fail(err, errlen, path, "random generator state invalid", (long long)i);
+    }
+    return 0;
+}
+
+/* Exactly len bytes, or -1. */
+static int read_all(FILE *f, void *buf, size_t len) { return fread(buf, 1, len, f) == len ? 0 : -1; }
+
+/* The header: magic, version, parameters (validated) and t. */
+static int read_head(FILE *f, const char *path, unsigned char *head, fr_params *p, char *err,
+                     size_t errlen)
+{
+    uint32_t ver, psize;
+    const size_t got = fread(head, 1, HEAD, f);
+    if (got < 8 || memcmp(head, MAGIC, 8) != 0) {
+        snprintf(err, errlen, "state file '%s': not a ferroviz state file", path);
+        return -1;
+    }
+    if (got < 16) {
+        snprintf(err, errlen, "state file '%s': damaged (truncated)", path);
+        return -1;
+    }
+    memcpy(&ver, head + 8, 4);
+    memcpy(&psize, head + 12, 4);
+    if (ver != VERSION || psize != sizeof(fr_params)) {
+        snprintf(err, errlen, "state file '%s': written by another version of ferroviz", path);
+        return -1;
+    }
+    if (got < HEAD) {
+        snprintf(err, errlen, "state file '%s': damaged (truncated)", path);
+        return -1;
+    }
+    memcpy(p, head + 16, sizeof *p);
     return 0;
 }
 
@@ -114,78 +198,57 @@ int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen)
         snprintf(err, errlen, "state file '%s': cannot read: %s", path, strerror(errno));
         return -1;
     }
-    unsigned char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len == cap) {
-            cap = cap ? 2 * cap : 1 << 16;
-            unsigned char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                snprintf(err, errlen, "state file '%s': out of memory", path);
-                return -1;
-            }
-            buf = nb;
-        }
-        const size_t r = fread(buf + len, 1, cap - len, f);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    fclose(f);
-    const size_t head = 8 + 4 + 4 + sizeof(fr_params) + sizeof(double);
-    int rc = -1;
+    unsigned char head[HEAD], *body = NULL;
     fr_params p;
-    uint32_t ver, psize;
-    if (len < 8 || memcmp(buf, MAGIC, 8) != 0) {
-        snprintf(err, errlen, "state file '%s': not a ferroviz state file", path);
+    fr_sim *s = NULL;
+    int rc = -1;
+    if (read_head(f, path, head, &p, err, errlen))
+        goto done;
+    /* n is known before the arrays are read: the file's size follows, so a huge or endless
+     * input (/dev/zero) is read no further than a state of that n */
+    if (p.n < 1 || p.n > 10000000) {
+        snprintf(err, errlen, "state file '%s': damaged (n = %d)", path, p.n);
         goto done;
     }
-    if (len < head + sizeof(uint64_t)) {
-        snprintf(err, errlen, "state file '%s': damaged (truncated)", path);
+    const size_t per = 9 * sizeof(double) + sizeof(int8_t) + 2 * sizeof(double) +
+                       sizeof(long long) + gsl_rng_taus2->size;
+    const size_t blen = per * (size_t)p.n;
+    uint64_t stored;
+    body = malloc(blen);
+    if (!body) {
+        snprintf(err, errlen, "state file '%s': out of memory for n = %d", path, p.n);
         goto done;
     }
-    memcpy(&ver, buf + 8, 4);
-    memcpy(&psize, buf + 12, 4);
-    if (ver != VERSION || psize != sizeof(fr_params)) {
-        snprintf(err, errlen, "state file '%s': written by another version of ferroviz", path);
+    if (read_all(f, body, blen) || read_all(f, &stored, sizeof stored) || fgetc(f) != EOF) {
+        snprintf(err, errlen, "state file '%s': damaged (size does not match n = %d)", path, p.n);
         goto done;
     }
-    uint64_t h;
-    memcpy(&h, buf + len - sizeof h, sizeof h);
-    if (fnv1a(buf, len - sizeof h) != h) {
+    if (fnv1a(fnv1a(FNV_START, head, HEAD), body, blen) != stored) {
         snprintf(err, errlen, "state file '%s': damaged (checksum mismatch)", path);
         goto done;
     }
-    memcpy(&p, buf + 16, sizeof p);
-    char verr[200];
+    char verr[300];
     if (fr_params_validate(&p, verr, sizeof verr)) {
         snprintf(err, errlen, "state file '%s': invalid parameters: %s", path, verr);
         goto done;
     }
-    const size_t per = 9 * sizeof(double) + sizeof(int8_t) + 2 * sizeof(double) + sizeof(long long) +
-                       gsl_rng_taus2->size;
-    if (len - sizeof h - head != per * (size_t)p.n) {
-        snprintf(err, errlen, "state file '%s': damaged (size does not match n = %d)", path, p.n);
-        goto done;
-    }
-    fr_sim *s = NULL;
     if (fr_sim_create(&p, &s, err, errlen))
         goto done;
-    memcpy(&s->t, buf + 16 + sizeof p, sizeof s->t);
+    memcpy(&s->t, head + 16 + sizeof p, sizeof s->t);
     void *ptrs[16];
-    size_t sizes[16];
+    size_t sizes[16], off = 0;
     const size_t k = state_layout(s, ptrs, sizes);
-    size_t off = head;
-    for (size_t i = 0; i < k; i++) {
-        memcpy(ptrs[i], buf + off, sizes[i]);
-        off += sizes[i];
-    }
+    for (size_t i = 0; i < k; i++, off += sizes[i - 1])
+        memcpy(ptrs[i], body + off, sizes[i]);
+    if (check_contents(s, path, err, errlen))
+        goto done;
     s->hazard_zero = 0; /* as saved: the static-field sampler reads them once */
     *out = s;
+    s = NULL;
     rc = 0;
 done:
-    free(buf);
+    free(body);
+    fr_sim_free(s);
+    fclose(f);
     return rc;
 }

@@ -386,6 +386,13 @@ int fr_stokes_grid_smoothed(int n, const double *x, const double *y, const doubl
                             const double *F, const double *S, int ng, double lo, double hi,
                             double delta, double *u)
 {
+    return fr_stokes_grid_smoothed_abortable(n, x, y, z, F, S, ng, lo, hi, delta, u, NULL);
+}
+
+int fr_stokes_grid_smoothed_abortable(int n, const double *x, const double *y, const double *z,
+                                      const double *F, const double *S, int ng, double lo,
+                                      double hi, double delta, double *u, const atomic_int *abort)
+{
     double *T;
     const int rc = rotlet_strengths(n, S, &T);
     if (rc != 0)
@@ -394,6 +401,8 @@ int fr_stokes_grid_smoothed(int n, const double *x, const double *y, const doubl
     const long npts = (long)ng * ng * ng, nblk = (npts + BLK - 1) / BLK;
 #pragma omp parallel for schedule(dynamic, 8)
     for (long b = 0; b < nblk; b++) {
+        if (abort && atomic_load_explicit(abort, memory_order_relaxed))
+            continue; /* the rest of the grid is skipped */
         double tx[BLK], ty[BLK], tz[BLK], acc[3][BLK];
         for (int l = 0; l < BLK; l++) {
             long g = b * BLK + l;
@@ -409,5 +418,5 @@ int fr_stokes_grid_smoothed(int n, const double *x, const double *y, const doubl
                 u[3 * (b * BLK + l) + c] = INV8PI * acc[c][l];
     }
     free(T);
-    return 0;
+    return abort && atomic_load_explicit(abort, memory_order_relaxed) ? 2 : 0;
 }

@@ -26,5 +26,9 @@ void fr_stokes_direct_general(int n, const double *x, const double *y, const dou
 int fr_stokes_grid_smoothed(int n, const double *x, const double *y, const double *z,
                             const double *F, const double *S, int ng, double lo, double hi,
                             double delta, double *u);
+/* The same, skipping the rest of the grid once *abort is non-zero (then returns 2). */
+int fr_stokes_grid_smoothed_abortable(int n, const double *x, const double *y, const double *z,
+                                      const double *F, const double *S, int ng, double lo,
+                                      double hi, double delta, double *u, const atomic_int *abort);
 
 #endif

@@ -18,8 +18,6 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#define FIELD_LO (-1.5)
-#define FIELD_HI 1.5
 #define AVG_WINDOW_EPS 3.0   /* time-averaged spin: exponential window of 3 eps */
 #define FIELD_MIN_PERIOD 0.1 /* s: at most 10 field recomputations per second */
 #define FIELD_SHARE 2.0      /* wait >= FIELD_SHARE * cost between recomputations */
@@ -479,9 +477,9 @@ static void compute_streams(worker *w)
     double delta = 0.0;
     s->enabled = st->streams_on;
     if (st->streams_on) {
-        fr_sim_effective_velocity(st->sim, st->grid, FIELD_LO, FIELD_HI, w->u, &delta);
+        fr_sim_effective_velocity(st->sim, st->grid, FR_FIELD_LO, FR_FIELD_HI, w->u, &delta);
         const double nrm[3] = {cos(st->slice_phi), sin(st->slice_phi), 0.0};
-        if (stream_trace(w->u, st->grid, FIELD_LO, FIELD_HI, st->slice ? nrm : NULL, s)) {
+        if (stream_trace(w->u, st->grid, FR_FIELD_LO, FR_FIELD_HI, st->slice ? nrm : NULL, s)) {
             fail(st, "out of memory for streamlines");
             return;
         }
