@@ -26,10 +26,13 @@ enum { FR_RUN_T_END, FR_RUN_EVERY, FR_RUN_GRID, FR_RUN_THREADS, FR_RUN_N };
 int fr_flat_create(int argc, char **argv, fr_sim **out, double run[FR_RUN_N], char *err,
                    size_t errlen);
 
-/* Live changes by option name, effective from the next step: the options are parsed over the
- * simulation's current parameters and applied with fr_sim_set_params, which names what needs a
- * new simulation; run and output options are refused too. On error nothing changes. */
-int fr_flat_set(fr_sim *s, int argc, char **argv, char *err, size_t errlen);
+/* Live changes by option name, effective from the next step: each (names[i], values[i]) is
+ * applied to a copy of the parameters with fr_params_set (the option table's lookup by name;
+ * values[i] NULL for a bare flag), then fr_sim_set_params validates the whole and names what
+ * needs a new simulation. Run and output options are unknown parameters. On error nothing
+ * changes. */
+int fr_flat_set(fr_sim *s, int count, const char *const *names, const char *const *values,
+                char *err, size_t errlen);
 
 /* The state arrays (valid until fr_sim_free; they never move): "X", "xi", "xis" give the
  * first of 3n doubles, component k of particle i at [k n + i]; "sigma" n int8; "flips" n

@@ -49,7 +49,7 @@ _dp = ctypes.POINTER(ctypes.c_double)
 # name: (restype, argtypes)
 _SIGNATURES = {
     "fr_flat_create": (_i, [_i, _argv, ctypes.POINTER(_p), _dp, _s, _z]),
-    "fr_flat_set": (_i, [_p, _i, _argv, _s, _z]),
+    "fr_flat_set": (_i, [_p, _i, _argv, _argv, _s, _z]),
     "fr_flat_array": (_p, [_p, _s]),
     "fr_flat_n": (_i, [_p]),
     "fr_series_columns": (_s, []),

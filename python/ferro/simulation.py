@@ -244,9 +244,11 @@ class Simulation:
         eps, b, dt, interactions, aspect, brownian, hold_orientations. What needs a new
         simulation (n, phi, seed, ...), or a bad value, raises ValueError with the core's
         message; then nothing changes."""
-        argc, argv = _argv(options)
+        names = [k.replace("_", "-").encode() for k in options]
+        values = [_value(v).encode() for v in options.values()]
         err = _err()
-        if lib.fr_flat_set(self._sim(), argc, argv, err, _ERRLEN):
+        if lib.fr_flat_set(self._sim(), len(names), (ctypes.c_char_p * len(names))(*names),
+                           (ctypes.c_char_p * len(values))(*values), err, _ERRLEN):
             raise ValueError(err.value.decode())
         self.options.update(options)
 

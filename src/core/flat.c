@@ -53,37 +53,14 @@ int fr_flat_create(int argc, char **argv, fr_sim **out, double run[FR_RUN_N], ch
                      : fr_sim_create(&o.p, out, err, errlen);
 }
 
-static const char *run_option_changed(const fr_options *o)
+int fr_flat_set(fr_sim *s, int count, const char *const *names, const char *const *values,
+                char *err, size_t errlen)
 {
-    fr_options d;
-    fr_options_default(&d);
-    if (o->t_end != d.t_end)
-        return "--t-end";
-    if (o->every != d.every)
-        return "--every";
-    if (o->grid != d.grid)
-        return "--grid";
-    if (o->threads != d.threads)
-        return "--threads";
-    if (o->scenario[0])
-        return "--scenario";
-    if (o->load[0])
-        return "--load";
-    return NULL;
-}
-
-int fr_flat_set(fr_sim *s, int argc, char **argv, char *err, size_t errlen)
-{
-    fr_options o;
-    fr_options_default(&o);
-    o.p = *fr_sim_params(s);
-    if (fr_options_parse(&o, argc, argv, NULL, NULL, NULL, err, errlen) ||
-        refuse_outputs(&o, err, errlen))
-        return -1;
-    const char *bad = run_option_changed(&o);
-    if (bad)
-        return fail(err, errlen, bad, "not a parameter of a running simulation");
-    return fr_sim_set_params(s, &o.p, err, errlen); /* refuses n, phi, seed, ... by name */
+    fr_params p = *fr_sim_params(s);
+    for (int i = 0; i < count; i++) /* the core's lookup by name: parameters only */
+        if (fr_params_set(&p, names[i], values[i], err, errlen))
+            return -1;
+    return fr_sim_set_params(s, &p, err, errlen); /* validates; names what needs a new sim */
 }
 
 const void *fr_flat_array(const fr_sim *s, const char *name)
