@@ -28,21 +28,6 @@ flat out vec3 v_light;   // light and half vector in the arrow frame
 flat out vec3 v_half;
 flat out vec3 v_col;
 
-vec3 diverging(float v)
-{
-    v = clamp(v, -1.0, 1.0);
-    const vec3 cold = vec3(0.230, 0.299, 0.754);
-    const vec3 midc = vec3(0.865, 0.865, 0.865);
-    const vec3 warm = vec3(0.706, 0.016, 0.150);
-    const vec3 cold2 = vec3(0.552, 0.690, 0.996);
-    const vec3 warm2 = vec3(0.958, 0.602, 0.482);
-    if (v < 0.0) {
-        float t = -v;
-        return t < 0.5 ? mix(midc, cold2, 2.0 * t) : mix(cold2, cold, 2.0 * t - 1.0);
-    }
-    return v < 0.5 ? mix(midc, warm2, 2.0 * v) : mix(warm2, warm, 2.0 * v - 1.0);
-}
-
 void main()
 {
     int i = gl_VertexID / 3, c = gl_VertexID - 3 * i;
@@ -107,7 +92,7 @@ void main()
     v_half = Rt * u_half;
     float val = tb.z;
     if (u_mode == 0)
-        v_col = val >= 0.0 ? vec3(1.00, 0.40, 0.10) : vec3(0.15, 0.45, 1.00);
+        v_col = spin_colour(val);
     else if (u_mode == 1)
         v_col = diverging(val);
     else

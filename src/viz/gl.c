@@ -1,6 +1,7 @@
 /* gl.c — shader loading with messages that name the file. */
 #include "gl.h"
 
+#include "colormap.h"
 #include "util.h"
 
 #include <errno.h>
@@ -16,10 +17,17 @@ static GLuint compile(GLenum type, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read shader %s: %s", path, strerror(errno));
         return 0;
     }
+    /* the colour maps (colormap.c) go right after the #version line; #line 2 keeps the
+     * compiler's line numbers those of the file */
+    char prelude[4096];
+    const int np = cmap_glsl(prelude, sizeof prelude - 16);
+    snprintf(prelude + np, sizeof prelude - (size_t)np, "#line 2\n");
+    const char *eol = memchr(src, '\n', len);
+    const size_t first = eol ? (size_t)(eol - src) + 1 : len;
     GLuint sh = glCreateShader(type);
-    const GLchar *s = src;
-    const GLint l = (GLint)len;
-    glShaderSource(sh, 1, &s, &l);
+    const GLchar *parts[3] = {src, prelude, src + first};
+    const GLint lens[3] = {(GLint)first, (GLint)strlen(prelude), (GLint)(len - first)};
+    glShaderSource(sh, 3, parts, lens);
     glCompileShader(sh);
     free(src);
     GLint ok = 0;
