@@ -26,7 +26,7 @@ typedef struct slot {
 } slot;
 
 typedef struct tb_ctx {
-    tribuf tb;
+    viz_tribuf tb;
     slot s[3];
     atomic_int done;
     long bad, seen, last;
@@ -89,7 +89,7 @@ static void test_tribuf_single_thread(void **state)
 {
     (void)state;
     int a = 0, b = 0, z = 0;
-    tribuf t;
+    viz_tribuf t;
     tribuf_init(&t, &a, &b, &z);
     assert_ptr_equal(tribuf_front(&t), &z);
     assert_int_equal(tribuf_acquire(&t), 0);
@@ -114,7 +114,7 @@ static void test_tribuf_single_thread(void **state)
 #define PUSHES 50000
 
 typedef struct q_ctx {
-    cmdqueue q;
+    viz_cmdqueue q;
     atomic_int done;
     double last_eps;
     long popped, steps, bad;
@@ -198,7 +198,7 @@ static void test_cmdqueue_two_threads(void **state)
 static void test_cmdqueue_coalescing(void **state)
 {
     (void)state;
-    cmdqueue q;
+    viz_cmdqueue q;
     assert_int_equal(cmdq_init(&q), 0);
     viz_cmd m, out = {0};
     memset(&m, 0, sizeof m);

@@ -13,7 +13,7 @@
 
 /* Threads of the core: all cores but one for the window (unless --threads or OMP_NUM_THREADS
  * says otherwise). */
-static int sim_threads(const app *a)
+static int sim_threads(const viz_app *a)
 {
     int threads = a->fo.threads;
     if (threads == 0 && !getenv("OMP_NUM_THREADS")) {
@@ -23,7 +23,7 @@ static int sim_threads(const app *a)
     return threads;
 }
 
-int app_start(app *a, fr_sim *loaded)
+int app_start(viz_app *a, fr_sim *loaded)
 {
     char err[8192];
     if (render_init(&a->R, err, sizeof err)) {
@@ -58,7 +58,7 @@ int app_start(app *a, fr_sim *loaded)
     return 0;
 }
 
-int app_fail(app *a, int code)
+int app_fail(viz_app *a, int code)
 {
     rec_stop(&a->rec);
     if (a->sim_ok)
@@ -71,15 +71,7 @@ int app_fail(app *a, int code)
     return code;
 }
 
-/* CPU time of the process (all threads), s */
-static double cpu_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-int app_finish(app *a)
+int app_finish(viz_app *a)
 {
     const double t_end = viz_now(), elapsed = t_end - a->t_start;
     const long n = a->frames - WARM_FRAMES;
@@ -87,7 +79,7 @@ int app_finish(app *a)
         printf("frame_ms=%.2f fps_steady=%.1f cpu_ms=%.2f over %ld frames arrows=%s n=%d "
                "size=%dx%d\n",
                1e3 * (t_end - a->t_warm) / (double)n, (double)n / (t_end - a->t_warm),
-               1e3 * (cpu_now() - a->cpu_warm) / (double)n, n,
+               1e3 * (viz_cpu_now() - a->cpu_warm) / (double)n, n,
                !a->ctl.arrows ? "off" : render_uses_impostors(&a->R) ? "impostor" : "mesh",
                a->R.part_n, a->dw, a->dh);
     app_rec_stop(a);
@@ -109,13 +101,13 @@ int app_finish(app *a)
     return app_fail(a, a->rc);
 }
 
-void app_set_lecture(app *a, int on)
+void app_set_lecture(viz_app *a, int on)
 {
     a->ctl.lecture = on;
     a->style = ui_style_make(on);
 }
 
-void app_rec_stop(app *a)
+void app_rec_stop(viz_app *a)
 {
     if (!a->rec.on)
         return;
@@ -129,7 +121,7 @@ void app_rec_stop(app *a)
 
 /* ---- input ---- */
 
-static void on_mouse_up(app *a, const SDL_MouseButtonEvent *b)
+static void on_mouse_up(viz_app *a, const SDL_MouseButtonEvent *b)
 {
     const int left = b->button == SDL_BUTTON_LEFT;
     if (!left && b->button != SDL_BUTTON_RIGHT && b->button != SDL_BUTTON_MIDDLE)
@@ -145,7 +137,7 @@ static void on_mouse_up(app *a, const SDL_MouseButtonEvent *b)
         controls_camera_moved(a);
 }
 
-static void events(app *a)
+static void events(viz_app *a)
 {
     SDL_Event e;
     while (!a->ctl.quit && SDL_PollEvent(&e)) {
@@ -180,7 +172,7 @@ static void events(app *a)
 /* ---- the simulation's side ---- */
 
 /* The newest snapshot and streamlines, uploaded when new (or the colouring changed). */
-static void take_snapshots(app *a)
+static void take_snapshots(viz_app *a)
 {
     const viz_snapshot *s = a->snap = simthread_snapshot(&a->S, NULL);
     const viz_streams *st = a->streams = simthread_streams(&a->S, NULL);
@@ -196,7 +188,7 @@ static void take_snapshots(app *a)
 }
 
 /* Results of F5 / F9 (in the simulation thread): on screen; a load syncs the controls. */
-static void io_results(app *a)
+static void io_results(viz_app *a)
 {
     const viz_snapshot *s = a->snap;
     if (!s->seq || s->io_seq == a->io_seen)
@@ -211,7 +203,7 @@ static void io_results(app *a)
 }
 
 /* A scripted run (--frames): its last frame, which waits for --sim-steps and its streamlines. */
-static void scripted_last(app *a)
+static void scripted_last(viz_app *a)
 {
     const viz_snapshot *s = a->snap;
     const viz_streams *st = a->streams;
@@ -254,7 +246,7 @@ static void background(int w, int h, int lecture)
     glDisable(GL_SCISSOR_TEST);
 }
 
-static void draw_scene(app *a, render_view *v)
+static void draw_scene(viz_app *a, viz_render_view *v)
 {
     const int lecture = a->ctl.lecture, dh = a->dh;
     const float px = roundf((float)dh / 50.0f * (lecture ? 1.45f : 1.0f));
@@ -264,7 +256,7 @@ static void draw_scene(app *a, render_view *v)
     camera_view(&a->cam, a->dw, dh, v);
     v->time = a->vo.frames ? (float)a->frames / 60.0f : (float)(viz_now() - a->t_start);
     const viz_snapshot *s = a->snap;
-    const scene_opts so = {a->ctl.arrows, a->ctl.view.streams, 1, 1,
+    const viz_scene_opts so = {a->ctl.arrows, a->ctl.view.streams, 1, 1,
                            s->seq ? s->radius + s->r : 1.0, a->ctl.colour,
                            s->seq ? &s->params.field : NULL, s->seq ? s->params.aspect : 1.0,
                            lecture ? 2.0f : 1.0f, s->seq && s->sel >= 0 ? s : NULL};
@@ -272,7 +264,7 @@ static void draw_scene(app *a, render_view *v)
 }
 
 /* Window pixels (origin top left) of a point of the scene; x < -1e5 when behind the camera. */
-static void project(const render_view *v, const float p[3], int dw, int dh, float out[2])
+static void project(const viz_render_view *v, const float p[3], int dw, int dh, float out[2])
 {
     vec4 vpt = {0, 0, (float)dw, (float)dh};
     vec3 o;
@@ -284,7 +276,7 @@ static void project(const render_view *v, const float p[3], int dw, int dh, floa
 }
 
 /* The overlay's positions: the gizmo (drawn here), the axis tips, the picked particle. */
-static void place_overlay(app *a, const render_view *v, ui_info *u)
+static void place_overlay(viz_app *a, const viz_render_view *v, viz_ui_info *u)
 {
     const int dh = a->dh;
     const int gs = (int)fminf(170.0f, 0.22f * (float)dh);
@@ -309,9 +301,9 @@ static float fade(double until, double now, double secs)
     return (float)fmin(1.0, (until - now) / secs);
 }
 
-static void draw_overlay(app *a, const render_view *v)
+static void draw_overlay(viz_app *a, const viz_render_view *v)
 {
-    ui_info u;
+    viz_ui_info u;
     memset(&u, 0, sizeof u);
     place_overlay(a, v, &u);
     const viz_controls *c = &a->ctl;
@@ -350,7 +342,7 @@ static void draw_overlay(app *a, const render_view *v)
 
 /* ---- captures ---- */
 
-static void captures(app *a)
+static void captures(viz_app *a)
 {
     char err[1200];
     if (a->ctl.rec_toggle && a->snap->seq) {
@@ -389,13 +381,13 @@ static void captures(app *a)
 
 /* ---- one frame ---- */
 
-static void count_frame(app *a)
+static void count_frame(viz_app *a)
 {
     const double now = viz_now();
     a->frames++;
     if (a->frames == WARM_FRAMES) {
         a->t_warm = now;
-        a->cpu_warm = cpu_now();
+        a->cpu_warm = viz_cpu_now();
     }
     a->fps_frames++;
     if (now - a->fps_t0 >= 0.5) {
@@ -405,7 +397,7 @@ static void count_frame(app *a)
     }
 }
 
-int app_frame(app *a)
+int app_frame(viz_app *a)
 {
     a->frame_t0 = viz_now();
     events(a);
@@ -421,7 +413,7 @@ int app_frame(app *a)
     take_snapshots(a);
     scripted_last(a);
     window_drawable_size(&a->win, &a->dw, &a->dh);
-    render_view v;
+    viz_render_view v;
     draw_scene(a, &v);
     io_results(a);
     draw_overlay(a, &v);
@@ -435,7 +427,7 @@ int app_frame(app *a)
     return a->ctl.quit && (!a->vo.screenshot[0] || a->captured_last);
 }
 
-double app_frame_pause(const app *a)
+double app_frame_pause(const viz_app *a)
 {
     if (a->vo.frames && !a->waiting)
         return 0.0;

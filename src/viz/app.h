@@ -17,18 +17,18 @@
 
 #define WARM_FRAMES 10 /* frames left out of the steady frame time printed at exit */
 
-typedef struct app {
+typedef struct viz_app {
     viz_opts vo;
     fr_options fo;
     viz_window win;
-    renderer R;
-    hud H;
-    simthread S;
+    viz_renderer R;
+    viz_hud H;
+    viz_simthread S;
     int render_ok, hud_ok, sim_ok;
     viz_camera cam;
     viz_controls ctl;
     viz_recorder rec;
-    ui_style style;
+    viz_style style;
     char units_text[4096];
     const viz_snapshot *snap;      /* the newest snapshot (taken at each frame and key) */
     const viz_streams *streams;
@@ -41,22 +41,22 @@ typedef struct app {
     double t_start, fps, fps_t0, t_warm, cpu_warm;
     double frame_t0;               /* when this frame began */
     int final_capture, captured_last, last, waiting, rc;
-} app;
+} viz_app;
 
 /* After window_open: renderer, HUD, controls, camera and the simulation thread (which takes
  * loaded over, or creates the simulation from a->fo.p). 0, or the exit status after one line
  * on stderr. */
-int app_start(app *a, fr_sim *loaded);
+int app_start(viz_app *a, fr_sim *loaded);
 /* One frame. 1 when the run is over (quit, --frames, an error: see a->rc). */
-int app_frame(app *a);
+int app_frame(viz_app *a);
 /* The pause before the next frame: s (the window comes first, the simulation gets the rest). */
-double app_frame_pause(const app *a);
+double app_frame_pause(const viz_app *a);
 /* Prints the run's summary, stops the simulation (--save), frees everything: the exit status. */
-int app_finish(app *a);
+int app_finish(viz_app *a);
 /* Frees what app_start made (after an error). */
-int app_fail(app *a, int code);
+int app_fail(viz_app *a, int code);
 
-void app_set_lecture(app *a, int on);
-void app_rec_stop(app *a);
+void app_set_lecture(viz_app *a, int on);
+void app_rec_stop(viz_app *a);
 
 #endif

@@ -21,7 +21,7 @@ void camera_init(viz_camera *c, const fr_params *p)
     camera_fit(c, p);
 }
 
-void camera_view(const viz_camera *c, int w, int h, render_view *v)
+void camera_view(const viz_camera *c, int w, int h, viz_render_view *v)
 {
     const float cp = cosf(glm_rad(c->pitch)), sp = sinf(glm_rad(c->pitch));
     const float cy = cosf(glm_rad(c->yaw)), sy = sinf(glm_rad(c->yaw));
@@ -74,7 +74,7 @@ void camera_motion(viz_camera *c, int dx, int dy, int dw, int dh)
         c->yaw -= 0.35f * (float)dx;
         c->pitch = fmaxf(-89.0f, fminf(89.0f, c->pitch + 0.35f * (float)dy));
     } else if (c->pan) {
-        render_view v;
+        viz_render_view v;
         camera_view(c, dw, dh, &v);
         const float k = 0.0016f * c->dist;
         /* camera right and up from the view matrix rows */
@@ -92,7 +92,7 @@ int camera_pick(const viz_camera *c, const viz_snapshot *s, float x, float y, in
 {
     if (!s->seq)
         return -1;
-    render_view v;
+    viz_render_view v;
     camera_view(c, dw, dh, &v);
     vec4 vpt = {0, 0, (float)dw, (float)dh};
     vec3 p0, p1, d;

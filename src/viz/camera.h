@@ -17,7 +17,7 @@ typedef struct viz_camera {
 /* The starting view, framing the cloud (and the magnet of p, if any). */
 void camera_init(viz_camera *c, const fr_params *p);
 void camera_fit(viz_camera *c, const fr_params *p);
-void camera_view(const viz_camera *c, int w, int h, render_view *v);
+void camera_view(const viz_camera *c, int w, int h, viz_render_view *v);
 /* The camera's right vector in the horizontal plane (turning a vertical field). */
 void camera_right(const viz_camera *c, double right[3]);
 

@@ -44,7 +44,7 @@ typedef struct control control;
 /* A step rule: changes the state for a press in direction dir (+1, -1 with Shift or the second
  * key, or the key's number for the presets) and says what is to be sent and printed. */
 enum { ACT_NONE = 0, ACT_PARAMS = 1, ACT_VIEW = 2, ACT_VIEW_FACING = 4, ACT_SAY = 8 };
-typedef int (*step_fn)(app *a, const control *c, int dir);
+typedef int (*step_fn)(viz_app *a, const control *c, int dir);
 
 /* Where a row's value lives and how it prints: in the requested parameters (a->ctl.cur) or in
  * the window's state (a->ctl). */
@@ -226,7 +226,7 @@ static int value_changed(const control *c, const fr_params *o, const fr_params *
 
 /* ---- commands ---- */
 
-static unsigned long long push(app *a, viz_cmd *c)
+static unsigned long long push(viz_app *a, viz_cmd *c)
 {
     const unsigned long long id = simthread_push(&a->S, c);
     if (!id)
@@ -234,7 +234,7 @@ static unsigned long long push(app *a, viz_cmd *c)
     return id;
 }
 
-static unsigned long long push_params(app *a, viz_off_mode off)
+static unsigned long long push_params(viz_app *a, viz_off_mode off)
 {
     viz_cmd c = {.kind = CMD_PARAMS};
     c.u.params.p = a->ctl.cur;
@@ -242,7 +242,7 @@ static unsigned long long push_params(app *a, viz_off_mode off)
     return push(a, &c);
 }
 
-static void push_view(app *a)
+static void push_view(viz_app *a)
 {
     viz_cmd c = {.kind = CMD_VIEW};
     c.u.view = a->ctl.view;
@@ -250,14 +250,14 @@ static void push_view(app *a)
 }
 
 /* The slice plane contains z and faces the camera. */
-static void push_view_facing(app *a)
+static void push_view_facing(viz_app *a)
 {
     a->ctl.slice_yaw = a->cam.yaw;
     a->ctl.view.slice_phi = glm_rad(a->cam.yaw);
     push_view(a);
 }
 
-static void push_path(app *a, viz_cmd_kind kind, const char *path)
+static void push_path(viz_app *a, viz_cmd_kind kind, const char *path)
 {
     viz_cmd c = {.kind = kind};
     snprintf(c.u.path, sizeof c.u.path, "%s", path);
@@ -266,10 +266,10 @@ static void push_path(app *a, viz_cmd_kind kind, const char *path)
 
 /* ---- step rules ---- */
 
-static double *param(app *a, const control *c) { return (double *)((char *)&a->ctl.cur + c->off); }
+static double *param(viz_app *a, const control *c) { return (double *)((char *)&a->ctl.cur + c->off); }
 
 /* A new value for a parameter row: taken only if the core would take it. */
-static int set_param(app *a, const control *c, double v)
+static int set_param(viz_app *a, const control *c, double v)
 {
     fr_params q = a->ctl.cur;
     *(double *)((char *)&q + c->off) = v;
@@ -283,14 +283,14 @@ static int set_param(app *a, const control *c, double v)
 }
 
 /* ×k or ÷k within [lo, hi] */
-static int step_scale(app *a, const control *c, int dir)
+static int step_scale(viz_app *a, const control *c, int dir)
 {
     const double v = *param(a, c);
     return set_param(a, c, fmax(c->lo, fmin(c->hi, dir < 0 ? v / c->k : v * c->k)));
 }
 
 /* b: steps of 1 above 1, of 0.25 below */
-static int step_b(app *a, const control *c, int dir)
+static int step_b(viz_app *a, const control *c, int dir)
 {
     double v = *param(a, c);
     if (dir < 0)
@@ -302,7 +302,7 @@ static int step_b(app *a, const control *c, int dir)
 }
 
 /* D_r: doubles from 0.1, halves down to 0.01, then off */
-static int step_brownian(app *a, const control *c, int dir)
+static int step_brownian(viz_app *a, const control *c, int dir)
 {
     double v = *param(a, c);
     if (dir < 0)
@@ -312,10 +312,10 @@ static int step_brownian(app *a, const control *c, int dir)
     return set_param(a, c, round(v * 1e9) / 1e9);
 }
 
-static int stopped(const app *a) { return a->ctl.paused || a->snap->at_limit; }
+static int stopped(const viz_app *a) { return a->ctl.paused || a->snap->at_limit; }
 
 /* the aspect: only while paused (the particles change shape under the viewer's eyes) */
-static int step_aspect(app *a, const control *c, int dir)
+static int step_aspect(viz_app *a, const control *c, int dir)
 {
     if (!stopped(a)) {
         controls_message(&a->ctl, 2.0, "K / Shift+K change the aspect while paused (Space)");
@@ -329,7 +329,7 @@ static int step_aspect(app *a, const control *c, int dir)
     return set_param(a, c, round(v * 1e6) / 1e6);
 }
 
-static int step_param_switch(app *a, const control *c, int dir)
+static int step_param_switch(viz_app *a, const control *c, int dir)
 {
     (void)dir;
     int *v = (int *)((char *)&a->ctl.cur + c->off);
@@ -338,7 +338,7 @@ static int step_param_switch(app *a, const control *c, int dir)
 }
 
 /* a switch of the window (arrows, plot, units panel) */
-static int step_switch(app *a, const control *c, int dir)
+static int step_switch(viz_app *a, const control *c, int dir)
 {
     (void)dir;
     int *v = (int *)((char *)&a->ctl + c->off);
@@ -347,12 +347,12 @@ static int step_switch(app *a, const control *c, int dir)
 }
 
 /* a switch of what the simulation thread computes (streamlines, slice) */
-static int step_view_switch(app *a, const control *c, int dir)
+static int step_view_switch(viz_app *a, const control *c, int dir)
 {
     return step_switch(a, c, dir) | ACT_VIEW_FACING;
 }
 
-static int step_cycle(app *a, const control *c, int dir)
+static int step_cycle(viz_app *a, const control *c, int dir)
 {
     (void)dir;
     int *v = (int *)((char *)&a->ctl + c->off);
@@ -360,7 +360,7 @@ static int step_cycle(app *a, const control *c, int dir)
     return ACT_SAY;
 }
 
-static int step_arrow_draw(app *a, const control *c, int dir)
+static int step_arrow_draw(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -369,14 +369,14 @@ static int step_arrow_draw(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_lecture(app *a, const control *c, int dir)
+static int step_lecture(viz_app *a, const control *c, int dir)
 {
     step_switch(a, c, dir);
     app_set_lecture(a, a->ctl.lecture);
     return ACT_SAY;
 }
 
-static int step_fullscreen(app *a, const control *c, int dir)
+static int step_fullscreen(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -386,7 +386,7 @@ static int step_fullscreen(app *a, const control *c, int dir)
 }
 
 /* [ / ]: the simulation's speed limit ÷2 / ×2; above RATE_MAX unlimited (0) */
-static int step_rate(app *a, const control *c, int dir)
+static int step_rate(viz_app *a, const control *c, int dir)
 {
     double r = a->ctl.view.rate;
     if (dir > 0)
@@ -397,7 +397,7 @@ static int step_rate(app *a, const control *c, int dir)
     return ACT_VIEW | ACT_SAY;
 }
 
-static int step_pause(app *a, const control *c, int dir)
+static int step_pause(viz_app *a, const control *c, int dir)
 {
     (void)dir;
     a->ctl.paused = !a->ctl.paused;
@@ -407,7 +407,7 @@ static int step_pause(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_single(app *a, const control *c, int dir)
+static int step_single(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -433,7 +433,7 @@ static void set_hdir(viz_controls *c, const fr_params *p)
 }
 
 /* The field is off now, or will be once the pending off/on command is applied. */
-static int field_is_off(app *a)
+static int field_is_off(viz_app *a)
 {
     const viz_snapshot *s = a->snap;
     if (a->ctl.off_id && s->applied_id < a->ctl.off_id)
@@ -443,7 +443,7 @@ static int field_is_off(app *a)
 }
 
 /* F: switch-off now / on again */
-static int step_field_off(app *a, const control *c, int dir)
+static int step_field_off(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -460,7 +460,7 @@ static int step_field_off(app *a, const control *c, int dir)
 }
 
 /* H / Shift+H: every part of the field ×k or ÷k, clamped */
-static int step_field_scale(app *a, const control *c, int dir)
+static int step_field_scale(viz_app *a, const control *c, int dir)
 {
     const double k = dir < 0 ? 1.0 / c->k : c->k;
     fr_field *f = &a->ctl.cur.field;
@@ -529,7 +529,7 @@ static void turn(double v[3], double dphi, double dtheta, const double cam_right
 
 /* ← → about z, ↑ ↓ the polar angle (c->k = 1 for the polar rows): the uniform field, else the
  * magnet's moment */
-static int step_field_turn(app *a, const control *c, int dir)
+static int step_field_turn(viz_app *a, const control *c, int dir)
 {
     const double ang = dir * glm_rad(TURN_DEG);
     const double dphi = c->k ? 0.0 : ang, dtheta = c->k ? ang : 0.0;
@@ -552,7 +552,7 @@ static int step_field_turn(app *a, const control *c, int dir)
 
 /* M: the field becomes a slow sweep H0 sin(2 pi t / 20) along the current direction of H
  * (amplitude |H|, or 2), the M(H) plot appears; M again: back to the uniform field. */
-static int step_sweep(app *a, const control *c, int dir)
+static int step_sweep(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -588,7 +588,7 @@ static int step_sweep(app *a, const control *c, int dir)
 static void say_changes(viz_controls *c, const fr_params *o, const fr_params *p);
 
 /* Restart with parameters p (reset or preset): prints what changes. */
-static void restart(app *a, const fr_params *p)
+static void restart(viz_app *a, const fr_params *p)
 {
     viz_cmd c = {.kind = CMD_RESET};
     c.u.params.p = *p;
@@ -601,7 +601,7 @@ static void restart(app *a, const fr_params *p)
     say_changes(&a->ctl, &o, p);
 }
 
-static int step_reset(app *a, const control *c, int dir)
+static int step_reset(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -611,7 +611,7 @@ static int step_reset(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_preset(app *a, const control *c, int dir)
+static int step_preset(viz_app *a, const control *c, int dir)
 {
     (void)c;
     const int k = dir - 1;
@@ -631,7 +631,7 @@ static int step_preset(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_io(app *a, const control *c, int dir)
+static int step_io(viz_app *a, const control *c, int dir)
 {
     (void)dir;
     push_path(a, !strcmp(c->name, "save") ? CMD_SAVE : CMD_LOAD, STATE_FILE);
@@ -639,7 +639,7 @@ static int step_io(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_deselect(app *a, const control *c, int dir)
+static int step_deselect(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -648,7 +648,7 @@ static int step_deselect(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_record(app *a, const control *c, int dir)
+static int step_record(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -659,7 +659,7 @@ static int step_record(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_screenshot(app *a, const control *c, int dir)
+static int step_screenshot(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -667,7 +667,7 @@ static int step_screenshot(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_help(app *a, const control *c, int dir)
+static int step_help(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -676,7 +676,7 @@ static int step_help(app *a, const control *c, int dir)
     return ACT_NONE;
 }
 
-static int step_quit(app *a, const control *c, int dir)
+static int step_quit(viz_app *a, const control *c, int dir)
 {
     (void)c;
     (void)dir;
@@ -691,7 +691,7 @@ static int step_quit(app *a, const control *c, int dir)
 #define K1(k) {{k, 0, 1}}
 #define K2(k1, k2) {{k1, 0, 1}, {k2, 0, -1}}
 static const char *const PAUSE_WORDS[2] = {"running", "paused"};
-static const char *const COLOUR_WORDS[COLOR_MODES] = {"spin", "spin-average", "m0"};
+static const char *const COLOUR_WORDS[COLOUR_MODES] = {"spin", "spin-average", "m0"};
 static const char *const INIT_WORDS[2] = {"random", "aligned"};
 
 /* In the order of the help; the rows with diff = 1 print after a reset in this order too. */
@@ -750,7 +750,7 @@ static const control CONTROLS[] = {
     {K1(SDLK_t), 0, 0, "T", "arrows drawn as: auto / mesh / impostors", "arrow-draw", NULL, NULL,
      0, VAL_NONE, C(arrows), 0, step_arrow_draw, 0, 0, 0},
     {K1(SDLK_c), 0, 0, "C", "colour: spin / averaged spin / m0", "colour", NULL, COLOUR_WORDS, 0,
-     VAL_NAME, C(colour), 0, step_cycle, COLOR_MODES, 0, 0},
+     VAL_NAME, C(colour), 0, step_cycle, COLOUR_MODES, 0, 0},
     {K1(SDLK_r), 0, 0, "R", "reset (same seed)", "reset", NULL, NULL, -1, VAL_NONE, C(paused), 0,
      step_reset, 0, 0, 0},
     {{{SDLK_1, 0, 1}, {SDLK_2, 0, 2}, {SDLK_3, 0, 3}, {SDLK_4, 0, 4}, {SDLK_5, 0, 5}}, 0, 0,
@@ -812,7 +812,7 @@ static const control *lookup(SDL_Keycode k, Uint16 mod, int *dir)
     return NULL;
 }
 
-void controls_key(app *a, const SDL_KeyboardEvent *e)
+void controls_key(viz_app *a, const SDL_KeyboardEvent *e)
 {
     int dir = 0;
     const control *c = lookup(e->keysym.sym, e->keysym.mod, &dir);
@@ -829,7 +829,7 @@ void controls_key(app *a, const SDL_KeyboardEvent *e)
         say_value(&a->ctl, c, &a->ctl.cur);
 }
 
-void controls_select(app *a, int i)
+void controls_select(viz_app *a, int i)
 {
     if (i == a->ctl.view.sel)
         return;
@@ -841,7 +841,7 @@ void controls_select(app *a, int i)
         controls_say(&a->ctl, "select=none");
 }
 
-void controls_camera_moved(app *a)
+void controls_camera_moved(viz_app *a)
 {
     const viz_controls *c = &a->ctl;
     if (c->view.slice && c->view.streams && fabsf(a->cam.yaw - c->slice_yaw) > 5.0f)

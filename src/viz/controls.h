@@ -31,17 +31,17 @@ typedef struct viz_controls {
     double msg_until;
 } viz_controls;
 
-struct app;
+struct viz_app;
 
 /* The starting state from the parsed scenario p. */
 void controls_init(viz_controls *c, const fr_params *p, double rate, int lecture,
                    const char *preset);
 /* A key press (with its snapshot s: time, field-off state, pause). */
-void controls_key(struct app *a, const SDL_KeyboardEvent *e);
+void controls_key(struct viz_app *a, const SDL_KeyboardEvent *e);
 /* A click picked particle i (-1: none). */
-void controls_select(struct app *a, int i);
+void controls_select(struct viz_app *a, int i);
 /* The camera turned: the slice plane turns to face it again. */
-void controls_camera_moved(struct app *a);
+void controls_camera_moved(struct viz_app *a);
 /* A load in the simulation thread succeeded with parameters p and picked particle sel. */
 void controls_loaded(viz_controls *c, const fr_params *p, int sel);
 void controls_message(viz_controls *c, double secs, const char *fmt, ...);

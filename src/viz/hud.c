@@ -32,7 +32,7 @@ static const int RANGES[][2] = {
 static const char *FONT_NAMES[] = {"DejaVuSansMono.ttf", "DejaVuSans.ttf"};
 static const char *SYS_FONT_DIR = "/usr/share/fonts/truetype/dejavu";
 
-static int bake(hud *h, float px)
+static int bake(viz_hud *h, float px)
 {
     stbtt_fontinfo fi;
     if (!stbtt_InitFont(&fi, h->ttf, stbtt_GetFontOffsetForIndex(h->ttf, 0)))
@@ -100,7 +100,7 @@ static int bake(hud *h, float px)
     return -1;
 }
 
-int hud_init(hud *h, float px, char *err, size_t errlen)
+int hud_init(viz_hud *h, float px, char *err, size_t errlen)
 {
     memset(h, 0, sizeof *h);
     const char *env = getenv("FERROVIZ_FONT");
@@ -160,14 +160,14 @@ int hud_init(hud *h, float px, char *err, size_t errlen)
     return 0;
 }
 
-int hud_set_px(hud *h, float px)
+int hud_set_px(viz_hud *h, float px)
 {
     if (fabsf(px - h->px) < 0.5f)
         return 0;
     return bake(h, px);
 }
 
-void hud_free(hud *h)
+void hud_free(viz_hud *h)
 {
     if (h->prog)
         glDeleteProgram(h->prog);
@@ -183,14 +183,14 @@ void hud_free(hud *h)
     memset(h, 0, sizeof *h);
 }
 
-void hud_begin(hud *h, int w, int hh)
+void hud_begin(viz_hud *h, int w, int hh)
 {
     h->nv = 0;
     h->w = w;
     h->h = hh;
 }
 
-static float *alloc_verts(hud *h, int n)
+static float *alloc_verts(viz_hud *h, int n)
 {
     if (h->nv + n > h->cap) {
         int c = h->cap ? h->cap : 4096;
@@ -219,7 +219,7 @@ static void vert(float *p, float x, float y, float u, float v, const float c[4])
     p[7] = c[3];
 }
 
-static void quad(hud *h, const float x[4], const float y[4], const float u[4], const float v[4],
+static void quad(viz_hud *h, const float x[4], const float y[4], const float u[4], const float v[4],
                  const float *c[4])
 {
     float *p = alloc_verts(h, 6);
@@ -232,7 +232,7 @@ static void quad(hud *h, const float x[4], const float y[4], const float u[4], c
     }
 }
 
-void hud_rect4(hud *h, float x, float y, float w, float hh, const float top[4],
+void hud_rect4(viz_hud *h, float x, float y, float w, float hh, const float top[4],
                const float bottom[4])
 {
     const float xs[4] = {x, x + w, x + w, x}, ys[4] = {y, y, y + hh, y + hh};
@@ -242,12 +242,12 @@ void hud_rect4(hud *h, float x, float y, float w, float hh, const float top[4],
     quad(h, xs, ys, u, v, c);
 }
 
-void hud_rect(hud *h, float x, float y, float w, float hh, const float rgba[4])
+void hud_rect(viz_hud *h, float x, float y, float w, float hh, const float rgba[4])
 {
     hud_rect4(h, x, y, w, hh, rgba, rgba);
 }
 
-void hud_line(hud *h, float x0, float y0, float x1, float y1, float width, const float rgba[4])
+void hud_line(viz_hud *h, float x0, float y0, float x1, float y1, float width, const float rgba[4])
 {
     float dx = x1 - x0, dy = y1 - y0;
     const float l = sqrtf(dx * dx + dy * dy);
@@ -305,7 +305,7 @@ static int glyph_index(unsigned cp)
     return '?' - 0x20;
 }
 
-float hud_text(hud *h, float x, float y, const char *s, const float rgba[4])
+float hud_text(viz_hud *h, float x, float y, const char *s, const float rgba[4])
 {
     const float x0 = x;
     const stbtt_packedchar *pc = h->packed;
@@ -323,7 +323,7 @@ float hud_text(hud *h, float x, float y, const char *s, const float rgba[4])
     return x - x0;
 }
 
-float hud_text_width(hud *h, const char *s)
+float hud_text_width(viz_hud *h, const char *s)
 {
     float x = 0.0f, y = 0.0f;
     const stbtt_packedchar *pc = h->packed;
@@ -335,7 +335,7 @@ float hud_text_width(hud *h, const char *s)
     return x;
 }
 
-void hud_flush(hud *h)
+void hud_flush(viz_hud *h)
 {
     if (h->nv == 0)
         return;

@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-typedef struct hud {
+typedef struct viz_hud {
     GLuint prog, vao, vbo, tex;
     GLint u_size, u_atlas;
     int atlas_w, atlas_h;
@@ -20,22 +20,22 @@ typedef struct hud {
     float *v;                 /* vertices: x, y, u, v, r, g, b, a */
     int nv, cap;
     int w, h;                 /* window size in pixels */
-} hud;
+} viz_hud;
 
 /* Finds the font ($FERROVIZ_FONT, assets/, then Debian's fonts-dejavu-core), bakes it at px
  * pixels. 0, or -1 with a message naming the files tried. */
-int hud_init(hud *h, float px, char *err, size_t errlen);
-int hud_set_px(hud *h, float px); /* re-bake at another size if different */
-void hud_free(hud *h);
+int hud_init(viz_hud *h, float px, char *err, size_t errlen);
+int hud_set_px(viz_hud *h, float px); /* re-bake at another size if different */
+void hud_free(viz_hud *h);
 
-void hud_begin(hud *h, int w, int h_px);
-void hud_rect(hud *h, float x, float y, float w, float hh, const float rgba[4]);
-void hud_rect4(hud *h, float x, float y, float w, float hh, const float top[4],
+void hud_begin(viz_hud *h, int w, int h_px);
+void hud_rect(viz_hud *h, float x, float y, float w, float hh, const float rgba[4]);
+void hud_rect4(viz_hud *h, float x, float y, float w, float hh, const float top[4],
                const float bottom[4]); /* vertical gradient */
-void hud_line(hud *h, float x0, float y0, float x1, float y1, float width, const float rgba[4]);
+void hud_line(viz_hud *h, float x0, float y0, float x1, float y1, float width, const float rgba[4]);
 /* UTF-8 text with its baseline at y; returns the advance (width) in pixels. */
-float hud_text(hud *h, float x, float y, const char *s, const float rgba[4]);
-float hud_text_width(hud *h, const char *s);
-void hud_flush(hud *h);
+float hud_text(viz_hud *h, float x, float y, const char *s, const float rgba[4]);
+float hud_text_width(viz_hud *h, const char *s);
+void hud_flush(viz_hud *h);
 
 #endif

@@ -8,7 +8,7 @@
 #include <string.h>
 
 /* Options that need no window: --help, --version, a bad --units or --load (exit 2). */
-static int prepare(app *a, fr_sim **loaded, int *done)
+static int prepare(viz_app *a, fr_sim **loaded, int *done)
 {
     *done = 1;
     if (a->fo.help) {
@@ -41,8 +41,8 @@ static int prepare(app *a, fr_sim **loaded, int *done)
 
 int main(int argc, char **argv)
 {
-    static app A;
-    app *a = &A;
+    static viz_app A;
+    viz_app *a = &A;
     setvbuf(stdout, NULL, _IOLBF, 0);
     int rc = viz_parse_args(argc, argv, &a->fo, &a->vo);
     if (rc)

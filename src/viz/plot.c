@@ -14,7 +14,7 @@ static double nice_ceil(double v)
 }
 
 /* Dashed curve y(t) = y0 exp(-rate (t - t_off)) over [a, t1]. */
-static void decay_curve(hud *h, double a, double t1, double t_off, double y0, double rate,
+static void decay_curve(viz_hud *h, double a, double t1, double t_off, double y0, double rate,
                         float left, float bottom, double t0, double tspan, float pw, double lo,
                         double hi, float ph, float width, const float c[4], int dash)
 {
@@ -29,7 +29,7 @@ static void decay_curve(hud *h, double a, double t1, double t_off, double y0, do
     }
 }
 
-void plot_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s)
+void plot_draw(viz_hud *h, const viz_style *st, float x, float y, float w, float hh, const viz_snapshot *s)
 {
     const float bg[4] = {0.05f, 0.06f, 0.08f, st->plot_bg_a};
     static const float frame[4] = {0.6f, 0.62f, 0.7f, 0.5f};
@@ -126,7 +126,7 @@ void plot_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, 
 
 /* Magnetisation curve: M·ê/φ against H·ê (the swept component), the last samples brighter,
  * with the theory for aligned particles tanh(b H·ê) (at equilibrium; M·ê = φ tanh(b H·ê)). */
-void plot_mh_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s)
+void plot_mh_draw(viz_hud *h, const viz_style *st, float x, float y, float w, float hh, const viz_snapshot *s)
 {
     const float bg[4] = {0.05f, 0.06f, 0.08f, st->plot_bg_a};
     static const float frame[4] = {0.6f, 0.62f, 0.7f, 0.5f};

@@ -7,9 +7,9 @@
 #include "simthread.h"
 #include "style.h"
 
-void plot_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s);
+void plot_draw(viz_hud *h, const viz_style *st, float x, float y, float w, float hh, const viz_snapshot *s);
 
 /* The magnetisation curve of a sweep: M·ê/φ against H·ê, with tanh(b H·ê). */
-void plot_mh_draw(hud *h, const ui_style *st, float x, float y, float w, float hh, const viz_snapshot *s);
+void plot_mh_draw(viz_hud *h, const viz_style *st, float x, float y, float w, float hh, const viz_snapshot *s);
 
 #endif

@@ -91,7 +91,7 @@ static int make_arrow(float *v, unsigned short *idx, int *nidx, int seg, float s
     return nv;
 }
 
-static void upload_mesh(arrow_mesh *m, int seg, float shaft_r, float head_r, float head_len)
+static void upload_mesh(viz_arrow_mesh *m, int seg, float shaft_r, float head_r, float head_len)
 {
     float *v = malloc((size_t)(5 * seg) * 6 * sizeof(float));
     unsigned short *idx = malloc((size_t)12 * seg * sizeof *idx);
@@ -113,7 +113,7 @@ static void upload_mesh(arrow_mesh *m, int seg, float shaft_r, float head_r, flo
 
 /* VAO: mesh attributes 0, 1 and per-instance attributes 2, 3, 4 (position, direction, value:
  * 7 floats, in a stride of `stride` floats). */
-static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst, int stride)
+static GLuint make_inst_vao(const viz_arrow_mesh *m, GLuint inst, int stride)
 {
     const GLsizei st = stride * (GLsizei)sizeof(float);
     GLuint vao;
@@ -141,7 +141,7 @@ static GLuint make_inst_vao(const arrow_mesh *m, GLuint inst, int stride)
     return vao;
 }
 
-int render_init(renderer *r, char *err, size_t errlen)
+int render_init(viz_renderer *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     r->arrow_prog = viz_load_program("arrow", err, errlen);
@@ -235,7 +235,7 @@ int render_init(renderer *r, char *err, size_t errlen)
     return 0;
 }
 
-void render_free(renderer *r)
+void render_free(viz_renderer *r)
 {
     if (r->arrow_prog)
         glDeleteProgram(r->arrow_prog);
@@ -288,7 +288,7 @@ static float *staging(float **buf, int *cap, int n)
     return *buf;
 }
 
-void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
+void render_set_particles(viz_renderer *r, const viz_snapshot *s, int mode)
 {
     const int n = s->n;
     float *p = staging(&r->inst, &r->inst_cap, INST_FLOATS * (n > 0 ? n : 1));
@@ -298,7 +298,7 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
         float *q = p + INST_FLOATS * i;
         memcpy(q, s->pos + 3 * i, 3 * sizeof(float));
         memcpy(q + 3, s->xi + 3 * i, 3 * sizeof(float));
-        q[6] = mode == COLOR_AVG ? s->avg[i] : mode == COLOR_M0 ? s->m0[i] : (float)s->sigma[i];
+        q[6] = mode == COLOUR_AVG ? s->avg[i] : mode == COLOUR_M0 ? s->m0[i] : (float)s->sigma[i];
         q[7] = 0.0f;
     }
     const GLsizeiptr bytes = (GLsizeiptr)n * INST_FLOATS * (GLsizeiptr)sizeof(float);
@@ -316,7 +316,7 @@ void render_set_particles(renderer *r, const viz_snapshot *s, int mode)
     r->arrow_scale = render_arrow_scale(n);
 }
 
-int render_uses_impostors(const renderer *r)
+int render_uses_impostors(const viz_renderer *r)
 {
     if (r->part_n > r->imp_max_n)
         return 0;
@@ -329,7 +329,7 @@ const char *render_arrow_mode_name(int mode)
     return mode == ARROWS_MESH ? "mesh" : mode == ARROWS_IMPOSTOR ? "impostor" : "auto";
 }
 
-static void draw_impostors(renderer *r, const render_view *v, const scene_opts *o,
+static void draw_impostors(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o,
                            const float light[3], const float eye_dir[3])
 {
     float st, sa;
@@ -341,7 +341,7 @@ static void draw_impostors(renderer *r, const render_view *v, const scene_opts *
     glUniformMatrix4fv(r->iu[IU_VP], 1, GL_FALSE, (const float *)v->vp);
     glUniform3fv(r->iu[IU_EYE], 1, v->eye);
     glUniform1f(r->iu[IU_SCALE], r->arrow_scale);
-    glUniform1i(r->iu[IU_MODE], o->mode == COLOR_SPIN ? 0 : 1);
+    glUniform1i(r->iu[IU_MODE], o->mode == COLOUR_SPIN ? 0 : 1);
     glUniform3f(r->iu[IU_COLOR], 1.0f, 1.0f, 1.0f);
     glUniform2f(r->iu[IU_SHAPE], st, sa);
     glUniform1f(r->iu[IU_SHAFT_R], SHAFT_R);
@@ -374,7 +374,7 @@ void render_arrow_shape(double aspect, float *transverse, float *axial)
     }
 }
 
-void render_set_streams(renderer *r, const viz_streams *s)
+void render_set_streams(viz_renderer *r, const viz_streams *s)
 {
     glBindBuffer(GL_ARRAY_BUFFER, r->stream_vbo);
     glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)s->nverts * 5 * (GLsizeiptr)sizeof(float),
@@ -406,7 +406,7 @@ void render_set_streams(renderer *r, const viz_streams *s)
 
 /* ---- lines ---- */
 
-static void line_vert(renderer *r, const float p[3], const float c[4])
+static void line_vert(viz_renderer *r, const float p[3], const float c[4])
 {
     float *b = staging(&r->lines, &r->line_cap, 7 * (r->line_n + 1));
     if (!b)
@@ -416,13 +416,13 @@ static void line_vert(renderer *r, const float p[3], const float c[4])
     memcpy(q + 3, c, 4 * sizeof(float));
 }
 
-static void line_seg(renderer *r, const float a[3], const float b[3], const float c[4])
+static void line_seg(viz_renderer *r, const float a[3], const float b[3], const float c[4])
 {
     line_vert(r, a, c);
     line_vert(r, b, c);
 }
 
-static void draw_lines(renderer *r, const float *vp, float width)
+static void draw_lines(viz_renderer *r, const float *vp, float width)
 {
     if (r->line_n == 0)
         return;
@@ -438,7 +438,7 @@ static void draw_lines(renderer *r, const float *vp, float width)
     r->line_n = 0;
 }
 
-static void circle(renderer *r, int axis, float radius, float offset, const float c[4])
+static void circle(viz_renderer *r, int axis, float radius, float offset, const float c[4])
 {
     const int seg = 96;
     for (int i = 0; i < seg; i++) {
@@ -464,7 +464,7 @@ static void circle(renderer *r, int axis, float radius, float offset, const floa
     }
 }
 
-static void draw_one_arrow(renderer *r, const float *vp, const float pos[3], const float dir[3],
+static void draw_one_arrow(viz_renderer *r, const float *vp, const float pos[3], const float dir[3],
                            float scale, const float color[3], const float eye_dir[3])
 {
     const float inst[7] = {pos[0], pos[1], pos[2], dir[0], dir[1], dir[2], 0.0f};
@@ -484,7 +484,7 @@ static void draw_one_arrow(renderer *r, const float *vp, const float pos[3], con
 
 /* The particle arrows: impostors or the instanced mesh at its level of detail. Leaves the
  * arrow program in use. */
-static void draw_arrows(renderer *r, const render_view *v, const scene_opts *o,
+static void draw_arrows(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o,
                         const float light[3], const float fwd[3])
 {
     if (render_uses_impostors(r)) {
@@ -495,7 +495,7 @@ static void draw_arrows(renderer *r, const render_view *v, const scene_opts *o,
     glUseProgram(r->arrow_prog);
     glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
     glUniform1f(r->a_scale, r->arrow_scale);
-    glUniform1i(r->a_mode, o->mode == COLOR_SPIN ? 0 : 1);
+    glUniform1i(r->a_mode, o->mode == COLOUR_SPIN ? 0 : 1);
     float st, sa;
     render_arrow_shape(o->aspect, &st, &sa);
     glUniform2f(r->a_shape, st, sa);
@@ -524,9 +524,9 @@ typedef struct cache_key {
     float line_scale;
 } cache_key;
 
-_Static_assert(sizeof(cache_key) <= sizeof(((renderer *)0)->cache_key), "cache_key too big");
+_Static_assert(sizeof(cache_key) <= sizeof(((viz_renderer *)0)->cache_key), "cache_key too big");
 
-static void make_key(const renderer *r, const render_view *v, const scene_opts *o, cache_key *k)
+static void make_key(const viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o, cache_key *k)
 {
     memset(k, 0, sizeof *k); /* padding too: keys are compared with memcmp */
     memcpy(k->vp, v->vp, sizeof k->vp);
@@ -543,7 +543,7 @@ static void make_key(const renderer *r, const render_view *v, const scene_opts *
     k->line_scale = o->line_scale; /* lecture mode: another background */
 }
 
-static int cache_restore(renderer *r, const render_view *v, const scene_opts *o)
+static int cache_restore(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o)
 {
     cache_key k;
     make_key(r, v, o, &k);
@@ -565,7 +565,7 @@ static int cache_restore(renderer *r, const render_view *v, const scene_opts *o)
     return 1;
 }
 
-static void cache_store(renderer *r, const render_view *v)
+static void cache_store(viz_renderer *r, const viz_render_view *v)
 {
     if (r->cache_state < 0 || !r->cache_wanted || v->w <= 0 || v->h <= 0)
         return;
@@ -632,7 +632,7 @@ static void cache_store(renderer *r, const render_view *v)
     r->cache_state = e == GL_NO_ERROR ? 1 : -1;
 }
 
-void render_scene(renderer *r, const render_view *v, const scene_opts *o)
+void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o)
 {
     glViewport(v->x, v->y, v->w, v->h);
     glEnable(GL_DEPTH_TEST);
@@ -768,7 +768,7 @@ void render_scene(renderer *r, const render_view *v, const scene_opts *o)
     }
 }
 
-void render_gizmo(renderer *r, const render_view *mv, int x, int y, int size, int win_h,
+void render_gizmo(viz_renderer *r, const viz_render_view *mv, int x, int y, int size, int win_h,
                   const double H[3], float label_xy[4][2])
 {
     /* same orientation as the main camera, orthographic, centred */

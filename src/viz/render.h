@@ -8,7 +8,7 @@
 
 #include <cglm/cglm.h>
 
-enum { COLOR_SPIN = 0, COLOR_AVG = 1, COLOR_M0 = 2, COLOR_MODES = 3 };
+enum { COLOUR_SPIN = 0, COLOUR_AVG = 1, COLOUR_M0 = 2, COLOUR_MODES = 3 };
 
 /* How the particle arrows are drawn: automatically (impostors above IMPOSTOR_AUTO_N particles,
  * else the mesh with its level of detail), always as instanced meshes, or always as ray-cast
@@ -19,26 +19,26 @@ enum { ARROWS_AUTO = 0, ARROWS_MESH = 1, ARROWS_IMPOSTOR = 2, ARROW_MODES = 3 };
 enum { IU_INST, IU_VP, IU_EYE, IU_SCALE, IU_MODE, IU_COLOR, IU_SHAPE, IU_SHAFT_R, IU_HEAD_R,
        IU_HEAD_LEN, IU_LIGHT, IU_HALF, IU_PROJ_Z, IMP_NU };
 
-typedef struct render_view {
+typedef struct viz_render_view {
     mat4 view, proj, vp;
     vec3 eye;           /* camera position */
     int x, y, w, h;     /* viewport in drawable pixels (y from the bottom) */
     float time;         /* animation time of the dashes, s */
-} render_view;
+} viz_render_view;
 
-typedef struct arrow_mesh {
+typedef struct viz_arrow_mesh {
     GLuint vbo, ibo;
     int nverts, nidx;
     unsigned short *idx_data;
-} arrow_mesh;
+} viz_arrow_mesh;
 
-typedef struct renderer {
+typedef struct viz_renderer {
     GLuint arrow_prog, line_prog, stream_prog;
     GLint a_vp, a_scale, a_mode, a_color, a_light, a_eye, a_shape;
     GLint l_vp;
     GLint s_vp, s_time, s_dash;
-    arrow_mesh mesh[3];          /* LOD 0 (fine) .. 2 (cone only) */
-    arrow_mesh head_mesh;        /* streamline arrowheads */
+    viz_arrow_mesh mesh[3];          /* LOD 0 (fine) .. 2 (cone only) */
+    viz_arrow_mesh head_mesh;        /* streamline arrowheads */
     int lod;
     GLuint part_vao[3], part_inst;
     int part_n, part_cap;
@@ -66,16 +66,16 @@ typedef struct renderer {
     int line_n, line_cap;
     float line_w_max;
     float arrow_scale;
-} renderer;
+} viz_renderer;
 
-int render_init(renderer *r, char *err, size_t errlen);
-void render_free(renderer *r);
+int render_init(viz_renderer *r, char *err, size_t errlen);
+void render_free(viz_renderer *r);
 
 /* Upload the particles of a snapshot coloured by mode (COLOR_*). */
-void render_set_particles(renderer *r, const viz_snapshot *s, int mode);
-void render_set_streams(renderer *r, const viz_streams *s);
+void render_set_particles(viz_renderer *r, const viz_snapshot *s, int mode);
+void render_set_streams(viz_renderer *r, const viz_streams *s);
 
-typedef struct scene_opts {
+typedef struct viz_scene_opts {
     int arrows, streams, sphere, axes;
     double radius;               /* bounding sphere */
     int mode;                    /* colour mode */
@@ -84,7 +84,7 @@ typedef struct scene_opts {
                                   * wider (oblate); 0 or 1 = sphere */
     float line_scale;            /* line widths (lecture mode: 2) */
     const viz_snapshot *pick;    /* highlight pick->sel with its orientation trace, or NULL */
-} scene_opts;
+} viz_scene_opts;
 
 /* Transverse and axial scale of a particle arrow for aspect ratio a. */
 void render_arrow_shape(double aspect, float *transverse, float *axial);
@@ -92,15 +92,15 @@ float render_arrow_scale(int n);  /* arrow length for N particles */
 
 /* Whether the particle arrows are drawn as impostors now (r->arrow_mode and the particle
  * count; never beyond GL_MAX_TEXTURE_BUFFER_SIZE / 2 particles); the name of an ARROWS_* mode. */
-int render_uses_impostors(const renderer *r);
+int render_uses_impostors(const viz_renderer *r);
 const char *render_arrow_mode_name(int mode);
 
-void render_scene(renderer *r, const render_view *v, const scene_opts *o);
+void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o);
 
 /* The gizmo in its own viewport: axes and the field H (at the origin) as an arrow whose length
  * grows with |H| (1 - exp(-|H|)); fills the window-pixel positions (origin top left, window of
  * height win_h) of the x, y, z and H labels. */
-void render_gizmo(renderer *r, const render_view *main_view, int x, int y, int size, int win_h,
+void render_gizmo(viz_renderer *r, const viz_render_view *main_view, int x, int y, int size, int win_h,
                   const double H[3], float label_xy[4][2]);
 
 #endif

@@ -24,7 +24,7 @@
 
 /* Thread-private state beyond simthread. */
 typedef struct worker {
-    simthread *st;
+    viz_simthread *st;
     uint64_t gen, seq, stream_seq;
     unsigned long long applied_id;
     long long steps, total_steps;
@@ -67,7 +67,7 @@ typedef struct worker {
     char io_msg[VIZ_MSG];
 } worker;
 
-static void fail(simthread *st, const char *msg)
+static void fail(viz_simthread *st, const char *msg)
 {
     snprintf(st->err, sizeof st->err, "%s", msg);
     atomic_store(&st->failed, 1);
@@ -118,7 +118,7 @@ static void update_hdir(worker *w, const fr_diag *d)
 /* After a reset: fresh averages, history, counters. */
 static int reset_state(worker *w)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     const fr_view v = fr_sim_view(st->sim);
     if (v.n > w->avg_cap) {
         float *a = realloc(w->avg, (size_t)v.n * sizeof *a);
@@ -177,7 +177,7 @@ static void hist_push(worker *w, double t, double mh, double ma)
 
 static void publish_snapshot(worker *w)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     viz_snapshot *s = tribuf_back(&st->snap_tb);
     const fr_view v = fr_sim_view(st->sim);
     const fr_params *p = fr_sim_params(st->sim);
@@ -272,7 +272,7 @@ static void publish_snapshot(worker *w)
 
 static void do_step(worker *w)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     const double t0 = fr_sim_time(st->sim);
     if (fr_sim_step(st->sim)) {
         st->aborted = 1; /* quitting: the state is only fit for fr_sim_free */
@@ -335,7 +335,7 @@ static void do_step(worker *w)
 /* The live parameters; the switch-off state as the command asks (see viz_off_mode). */
 static void apply_params(worker *w, const viz_cmd *c)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     fr_params p = c->u.params.p;
     const fr_field *cur = &fr_sim_params(st->sim)->field;
     const double t = fr_sim_time(st->sim);
@@ -369,7 +369,7 @@ static void apply_params(worker *w, const viz_cmd *c)
 
 static void apply_view(worker *w, const viz_view *v)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     st->streams_on = v->streams;
     st->slice = v->slice;
     st->slice_phi = v->slice_phi;
@@ -386,7 +386,7 @@ static void apply_view(worker *w, const viz_view *v)
 /* The simulation is replaced by s (a reset or a load). */
 static void replace_sim(worker *w, fr_sim *s, const char *when)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     fr_sim_free(st->sim);
     st->sim = s;
     fr_sim_set_abort(s, &st->abort);
@@ -397,7 +397,7 @@ static void replace_sim(worker *w, fr_sim *s, const char *when)
 
 static void apply_io(worker *w, const viz_cmd *c)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     char path[VIZ_PATH], err[256];
     memcpy(path, c->u.path, sizeof path);
     path[sizeof path - 1] = '\0';
@@ -430,7 +430,7 @@ static void apply_io(worker *w, const viz_cmd *c)
 
 static void apply(worker *w, const viz_cmd *c)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     switch (c->kind) {
     case CMD_PAUSE:
         st->paused = c->u.paused;
@@ -471,7 +471,7 @@ static void apply(worker *w, const viz_cmd *c)
 
 static void compute_streams(worker *w)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     viz_streams *s = tribuf_back(&st->stream_tb);
     const double t0 = viz_now();
     double delta = 0.0;
@@ -506,7 +506,7 @@ static void compute_streams(worker *w)
  * velocity (fr_sim_fluid_rotation: O(N) per surface point), every 0.5 s of wall time. */
 static void update_omega(worker *w)
 {
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     const fr_params *p = fr_sim_params(st->sim);
     if (fr_field_active(&p->field) != FR_FIELD_ROTATING) {
         w->omega_valid = 0;
@@ -528,7 +528,7 @@ static void update_omega(worker *w)
 static void *thread_main(void *arg)
 {
     worker *w = arg;
-    simthread *st = w->st;
+    viz_simthread *st = w->st;
     /* The window comes first: the simulation thread (and the OpenMP threads it starts, which
      * inherit its nice value) yields the CPU to the render thread and llvmpipe's threads, so
      * the frame rate does not depend on the cost of a step. Best effort (Linux). */
@@ -599,7 +599,7 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
-int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
+int simthread_start(viz_simthread *st, const fr_params *p, fr_sim *loaded, int grid,
                     long long step_limit, double rate, int threads, int nice, char *err,
                     size_t errlen)
 {
@@ -654,7 +654,7 @@ int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
     return 0;
 }
 
-int simthread_stop(simthread *st, const char *save_path, char *err, size_t errlen)
+int simthread_stop(viz_simthread *st, const char *save_path, char *err, size_t errlen)
 {
     if (!st->running)
         return 0;
@@ -694,7 +694,7 @@ int simthread_stop(simthread *st, const char *save_path, char *err, size_t errle
     return rc;
 }
 
-const viz_snapshot *simthread_snapshot(simthread *st, int *is_new)
+const viz_snapshot *simthread_snapshot(viz_simthread *st, int *is_new)
 {
     const int n = tribuf_acquire(&st->snap_tb);
     if (is_new)
@@ -702,7 +702,7 @@ const viz_snapshot *simthread_snapshot(simthread *st, int *is_new)
     return tribuf_front(&st->snap_tb);
 }
 
-const viz_streams *simthread_streams(simthread *st, int *is_new)
+const viz_streams *simthread_streams(viz_simthread *st, int *is_new)
 {
     const int n = tribuf_acquire(&st->stream_tb);
     if (is_new)
@@ -710,7 +710,7 @@ const viz_streams *simthread_streams(simthread *st, int *is_new)
     return tribuf_front(&st->stream_tb);
 }
 
-unsigned long long simthread_push(simthread *st, const viz_cmd *c)
+unsigned long long simthread_push(viz_simthread *st, const viz_cmd *c)
 {
     return cmdq_push(&st->q, c);
 }

@@ -83,11 +83,11 @@ typedef struct viz_streams {
     double compute_s;         /* wall time of the field + tracing */
 } viz_streams;
 
-typedef struct simthread {
+typedef struct viz_simthread {
     pthread_t th;
     int running;
-    cmdqueue q;
-    tribuf snap_tb, stream_tb;
+    viz_cmdqueue q;
+    viz_tribuf snap_tb, stream_tb;
     viz_snapshot snap[3];
     viz_streams streams[3];
     /* owned by the thread while running */
@@ -105,22 +105,22 @@ typedef struct simthread {
     atomic_int abort;         /* set on quit: a step in progress stops early */
     int aborted;              /* a step was aborted: the state is unusable (no --save) */
     char err[256];
-} simthread;
+} viz_simthread;
 
 /* Creates the simulation (error message in err) and starts the thread. If loaded is not NULL
  * the thread takes it over instead (a state read with fr_sim_load; p is then ignored). nice > 0:
  * the thread (and its OpenMP threads) run at that nice value, below the render thread. */
-int simthread_start(simthread *st, const fr_params *p, fr_sim *loaded, int grid,
+int simthread_start(viz_simthread *st, const fr_params *p, fr_sim *loaded, int grid,
                     long long step_limit, double rate, int threads, int nice, char *err,
                     size_t errlen);
 /* Asks the thread to stop and joins it; if save_path is not NULL (--save) the final state is
  * written there first (the last step is then allowed to finish). Frees everything. Returns 0,
  * or -1 with a message in err if the save failed. */
-int simthread_stop(simthread *st, const char *save_path, char *err, size_t errlen);
+int simthread_stop(viz_simthread *st, const char *save_path, char *err, size_t errlen);
 
 /* Render side: take the newest snapshot / streamlines (never blocks). */
-const viz_snapshot *simthread_snapshot(simthread *st, int *is_new);
-const viz_streams *simthread_streams(simthread *st, int *is_new);
-unsigned long long simthread_push(simthread *st, const viz_cmd *c);
+const viz_snapshot *simthread_snapshot(viz_simthread *st, int *is_new);
+const viz_streams *simthread_streams(viz_simthread *st, int *is_new);
+unsigned long long simthread_push(viz_simthread *st, const viz_cmd *c);
 
 #endif

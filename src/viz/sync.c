@@ -5,7 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-void tribuf_init(tribuf *t, void *a, void *b, void *c)
+void tribuf_init(viz_tribuf *t, void *a, void *b, void *c)
 {
     t->slot[0] = a;
     t->slot[1] = b;
@@ -15,9 +15,9 @@ void tribuf_init(tribuf *t, void *a, void *b, void *c)
     atomic_init(&t->mid, 1u);
 }
 
-void *tribuf_back(tribuf *t) { return t->slot[t->back]; }
+void *tribuf_back(viz_tribuf *t) { return t->slot[t->back]; }
 
-void tribuf_publish(tribuf *t)
+void tribuf_publish(viz_tribuf *t)
 {
     /* release: the reader that takes this slot sees everything written into it;
      * acquire: the slot handed back is no longer being read. */
@@ -26,7 +26,7 @@ void tribuf_publish(tribuf *t)
     t->back = prev & 3u;
 }
 
-int tribuf_acquire(tribuf *t)
+int tribuf_acquire(viz_tribuf *t)
 {
     if (!(atomic_load_explicit(&t->mid, memory_order_relaxed) & TRIBUF_FRESH))
         return 0;
@@ -35,11 +35,11 @@ int tribuf_acquire(tribuf *t)
     return 1;
 }
 
-void *tribuf_front(tribuf *t) { return t->slot[t->front]; }
+void *tribuf_front(viz_tribuf *t) { return t->slot[t->front]; }
 
 /* ---- command queue ---- */
 
-int cmdq_init(cmdqueue *q)
+int cmdq_init(viz_cmdqueue *q)
 {
     memset(q, 0, sizeof *q);
     q->next_id = 1;
@@ -57,7 +57,7 @@ int cmdq_init(cmdqueue *q)
     return 0;
 }
 
-void cmdq_destroy(cmdqueue *q)
+void cmdq_destroy(viz_cmdqueue *q)
 {
     pthread_cond_destroy(&q->cv);
     pthread_mutex_destroy(&q->mu);
@@ -65,7 +65,7 @@ void cmdq_destroy(cmdqueue *q)
 
 #define STEP_CAP 1000
 
-unsigned long long cmdq_push(cmdqueue *q, const viz_cmd *c)
+unsigned long long cmdq_push(viz_cmdqueue *q, const viz_cmd *c)
 {
     unsigned long long id = 0;
     pthread_mutex_lock(&q->mu);
@@ -125,7 +125,7 @@ out:
     return id;
 }
 
-int cmdq_pop(cmdqueue *q, viz_cmd *out)
+int cmdq_pop(viz_cmdqueue *q, viz_cmd *out)
 {
     int got = 0;
     pthread_mutex_lock(&q->mu);
@@ -139,7 +139,7 @@ int cmdq_pop(cmdqueue *q, viz_cmd *out)
     return got;
 }
 
-void cmdq_wait(cmdqueue *q, double timeout_s)
+void cmdq_wait(viz_cmdqueue *q, double timeout_s)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -158,7 +158,7 @@ void cmdq_wait(cmdqueue *q, double timeout_s)
     pthread_mutex_unlock(&q->mu);
 }
 
-void cmdq_set_quit(cmdqueue *q)
+void cmdq_set_quit(viz_cmdqueue *q)
 {
     pthread_mutex_lock(&q->mu);
     q->quit = 1;
@@ -166,7 +166,7 @@ void cmdq_set_quit(cmdqueue *q)
     pthread_mutex_unlock(&q->mu);
 }
 
-int cmdq_quit(cmdqueue *q)
+int cmdq_quit(viz_cmdqueue *q)
 {
     pthread_mutex_lock(&q->mu);
     const int v = q->quit;

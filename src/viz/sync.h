@@ -22,22 +22,22 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-typedef struct tribuf {
+typedef struct viz_tribuf {
     void *slot[3];
     atomic_uint mid;   /* index of the middle slot | TRIBUF_FRESH when newly published */
     unsigned back;     /* writer's slot (writer thread only) */
     unsigned front;    /* reader's slot (reader thread only) */
-} tribuf;
+} viz_tribuf;
 
 #define TRIBUF_FRESH 4u
 
 /* Slots a, b, c: the writer starts with a, the reader with c (which should be a valid, e.g.
  * zeroed, object: it is what the reader sees before the first publish). */
-void tribuf_init(tribuf *t, void *a, void *b, void *c);
-void *tribuf_back(tribuf *t);       /* writer: the slot to fill */
-void tribuf_publish(tribuf *t);     /* writer: make the back slot the newest */
-int tribuf_acquire(tribuf *t);      /* reader: 1 if a newer slot was taken */
-void *tribuf_front(tribuf *t);      /* reader: the current slot */
+void tribuf_init(viz_tribuf *t, void *a, void *b, void *c);
+void *tribuf_back(viz_tribuf *t);       /* writer: the slot to fill */
+void tribuf_publish(viz_tribuf *t);     /* writer: make the back slot the newest */
+int tribuf_acquire(viz_tribuf *t);      /* reader: 1 if a newer slot was taken */
+void *tribuf_front(viz_tribuf *t);      /* reader: the current slot */
 
 /* ---- command queue ---- */
 
@@ -83,24 +83,24 @@ typedef struct viz_cmd {
 
 #define CMDQ_CAP 64
 
-typedef struct cmdqueue {
+typedef struct viz_cmdqueue {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     viz_cmd q[CMDQ_CAP];
     int head, count;
     unsigned long long next_id;
     int quit;
-} cmdqueue;
+} viz_cmdqueue;
 
-int cmdq_init(cmdqueue *q);
-void cmdq_destroy(cmdqueue *q);
+int cmdq_init(viz_cmdqueue *q);
+void cmdq_destroy(viz_cmdqueue *q);
 /* Returns the command's id (> 0), or 0 if the queue is full (the command is dropped). */
-unsigned long long cmdq_push(cmdqueue *q, const viz_cmd *c);
+unsigned long long cmdq_push(viz_cmdqueue *q, const viz_cmd *c);
 /* Takes the oldest command: 1, or 0 if empty. */
-int cmdq_pop(cmdqueue *q, viz_cmd *out);
+int cmdq_pop(viz_cmdqueue *q, viz_cmd *out);
 /* Waits until a command is queued, quit is set or timeout_s passes. */
-void cmdq_wait(cmdqueue *q, double timeout_s);
-void cmdq_set_quit(cmdqueue *q);
-int cmdq_quit(cmdqueue *q);
+void cmdq_wait(viz_cmdqueue *q, double timeout_s);
+void cmdq_set_quit(viz_cmdqueue *q);
+int cmdq_quit(viz_cmdqueue *q);
 
 #endif

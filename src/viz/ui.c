@@ -14,9 +14,9 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-ui_style ui_style_make(int lecture)
+viz_style ui_style_make(int lecture)
 {
-    ui_style s = {
+    viz_style s = {
         .text = {0.90f, 0.92f, 0.96f, 1.0f},
         .dim = {0.62f, 0.65f, 0.72f, 1.0f},
         .panel = {0.05f, 0.06f, 0.08f, 0.72f},
@@ -28,7 +28,7 @@ ui_style ui_style_make(int lecture)
         .caption_k = 1.35f,
     };
     if (lecture) { /* white on black, brighter dim text */
-        s = (ui_style){
+        s = (viz_style){
             .text = {1.0f, 1.0f, 1.0f, 1.0f},
             .dim = {0.88f, 0.88f, 0.88f, 1.0f},
             .panel = {0.0f, 0.0f, 0.0f, 0.8f},
@@ -44,7 +44,7 @@ ui_style ui_style_make(int lecture)
     return s;
 }
 
-float ui_text_scaled(hud *h, float x, float y, const char *s, const float rgba[4], float k)
+float ui_text_scaled(viz_hud *h, float x, float y, const char *s, const float rgba[4], float k)
 {
     /* draw at the baked size into the batch, then scale the new vertices about (x, y) */
     const int v0 = h->nv;
@@ -74,7 +74,7 @@ static void fmt_num(char *buf, size_t n, double v)
         snprintf(buf, n, "%.4g", v);
 }
 
-static void stats_panel(hud *h, const ui_style *st, const ui_info *u, float *panel_bottom)
+static void stats_panel(viz_hud *h, const viz_style *st, const viz_ui_info *u, float *panel_bottom)
 {
     const viz_snapshot *s = u->snap;
     const fr_params *p = &s->params;
@@ -151,14 +151,14 @@ static void stats_panel(hud *h, const ui_style *st, const ui_info *u, float *pan
     *panel_bottom = 8 + nl * h->line_h + 2 * pad;
 }
 
-static void legend(hud *h, const ui_style *st, const ui_info *u, float x, float y)
+static void legend(viz_hud *h, const viz_style *st, const viz_ui_info *u, float x, float y)
 {
     const float lh = h->line_h;
     char buf[128];
     float c4[4];
     if (!u->arrows)
         return;
-    if (u->colour_mode == COLOR_SPIN) {
+    if (u->colour_mode == COLOUR_SPIN) {
         rgb4(CMAP_SPIN_UP, 1.0f, c4);
         hud_rect(h, x, y + 0.2f * lh, 0.7f * lh, 0.7f * lh, c4);
         float xx = x + lh;
@@ -169,7 +169,7 @@ static void legend(hud *h, const ui_style *st, const ui_info *u, float x, float 
         return;
     }
     const char *title =
-        u->colour_mode == COLOR_AVG ? "σ averaged over 3ε" : "m0 = tanh(b H·ξ)";
+        u->colour_mode == COLOUR_AVG ? "σ averaged over 3ε" : "m0 = tanh(b H·ξ)";
     snprintf(buf, sizeof buf, "%s", title);
     hud_text(h, x, y + h->ascent, buf, st->text);
     const float bw = 10.0f * lh, by = y + lh * 1.1f;
@@ -185,7 +185,7 @@ static void legend(hud *h, const ui_style *st, const ui_info *u, float x, float 
     hud_text(h, x + bw - hud_text_width(h, "+1"), by + 0.6f * lh + h->ascent, "+1", st->dim);
 }
 
-static void colour_bar(hud *h, const ui_style *st, const ui_info *u)
+static void colour_bar(viz_hud *h, const viz_style *st, const viz_ui_info *u)
 {
     const viz_streams *sl = u->streams;
     const float lh = h->line_h;
@@ -229,7 +229,7 @@ static void colour_bar(hud *h, const ui_style *st, const ui_info *u)
 }
 
 /* The keys, from the controls table (u->help_row). */
-static void help_overlay(hud *h, const ui_info *u, float alpha)
+static void help_overlay(viz_hud *h, const viz_ui_info *u, float alpha)
 {
     const int n = u->help_n;
     const float lh = h->line_h;
@@ -259,7 +259,7 @@ static void help_overlay(hud *h, const ui_info *u, float alpha)
 }
 
 /* The picked particle: its values and sigma(t) over its recorded history. */
-static void pick_panel(hud *h, const ui_style *st, const ui_info *u, float y)
+static void pick_panel(viz_hud *h, const viz_style *st, const viz_ui_info *u, float y)
 {
     const viz_snapshot *s = u->snap;
     const int i = s->sel;
@@ -308,7 +308,7 @@ static void pick_panel(hud *h, const ui_style *st, const ui_info *u, float y)
 }
 
 /* Physical units: the lines of fr_units_format (long lines wrapped at double spaces). */
-static void units_panel(hud *h, const ui_style *st, const ui_info *u)
+static void units_panel(viz_hud *h, const viz_style *st, const viz_ui_info *u)
 {
     const float lh = h->line_h, pad = 0.6f * lh;
     char lines[40][200];
@@ -350,7 +350,7 @@ static void units_panel(hud *h, const ui_style *st, const ui_info *u)
         hud_text(h, x + pad, y + pad + h->ascent + k * lh, lines[k], k == 0 ? st->accent : st->text);
 }
 
-void ui_draw(hud *h, const ui_style *st, const ui_info *u)
+void ui_draw(viz_hud *h, const viz_style *st, const viz_ui_info *u)
 {
     const float lh = h->line_h;
     float pb = 0.0f;

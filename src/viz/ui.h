@@ -6,7 +6,7 @@
 #include "simthread.h"
 #include "style.h"
 
-typedef struct ui_info {
+typedef struct viz_ui_info {
     const viz_snapshot *snap;
     const viz_streams *streams;
     double fps;
@@ -31,10 +31,10 @@ typedef struct ui_info {
     long rec_frames;
     const char *rec_dir;
     float pick_xy[2];              /* picked particle in window pixels; x < -1e5 = none */
-} ui_info;
+} viz_ui_info;
 
-void ui_draw(hud *h, const ui_style *st, const ui_info *u);
+void ui_draw(viz_hud *h, const viz_style *st, const viz_ui_info *u);
 /* Text scaled by k about its baseline start (captions); returns the advance. */
-float ui_text_scaled(hud *h, float x, float y, const char *s, const float rgba[4], float k);
+float ui_text_scaled(viz_hud *h, float x, float y, const char *s, const float rgba[4], float k);
 
 #endif

@@ -13,12 +13,16 @@
 #define FERRO_SOURCE_DIR "."
 #endif
 
-double viz_now(void)
+static double seconds(clockid_t clock)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
+
+double viz_now(void) { return seconds(CLOCK_MONOTONIC); }
+
+double viz_cpu_now(void) { return seconds(CLOCK_PROCESS_CPUTIME_ID); }
 
 static int exists(const char *p)
 {

@@ -4,7 +4,10 @@
 
 #include <stddef.h>
 
-double viz_now(void); /* monotonic seconds */
+/* The clocks: monotonic wall time and the process's CPU time (all threads), in seconds. (The
+ * command queue's timed wait takes an absolute CLOCK_MONOTONIC timespec of its own.) */
+double viz_now(void);
+double viz_cpu_now(void);
 
 /* Finds sub/name in the run-time search path: $env_dir if that variable is set (only there),
  * else FERRO_SOURCE_DIR/sub, ./sub, <exe dir>/sub, <exe dir>/../sub, <exe dir>/../share/ferroviz/sub.
