@@ -1,6 +1,7 @@
 /* test_viz_sync.c — the threaded parts of ferroviz without SDL or GL: the snapshot triple
  * buffer and the command queue under two threads hammering them (run it under ThreadSanitizer:
  * cmake -DFERRO_SANITIZE=thread), and the streamline tracer on fields with known streamlines. */
+#include "../src/viz/colormap.c"
 #include "../src/viz/streamlines.c"
 #include "../src/viz/sync.c"
 
@@ -416,6 +417,35 @@ static void test_zero_field_gives_no_lines(void **state)
     free(u);
 }
 
+/* ---- colour maps: the shaders' GLSL is generated from the same numbers as the C maps ---- */
+
+static void test_colormap_glsl_from_the_c_tables(void **state)
+{
+    (void)state;
+    char g[4096];
+    const int n = cmap_glsl(g, sizeof g);
+    assert_true(n > 0 && n < (int)sizeof g - 16); /* fits gl.c's prelude buffer with #line */
+    char want[128];
+    snprintf(want, sizeof want, "vec3(%#.9g, %#.9g, %#.9g)", VIRIDIS[0][0], VIRIDIS[0][1],
+             VIRIDIS[0][2]);
+    assert_non_null(strstr(g, want));
+    snprintf(want, sizeof want, "CMAP_SPIN_UP = vec3(%#.9g, %#.9g, %#.9g)", CMAP_SPIN_UP[0],
+             CMAP_SPIN_UP[1], CMAP_SPIN_UP[2]);
+    assert_non_null(strstr(g, want));
+    static const char *fns[] = {"vec3 viridis(float t)", "vec3 diverging(float v)",
+                                "vec3 spin_colour(float s)"};
+    for (int k = 0; k < 3; k++)
+        assert_non_null(strstr(g, fns[k]));
+    /* the C side: the ends of the maps */
+    float c[3];
+    cmap_viridis(0.0f, c);
+    assert_true(fabsf(c[0] - VIRIDIS[0][0]) < 1e-6f && fabsf(c[2] - VIRIDIS[0][2]) < 1e-6f);
+    cmap_diverging(1.0f, c);
+    assert_true(fabsf(c[0] - DIVERGING[D_WARM][0]) < 1e-6f);
+    cmap_diverging(0.0f, c);
+    assert_true(fabsf(c[1] - DIVERGING[D_MID][1]) < 1e-6f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -426,6 +456,7 @@ int main(void)
         cmocka_unit_test(test_trilinear_exact_for_linear),
         cmocka_unit_test(test_streamlines_of_a_rotation_are_circles),
         cmocka_unit_test(test_zero_field_gives_no_lines),
+        cmocka_unit_test(test_colormap_glsl_from_the_c_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
