@@ -13,16 +13,15 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The window's ranges. Where they are narrower than the core's (params.c) it is because the
- * window shows the motion at about 60 steps per second, not because the model breaks:
- * EPS_MIN is the core's own lower limit (below it a run needs ~N/ε flips per unit time);
+/* The window's ranges narrow the core's (fr_params_range, checked by fr_params_validate): a
+ * row's lo/hi of 0/INFINITY leave the core's limit in force. Where the window is narrower it is
+ * because it shows the motion at about 60 steps per second, not because the model breaks:
  * EPS_MAX 1e6 (core 1e12): beyond, no spin flips in any time one watches;
  * B_MAX 1e3 (core 1e6): beyond, m0 = tanh(b H·ξ) is a step at every field the keys set;
  * H_MAX 100 (core 1e3): beyond, the arrows align within a frame or two (γ|H| > 16);
  * DR_MAX 100 (core 1e4): beyond, the arrows only jitter;
  * DT_MIN, DT_MAX (core: any dt > 0): dt is the time shown per step, so below 1e-4 the picture
  * stands still and above 0.1 it jumps from frame to frame. */
-#define EPS_MIN 1e-6
 #define EPS_MAX 1e6
 #define B_MAX 1e3
 #define H_MAX 100.0
@@ -33,8 +32,6 @@
 #define TURN_DEG 15.0
 #define RATE_MAX 3840.0
 #define ASPECT_STEP 1.25
-#define ASPECT_MIN 0.1
-#define ASPECT_MAX 10.0
 #define SWEEP_PERIOD 20.0
 #define CAPTION_S 1.5
 #define STATE_FILE "ferroviz-state.bin"
@@ -268,6 +265,15 @@ static void push_path(viz_app *a, viz_cmd_kind kind, const char *path)
 
 static double *param(viz_app *a, const control *c) { return (double *)((char *)&a->ctl.cur + c->off); }
 
+/* A row's range: the window's within the core's. */
+static void limits(const control *c, double *lo, double *hi)
+{
+    double clo = -INFINITY, chi = INFINITY;
+    fr_params_range(c->name, "value", &clo, &chi);
+    *lo = fmax(c->lo, clo);
+    *hi = fmin(c->hi, chi);
+}
+
 /* A new value for a parameter row: taken only if the core would take it. */
 static int set_param(viz_app *a, const control *c, double v)
 {
@@ -286,7 +292,9 @@ static int set_param(viz_app *a, const control *c, double v)
 static int step_scale(viz_app *a, const control *c, int dir)
 {
     const double v = *param(a, c);
-    return set_param(a, c, fmax(c->lo, fmin(c->hi, dir < 0 ? v / c->k : v * c->k)));
+    double lo, hi;
+    limits(c, &lo, &hi);
+    return set_param(a, c, fmax(lo, fmin(hi, dir < 0 ? v / c->k : v * c->k)));
 }
 
 /* b: steps of 1 above 1, of 0.25 below */
@@ -297,18 +305,21 @@ static int step_b(viz_app *a, const control *c, int dir)
         v = v > 1.0 ? v - 1.0 : v - 0.25;
     else
         v = v >= 1.0 ? v + 1.0 : v + 0.25;
-    v = fmax(c->lo, fmin(c->hi, v));
+    double lo, hi;
+    limits(c, &lo, &hi);
+    v = fmax(lo, fmin(hi, v));
     return set_param(a, c, round(v * 1e6) / 1e6);
 }
 
 /* D_r: doubles from 0.1, halves down to 0.01, then off */
 static int step_brownian(viz_app *a, const control *c, int dir)
 {
-    double v = *param(a, c);
+    double v = *param(a, c), lo, hi;
+    limits(c, &lo, &hi);
     if (dir < 0)
         v = v / 2.0 < 0.01 ? 0.0 : v / 2.0;
     else
-        v = v <= 0.0 ? 0.1 : fmin(c->hi, v * 2.0);
+        v = v <= 0.0 ? 0.1 : fmin(hi, v * 2.0);
     return set_param(a, c, round(v * 1e9) / 1e9);
 }
 
@@ -323,7 +334,9 @@ static int step_aspect(viz_app *a, const control *c, int dir)
     }
     double v = *param(a, c) > 0.0 ? *param(a, c) : 1.0;
     v = dir < 0 ? v / c->k : v * c->k;
-    v = fmax(c->lo, fmin(c->hi, v));
+    double lo, hi;
+    limits(c, &lo, &hi);
+    v = fmax(lo, fmin(hi, v));
     if (fabs(v - 1.0) < 1e-9)
         v = 1.0;
     return set_param(a, c, round(v * 1e6) / 1e6);
@@ -703,7 +716,7 @@ static const control CONTROLS[] = {
     {{{0}}, 0, 0, NULL, NULL, "n", NULL, NULL, 0, VAL_INT, P(n), 1, NULL, 0, 0, 0},
     {{{0}}, 0, 0, NULL, NULL, "phi", "φ", NULL, 0, VAL_DOUBLE, P(phi), 1, NULL, 0, 0, 0},
     {K1(SDLK_e), 1, 1, "E / Shift+E", "ε ×2 / ÷2", "eps", "ε", NULL, 0, VAL_DOUBLE, P(eps), 1,
-     step_scale, 2.0, EPS_MIN, EPS_MAX},
+     step_scale, 2.0, 0, EPS_MAX},
     {K1(SDLK_b), 1, 1, "B / Shift+B", "b up / down", "b", NULL, NULL, 0, VAL_DOUBLE, P(b), 1,
      step_b, 0, 0.0, B_MAX},
     {K1(SDLK_i), 0, 0, "I", "interactions on / off", "interactions", NULL, NULL, 1, VAL_INT,
@@ -725,8 +738,8 @@ static const control CONTROLS[] = {
      "coupling step dt", NULL, 0, VAL_DOUBLE, P(dt), 1, step_scale, 2.0, DT_MIN, DT_MAX},
     {{{0}}, 0, 0, NULL, NULL, "init", NULL, INIT_WORDS, 0, VAL_NAME, P(init), 1, NULL, 0, 0, 0},
     {K1(SDLK_k), 1, 1, "K / Shift+K", "spheroid aspect ×1.25 / ÷1.25 (paused)", "aspect",
-     "aspect a", NULL, 0, VAL_ASPECT, P(aspect), 1, step_aspect, ASPECT_STEP, ASPECT_MIN,
-     ASPECT_MAX},
+     "aspect a", NULL, 0, VAL_ASPECT, P(aspect), 1, step_aspect, ASPECT_STEP, 0,
+     INFINITY},
     {K1(SDLK_d), 1, 1, "D / Shift+D", "Brownian rotation D_r up / down", "brownian",
      "Brownian D_r", NULL, 0, VAL_DOUBLE, P(brownian), 1, step_brownian, 0, 0, DR_MAX},
     {K1(SDLK_s), 0, 0, "S", "streamlines on / off", "streamlines", NULL, NULL, 1, VAL_INT,
