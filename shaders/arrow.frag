@@ -1,4 +1,3 @@
-#version 330 core
 in vec3 v_nrm;
 in vec3 v_col;
 uniform vec3 u_light;    // direction towards the light, world space

@@ -1,4 +1,3 @@
-#version 330 core
 // Instanced arrows: the mesh points along +z (z in [-0.5, 0.5]); each instance gives a
 // position, a direction and a scalar that the colour mode turns into a colour.
 layout(location = 0) in vec3 a_pos;

@@ -1,4 +1,3 @@
-#version 330 core
 in vec2 v_uv;
 in vec4 v_col;
 uniform sampler2D u_atlas;   // single channel coverage; one texel is fully on for flat shapes

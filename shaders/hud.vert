@@ -1,4 +1,3 @@
-#version 330 core
 // 2D overlay in window pixels (origin top left): text from the font atlas and flat shapes.
 layout(location = 0) in vec2 a_pos;
 layout(location = 1) in vec2 a_uv;

@@ -1,4 +1,3 @@
-#version 330 core
 // Ray-cast arrow (see impostor.vert), in the arrow's unit frame: along +z with z in [-0.5, 0.5],
 // a shaft of radius u_shaft_r up to z = zb = 0.5 - u_head_len closed by a disc at z = -0.5, a
 // cone of base radius u_head_r from zb to the tip at z = 0.5 with its base disc; the same shape,

@@ -1,4 +1,3 @@
-#version 330 core
 // Ray-cast arrow impostors: one triangle per particle and no vertex attributes:
 // gl_VertexID = 3 * particle + corner (glDrawArrays). The particle data come from a buffer
 // texture, two texels per particle: (pos.xyz, dir.x), (dir.yz, val, -).
@@ -11,7 +10,14 @@
 // frame (the one interpolated input: llvmpipe pays per input) and, flat, the eye in that frame:
 // the ray is point + t (point - eye), and the hit's view depth is the point's (from
 // gl_FragCoord.w) times 1 + t.
+#ifdef FR_GLES
+// WebGL 2 has no buffer textures: the same two texels per particle arrive as instanced
+// attributes, one instance per particle, gl_VertexID = corner (glDrawArraysInstanced).
+layout(location = 0) in vec4 a_ta;
+layout(location = 1) in vec4 a_tb;
+#else
 uniform samplerBuffer u_inst;
+#endif
 uniform mat4 u_viewproj;
 uniform vec3 u_eye;      // camera position, world space
 uniform float u_scale;
@@ -30,9 +36,14 @@ flat out vec3 v_col;
 
 void main()
 {
+#ifdef FR_GLES
+    int c = gl_VertexID;
+    vec4 ta = a_ta, tb = a_tb;
+#else
     int i = gl_VertexID / 3, c = gl_VertexID - 3 * i;
     vec4 ta = texelFetch(u_inst, 2 * i);
     vec4 tb = texelFetch(u_inst, 2 * i + 1);
+#endif
     vec3 p = ta.xyz;
     vec3 d = normalize(vec3(ta.w, tb.xy));
     // the same orthonormal frame as arrow.vert (Duff et al. 2017)

@@ -1,4 +1,3 @@
-#version 330 core
 // Coloured lines (sphere, axes, gizmo).
 layout(location = 0) in vec3 a_pos;
 layout(location = 1) in vec4 a_col;

@@ -1,4 +1,3 @@
-#version 330 core
 // Viridis by speed; bright dashes move along the flow direction (arc length increases
 // downstream), so the direction reads even where arrowheads are hidden.
 in float v_speed;

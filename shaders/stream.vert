@@ -1,4 +1,3 @@
-#version 330 core
 // Streamlines: position, speed relative to the colour bar's top, arc length along the flow.
 layout(location = 0) in vec3 a_pos;
 layout(location = 1) in float a_speed;

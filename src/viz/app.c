@@ -1,7 +1,11 @@
 /* app.c — one frame of ferroviz (see app.h). */
 #include "app.h"
 
+#include "unitspanel.h"
 #include "util.h"
+#ifdef __EMSCRIPTEN__
+#include "web.h"
+#endif
 
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +14,37 @@
 #include <unistd.h>
 
 /* ---- start and stop ---- */
+
+int app_prepare(viz_app *a, fr_sim **loaded, int *done)
+{
+    *done = 1;
+    if (a->fo.help) {
+        viz_usage();
+        return 0;
+    }
+    if (a->fo.version) {
+        printf("ferroviz %s\n", FERRO_VERSION);
+        return 0;
+    }
+    if (a->fo.out[0] || a->fo.particles_out[0] || a->fo.field_out[0])
+        fprintf(stderr, "ferroviz: note: --out, --particles-out and --field-out are ferrosim "
+                        "options; ignored\n");
+    char err[1024];
+    if (units_panel_text(a->fo.units, a->units_text, sizeof a->units_text, err, sizeof err)) {
+        fprintf(stderr, "ferroviz: --units: %s\n", err);
+        return 2;
+    }
+    /* --load: read the state before any window (a damaged file: one line, exit 2) */
+    if (a->fo.load[0]) {
+        if (fr_sim_load(a->fo.load, loaded, err, sizeof err)) {
+            fprintf(stderr, "ferroviz: --load: %s\n", err);
+            return 2;
+        }
+        a->fo.p = *fr_sim_params(*loaded);
+    }
+    *done = 0;
+    return 0;
+}
 
 /* Threads of the core: all cores but one for the window (unless --threads or OMP_NUM_THREADS
  * says otherwise). */
@@ -195,6 +230,10 @@ static void io_results(viz_app *a)
         return;
     a->io_seen = s->io_seq;
     controls_message(&a->ctl, 4.0, "%s", s->io_msg);
+#ifdef __EMSCRIPTEN__ /* F5 on a page: the saved state as a download */
+    if (s->io_ok && s->io_kind == CMD_SAVE)
+        web_download(STATE_FILE, "application/octet-stream");
+#endif
     if (s->io_ok && s->io_kind == CMD_LOAD) {
         controls_loaded(&a->ctl, &s->params, s->sel);
         printf("loaded t=%g n=%d\n", s->diag.t, s->n);
@@ -371,6 +410,9 @@ static void captures(viz_app *a)
     } else {
         printf("screenshot %s\n", shot);
         fflush(stdout);
+#ifdef __EMSCRIPTEN__ /* P on a page: the PNG as a download */
+        web_download(shot, "image/png");
+#endif
         if (!end)
             controls_message(&a->ctl, 2.0, "saved %s", shot);
     }

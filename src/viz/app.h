@@ -43,6 +43,9 @@ typedef struct viz_app {
     int final_capture, captured_last, last, waiting, rc;
 } viz_app;
 
+/* Options that need no window: --help, --version, a bad --units or --load. *done = 1 when
+ * the run ends here, with the exit status returned (2 after one line on stderr). */
+int app_prepare(viz_app *a, fr_sim **loaded, int *done);
 /* After window_open: renderer, HUD, controls, camera and the simulation thread (which takes
  * loaded over, or creates the simulation from a->fo.p). 0, or the exit status after one line
  * on stderr. */

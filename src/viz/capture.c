@@ -25,12 +25,15 @@
 /* The back buffer's w x h RGB pixels, rows top-down (GL's go bottom-up) when flip. */
 static unsigned char *read_back(int w, int h, int flip)
 {
-    unsigned char *px = malloc((size_t)w * h * 3);
+    unsigned char *px = malloc((size_t)w * h * 4);
     if (!px)
         return NULL;
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadBuffer(GL_BACK);
-    glReadPixels(0, 0, w, h, GL_RGB, GL_UNSIGNED_BYTE, px);
+    /* RGBA, the one format every GL (WebGL 2 too) reads; packed to RGB in place */
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, px);
+    for (size_t i = 0, np = (size_t)w * h; i < np; i++)
+        memmove(px + 3 * i, px + 4 * i, 3);
     const size_t row = (size_t)w * 3;
     unsigned char *tmp = flip ? malloc(row) : NULL;
     if (tmp) {

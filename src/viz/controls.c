@@ -7,6 +7,10 @@
 #include "options.h"
 #include "util.h"
 
+#ifdef __EMSCRIPTEN__
+#include "web.h"
+#endif
+
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -34,7 +38,6 @@
 #define ASPECT_STEP 1.25
 #define SWEEP_PERIOD 20.0
 #define CAPTION_S 1.5
-#define STATE_FILE "ferroviz-state.bin"
 
 typedef struct control control;
 
@@ -647,6 +650,12 @@ static int step_preset(viz_app *a, const control *c, int dir)
 static int step_io(viz_app *a, const control *c, int dir)
 {
     (void)dir;
+#ifdef __EMSCRIPTEN__ /* a page loads what the user picks (web.h); F9 again once it is there */
+    if (strcmp(c->name, "save") && !web_take_file()) {
+        web_pick_file(STATE_FILE);
+        return ACT_NONE;
+    }
+#endif
     push_path(a, !strcmp(c->name, "save") ? CMD_SAVE : CMD_LOAD, STATE_FILE);
     controls_say(&a->ctl, "%s=%s", c->name, STATE_FILE);
     return ACT_NONE;

@@ -10,6 +10,8 @@
 
 #include <SDL2/SDL.h>
 
+#define STATE_FILE "ferroviz-state.bin" /* F5 / F9 */
+
 /* Everything the keys change: the requested parameters and what the window shows. */
 typedef struct viz_controls {
     fr_params cur, scen;      /* the live parameters as requested; the scenario R returns to */

@@ -9,6 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* One shader source for both targets: the version line and, for WebGL 2, the precisions (ES
+ * has no default for float in fragment shaders) and FR_GLES for the few places that differ. */
+#ifdef FR_GLES
+static const char VERSION_LINES[] = "#version 300 es\nprecision highp float;\nprecision highp int;\n"
+                                    "#define FR_GLES 1\n";
+#else
+static const char VERSION_LINES[] = "#version 330 core\n";
+#endif
+
 static GLuint compile(GLenum type, const char *path, char *err, size_t errlen)
 {
     size_t len;
@@ -17,16 +26,14 @@ static GLuint compile(GLenum type, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read shader %s: %s", path, strerror(errno));
         return 0;
     }
-    /* the colour maps (colormap.c) go right after the #version line; #line 2 keeps the
-     * compiler's line numbers those of the file */
+    /* the version lines, then the colour maps (colormap.c); #line 1 keeps the compiler's line
+     * numbers those of the file (which has no #version line) */
     char prelude[4096];
     const int np = cmap_glsl(prelude, sizeof prelude - 16);
-    snprintf(prelude + np, sizeof prelude - (size_t)np, "#line 2\n");
-    const char *eol = memchr(src, '\n', len);
-    const size_t first = eol ? (size_t)(eol - src) + 1 : len;
+    snprintf(prelude + np, sizeof prelude - (size_t)np, "#line 1\n");
     GLuint sh = glCreateShader(type);
-    const GLchar *parts[3] = {src, prelude, src + first};
-    const GLint lens[3] = {(GLint)first, (GLint)strlen(prelude), (GLint)(len - first)};
+    const GLchar *parts[3] = {VERSION_LINES, prelude, src};
+    const GLint lens[3] = {(GLint)strlen(VERSION_LINES), (GLint)strlen(prelude), (GLint)len};
     glShaderSource(sh, 3, parts, lens);
     glCompileShader(sh);
     free(src);

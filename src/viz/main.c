@@ -2,42 +2,9 @@
  * rest lives in rooms of its own: options.c (command line, presets), window.c (SDL window and
  * GL context), app.c (one frame), controls.c (keys), camera.c, capture.c, simthread.c. */
 #include "app.h"
-#include "unitspanel.h"
 
 #include <stdio.h>
 #include <string.h>
-
-/* Options that need no window: --help, --version, a bad --units or --load (exit 2). */
-static int prepare(viz_app *a, fr_sim **loaded, int *done)
-{
-    *done = 1;
-    if (a->fo.help) {
-        viz_usage();
-        return 0;
-    }
-    if (a->fo.version) {
-        printf("ferroviz %s\n", FERRO_VERSION);
-        return 0;
-    }
-    if (a->fo.out[0] || a->fo.particles_out[0] || a->fo.field_out[0])
-        fprintf(stderr, "ferroviz: note: --out, --particles-out and --field-out are ferrosim "
-                        "options; ignored\n");
-    char err[1024];
-    if (units_panel_text(a->fo.units, a->units_text, sizeof a->units_text, err, sizeof err)) {
-        fprintf(stderr, "ferroviz: --units: %s\n", err);
-        return 2;
-    }
-    /* --load: read the state before any window (a damaged file: one line, exit 2) */
-    if (a->fo.load[0]) {
-        if (fr_sim_load(a->fo.load, loaded, err, sizeof err)) {
-            fprintf(stderr, "ferroviz: --load: %s\n", err);
-            return 2;
-        }
-        a->fo.p = *fr_sim_params(*loaded);
-    }
-    *done = 0;
-    return 0;
-}
 
 int main(int argc, char **argv)
 {
@@ -49,7 +16,7 @@ int main(int argc, char **argv)
         return rc;
     fr_sim *loaded = NULL;
     int done;
-    rc = prepare(a, &loaded, &done);
+    rc = app_prepare(a, &loaded, &done);
     if (done)
         return rc;
     char err[1024];

@@ -1,6 +1,7 @@
 /* render.c — the 3D scene (see render.h). */
 #include "render.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,57 @@ static GLuint make_inst_vao(const viz_arrow_mesh *m, GLuint inst, int stride)
     return vao;
 }
 
+#ifndef FR_GLES
+/* Impostors: the particle buffer is also a buffer texture; triangles from gl_VertexID alone (a
+ * VAO without attributes). */
+static void impostor_init(viz_renderer *r)
+{
+    glGenTextures(1, &r->imp_tex);
+    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
+    glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32F, r->part_inst);
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
+    glGenVertexArrays(1, &r->imp_vao);
+    GLint texels = 0; /* GL 3.3 guarantees only 65536: then the mesh for large N */
+    glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &texels);
+    r->imp_max_n = texels / 2;
+}
+
+static void impostor_draw(const viz_renderer *r)
+{
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
+    glUniform1i(r->iu[IU_INST], 0);
+    glBindVertexArray(r->imp_vao);
+    glDrawArrays(GL_TRIANGLES, 0, 3 * r->part_n);
+    glBindVertexArray(0);
+    glBindTexture(GL_TEXTURE_BUFFER, 0);
+}
+#else
+/* WebGL 2 has no buffer textures: the particle buffer's two texels per particle become two
+ * instanced vec4 attributes, one instance (a triangle) per particle. */
+static void impostor_init(viz_renderer *r)
+{
+    glGenVertexArrays(1, &r->imp_vao);
+    glBindVertexArray(r->imp_vao);
+    glBindBuffer(GL_ARRAY_BUFFER, r->part_inst);
+    for (int k = 0; k < 2; k++) {
+        glEnableVertexAttribArray((GLuint)k);
+        glVertexAttribPointer((GLuint)k, 4, GL_FLOAT, GL_FALSE, INST_FLOATS * sizeof(float),
+                              (void *)(4 * k * sizeof(float)));
+        glVertexAttribDivisor((GLuint)k, 1);
+    }
+    glBindVertexArray(0);
+    r->imp_max_n = INT_MAX;
+}
+
+static void impostor_draw(const viz_renderer *r)
+{
+    glBindVertexArray(r->imp_vao);
+    glDrawArraysInstanced(GL_TRIANGLES, 0, 3, r->part_n);
+    glBindVertexArray(0);
+}
+#endif
+
 int render_init(viz_renderer *r, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
@@ -193,16 +245,7 @@ int render_init(viz_renderer *r, char *err, size_t errlen)
     }
     r->head_vao = make_inst_vao(&r->head_mesh, r->head_inst, 7);
 
-    /* impostors: the particle buffer is also a buffer texture; triangles from gl_VertexID alone
-     * (a VAO without attributes) */
-    glGenTextures(1, &r->imp_tex);
-    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
-    glTexBuffer(GL_TEXTURE_BUFFER, GL_RGBA32F, r->part_inst);
-    glBindTexture(GL_TEXTURE_BUFFER, 0);
-    glGenVertexArrays(1, &r->imp_vao);
-    GLint texels = 0; /* GL 3.3 guarantees only 65536: then the mesh for large N */
-    glGetIntegerv(GL_MAX_TEXTURE_BUFFER_SIZE, &texels);
-    r->imp_max_n = texels / 2;
+    impostor_init(r);
     const char *cache = getenv("FERROVIZ_ARROW_CACHE");
     r->cache_state = cache && !strcmp(cache, "0") ? -1 : 0;
 
@@ -335,9 +378,6 @@ static void draw_impostors(viz_renderer *r, const viz_render_view *v, const viz_
     float st, sa;
     render_arrow_shape(o->aspect, &st, &sa);
     glUseProgram(r->imp_prog);
-    glActiveTexture(GL_TEXTURE0);
-    glBindTexture(GL_TEXTURE_BUFFER, r->imp_tex);
-    glUniform1i(r->iu[IU_INST], 0);
     glUniformMatrix4fv(r->iu[IU_VP], 1, GL_FALSE, (const float *)v->vp);
     glUniform3fv(r->iu[IU_EYE], 1, v->eye);
     glUniform1f(r->iu[IU_SCALE], r->arrow_scale);
@@ -353,10 +393,7 @@ static void draw_impostors(viz_renderer *r, const viz_render_view *v, const viz_
     glm_vec3_normalize(half);
     glUniform3fv(r->iu[IU_HALF], 1, half);
     glUniform2f(r->iu[IU_PROJ_Z], v->proj[2][2], v->proj[3][2]);
-    glBindVertexArray(r->imp_vao);
-    glDrawArrays(GL_TRIANGLES, 0, 3 * r->part_n);
-    glBindVertexArray(0);
-    glBindTexture(GL_TEXTURE_BUFFER, 0);
+    impostor_draw(r);
 }
 
 float render_arrow_scale(int n) { return n > 0 ? (float)(1.3 * pow((double)n, -1.0 / 3.0)) : 0.1f; }
@@ -588,7 +625,9 @@ static void cache_store(viz_renderer *r, const viz_render_view *v)
                                  : stencil == 8 && depth == 32 && fl ? GL_DEPTH32F_STENCIL8
                                  : stencil != 0                      ? 0
                                  : depth == 32 && fl                 ? GL_DEPTH_COMPONENT32F
+#ifndef FR_GLES /* ES has no 32-bit normalised depth */
                                  : depth == 32                       ? GL_DEPTH_COMPONENT32
+#endif
                                  : depth == 24                       ? GL_DEPTH_COMPONENT24
                                  : depth == 16                       ? GL_DEPTH_COMPONENT16
                                                                      : 0;
@@ -752,7 +791,12 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
         glUniform1f(r->s_dash, 5.0f);
         glBindVertexArray(r->stream_vao);
         glLineWidth(fminf(2.0f * ls, r->line_w_max));
+#ifdef FR_GLES /* no glMultiDrawArrays in ES */
+        for (int k = 0; k < r->stream_lines; k++)
+            glDrawArrays(GL_LINE_STRIP, r->stream_first[k], r->stream_count[k]);
+#else
         glMultiDrawArrays(GL_LINE_STRIP, r->stream_first, r->stream_count, r->stream_lines);
+#endif
         glLineWidth(1.0f);
         glBindVertexArray(0);
     }

@@ -532,12 +532,14 @@ static void *thread_main(void *arg)
     /* The window comes first: the simulation thread (and the OpenMP threads it starts, which
      * inherit its nice value) yields the CPU to the render thread and llvmpipe's threads, so
      * the frame rate does not depend on the cost of a step. Best effort (Linux). */
+#ifndef __EMSCRIPTEN__ /* a browser's workers have no priorities */
     if (st->nice > 0) {
         errno = 0;
         const int cur = getpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid));
         if (errno == 0 && cur < st->nice)
             (void)setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), st->nice);
     }
+#endif
 #ifdef _OPENMP
     if (st->threads > 0)
         omp_set_num_threads(st->threads); /* this thread's parallel regions (the core's) */

@@ -1,0 +1,158 @@
+// Loads the browser build in headless Chromium (SwiftShader WebGL 2) and checks it as a person
+// would: the picture holds both spin colours and the viridis streamlines, keys give the desktop's
+// `set` lines, a bad URL option gives the one-line message and nothing else, frames keep coming.
+//   node check.mjs URL [--measure N...] [--shot FILE]
+// Run by scripts/web test (which serves build-web/ and passes NODE_PATH to puppeteer-core).
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const puppeteer = require('puppeteer-core');
+
+const args = process.argv.slice(2);
+const base = args[0];
+const measureN = [];
+let shotFile = '';
+for (let i = 1; i < args.length; i++) {
+  if (args[i] === '--measure') while (i + 1 < args.length && /^\d+$/.test(args[i + 1])) measureN.push(+args[++i]);
+  else if (args[i] === '--shot') shotFile = args[++i];
+}
+
+let failures = 0;
+const pass = (what) => console.log(`ok   ${what}`);
+const fail = (what) => { console.log(`FAIL ${what}`); failures++; };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'ferroviz-chromium-'));
+const browser = await puppeteer.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  headless: true,
+  args: ['--use-gl=angle', '--use-angle=swiftshader', '--enable-unsafe-swiftshader',
+         '--no-sandbox', '--disable-background-networking', '--disable-component-update',
+         '--disable-sync', '--no-first-run', `--user-data-dir=${profile}`,
+         '--window-size=1280,800'],
+  defaultViewport: { width: 1280, height: 800 },
+  protocolTimeout: 120000,
+});
+
+// A page with its console lines collected.
+async function open(query) {
+  const page = await browser.newPage();
+  const log = [], errors = [];
+  page.on('console', (m) => (m.type() === 'error' ? errors : log).push(m.text()));
+  page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
+  await page.goto(base + query, { waitUntil: 'load' });
+  return { page, log, errors };
+}
+const stats = (page) => page.evaluate(() => window.ferroviz.stats());
+async function waitFrames(page, k, seconds) {
+  const t0 = Date.now();
+  for (;;) {
+    const s = await stats(page);
+    if (s.frames >= k) return s;
+    if (Date.now() - t0 > seconds * 1000) return s;
+    await sleep(200);
+  }
+}
+
+// Pixels: both spin colours among the arrows, viridis along the streamlines (in the middle of
+// the picture, away from the colour bar, which is viridis too).
+const VIRIDIS = [[33, 145, 140], [39, 173, 129], [92, 200, 99], [170, 220, 50], [59, 82, 139],
+                 [44, 114, 142], [72, 36, 117]];
+function classify(png) {
+  const { data, width, height } = png;
+  let up = 0, down = 0, vir = 0;
+  for (let y = Math.floor(height * 0.2); y < height * 0.8; y++)
+    for (let x = Math.floor(width * 0.25); x < width * 0.75; x++) {
+      const i = 4 * (y * width + x), r = data[i], g = data[i + 1], b = data[i + 2];
+      if (r > 170 && g > 50 && g < 170 && b < 90 && r - g > 60) up++;            // orange, sigma = +1
+      else if (b > 170 && r < 120 && g > 60 && g < 190 && b - r > 90) down++;  // blue, sigma = -1
+      else if (VIRIDIS.some(([R, G, B]) => Math.abs(r - R) + Math.abs(g - G) + Math.abs(b - B) < 40)
+               && !(b > 170 && r < 120)) vir++;
+    }
+  return { up, down, vir };
+}
+async function decode(page, buf) { // the PNG decoded by the browser itself (no npm PNG decoder)
+  const b64 = buf.toString('base64');
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = 'data:image/png;base64,' + b64;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.width; c.height = img.height;
+    const g = c.getContext('2d');
+    g.drawImage(img, 0, 0);
+    return { width: img.width, height: img.height, data: Array.from(g.getImageData(0, 0, img.width, img.height).data) };
+  }, b64);
+}
+
+try {
+  // 1. the default demo: frames come, the picture has what the desktop's has
+  {
+    const { page, log, errors } = await open('?n=1000');
+    const s1 = await waitFrames(page, 20, 90);
+    await sleep(4000); // streamlines are computed after the first steps
+    const s2 = await stats(page);
+    if (s1.frames >= 20 && s2.frames > s1.frames) pass(`stats().frames grows (${s1.frames} -> ${s2.frames})`);
+    else fail(`stats().frames did not grow: ${JSON.stringify(s1)} -> ${JSON.stringify(s2)}; errors: ${errors.join(' | ')}`);
+    if (s2.n === 1000 && s2.sim_steps > 0) pass(`the simulation steps (n=${s2.n}, ${s2.sim_steps} steps, t=${s2.sim_time})`);
+    else fail(`the simulation does not step: ${JSON.stringify(s2)}`);
+    const buf = await page.screenshot({ type: 'png' });
+    if (shotFile) fs.writeFileSync(shotFile, buf);
+    const c = classify(await decode(page, buf));
+    const okc = c.up > 300 && c.down > 300 && c.vir > 150;
+    (okc ? pass : fail)(`picture: sigma=+1 ${c.up} px, sigma=-1 ${c.down} px, viridis ${c.vir} px (need > 300, 300, 150)`);
+
+    // 2. keys: the desktop's set lines, in order
+    await page.focus('canvas');
+    const before = log.length;
+    await page.keyboard.press('f');
+    await sleep(300);
+    await page.keyboard.press('e');
+    await sleep(300);
+    await page.keyboard.down('Shift');
+    await page.keyboard.press('E');
+    await page.keyboard.up('Shift');
+    await sleep(300);
+    await page.keyboard.press(' ');
+    await sleep(800);
+    const sets = log.slice(before).filter((l) => l.startsWith('set '));
+    const want = ['set H=0,0,0', 'set eps=0.02', 'set eps=0.01', 'set paused=1'];
+    (JSON.stringify(sets) === JSON.stringify(want) ? pass : fail)(
+      `keys F, E, Shift+E, Space -> ${JSON.stringify(sets)} (want ${JSON.stringify(want)})`);
+    if (errors.length) fail(`console errors: ${errors.join(' | ')}`);
+    await page.close();
+  }
+
+  // 3. a bad option: the one line, on the page and as console.error, and nothing runs
+  {
+    const { page, errors } = await open('?n=-5');
+    await sleep(3000);
+    const shown = await page.evaluate(() => document.getElementById('msg').textContent);
+    const s = await stats(page);
+    const line = errors.find((e) => e.startsWith('ferroviz: '));
+    const ok = line && shown === line && !shown.includes('\n') && s.frames === 0;
+    (ok ? pass : fail)(`?n=-5 -> page "${shown}", console.error "${line}", frames ${s.frames}`);
+    await page.close();
+  }
+
+  // 4. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s
+  for (const n of measureN) {
+    const { page } = await open(`?n=${n}`);
+    await waitFrames(page, 10, 120);
+    await sleep(3000);
+    const a = await stats(page), t0 = Date.now();
+    await sleep(10000);
+    const b = await stats(page), dt = (Date.now() - t0) / 1000;
+    console.log(`measure n=${n}: ${((b.frames - a.frames) / dt).toFixed(1)} frames/s, ` +
+                `${((b.sim_steps - a.sim_steps) / dt).toFixed(2)} sim steps/s over ${dt.toFixed(1)} s`);
+    await page.close();
+  }
+} finally {
+  await browser.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+console.log(failures ? `web: ${failures} check(s) failed` : 'web: all checks passed');
+process.exit(failures ? 1 : 0);
