@@ -10,6 +10,7 @@
  */
 #include "ferro/flat.h"
 #include "ferro/scenario.h"
+#include "study.h"
 #include "ferro/units.h"
 #include "ferro/sim.h"
 #include "csv_out.h"
@@ -273,19 +274,25 @@ static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
 int main(int argc, char **argv)
 {
     fr_options o;
+    study_spec study = {0};
     char err[1024];
     fr_options_default(&o);
-    if (fr_options_parse(&o, argc, argv, NULL, NULL, NULL, err, sizeof err) ||
+    if (fr_options_parse(&o, argc, argv, study_extra_options(), study_option, &study, err,
+                         sizeof err) ||
         formats_check(&o, err, sizeof err)) {
         fprintf(stderr, PROG ": %s\n", err);
+        study_spec_free(&study);
         return 2;
     }
     if (o.help) {
         printf("Usage: " PROG " [options]\n"
-               "Run the ferrofluid simulation headless and write CSV/VTK.\n\n%s",
-               fr_options_usage());
+               "Run the ferrofluid simulation headless and write CSV/VTK.\n\n%s%s",
+               fr_options_usage(), study_usage());
+        study_spec_free(&study);
         return 0;
     }
+    if (o.version || o.units[0])
+        study_spec_free(&study); /* neither runs anything */
     if (o.version) {
         printf(PROG " %s\n", FERRO_VERSION);
         return 0;
@@ -311,8 +318,10 @@ int main(int argc, char **argv)
         [OUT_FIELD] = {.option = "--field-out", .path = o.field_out},
         [OUT_SAVE] = {.option = "--save", .path = o.save},
     };
-    if (check_distinct(out))
+    if (check_distinct(out)) {
+        study_spec_free(&study);
         return 2;
+    }
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
@@ -321,6 +330,12 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
+
+    /* --ensemble / --vary (or started by mpirun): study.c runs it */
+    const int study_status = study_main(&o, &study, &argc, &argv, &g_abort);
+    study_spec_free(&study);
+    if (study_status != STUDY_NOT_A_STUDY)
+        return study_status;
 
     series_dir sdir = {0};
     if (open_outputs(out)) {
@@ -332,7 +347,7 @@ int main(int argc, char **argv)
         remove_temporaries(out);
         return 1;
     }
-    const int status = run(&o, out, &sdir, isatty(STDERR_FILENO));
+    const int status = run(&o, out, &sdir, isatty(STDERR_FILENO) || study.progress);
     remove_temporaries(out);
     if (status)
         series_dir_abandon(&sdir);

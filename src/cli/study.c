@@ -1,0 +1,906 @@
+/* study.c — ensembles and parameter studies (see study.h), over OpenMP and par.h.
+ *
+ * Parallelism, decided per task: a task whose run is small (N below STUDY_MEMBER_N, and not
+ * using the fast Stokes method, whose FFTW planning is not thread-safe) runs whole on one
+ * thread, several tasks at once ("over members": no per-step synchronisation, which dominates
+ * small runs); a larger run uses every thread of its rank inside each step ("over particles",
+ * as a plain run: memory for one run at a time). Tasks are dealt round-robin to the ranks
+ * (task j to rank j mod R), which mixes the points, so ranks get similar work. None of this
+ * changes a bit of the output: every run is deterministic for its seed whatever the thread
+ * count, and rank 0 sums the members in member order.
+ */
+#include "study.h"
+
+#include "par.h"
+#include "ferro/sim.h"
+
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PROG "ferrosim"
+#define NUM "%.12g" /* as ferrosim's plain output */
+
+/* Below this N a run is cheaper on one thread than spread over several (measured: README,
+ * "Studies and clusters"). */
+#define STUDY_MEMBER_N 20000
+#define MAX_ENSEMBLE 1000000
+#define MAX_VALUES 10000
+#define MAX_TASKS 10000000L
+
+/* The columns of a row (ferrosim's --out), fr_diag in this order. */
+enum { NCOL = 13, COL_T = 0, COL_FLIPS = 8 };
+static const char *const COLS[NCOL] = {"t",  "Hx", "Hy",        "Hz",    "mx", "my", "mz",
+                                       "mean_spin", "flips", "ex", "ey", "ez", "msd"};
+
+/* Failure codes carried by a worker's final message (par.h): -code, or STOPPED when it
+ * stopped because rank 0 asked it to. */
+#define FINAL_STOPPED (-1000LL)
+
+/* ---- options ---- */
+
+static const fr_extra_option EXTRA[] = {
+    {"ensemble", 1}, {"vary", 1}, {"progress", 0}, {NULL, 0}};
+
+const fr_extra_option *study_extra_options(void)
+{
+    return EXTRA;
+}
+
+static const char USAGE[] =
+    "Studies (see README, \"Studies and clusters\"):\n"
+    "  --ensemble K          K independent runs (member k: seed + k*0x9E3779B97F4A7C15);\n"
+    "                        --out holds their mean and its standard error <name>_se\n"
+    "  --vary NAME=V1,V2,... one run (or ensemble) per value of the numeric option NAME;\n"
+    "                        twice for a grid; leading column(s) NAME in --out\n"
+    "  --progress            progress bar over the whole study even when stderr is not a\n"
+    "                        terminal (default: only on a terminal)\n"
+    "  Without --out the table goes to stdout. ferrosim-mpi (when built): the same, spread\n"
+    "  over the ranks of mpirun/srun; rank 0 writes; the bytes do not depend on the ranks.\n";
+
+const char *study_usage(void)
+{
+    return USAGE;
+}
+
+uint64_t study_member_seed(uint64_t seed, long k)
+{
+    return seed + (uint64_t)k * 0x9E3779B97F4A7C15ULL;
+}
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+                                                      const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A finite number and nothing else (the option's own parser checks its range later). */
+static int is_number(const char *s)
+{
+    char *end;
+    errno = 0;
+    const double v = strtod(s, &end);
+    return end != s && *end == '\0' && isfinite(v) && s[0] != ' ' && s[0] != '\t';
+}
+
+/* An option --vary can take: in the option table, with a value named by one upper-case word
+ * ("N", "EPS", "T"; not "FILE", "DIR", "HX,HY,HZ" or "random|aligned": the table's own
+ * convention for a single number), and not --threads (the study decides how runs use the
+ * threads). The values themselves are then set with the table's setter (fr_options_set). */
+static int numeric_option(const char *name)
+{
+    fr_option_info info;
+    for (size_t i = 0; fr_options_info(i, &info) == 0; i++) {
+        if (strcmp(info.name, name))
+            continue;
+        if (!info.arg || !strcmp(info.arg, "FILE") || !strcmp(info.arg, "DIR") ||
+            !strcmp(name, "threads"))
+            return 0;
+        for (const char *c = info.arg; *c; c++)
+            if (!(*c >= 'A' && *c <= 'Z') && !(*c >= '0' && *c <= '9'))
+                return 0;
+        return 1;
+    }
+    return 0;
+}
+
+static int known_option(const char *name)
+{
+    fr_option_info info;
+    for (size_t i = 0; fr_options_info(i, &info) == 0; i++)
+        if (!strcmp(info.name, name))
+            return 1;
+    return 0;
+}
+
+static int parse_vary(study_spec *sp, const char *value, char *err, size_t errlen)
+{
+    const char *eq = strchr(value, '=');
+    if (!eq || eq == value)
+        return fail(err, errlen, "expected NAME=V1,V2,..., got '%s'", value);
+    const size_t len = (size_t)(eq - value);
+    study_axis ax = {.nval = 0};
+    if (len >= sizeof ax.name)
+        return fail(err, errlen, "option name too long in '%s'", value);
+    memcpy(ax.name, value, len);
+    ax.name[len] = '\0';
+    if (!known_option(ax.name))
+        return fail(err, errlen, "unknown option '%s'", ax.name);
+    if (!numeric_option(ax.name))
+        return fail(err, errlen, "'%s' is not a numeric option that can be varied", ax.name);
+    for (int a = 0; sp && a < sp->naxes; a++)
+        if (!strcmp(sp->axis[a].name, ax.name))
+            return fail(err, errlen, "'%s' given twice", ax.name);
+    if (sp && sp->naxes == STUDY_MAX_AXES)
+        return fail(err, errlen, "at most two --vary (a grid), got a third: '%s'", value);
+    /* split the list: every value non-empty and a number */
+    const char *p = eq + 1;
+    int rc = 0;
+    for (;;) {
+        const char *comma = strchr(p, ',');
+        const size_t n = comma ? (size_t)(comma - p) : strlen(p);
+        char buf[128];
+        if (n == 0 || n >= sizeof buf) {
+            rc = fail(err, errlen, n ? "a value too long in '%s'" : "empty value in '%s'", value);
+            break;
+        }
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        if (!is_number(buf)) {
+            rc = fail(err, errlen, "not a number '%s' in '%s'", buf, value);
+            break;
+        }
+        if (ax.nval == MAX_VALUES) {
+            rc = fail(err, errlen, "more than 10000 values in '%s'", ax.name);
+            break;
+        }
+        char **grown = realloc(ax.val, (size_t)(ax.nval + 1) * sizeof *grown);
+        char *copy = strdup(buf);
+        if (!grown || !copy) {
+            free(copy);
+            if (grown)
+                ax.val = grown;
+            rc = fail(err, errlen, "out of memory");
+            break;
+        }
+        ax.val = grown;
+        ax.val[ax.nval++] = copy;
+        if (!comma)
+            break;
+        p = comma + 1;
+    }
+    if (rc || !sp) {
+        for (int i = 0; i < ax.nval; i++)
+            free(ax.val[i]);
+        free(ax.val);
+        return rc;
+    }
+    sp->axis[sp->naxes++] = ax;
+    return 0;
+}
+
+int study_option(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+{
+    study_spec *sp = ctx;
+    if (!strcmp(name, "progress")) {
+        if (sp)
+            sp->progress = 1;
+        return 0;
+    }
+    if (!strcmp(name, "vary"))
+        return parse_vary(sp, value, err, errlen);
+    /* ensemble */
+    char *end;
+    errno = 0;
+    const long k = strtol(value, &end, 10);
+    if (end == value || *end != '\0' || value[0] == ' ' || value[0] == '+')
+        return fail(err, errlen, "not an integer '%s'", value);
+    if (errno == ERANGE || k < 1 || k > MAX_ENSEMBLE)
+        return fail(err, errlen, "value %s out of range [1, 1000000]", value);
+    if (sp)
+        sp->ensemble = (int)k;
+    return 0;
+}
+
+void study_spec_free(study_spec *sp)
+{
+    for (int a = 0; a < sp->naxes; a++) {
+        for (int i = 0; i < sp->axis[a].nval; i++)
+            free(sp->axis[a].val[i]);
+        free(sp->axis[a].val);
+    }
+    sp->naxes = 0;
+}
+
+/* ---- the study's plan ---- */
+
+typedef struct point {
+    fr_params p;
+    double t_end;
+    int every;
+    long long nfull;  /* full steps of dt */
+    double rest;      /* and one shorter step of this length when > 0 */
+    long long nout;   /* rows written (t = 0 included) */
+} point;
+
+typedef struct task_result {
+    double *rows;     /* nout * NCOL */
+    long long nrows;  /* rows filled */
+} task_result;
+
+typedef struct study {
+    const study_spec *sp;
+    par_ctx par;
+    int npoints, K;
+    long ntasks;
+    point *pts;
+    int *point_of_axis[STUDY_MAX_AXES]; /* index of the value of each axis, per point */
+    task_result *res;                   /* by task; only this rank's tasks are filled */
+    atomic_int *abort_flag;
+    atomic_int stopping;                /* the study itself stopped its runs */
+    atomic_llong done;                  /* work units done on this rank */
+    long long *work;                    /* work units of each rank */
+    long long total_work;
+    long fail_task;                     /* FERROSIM_FAIL_TASK (tests), -1 = none */
+    int status;                         /* this rank's first failure, 0 = fine */
+    char errmsg[1300];                  /* its one line */
+    /* rank 0's view of everybody, for the progress bar and failures */
+    long long *rdone, *rfinal;
+    int *rgot;
+    int show_progress, tty;
+    double t_start, last_draw, last_send;
+} study;
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* The same rule as a plain run (ferrosim.c): round(t_end/dt) steps of dt when t_end is a
+ * multiple of dt within 1e-9 relative, otherwise floor(t_end/dt) and one shorter step. */
+static void plan_steps(point *q)
+{
+    const double t = q->t_end, dt = q->p.dt, quot = t / dt, k = nearbyint(quot);
+    if (fabs(quot - k) <= 1e-9 * fmax(1.0, quot)) {
+        q->nfull = (long long)k;
+        q->rest = 0.0;
+    } else {
+        q->nfull = (long long)floor(quot);
+        q->rest = t - (double)q->nfull * dt;
+    }
+    const long long nrows = q->nfull + (q->rest > 0.0);
+    q->nout = 1 + nrows / q->every + (nrows % q->every != 0);
+}
+
+static long long point_steps(const point *q)
+{
+    return q->nfull + (q->rest > 0.0);
+}
+
+/* Work units of a task, for the progress bar: steps times particles. */
+static long long task_work(const study *st, long j)
+{
+    const point *q = &st->pts[j / st->K];
+    return point_steps(q) * (long long)q->p.n;
+}
+
+static int task_rank(const study *st, long j)
+{
+    return (int)(j % st->par.size);
+}
+
+/* This point's options: the command line's with each --vary value set through the option
+ * table's setter, then every range checked, so a varied option means exactly what it means
+ * on the command line. */
+static int point_options(study *st, int pidx, const fr_options *o, fr_options *op, char *err,
+                         size_t errlen)
+{
+    const study_spec *sp = st->sp;
+    int rem = pidx;
+    *op = *o;
+    char at[300] = "", sub[600];
+    for (int a = sp->naxes - 1; a >= 0; a--) { /* the first axis varies slowest */
+        const study_axis *ax = &sp->axis[a];
+        const int vi = rem % ax->nval;
+        rem /= ax->nval;
+        st->point_of_axis[a][pidx] = vi;
+        if (fr_options_set(op, ax->name, ax->val[vi], sub, sizeof sub))
+            return fail(err, errlen, "--vary %s=%s: %s", ax->name, ax->val[vi], sub);
+    }
+    if (!fr_options_check(op, sub, sizeof sub))
+        return 0;
+    for (int a = 0; a < sp->naxes; a++)
+        snprintf(at + strlen(at), sizeof at - strlen(at), "%s%s=%s", a ? " " : "",
+                 sp->axis[a].name, sp->axis[a].val[st->point_of_axis[a][pidx]]);
+    return sp->naxes ? fail(err, errlen, "--vary %s: %s", at, sub) : fail(err, errlen, "%s", sub);
+}
+
+static int check_whole_options(const fr_options *o, char *err, size_t errlen)
+{
+    const char *per_run[][2] = {{"--particles-out", o->particles_out},
+                                {"--field-out", o->field_out},
+                                {"--series-out", o->series_out},
+                                {"--save", o->save},
+                                {"--load", o->load}};
+    for (size_t i = 0; i < sizeof per_run / sizeof per_run[0]; i++)
+        if (per_run[i][1][0])
+            return fail(err, errlen, "%s belongs to one run; not with --ensemble/--vary",
+                        per_run[i][0]);
+    return 0;
+}
+
+static int make_plan(study *st, const fr_options *o, char *err, size_t errlen)
+{
+    const study_spec *sp = st->sp;
+    if (check_whole_options(o, err, errlen))
+        return -1;
+    long np = 1;
+    for (int a = 0; a < sp->naxes; a++)
+        np *= sp->axis[a].nval;
+    st->K = sp->ensemble ? sp->ensemble : 1;
+    if (np * (long)st->K > MAX_TASKS)
+        return fail(err, errlen, "more than 1e7 runs in one study");
+    st->npoints = (int)np;
+    st->ntasks = np * st->K;
+    st->pts = calloc((size_t)np, sizeof *st->pts);
+    for (int a = 0; a < sp->naxes; a++)
+        st->point_of_axis[a] = calloc((size_t)np, sizeof(int));
+    if (!st->pts || (sp->naxes > 0 && !st->point_of_axis[0]) ||
+        (sp->naxes > 1 && !st->point_of_axis[1]))
+        return fail(err, errlen, "out of memory");
+    fr_options *op = malloc(sizeof *op);
+    if (!op)
+        return fail(err, errlen, "out of memory");
+    int rc = 0;
+    for (int i = 0; i < st->npoints && !rc; i++) {
+        rc = point_options(st, i, o, op, err, errlen);
+        if (!rc)
+            rc = check_whole_options(op, err, errlen);
+        if (!rc) {
+            point *q = &st->pts[i];
+            q->p = op->p;
+            q->t_end = op->t_end;
+            q->every = op->every;
+            plan_steps(q);
+        }
+    }
+    free(op);
+    return rc;
+}
+
+/* ---- progress and messages ---- */
+
+static void draw_progress(study *st, int force)
+{
+    if (!st->show_progress || st->par.rank != 0)
+        return;
+    const double t = now();
+    if (!force && t - st->last_draw < (st->tty ? 0.1 : 5.0))
+        return;
+    st->last_draw = t;
+    long long sum = atomic_load(&st->done);
+    for (int r = 1; r < st->par.size; r++)
+        sum += st->rdone[r];
+    const double f = st->total_work > 0 ? fmin(1.0, (double)sum / (double)st->total_work) : 1.0;
+    char bar[31];
+    const int w = (int)(f * 30.0 + 0.5);
+    for (int i = 0; i < 30; i++)
+        bar[i] = i < w ? '#' : ' ';
+    bar[30] = '\0';
+    fprintf(stderr, "%s[%s] %3d%% %ld runs on %d rank%s, %.0fs", st->tty ? "\r" : "", bar,
+            (int)(100.0 * f + 0.5), st->ntasks, st->par.size, st->par.size > 1 ? "s" : "",
+            t - st->t_start);
+    fputs(st->tty ? "" : "\n", stderr);
+    fflush(stderr);
+}
+
+/* A run failed on this rank: keep the first message, stop the others. */
+static void record_failure(study *st, int code, const char *msg)
+{
+    int first = 0;
+#pragma omp critical(study_failure)
+    {
+        if (!st->status) {
+            st->status = code;
+            snprintf(st->errmsg, sizeof st->errmsg, "%s", msg);
+            first = 1;
+        }
+    }
+    if (first) {
+        atomic_store(&st->stopping, 1);
+        atomic_store(st->abort_flag, 1);
+    }
+}
+
+/* Between steps, on the main thread: MPI traffic, stop requests, the progress bar. */
+static void tick(study *st)
+{
+    if (omp_get_thread_num() != 0)
+        return;
+    const double t = now();
+    if (st->par.rank == 0) {
+        if (st->par.size > 1 && par_progress_poll(&st->par, st->rdone, st->rfinal, st->rgot, 0)) {
+            for (int r = 1; r < st->par.size; r++)
+                if (st->rgot[r] && st->rfinal[r] < 0 && !atomic_load(&st->stopping)) {
+                    atomic_store(&st->stopping, 1);
+                    atomic_store(st->abort_flag, 1);
+                }
+        }
+        if (atomic_load(&st->stopping) || atomic_load(st->abort_flag))
+            par_stop_all(&st->par);
+        draw_progress(st, 0);
+    } else {
+        if (par_stop_poll(&st->par) && !atomic_load(&st->stopping)) {
+            atomic_store(&st->stopping, 1);
+            atomic_store(st->abort_flag, 1);
+        }
+        if (t - st->last_send > 0.25) {
+            st->last_send = t;
+            par_progress_send(&st->par, atomic_load(&st->done));
+        }
+    }
+}
+
+/* ---- one task ---- */
+
+static void diag_row(const fr_sim *s, double *row)
+{
+    fr_diag d;
+    fr_sim_diag(s, &d);
+    const double v[NCOL] = {d.t,        d.H[0],   d.H[1],   d.H[2],   d.m[0],
+                            d.m[1],     d.m[2],   d.mean_spin, (double)d.flips, d.e[0],
+                            d.e[1],     d.e[2],   d.msd};
+    memcpy(row, v, sizeof v);
+}
+
+static void task_label(const study *st, long j, char *buf, size_t len)
+{
+    const int pi = (int)(j / st->K);
+    int off = snprintf(buf, len, "member %ld", j % st->K);
+    for (int a = 0; a < st->sp->naxes && off > 0 && (size_t)off < len; a++)
+        off += snprintf(buf + off, len - (size_t)off, " %s=%s", st->sp->axis[a].name,
+                        st->sp->axis[a].val[st->point_of_axis[a][pi]]);
+}
+
+/* Run task j; serialise_setup: creation and freeing in a critical section (several runs at
+ * once: GSL's error handler is a process-wide setting changed while a spheroid is set up). */
+static void run_task(study *st, long j, int serialise_setup)
+{
+    if (atomic_load(st->abort_flag))
+        return;
+    const point *q = &st->pts[j / st->K];
+    fr_params p = q->p;
+    p.seed = study_member_seed(q->p.seed, j % st->K);
+    char label[300], err[512], line[900];
+    task_label(st, j, label, sizeof label);
+    task_result *r = &st->res[j];
+    r->rows = malloc((size_t)q->nout * NCOL * sizeof *r->rows);
+    if (!r->rows) {
+        snprintf(line, sizeof line, "%s: out of memory for %lld rows", label, q->nout);
+        record_failure(st, 1, line);
+        return;
+    }
+    if (j == st->fail_task) {
+        snprintf(line, sizeof line, "%s: failure injected (FERROSIM_FAIL_TASK)", label);
+        record_failure(st, 1, line);
+        return;
+    }
+    fr_sim *s = NULL;
+    int bad = 0;
+    if (serialise_setup) {
+#pragma omp critical(study_setup)
+        bad = fr_sim_create(&p, &s, err, sizeof err);
+    } else {
+        bad = fr_sim_create(&p, &s, err, sizeof err);
+    }
+    if (bad) {
+        snprintf(line, sizeof line, "%s: %s", label, err);
+        record_failure(st, 2, line);
+        return;
+    }
+    fr_sim_set_abort(s, st->abort_flag);
+    diag_row(s, r->rows);
+    r->nrows = 1;
+    const long long nsteps = point_steps(q);
+    for (long long k = 1; k <= nsteps; k++) {
+        if (atomic_load(st->abort_flag))
+            break;
+        if (k <= q->nfull)
+            fr_sim_step(s);
+        else
+            fr_sim_advance(s, q->rest);
+        if (k % q->every == 0 || k == nsteps)
+            diag_row(s, r->rows + NCOL * r->nrows++);
+        atomic_fetch_add(&st->done, (long long)p.n);
+        tick(st);
+    }
+    if (serialise_setup) {
+#pragma omp critical(study_setup)
+        fr_sim_free(s);
+    } else {
+        fr_sim_free(s);
+    }
+}
+
+/* Small runs whole on one thread each; larger ones (or fast-method ones) over the particles. */
+static int runs_alone(const study *st, long j)
+{
+    const fr_params *p = &st->pts[j / st->K].p;
+    const int fast = p->interactions && (p->stokes == FR_STOKES_FAST ||
+                                         (p->stokes == FR_STOKES_AUTO && p->n >= FR_STOKES_AUTO_N));
+    const char *force = getenv("FERROSIM_STUDY_PARALLEL"); /* "members" / "particles": bench */
+    if (force && !strcmp(force, "particles"))
+        return 0;
+    if (force && !strcmp(force, "members"))
+        return !fast;
+    return !fast && p->n < STUDY_MEMBER_N;
+}
+
+static void compute(study *st)
+{
+    const int R = st->par.size, me = st->par.rank;
+    long nmine = 0, nalone = 0;
+    for (long j = me; j < st->ntasks; j += R)
+        nmine++;
+    long *alone = malloc((size_t)(nmine ? nmine : 1) * sizeof *alone);
+    if (!alone) {
+        record_failure(st, 1, "out of memory");
+        return;
+    }
+    for (long j = me; j < st->ntasks; j += R) {
+        if (runs_alone(st, j) && omp_get_max_threads() > 1)
+            alone[nalone++] = j;
+        else
+            run_task(st, j, 0);
+    }
+    omp_set_max_active_levels(1); /* each run's own parallel regions: one thread */
+#pragma omp parallel for schedule(dynamic, 1)
+    for (long i = 0; i < nalone; i++)
+        run_task(st, alone[i], 1);
+    free(alone);
+    tick(st);
+}
+
+/* ---- the table (rank 0) ---- */
+
+static void put_num(FILE *fp, double v, int integral)
+{
+    if (isnan(v))
+        fputs("nan", fp); /* one spelling, whatever the sign bit of the NaN */
+    else if (integral && v == floor(v) && fabs(v) < 9007199254740992.0)
+        fprintf(fp, "%.0f", v); /* counts as integers, as in a plain run */
+    else
+        fprintf(fp, NUM, v);
+}
+
+static void write_header(const study *st, FILE *fp)
+{
+    for (int a = 0; a < st->sp->naxes; a++)
+        fprintf(fp, "%s,", st->sp->axis[a].name);
+    fputs(COLS[0], fp);
+    for (int c = 1; c < NCOL; c++)
+        fprintf(fp, st->sp->ensemble ? ",%s,%s_se" : ",%s", COLS[c], COLS[c]);
+    fputc('\n', fp);
+}
+
+/* Mean and standard error of K values x[k*stride], summed in member order (k = 0, 1, ...):
+ * mean = Σx/K, se = sqrt(Σ(x - mean)² / (K - 1) / K); equal values give exactly (x, 0). */
+static void mean_se(const double *x, size_t stride, int K, double *mean, double *se)
+{
+    int equal = 1;
+    double sum = 0.0;
+    for (int k = 0; k < K; k++) {
+        sum += x[k * stride];
+        equal &= x[k * stride] == x[0];
+    }
+    if (equal) {
+        *mean = x[0];
+        *se = K > 1 ? 0.0 : NAN;
+        return;
+    }
+    const double m = sum / K;
+    double ss = 0.0;
+    for (int k = 0; k < K; k++)
+        ss += (x[k * stride] - m) * (x[k * stride] - m);
+    *mean = m;
+    *se = sqrt(ss / (K - 1) / K);
+}
+
+/* One point's rows from its K members (rows[k], nrows each, NCOL columns). */
+static void write_point(const study *st, FILE *fp, int pi, double **rows, long long nrows,
+                        double *col)
+{
+    const int K = st->K;
+    for (long long i = 0; i < nrows; i++) {
+        for (int a = 0; a < st->sp->naxes; a++)
+            fprintf(fp, "%s,", st->sp->axis[a].val[st->point_of_axis[a][pi]]);
+        put_num(fp, rows[0][i * NCOL + COL_T], 0);
+        for (int c = 1; c < NCOL; c++) {
+            for (int k = 0; k < K; k++)
+                col[k] = rows[k][i * NCOL + c];
+            double m, se;
+            mean_se(col, 1, K, &m, &se);
+            fputc(',', fp);
+            put_num(fp, m, c == COL_FLIPS);
+            if (st->sp->ensemble) {
+                fputc(',', fp);
+                put_num(fp, se, 0);
+            }
+        }
+        fputc('\n', fp);
+    }
+}
+
+/* Rank 0: every point in order, its members from wherever they ran. */
+static int gather_and_write(study *st, FILE *fp, char *err, size_t errlen)
+{
+    const int K = st->K;
+    double **rows = calloc((size_t)K, sizeof *rows);
+    long long *n = calloc((size_t)K, sizeof *n);
+    double *col = malloc((size_t)K * sizeof *col);
+    int rc = rows && n && col ? 0 : fail(err, errlen, "out of memory");
+    if (fp && !rc)
+        write_header(st, fp);
+    for (int pi = 0; pi < st->npoints && !rc; pi++) {
+        for (int k = 0; k < K && !rc; k++) {
+            const long j = (long)pi * K + k;
+            const int owner = task_rank(st, j);
+            if (owner == 0) {
+                rows[k] = st->res[j].rows;
+                n[k] = st->res[j].nrows;
+                st->res[j].rows = NULL;
+            } else {
+                size_t cnt = 0;
+                if (par_rows_recv(&st->par, owner, (int)j, &rows[k], &cnt))
+                    rc = fail(err, errlen, "out of memory receiving results");
+                n[k] = (long long)(cnt / NCOL);
+            }
+            if (!rc && n[k] != n[0])
+                rc = fail(err, errlen, "members gave different numbers of rows");
+        }
+        if (!rc && fp)
+            write_point(st, fp, pi, rows, n[0], col);
+        for (int k = 0; k < K; k++) {
+            free(rows[k]);
+            rows[k] = NULL;
+        }
+    }
+    free(rows);
+    free(n);
+    free(col);
+    return rc;
+}
+
+/* Workers: this rank's tasks, in increasing task order. */
+static int send_results(study *st)
+{
+    for (long j = st->par.rank; j < st->ntasks; j += st->par.size)
+        if (par_rows_send(&st->par, (int)j, st->res[j].rows, (size_t)st->res[j].nrows * NCOL))
+            return -1;
+    return 0;
+}
+
+/* ---- the output file: a temporary renamed at the end, as in a plain run ---- */
+
+typedef struct outfile {
+    const char *path; /* NULL: stdout */
+    char tmp[1100];
+    FILE *fp;
+} outfile;
+
+static int out_open(outfile *f, char *err, size_t errlen)
+{
+    if (!f->path) {
+        f->fp = stdout;
+        return 0;
+    }
+    struct stat sb;
+    if (stat(f->path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return fail(err, errlen, "--out '%s': cannot open: %s", f->path, strerror(EISDIR));
+    snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", f->path, (long)getpid());
+    f->fp = fopen(f->tmp, "wx");
+    if (!f->fp) {
+        f->tmp[0] = '\0';
+        return fail(err, errlen, "--out '%s': cannot open: %s", f->path, strerror(errno));
+    }
+    return 0;
+}
+
+static int out_commit(outfile *f, char *err, size_t errlen)
+{
+    if (!f->path)
+        return fflush(stdout) ? fail(err, errlen, "stdout: %s", strerror(errno)) : 0;
+    const int bad = ferror(f->fp), cl = fclose(f->fp);
+    f->fp = NULL;
+    if (bad || cl)
+        return fail(err, errlen, "--out '%s': write failed: %s", f->path, strerror(errno ? errno : EIO));
+    if (rename(f->tmp, f->path))
+        return fail(err, errlen, "--out '%s': cannot rename: %s", f->path, strerror(errno));
+    f->tmp[0] = '\0';
+    return 0;
+}
+
+static void out_discard(outfile *f)
+{
+    if (f->fp && f->fp != stdout)
+        fclose(f->fp);
+    f->fp = NULL;
+    if (f->tmp[0])
+        remove(f->tmp);
+    f->tmp[0] = '\0';
+}
+
+/* ---- the whole study ---- */
+
+static void study_free(study *st)
+{
+    if (st->res)
+        for (long j = 0; j < st->ntasks; j++)
+            free(st->res[j].rows);
+    free(st->res);
+    free(st->pts);
+    for (int a = 0; a < STUDY_MAX_AXES; a++)
+        free(st->point_of_axis[a]);
+    free(st->work);
+    free(st->rdone);
+    free(st->rfinal);
+    free(st->rgot);
+}
+
+static int alloc_rank_tables(study *st)
+{
+    const int R = st->par.size;
+    st->res = calloc((size_t)st->ntasks, sizeof *st->res);
+    st->work = calloc((size_t)R, sizeof *st->work);
+    st->rdone = calloc((size_t)R, sizeof *st->rdone);
+    st->rfinal = calloc((size_t)R, sizeof *st->rfinal);
+    st->rgot = calloc((size_t)R, sizeof *st->rgot);
+    if (!st->res || !st->work || !st->rdone || !st->rfinal || !st->rgot)
+        return -1;
+    for (long j = 0; j < st->ntasks; j++) {
+        st->work[task_rank(st, j)] += task_work(st, j);
+        st->total_work += task_work(st, j);
+    }
+    return 0;
+}
+
+/* Rank 0 after its own runs: wait for every worker's final message; the study's status. */
+static int collect_finals(study *st)
+{
+    int status = st->status;
+    if (status || atomic_load(st->abort_flag))
+        par_stop_all(&st->par);
+    for (;;) {
+        int all = 1;
+        for (int r = 1; r < st->par.size; r++)
+            all &= st->rgot[r];
+        if (all)
+            break;
+        par_progress_poll(&st->par, st->rdone, st->rfinal, st->rgot, 1);
+        for (int r = 1; r < st->par.size; r++)
+            if (st->rgot[r] && st->rfinal[r] < 0)
+                par_stop_all(&st->par);
+        draw_progress(st, 0);
+    }
+    /* the first real failure in rank order (0 first); "stopped on request" is not one */
+    for (int r = 1; r < st->par.size && !status; r++)
+        if (st->rgot[r] && st->rfinal[r] < 0 && st->rfinal[r] != FINAL_STOPPED)
+            status = (int)-st->rfinal[r];
+    if (!status && atomic_load(st->abort_flag))
+        status = 130; /* a signal, not a failure of ours */
+    return status;
+}
+
+static int finish(study *st, int status, outfile *out, par_ctx *par)
+{
+    out_discard(out);
+    study_free(st);
+    par_finalize(par);
+    return status;
+}
+
+int study_main(const fr_options *o, const study_spec *sp, int *argc, char ***argv,
+               atomic_int *abort_flag)
+{
+    const int is_study = sp->ensemble > 0 || sp->naxes > 0;
+    if (!is_study && !par_launched())
+        return STUDY_NOT_A_STUDY;
+    study st = {.sp = sp, .abort_flag = abort_flag, .fail_task = -1};
+    atomic_init(&st.stopping, 0);
+    atomic_init(&st.done, 0);
+    char err[1200];
+    outfile out = {.path = o->out[0] ? o->out : NULL};
+    if (par_init(&st.par, argc, argv, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 1;
+    }
+    par_ctx *par = &st.par;
+    const int root = par->rank == 0;
+    if (!is_study) {
+        if (par->size == 1) {
+            par_finalize(par);
+            return STUDY_NOT_A_STUDY;
+        }
+        if (root)
+            fprintf(stderr, PROG ": %d ranks but no --ensemble or --vary: one run is not split "
+                            "over ranks\n", par->size);
+        return finish(&st, 2, &out, par);
+    }
+    /* Bad input: every rank parses the same command line and finds the same problem. */
+    if (make_plan(&st, o, err, sizeof err)) {
+        if (root)
+            fprintf(stderr, PROG ": %s\n", err);
+        return finish(&st, 2, &out, par);
+    }
+    if (alloc_rank_tables(&st)) {
+        fprintf(stderr, PROG ": out of memory for a study of %ld runs\n", st.ntasks);
+        return finish(&st, 1, &out, par); /* (every rank allocates the same) */
+    }
+    const char *ft = getenv("FERROSIM_FAIL_TASK"); /* tests: make one run fail */
+    if (ft && *ft)
+        st.fail_task = strtol(ft, NULL, 10);
+    st.tty = isatty(STDERR_FILENO);
+    st.show_progress = st.tty || sp->progress;
+    st.t_start = now();
+    if (root && out_open(&out, err, sizeof err))
+        record_failure(&st, 1, err);
+
+    compute(&st);
+
+    int status;
+    if (root) {
+        status = collect_finals(&st);
+        draw_progress(&st, 1);
+        if (st.show_progress && st.tty)
+            fputc('\n', stderr);
+    } else {
+        const long long fin = st.status            ? -(long long)st.status
+                              : atomic_load(&st.stopping) ? FINAL_STOPPED
+                              : atomic_load(abort_flag)   ? -130LL
+                                                          : st.work[par->rank];
+        par_final_send(par, fin);
+        status = 0;
+    }
+    status = par_status_bcast(par, status);
+    par_stop_drain(par);
+    /* One line from the rank that failed; an interrupt is reported once, by rank 0. */
+    if (st.status && st.status != 130) {
+        if (par->size > 1)
+            fprintf(stderr, PROG ": rank %d: %s\n", par->rank, st.errmsg);
+        else
+            fprintf(stderr, PROG ": %s\n", st.errmsg);
+    }
+    if (status == 130 && root)
+        fprintf(stderr, PROG ": interrupted; no output written\n");
+    if (status)
+        return finish(&st, status, &out, par);
+
+    if (root) {
+        if (gather_and_write(&st, out.fp, err, sizeof err) || out_commit(&out, err, sizeof err)) {
+            fprintf(stderr, PROG ": %s\n", err);
+            status = 1;
+        } else if (st.tty && out.path) {
+            fprintf(stderr, "%d point%s x %d member%s = %ld runs on %d rank%s x %d threads, "
+                            "wall=%.3fs\n", st.npoints, st.npoints > 1 ? "s" : "", st.K,
+                    st.K > 1 ? "s" : "", st.ntasks, par->size, par->size > 1 ? "s" : "",
+                    omp_get_max_threads(), now() - st.t_start);
+        }
+    } else if (send_results(&st)) {
+        fprintf(stderr, PROG ": rank %d: sending results failed\n", par->rank);
+        status = 1;
+    }
+    return finish(&st, status, &out, par);
+}
