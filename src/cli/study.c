@@ -30,7 +30,7 @@
 
 /* Below this N a run is cheaper on one thread than spread over several (measured: README,
  * "Studies and clusters"). */
-#define STUDY_MEMBER_N 20000
+#define STUDY_MEMBER_N 100000
 #define MAX_ENSEMBLE 1000000
 #define MAX_VALUES 10000
 #define MAX_TASKS 10000000L
