@@ -71,7 +71,7 @@ mpi 2 "$MPIBIN" --n 10 --vary eps=0.1,-1 --out out/b.csv >bad.out 2>bad.err
 rc=$?
 check "bad --vary under mpirun: non-zero exit (got $rc)" [ "$rc" -ne 0 ]
 check "bad --vary under mpirun: one line of ours" [ "$(ferro_lines bad.err)" -eq 1 ]
-check "bad --vary under mpirun: names the problem" grep -q "^ferrosim: --vary eps=-1: --eps" bad.err
+check "bad --vary under mpirun: names the problem" grep -q "^ferrosim: --vary eps=-1: eps: value -1 out of range" bad.err
 check "bad --vary under mpirun: no output file" [ -z "$(ls -A out)" ]
 mpi 2 "$MPIBIN" --n 10 --out out/c.csv >one.out 2>one.err
 check "2 ranks without a study: refused" grep -q "^ferrosim: 2 ranks but no --ensemble or --vary" one.err

@@ -123,11 +123,15 @@ bad "--vary: empty value in 'eps='" --vary eps=
 bad "--vary: empty value in 'eps=1,,2'" --vary eps=1,,2
 bad "--vary: not a number 'a'" --vary eps=0.1,a
 bad "--vary: not a number 'nan'" --vary eps=nan
-bad "--vary foo=1: unknown option --foo" --vary foo=1
-bad "--vary eps=-1: --eps: value -1 out of range" --vary eps=0.1,-1
-bad "--vary n=1e3: --n: not an integer" --vary n=1e3
+bad "--vary: unknown option 'foo'" --vary foo=1
+bad "--vary eps=-1: eps: value -1 out of range" --vary eps=0.1,-1
+bad "--vary n=1e3: n: not an integer" --vary n=1e3
 bad "--vary: 'out' is not a numeric option" --vary out=1
 bad "--vary: 'threads' is not a numeric option" --vary threads=1,2
+bad "--vary: 'H' is not a numeric option" --vary H=1
+bad "--vary: 'init' is not a numeric option" --vary init=1
+bad "a study keeps its rows in memory: 1e\+08 rows" --vary t-end=1,1e6 --dt 0.01
+bad "--series-out belongs to one run" --ensemble 2 --series-out out/d
 bad "--vary: 'eps' given twice" --vary eps=1 --vary eps=2
 bad "--vary: at most two --vary" --vary eps=1 --vary b=1 --vary n=3
 bad "--particles-out belongs to one run" --ensemble 2 --particles-out out/p.csv

@@ -15,6 +15,11 @@ static void put_float(FILE *fp, double x)
         fputs(".0", fp);
 }
 
+void csv_float(FILE *fp, double x)
+{
+    put_float(fp, x);
+}
+
 static void put_floats(FILE *fp, const double *x, int k, const char *sep)
 {
     for (int i = 0; i < k; i++) {

@@ -9,6 +9,8 @@
 
 #include <stdio.h>
 
+/* One float as every CSV column writes it (the study's tables too). */
+void csv_float(FILE *fp, double x);
 void csv_series_header(FILE *fp);
 void csv_series_row(FILE *fp, const fr_sim *s);
 int csv_particles(FILE *fp, const particles *p);

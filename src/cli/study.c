@@ -11,7 +11,9 @@
  */
 #include "study.h"
 
+#include "csv_out.h"
 #include "par.h"
+#include "ferro/flat.h"
 #include "ferro/sim.h"
 
 #include <errno.h>
@@ -26,7 +28,6 @@
 #include <unistd.h>
 
 #define PROG "ferrosim"
-#define NUM "%.12g" /* as ferrosim's plain output */
 
 /* Below this N a run is cheaper on one thread than spread over several (measured: README,
  * "Studies and clusters"). */
@@ -34,11 +35,10 @@
 #define MAX_ENSEMBLE 1000000
 #define MAX_VALUES 10000
 #define MAX_TASKS 10000000L
+#define MAX_ROWS 1e7 /* per run: 1 GB */
 
-/* The columns of a row (ferrosim's --out), fr_diag in this order. */
-enum { NCOL = 13, COL_T = 0, COL_FLIPS = 8 };
-static const char *const COLS[NCOL] = {"t",  "Hx", "Hy",        "Hz",    "mx", "my", "mz",
-                                       "mean_spin", "flips", "ex", "ey", "ez", "msd"};
+/* The columns of a row: ferrosim's --out (ferro/flat.h), t first. */
+enum { NCOL = FR_SERIES_NCOLS, COL_T = 0, COL_FLIPS = FR_SERIES_FLIPS };
 
 /* Failure codes carried by a worker's final message (par.h): -code, or STOPPED when it
  * stopped because rank 0 asked it to. */
@@ -229,9 +229,6 @@ typedef struct point {
     fr_params p;
     double t_end;
     int every;
-    long long nfull;  /* full steps of dt */
-    double rest;      /* and one shorter step of this length when > 0 */
-    long long nout;   /* rows written (t = 0 included) */
 } point;
 
 typedef struct task_result {
@@ -269,32 +266,11 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* The same rule as a plain run (ferrosim.c): round(t_end/dt) steps of dt when t_end is a
- * multiple of dt within 1e-9 relative, otherwise floor(t_end/dt) and one shorter step. */
-static void plan_steps(point *q)
-{
-    const double t = q->t_end, dt = q->p.dt, quot = t / dt, k = nearbyint(quot);
-    if (fabs(quot - k) <= 1e-9 * fmax(1.0, quot)) {
-        q->nfull = (long long)k;
-        q->rest = 0.0;
-    } else {
-        q->nfull = (long long)floor(quot);
-        q->rest = t - (double)q->nfull * dt;
-    }
-    const long long nrows = q->nfull + (q->rest > 0.0);
-    q->nout = 1 + nrows / q->every + (nrows % q->every != 0);
-}
-
-static long long point_steps(const point *q)
-{
-    return q->nfull + (q->rest > 0.0);
-}
-
-/* Work units of a task, for the progress bar: steps times particles. */
+/* Work units of a task, for the progress bar: (about) steps times particles. */
 static long long task_work(const study *st, long j)
 {
     const point *q = &st->pts[j / st->K];
-    return point_steps(q) * (long long)q->p.n;
+    return (long long)ceil(q->t_end / q->p.dt - 1e-9) * (long long)q->p.n;
 }
 
 static int task_rank(const study *st, long j)
@@ -374,7 +350,11 @@ static int make_plan(study *st, const fr_options *o, char *err, size_t errlen)
             q->p = op->p;
             q->t_end = op->t_end;
             q->every = op->every;
-            plan_steps(q);
+            const double rows = ceil(q->t_end / q->p.dt - 1e-9) / q->every + 2.0;
+            if (rows > MAX_ROWS)
+                rc = fail(err, errlen,
+                          "a study keeps its rows in memory: %.3g rows per run (more than 1e7); "
+                          "thin them with --every", rows);
         }
     }
     free(op);
@@ -456,16 +436,6 @@ static void tick(study *st)
 
 /* ---- one task ---- */
 
-static void diag_row(const fr_sim *s, double *row)
-{
-    fr_diag d;
-    fr_sim_diag(s, &d);
-    const double v[NCOL] = {d.t,        d.H[0],   d.H[1],   d.H[2],   d.m[0],
-                            d.m[1],     d.m[2],   d.mean_spin, (double)d.flips, d.e[0],
-                            d.e[1],     d.e[2],   d.msd};
-    memcpy(row, v, sizeof v);
-}
-
 static void task_label(const study *st, long j, char *buf, size_t len)
 {
     const int pi = (int)(j / st->K);
@@ -487,12 +457,6 @@ static void run_task(study *st, long j, int serialise_setup)
     char label[300], err[512], line[900];
     task_label(st, j, label, sizeof label);
     task_result *r = &st->res[j];
-    r->rows = malloc((size_t)q->nout * NCOL * sizeof *r->rows);
-    if (!r->rows) {
-        snprintf(line, sizeof line, "%s: out of memory for %lld rows", label, q->nout);
-        record_failure(st, 1, line);
-        return;
-    }
     if (j == st->fail_task) {
         snprintf(line, sizeof line, "%s: failure injected (FERROSIM_FAIL_TASK)", label);
         record_failure(st, 1, line);
@@ -512,18 +476,29 @@ static void run_task(study *st, long j, int serialise_setup)
         return;
     }
     fr_sim_set_abort(s, st->abort_flag);
-    diag_row(s, r->rows);
-    r->nrows = 1;
-    const long long nsteps = point_steps(q);
-    for (long long k = 1; k <= nsteps; k++) {
+    long long nfull; /* the steps and rows of a plain run */
+    double rest;
+    fr_plan_steps(s, q->t_end, &nfull, &rest);
+    const long long nsteps = nfull + (rest > 0.0);
+    const long long nout = 1 + nsteps / q->every + (nsteps % q->every != 0);
+    r->rows = malloc((size_t)nout * NCOL * sizeof *r->rows);
+    if (!r->rows) {
+        snprintf(line, sizeof line, "%s: out of memory for %lld rows", label, nout);
+        record_failure(st, 1, line);
+        nfull = rest = 0; /* (still freed below) */
+    } else {
+        fr_series_row(s, r->rows);
+        r->nrows = 1;
+    }
+    for (long long k = 1; r->rows && k <= nsteps; k++) {
         if (atomic_load(st->abort_flag))
             break;
-        if (k <= q->nfull)
+        if (k <= nfull)
             fr_sim_step(s);
         else
-            fr_sim_advance(s, q->rest);
+            fr_sim_advance(s, rest);
         if (k % q->every == 0 || k == nsteps)
-            diag_row(s, r->rows + NCOL * r->nrows++);
+            fr_series_row(s, r->rows + NCOL * r->nrows++);
         atomic_fetch_add(&st->done, (long long)p.n);
         tick(st);
     }
@@ -576,23 +551,31 @@ static void compute(study *st)
 
 /* ---- the table (rank 0) ---- */
 
-static void put_num(FILE *fp, double v, int integral)
+/* As a plain run writes: floats through csv_float, the flip count as an integer while the
+ * mean is one (always for K = 1). */
+static void put_num(FILE *fp, double v, int count)
 {
-    if (isnan(v))
-        fputs("nan", fp); /* one spelling, whatever the sign bit of the NaN */
-    else if (integral && v == floor(v) && fabs(v) < 9007199254740992.0)
-        fprintf(fp, "%.0f", v); /* counts as integers, as in a plain run */
+    if (count && v == floor(v) && fabs(v) < 9007199254740992.0)
+        fprintf(fp, "%lld", (long long)v);
     else
-        fprintf(fp, NUM, v);
+        csv_float(fp, v);
 }
 
 static void write_header(const study *st, FILE *fp)
 {
     for (int a = 0; a < st->sp->naxes; a++)
         fprintf(fp, "%s,", st->sp->axis[a].name);
-    fputs(COLS[0], fp);
-    for (int c = 1; c < NCOL; c++)
-        fprintf(fp, st->sp->ensemble ? ",%s,%s_se" : ",%s", COLS[c], COLS[c]);
+    /* the plain header, each column after t followed by its _se with --ensemble */
+    const char *h = fr_series_columns();
+    for (int c = 0; c < NCOL; c++) {
+        const size_t len = strcspn(h, ",");
+        if (c)
+            fputc(',', fp);
+        fwrite(h, 1, len, fp);
+        if (c && st->sp->ensemble)
+            fprintf(fp, ",%.*s_se", (int)len, h);
+        h += len + (h[len] == ',');
+    }
     fputc('\n', fp);
 }
 
