@@ -671,17 +671,12 @@ static void cache_store(viz_renderer *r, const viz_render_view *v)
     r->cache_state = e == GL_NO_ERROR ? 1 : -1;
 }
 
-void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o)
+/* Light from the upper left of the viewer, in world space; fwd: towards the viewer. */
+static void scene_light(const viz_render_view *v, vec3 light, vec3 fwd)
 {
-    glViewport(v->x, v->y, v->w, v->h);
-    glEnable(GL_DEPTH_TEST);
-    glDepthFunc(GL_LESS);
-    glDisable(GL_CULL_FACE);
-
-    /* light from the upper left of the viewer, in world space */
-    vec3 fwd, right, up, light;
+    vec3 right, up;
     glm_vec3_sub((float *)v->eye, (vec3){0, 0, 0}, fwd);
-    glm_vec3_normalize(fwd); /* towards the viewer */
+    glm_vec3_normalize(fwd);
     const vec3 zup = {0, 0, 1};
     glm_vec3_cross((float *)zup, fwd, right);
     if (glm_vec3_norm(right) < 1e-6f)
@@ -691,50 +686,36 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
     for (int c = 0; c < 3; c++)
         light[c] = 0.75f * fwd[c] - 0.35f * right[c] + 0.55f * up[c];
     glm_vec3_normalize(light);
+}
 
+/* The magnet: a steel-grey arrow along its moment. */
+static void draw_magnet(viz_renderer *r, const viz_render_view *v, const fr_field *f,
+                        const vec3 fwd)
+{
+    const float p[3] = {(float)f->magnet_p[0], (float)f->magnet_p[1], (float)f->magnet_p[2]};
+    float d[3] = {(float)f->magnet_m[0], (float)f->magnet_m[1], (float)f->magnet_m[2]};
+    if (glm_vec3_norm(d) > 0.0f) {
+        const float col[3] = {0.75f, 0.75f, 0.80f};
+        draw_one_arrow(r, &v->vp[0][0], p, d, 0.35f, col, fwd);
+    }
+}
+
+/* The streamlines' arrowheads: instanced cones coloured by speed (viridis). */
+static void draw_stream_heads(viz_renderer *r, const viz_render_view *v)
+{
     glUseProgram(r->arrow_prog);
-    glUniform3fv(r->a_light, 1, light);
-    glUniform3fv(r->a_eye, 1, fwd);
+    glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
+    glUniform1f(r->a_scale, 0.075f);
+    glUniform1i(r->a_mode, 2);
+    glUniform2f(r->a_shape, 1.0f, 1.0f);
+    glBindVertexArray(r->head_vao);
+    glDrawElementsInstanced(GL_TRIANGLES, r->head_mesh.nidx, GL_UNSIGNED_SHORT, NULL, r->head_n);
+    glBindVertexArray(0);
+}
 
-    const int cache = r->part_n >= ARROW_CACHE_N;
-    if (o->arrows && r->part_n > 0 && !(cache && cache_restore(r, v, o))) {
-        draw_arrows(r, v, o, light, fwd);
-        if (cache)
-            cache_store(r, v);
-    }
-    if (o->field && o->field->has_magnet) { /* the magnet: a steel-grey arrow along its moment */
-        const float p[3] = {(float)o->field->magnet_p[0], (float)o->field->magnet_p[1],
-                            (float)o->field->magnet_p[2]};
-        float d[3] = {(float)o->field->magnet_m[0], (float)o->field->magnet_m[1],
-                      (float)o->field->magnet_m[2]};
-        if (glm_vec3_norm(d) > 0.0f) {
-            const float col[3] = {0.75f, 0.75f, 0.80f};
-            draw_one_arrow(r, &v->vp[0][0], p, d, 0.35f, col, fwd);
-        }
-    }
-    const viz_snapshot *pk = o->pick;
-    const int picked = pk && pk->sel >= 0 && pk->sel < pk->n;
-    float pk_pos[3] = {0, 0, 0}, pk_R = 0.0f;
-    if (picked) {
-        memcpy(pk_pos, pk->pos + 3 * pk->sel, sizeof pk_pos);
-        pk_R = 1.6f * r->arrow_scale;
-    }
-    if (o->streams && r->head_n > 0) {
-        glUseProgram(r->arrow_prog);
-        glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
-        glUniform1f(r->a_scale, 0.075f);
-        glUniform1i(r->a_mode, 2);
-        glUniform2f(r->a_shape, 1.0f, 1.0f);
-        glBindVertexArray(r->head_vao);
-        glDrawElementsInstanced(GL_TRIANGLES, r->head_mesh.nidx, GL_UNSIGNED_SHORT, NULL,
-                                r->head_n);
-        glBindVertexArray(0);
-    }
-
-    /* translucent: lines without depth writes */
-    glEnable(GL_BLEND);
-    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
-    glDepthMask(GL_FALSE);
+/* The bounding sphere's circles and the axes (queued as lines). */
+static void frame_lines(viz_renderer *r, const viz_scene_opts *o)
+{
     if (o->sphere) {
         const float c[4] = {0.75f, 0.78f, 0.85f, 0.22f};
         const float R = (float)o->radius;
@@ -754,62 +735,111 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
         line_seg(r, O, Y, cy);
         line_seg(r, O, Z, cz);
     }
+}
+
+/* The picked particle's orientation trace: the tip of xi (on a sphere of radius R around the
+ * particle) over the last 200 steps, fading into the past; and that sphere's great circles. */
+static void draw_pick_trace(viz_renderer *r, const viz_render_view *v, const viz_snapshot *pk,
+                            const float pos[3], float R, float ls)
+{
+    glDisable(GL_DEPTH_TEST);
+    const int n = pk->sel_n, k0 = n > 200 ? n - 200 : 0;
+    for (int k = k0 + 1; k < n; k++) {
+        float a3[3], b3[3];
+        for (int c = 0; c < 3; c++) {
+            a3[c] = pos[c] + R * pk->sel_xi[k - 1][c];
+            b3[c] = pos[c] + R * pk->sel_xi[k][c];
+        }
+        const float f = (float)(k - k0) / (float)(n - k0);
+        const float c4[4] = {1.0f, 1.0f, 0.35f + 0.65f * f, 0.25f + 0.75f * f};
+        line_seg(r, a3, b3, c4);
+    }
+    draw_lines(r, &v->vp[0][0], 2.5f * ls);
+    const float cs[4] = {1.0f, 1.0f, 1.0f, 0.35f};
+    for (int ax = 0; ax < 3; ax++) {
+        const int base = r->line_n;
+        circle(r, ax, R, 0.0f, cs);
+        for (int q = base; q < r->line_n; q++)
+            for (int c = 0; c < 3; c++)
+                r->lines[7 * q + c] += pos[c];
+    }
+    draw_lines(r, &v->vp[0][0], 1.0f * ls);
+    glEnable(GL_DEPTH_TEST);
+}
+
+static void draw_streamlines(viz_renderer *r, const viz_render_view *v, float ls)
+{
+    glUseProgram(r->stream_prog);
+    glUniformMatrix4fv(r->s_vp, 1, GL_FALSE, (const float *)v->vp);
+    glUniform1f(r->s_time, v->time);
+    glUniform1f(r->s_dash, 5.0f);
+    glBindVertexArray(r->stream_vao);
+    glLineWidth(fminf(2.0f * ls, r->line_w_max));
+#ifdef FR_GLES /* no glMultiDrawArrays in ES */
+    for (int k = 0; k < r->stream_lines; k++)
+        glDrawArrays(GL_LINE_STRIP, r->stream_first[k], r->stream_count[k]);
+#else
+    glMultiDrawArrays(GL_LINE_STRIP, r->stream_first, r->stream_count, r->stream_lines);
+#endif
+    glLineWidth(1.0f);
+    glBindVertexArray(0);
+}
+
+/* The picked particle on top of everything: a bright arrow 1.7x as long, yellow for spin +1,
+ * light blue for -1. */
+static void draw_picked_arrow(viz_renderer *r, const viz_render_view *v, const viz_snapshot *pk,
+                              const float pos[3], const vec3 fwd)
+{
+    const int i = pk->sel;
+    const float col[3] = {pk->sigma[i] > 0 ? 1.0f : 0.45f, pk->sigma[i] > 0 ? 0.95f : 0.9f,
+                          pk->sigma[i] > 0 ? 0.3f : 1.0f};
+    glClear(GL_DEPTH_BUFFER_BIT);
+    draw_one_arrow(r, &v->vp[0][0], pos, pk->xi + 3 * i, 1.7f * r->arrow_scale, col, fwd);
+}
+
+void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o)
+{
+    glViewport(v->x, v->y, v->w, v->h);
+    glEnable(GL_DEPTH_TEST);
+    glDepthFunc(GL_LESS);
+    glDisable(GL_CULL_FACE);
+    vec3 light, fwd;
+    scene_light(v, light, fwd);
+    glUseProgram(r->arrow_prog);
+    glUniform3fv(r->a_light, 1, light);
+    glUniform3fv(r->a_eye, 1, fwd);
+
+    const int cache = r->part_n >= ARROW_CACHE_N;
+    if (o->arrows && r->part_n > 0 && !(cache && cache_restore(r, v, o))) {
+        draw_arrows(r, v, o, light, fwd);
+        if (cache)
+            cache_store(r, v);
+    }
+    if (o->field && o->field->has_magnet)
+        draw_magnet(r, v, o->field, fwd);
+    const viz_snapshot *pk = o->pick;
+    const int picked = pk && pk->sel >= 0 && pk->sel < pk->n;
+    float pk_pos[3] = {0, 0, 0};
+    if (picked)
+        memcpy(pk_pos, pk->pos + 3 * pk->sel, sizeof pk_pos);
+    if (o->streams && r->head_n > 0)
+        draw_stream_heads(r, v);
+
+    /* translucent: lines without depth writes */
+    glEnable(GL_BLEND);
+    glBlendFunc(GL_SRC_ALPHA, GL_ONE_MINUS_SRC_ALPHA);
+    glDepthMask(GL_FALSE);
+    frame_lines(r, o);
     const float ls = o->line_scale > 0.0f ? o->line_scale : 1.0f;
     draw_lines(r, &v->vp[0][0], 1.5f * ls);
-    if (picked) {
-        /* orientation trace: the tip of xi (on a sphere of radius pk_R around the particle) over
-         * the last 200 steps, fading into the past; and that sphere's three great circles */
-        glDisable(GL_DEPTH_TEST);
-        const int n = pk->sel_n, k0 = n > 200 ? n - 200 : 0;
-        for (int k = k0 + 1; k < n; k++) {
-            float a3[3], b3[3];
-            for (int c = 0; c < 3; c++) {
-                a3[c] = pk_pos[c] + pk_R * pk->sel_xi[k - 1][c];
-                b3[c] = pk_pos[c] + pk_R * pk->sel_xi[k][c];
-            }
-            const float f = (float)(k - k0) / (float)(n - k0);
-            const float c4[4] = {1.0f, 1.0f, 0.35f + 0.65f * f, 0.25f + 0.75f * f};
-            line_seg(r, a3, b3, c4);
-        }
-        draw_lines(r, &v->vp[0][0], 2.5f * ls);
-        const float cs[4] = {1.0f, 1.0f, 1.0f, 0.35f};
-        for (int ax = 0; ax < 3; ax++) {
-            const int base = r->line_n;
-            circle(r, ax, pk_R, 0.0f, cs);
-            for (int q = base; q < r->line_n; q++)
-                for (int c = 0; c < 3; c++)
-                    r->lines[7 * q + c] += pk_pos[c];
-        }
-        draw_lines(r, &v->vp[0][0], 1.0f * ls);
-        glEnable(GL_DEPTH_TEST);
-    }
-
-    if (o->streams && r->stream_lines > 0) {
-        glUseProgram(r->stream_prog);
-        glUniformMatrix4fv(r->s_vp, 1, GL_FALSE, (const float *)v->vp);
-        glUniform1f(r->s_time, v->time);
-        glUniform1f(r->s_dash, 5.0f);
-        glBindVertexArray(r->stream_vao);
-        glLineWidth(fminf(2.0f * ls, r->line_w_max));
-#ifdef FR_GLES /* no glMultiDrawArrays in ES */
-        for (int k = 0; k < r->stream_lines; k++)
-            glDrawArrays(GL_LINE_STRIP, r->stream_first[k], r->stream_count[k]);
-#else
-        glMultiDrawArrays(GL_LINE_STRIP, r->stream_first, r->stream_count, r->stream_lines);
-#endif
-        glLineWidth(1.0f);
-        glBindVertexArray(0);
-    }
+    if (picked)
+        draw_pick_trace(r, v, pk, pk_pos, 1.6f * r->arrow_scale, ls);
+    if (o->streams && r->stream_lines > 0)
+        draw_streamlines(r, v, ls);
     glDepthMask(GL_TRUE);
     glDisable(GL_BLEND);
-    if (picked) { /* the picked particle on top of everything: a bright arrow 1.7x as long,
-                   * yellow for spin +1, light blue for -1 */
-        const int i = pk->sel;
-        const float col[3] = {pk->sigma[i] > 0 ? 1.0f : 0.45f, pk->sigma[i] > 0 ? 0.95f : 0.9f,
-                              pk->sigma[i] > 0 ? 0.3f : 1.0f};
-        glClear(GL_DEPTH_BUFFER_BIT);
-        draw_one_arrow(r, &v->vp[0][0], pk_pos, pk->xi + 3 * i, 1.7f * r->arrow_scale, col, fwd);
-    }
+    if (picked)
+        draw_picked_arrow(r, v, pk, pk_pos, fwd);
 }
 
 void render_gizmo(viz_renderer *r, const viz_render_view *mv, int x, int y, int size, int win_h,
