@@ -4,6 +4,7 @@
 
 #include "ferro/shape.h"
 #include "ferro/sim.h"
+#include "diag.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
@@ -26,6 +27,15 @@ struct fr_sim {
     const atomic_int *abort; /* set by another thread: stop the step early */
     struct fr_stokes_plan *plan; /* fast method: built once (positions never move), lazily */
     int plan_failed;             /* building it failed: direct sum from then on */
+    /* Diagnostics per block of FR_CHUNK particles (diag.h), filled by the static-field step
+     * while each block is in cache. Valid for the state at time diag_t in the field diag_field
+     * with diag_b; anything else that changes ξ, ξ*, σ or the flip counters must clear
+     * diag_valid (fr_sim_diag then sums the blocks afresh, in parallel). */
+    fr_diag_part *diag_part;
+    fr_diag_part *diag_scratch; /* fr_sim_diag's own blocks when diag_part does not fit */
+    int diag_nblk, diag_valid;
+    double diag_t, diag_b;
+    fr_field diag_field;
 };
 
 #endif
