@@ -19,7 +19,7 @@ static int is_antisymmetric(int n, const double *S)
     return 1;
 }
 
-/* F, S, T = 2 axial(S) in sorted order (AoS for spreading, SoA for the real-space sum). */
+/* F, S and T = 2 axial(S) in storage order, structure of arrays. */
 static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
 {
 #pragma omp parallel for schedule(static) if (p->par)
@@ -27,18 +27,12 @@ static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
         const int j = p->perm[s];
         const double *sj = S + 9 * (size_t)j;
         for (int a = 0; a < 3; a++)
-            p->wF[3 * (size_t)s + a] = F[3 * (size_t)j + a];
-        for (int a = 0; a < 9; a++)
-            p->wS[9 * (size_t)s + a] = sj[a];
-        p->wT[3 * (size_t)s] = sj[5] - sj[7];
-        p->wT[3 * (size_t)s + 1] = sj[6] - sj[2];
-        p->wT[3 * (size_t)s + 2] = sj[1] - sj[3];
-        for (int a = 0; a < 3; a++) {
-            p->sF[a][s] = p->wF[3 * (size_t)s + a];
-            p->sT[a][s] = p->wT[3 * (size_t)s + a];
-        }
+            p->sF[a][s] = F[3 * (size_t)j + a];
         for (int a = 0; a < 9; a++)
             p->sS[a][s] = sj[a];
+        p->sT[0][s] = sj[5] - sj[7];
+        p->sT[1][s] = sj[6] - sj[2];
+        p->sT[2][s] = sj[1] - sj[3];
     }
 }
 
@@ -78,7 +72,8 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
     load_sources(p, F, S);
     kspace *k = &p->ks;
     tt[1] = omp_get_wtime();
-    fr_ks_spread(k, p->X, p->Y, p->Z, p->wF, p->wS);
+    fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
+                 (const double *const *)p->sS);
     tt[2] = omp_get_wtime();
     if (stop(abort))
         return 1;
@@ -97,7 +92,8 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
     tt[4] = omp_get_wtime();
     if (stop(abort))
         return 1;
-    fr_sf_real_space(p, general, abort);
+    if (fr_sf_real_space(p, general, abort) && !stop(abort))
+        return -1;
     tt[5] = omp_get_wtime();
     if (stop(abort))
         return 1;
@@ -107,10 +103,13 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
 #pragma omp parallel for schedule(static) if (p->par)
     for (int s = 0; s < n; s++) {
         const int j = p->perm[s];
-        const double *f = p->wF + 3 * (size_t)s, *sm = p->wS + 9 * (size_t)s;
+        const double f[3] = {p->sF[0][s], p->sF[1][s], p->sF[2][s]};
+        double sm[9];
+        for (int a = 0; a < 9; a++)
+            sm[a] = p->sS[a][s];
         if (u)
             for (int a = 0; a < 3; a++)
-                u[3 * (size_t)j + a] += (p->wu[3 * (size_t)s + a] - A0 * f[a]) + p->wur[3 * (size_t)s + a];
+                u[3 * (size_t)j + a] += p->wu[3 * (size_t)s + a] - A0 * f[a];
         if (G) {
             const double tr = sm[0] + sm[4] + sm[8];
             for (int i = 0; i < 3; i++)
@@ -118,8 +117,7 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
                     const double self =
                         -g0 * (sm[3 * i + m] / 3.0 -
                                (sm[3 * i + m] + sm[3 * m + i] + (i == m ? tr : 0.0)) / 15.0);
-                    G[9 * (size_t)j + 3 * i + m] +=
-                        (p->wG[9 * (size_t)s + 3 * i + m] - self) + p->wGr[9 * (size_t)s + 3 * i + m];
+                    G[9 * (size_t)j + 3 * i + m] += p->wG[9 * (size_t)s + 3 * i + m] - self;
                 }
         }
     }
@@ -160,7 +158,8 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
     }
     kspace *k = &p->gks;
     load_sources(p, F, S);
-    fr_ks_spread(k, p->X, p->Y, p->Z, p->wF, p->wS);
+    fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
+                 (const double *const *)p->sS);
     if (fr_ks_convolve(k))
         return -1;
     const double hg = (hi - lo) / (n - 1);
@@ -206,12 +205,12 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
                 double self[3] = {0, 0, 0};
                 for (int q = 0; q < nr && lst; q++)
                     for (int tq = rg[2 * q]; tq < rg[2 * q + 1]; tq++) {
-                        const int t = p->clist[tq];
+                        const int t = tq;
                         const double dx = v[0] - p->X[t], dy = v[1] - p->Y[t], dz = v[2] - p->Z[t];
                         const double r2 = dx * dx + dy * dy + dz * dz;
                         if (r2 == 0.0) { /* the Fourier part holds Φ_F(0) F_t: remove it */
                             for (int a = 0; a < 3; a++)
-                                self[a] -= A0 * p->wF[3 * (size_t)t + a];
+                                self[a] -= A0 * p->sF[a][t];
                             continue;
                         }
                         if (r2 >= rad * rad)

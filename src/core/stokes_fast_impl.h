@@ -1,7 +1,7 @@
 /* Internal to the fast Stokes summation (stokes_fast*.c): the plan, the Fourier engine and the
  * small vector math they share. The method and the contract are in stokes_fast.h; the files:
- *   stokes_fast_plan.c    plan build: density and cost model, cell list (Morton order),
- *                         neighbour lists, buffers; options, info, free
+ *   stokes_fast_plan.c    plan build: density and cost model, cell list (the storage
+ *                         order), buffers; options, info, free
  *   stokes_fast_kspace.c  Fourier engine: mid-kernel transform, spreading, FFT convolution,
  *                         interpolation
  *   stokes_fast_real.c    real-space kernels: screened Stokeslet/rotlet/stresslet sums at the
@@ -68,7 +68,7 @@ static inline int cpu_level(void)
 #define PVMAX 24    /* padded window widths: 8, 16 or 24 */
 #define FR_FAST_MIN_N 400 /* below this the direct sum is faster: fr_stokes_fast uses it */
 #define FR_PAR_MIN_N 4000 /* below this fr_stokes_fast runs on one thread (same results) */
-#define VL 8       /* neighbour lists are padded to a multiple of VL */
+#define VL 8       /* near-field lists are padded to a multiple of VL */
 
 static const double INV8PI = 1.0 / (8.0 * M_PI);
 
@@ -147,8 +147,10 @@ typedef struct kspace {
     int s0[3], s1[3];           /* source box [s0, s1) (grid indices) */
     int t0[3], t1[3];           /* target box */
     int u0[3], u1[3];           /* union */
-    double *tab[6];             /* xx yy zz xy xz yz on the octant, [fy][fx][fz] */
-    double *R[3];               /* real rows: z in [u0z,u1z), y in [u0y,u1y), x in [0, Mx) */
+    float *tab[6];              /* xx yy zz xy xz yz on the octant, [fy][fx][fz]: single
+                                 * precision (relative 6e-8, far below tol) halves them */
+    double *R[3];               /* real rows, the same memory as C: z in [u0z,u1z), y in [0,My),
+                                 * x in [0, Mx), row stride Rs = 2 Cs doubles */
     fftw_complex *C[3];         /* z in [u0z,u1z), ky in [0,My), kx in [0,Mxh) */
     fftw_plan xf, yf, yb, zf, zb, xb;
     int lvl;                    /* CPU level of the hot kernels */
@@ -168,9 +170,10 @@ int fr_ks_nice_size(int m);
 int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
                const double tlo[3], const double thi[3], double xi, double eta, double h, int P);
 void fr_ks_free(kspace *k);
-/* Spread all sources (deterministic slab colouring) into a zeroed R. */
+/* Spread all sources (deterministic slab colouring) into a zeroed R; F[3], S[9] per source
+ * (structure of arrays). */
 void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *sz,
-                  const double *F, const double *S);
+                  const double *const F[3], const double *const S[9]);
 /* R (source rows, spread) → R (target rows, convolved). 0, or −1 out of memory. */
 int fr_ks_convolve(kspace *k);
 /* Velocity u[3i..] and gradient G[9i..] at targets tx.. [0..m) from the convolved R. */
@@ -187,21 +190,19 @@ struct fr_stokes_plan {
     fr_stokes_fast_opts opt;
     double xi, rc, rc2, h, eta, q, xc;
     int P;
-    int *perm;              /* sorted index → original index */
-    double *X, *Y, *Z;      /* sorted positions */
-    int nc[3], ncell;       /* cell grid */
+    int *perm;              /* storage index → original index */
+    double *X, *Y, *Z;      /* positions in storage order (+ a far-away dummy at n) */
+    int nc[3], ncell;       /* cell grid, cells of size >= r_c/3 */
     double clo[3], ca[3];   /* cell origin and sizes */
-    int *cstart;            /* particles of cell c: clist[cstart[c] .. cstart[c+1]) */
-    int *clist;             /* storage indices, cells in row-major order (x fastest) */
-    size_t *nbr_off;        /* neighbours of sorted target s: nbr[nbr_off[s] .. nbr_off[s+1]) */
-    int *nbr;               /* storage indices, padded to VL with the dummy source n */
+    int *cstart;            /* storage order is cell order (row-major, x fastest, then index):
+                             * the particles of cell c are cstart[c] .. cstart[c+1] − 1 */
     double cheb[NCHEB], chebX;
-    double neighbours;
+    double neighbours;      /* mean real-space neighbours: estimate, exact after a call */
     kspace ks;
-    /* per-call work (sorted order) */
-    double *wF, *wT, *wS, *wu, *wG, *wur, *wGr;
-    double *sF[3], *sT[3];  /* SoA copies for the real-space sum, n + 1 entries (dummy) */
-    double *sS[9];          /* SoA moments (general S only) */
+    /* per-call work (storage order), sources with one extra zero entry for the dummy */
+    double *wu, *wG;        /* u (3n), G (9n): Fourier part, then + the real-space part */
+    double *sF[3], *sT[3];  /* F and the rotlet strengths T = 2 axial(S) */
+    double *sS[9];          /* the moments S */
     /* grid engine cache */
     kspace gks;
     int g_have, g_n;
@@ -211,18 +212,19 @@ struct fr_stokes_plan {
     double tph[5];
 };
 
-/* Ranges [rg[2q], rg[2q+1]) of clist (cells along x are contiguous there) holding the sources
- * that can lie within rad of v (v anywhere). Returns the number of ranges (at most cap). */
+/* Ranges [rg[2q], rg[2q+1]) of storage indices (cells along x are contiguous there) holding the
+ * sources that can lie within rad of v (v anywhere). Returns the number of ranges (<= cap). */
 int fr_sf_cell_ranges(const fr_stokes_plan *p, const double v[3], double rad, int *rg, int cap);
 /* An upper bound on fr_sf_cell_ranges' count for radius rad. */
 int fr_sf_ranges_cap(const fr_stokes_plan *p, double rad);
 
 /* ------------------------------------------------------------------ real space */
 
-/* Screened (real-space) sums at every particle into p->wur, p->wGr (sorted order), from the
- * SoA sources p->sF and p->sT (rotlets; general = 0) or p->sS (general = 1). Gives up early
- * once *abort is set (the caller then drops the result). */
-void fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort);
+/* Screened (real-space) sums at every particle, added to p->wu, p->wG (storage order), from
+ * the sources p->sF and p->sT (rotlets; general = 0) or p->sS (general = 1); the neighbours
+ * within r_c are found on the fly from the cell list (nothing stored per pair). Gives up early
+ * once *abort is set (the caller then drops the result). 0, or −1 out of memory. */
+int fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort);
 
 /* Near-field velocity correction at (px,py,pz) from the m listed sources (general S):
  *   Σ_j (w_j − 1) Φ(d) + Φ_R(d)   [Φ_R only for r < r_c; w = C² cutoff(r/δ) for r < δ, else 1],

@@ -68,37 +68,47 @@ static void mid_kernel(double r, double xi, double eta, double aw, double *alpha
     *beta = scale * (b1 + b2);
 }
 
+/* Samples of one component c of K = α Id + β g⊗g on the octant (len, offset lo per axis) from
+ * the radial α, β at the grid points (ix, iy, iz) of the octant. */
+static void component_samples(int c, const int len[3], const int lo[3], int hx, int hy, double h,
+                              const double *al, const double *be, double *buf)
+{
+    static const int ax[6][2] = {{0, 0}, {1, 1}, {2, 2}, {0, 1}, {0, 2}, {1, 2}};
+#pragma omp parallel for schedule(static)
+    for (int iz = 0; iz < len[2]; iz++)
+        for (int iy = 0; iy < len[1]; iy++)
+            for (int ix = 0; ix < len[0]; ix++) {
+                const int i[3] = {ix + lo[0], iy + lo[1], iz + lo[2]};
+                const size_t o = ((size_t)i[2] * (hy + 1) + i[1]) * (hx + 1) + i[0];
+                const double ga = i[ax[c][0]] * h, gb = i[ax[c][1]] * h;
+                buf[((size_t)iz * len[1] + iy) * len[0] + ix] =
+                    (c < 3 ? al[o] : 0.0) + be[o] * ga * gb;
+            }
+}
+
 /* Octant transform tables of the 6 components of K (see header comment). */
 static int build_tables(kspace *k, double xi, double eta)
 {
     const int hx = k->M[0] / 2, hy = k->M[1] / 2, hz = k->M[2] / 2;
     const size_t nt = (size_t)(hz + 1) * (hy + 1) * (hx + 1);
-    double *samp[6];
-    for (int c = 0; c < 6; c++) {
-        k->tab[c] = fftw_malloc(nt * sizeof(double));
-        samp[c] = fftw_malloc(nt * sizeof(double));
-        if (!k->tab[c] || !samp[c]) {
-            for (int d = 0; d <= c; d++)
-                fftw_free(samp[d]);
+    for (int c = 0; c < 6; c++)
+        if (!(k->tab[c] = fftw_malloc(nt * sizeof(float))))
             return -1;
-        }
+    k->bytes += 6 * nt * sizeof(float);
+    double *al = fftw_malloc(nt * sizeof(double)), *be = fftw_malloc(nt * sizeof(double));
+    if (!al || !be) {
+        fftw_free(al);
+        fftw_free(be);
+        return -1;
     }
-    k->bytes += 6 * nt * sizeof(double);
     const double h = k->h;
 #pragma omp parallel for schedule(static)
     for (int iz = 0; iz <= hz; iz++)
         for (int iy = 0; iy <= hy; iy++)
             for (int ix = 0; ix <= hx; ix++) {
                 const double gx = ix * h, gy = iy * h, gz = iz * h;
-                double al, be;
-                mid_kernel(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, k->aw, &al, &be);
                 const size_t o = ((size_t)iz * (hy + 1) + iy) * (hx + 1) + ix;
-                samp[0][o] = al + be * gx * gx;
-                samp[1][o] = al + be * gy * gy;
-                samp[2][o] = al + be * gz * gz;
-                samp[3][o] = be * gx * gy;
-                samp[4][o] = be * gx * gz;
-                samp[5][o] = be * gy * gz;
+                mid_kernel(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, k->aw, &al[o], &be[o]);
             }
     /* parity per axis (x, y, z): 1 = odd */
     static const int par[6][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
@@ -127,12 +137,7 @@ static int build_tables(kspace *k, double xi, double eta)
             rc = -1;
             break;
         }
-        for (int iz = 0; iz < len[2]; iz++)
-            for (int iy = 0; iy < len[1]; iy++)
-                for (int ix = 0; ix < len[0]; ix++)
-                    buf[((size_t)iz * len[1] + iy) * len[0] + ix] =
-                        samp[c][((size_t)(iz + lo[2]) * (hy + 1) + iy + lo[1]) * (hx + 1) + ix +
-                                lo[0]];
+        component_samples(c, len, lo, hx, hy, h, al, be, buf);
         if (nb) {
             /* fftw dims are slowest first */
             fftw_plan pl = fftw_plan_r2r_3d(len[2], len[1], len[0], buf, buf, kind[2], kind[1],
@@ -148,16 +153,18 @@ static int build_tables(kspace *k, double xi, double eta)
         /* (−i) per odd axis: two odd axes give −1 */
         const double sg = (nodd == 2) ? -norm : norm;
         /* stored as [fy][fx][fz]: a ky-slice is one contiguous block, z fastest */
-        memset(k->tab[c], 0, nt * sizeof(double));
+        memset(k->tab[c], 0, nt * sizeof(float));
+        float *tc = k->tab[c];
+#pragma omp parallel for schedule(static)
         for (int iz = 0; iz < len[2]; iz++)
             for (int iy = 0; iy < len[1]; iy++)
                 for (int ix = 0; ix < len[0]; ix++)
-                    k->tab[c][((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
-                        sg * buf[((size_t)iz * len[1] + iy) * len[0] + ix];
+                    tc[((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
+                        (float)(sg * buf[((size_t)iz * len[1] + iy) * len[0] + ix]);
         fftw_free(buf);
     }
-    for (int c = 0; c < 6; c++)
-        fftw_free(samp[c]);
+    fftw_free(al);
+    fftw_free(be);
     return rc;
 }
 
@@ -178,7 +185,6 @@ void fr_ks_free(kspace *k)
     for (int c = 0; c < 6; c++)
         fftw_free(k->tab[c]);
     for (int c = 0; c < 3; c++) {
-        fftw_free(k->R[c]);
         fftw_free(k->C[c]);
     }
     free(k->slab_start);
@@ -186,10 +192,6 @@ void fr_ks_free(kspace *k)
     memset(k, 0, sizeof *k);
 }
 
-static inline size_t ks_rlen(const kspace *k)
-{
-    return (size_t)(k->u1[2] - k->u0[2]) * (k->u1[1] - k->u0[1]) * k->Rs;
-}
 static inline size_t ks_clen(const kspace *k)
 {
     return (size_t)(k->u1[2] - k->u0[2]) * k->M[1] * k->Cs;
@@ -237,23 +239,25 @@ static int ks_geometry(kspace *k, int ns, const double *sx, const double *sy, co
     }
     k->Mxh = k->M[0] / 2 + 1;
     k->Cs = (k->Mxh + 3) / 4 * 4;
-    k->Rs = (k->M[0] + 7) / 8 * 8;
+    k->Rs = 2 * k->Cs;
     k->Ms = (k->M[2] + 3) / 4 * 4;
     k->Ys = (k->M[1] + 3) / 4 * 4;
     return 0;
 }
 
-/* The real and complex grids of the three components (only the union box in z). */
+/* The grids of the three components, only the union box in z: complex rows of Cs, each row
+ * also holding the real row (2 Cs doubles) it comes from or goes to, so that the x-transforms
+ * are in place and the real grid R costs no memory of its own. */
 static int ks_alloc_grids(kspace *k)
 {
-    const size_t rl = ks_rlen(k), cl = ks_clen(k);
+    const size_t cl = ks_clen(k);
     for (int c = 0; c < 3; c++) {
-        k->R[c] = fftw_malloc(rl * sizeof(double));
         k->C[c] = fftw_malloc(cl * sizeof(fftw_complex));
-        if (!k->R[c] || !k->C[c])
+        if (!k->C[c])
             return -1;
+        k->R[c] = (double *)k->C[c];
     }
-    k->bytes += 3 * (rl * sizeof(double) + cl * sizeof(fftw_complex));
+    k->bytes += 3 * cl * sizeof(fftw_complex);
     return 0;
 }
 
@@ -264,6 +268,7 @@ static int ks_fftw_plans(kspace *k)
     const unsigned fl = FFTW_ESTIMATE;
     const int Mx = k->M[0], My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Cs = k->Cs, Rs = k->Rs;
     const int nsy = k->s1[1] - k->s0[1], nty = k->t1[1] - k->t0[1];
+    /* in place: R[0] and C[0] are the same memory */
     k->xf = fftw_plan_many_dft_r2c(1, &Mx, nsy, k->R[0], NULL, 1, Rs, k->C[0], NULL, 1, Cs, fl);
     k->xb = fftw_plan_many_dft_c2r(1, &Mx, nty, k->C[0], NULL, 1, Cs, k->R[0], NULL, 1, Rs, fl);
     const int Ys = k->Ys;
@@ -335,23 +340,25 @@ int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const doub
 /* Spread the force densities of the sources listed in idx[0..m) into R. PV (a constant after
  * inlining) is the padded window width: rows are updated PV wide (zero weights past P). */
 FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const double *sx,
-                              const double *sy, const double *sz, const double *F, const double *S,
-                              const int PV)
+                              const double *sy, const double *sz, const double *const *F,
+                              const double *const *S, const int PV)
 {
-    const int P = k->P, Rs = k->Rs;
-    const int nyu = k->u1[1] - k->u0[1];
+    const int P = k->P, Rs = k->Rs, My = k->M[1];
     double wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
     for (int q = 0; q < m; q++) {
         const int j = idx[q];
         const int ix = window1(sx[j], k->org[0], k->h, P, PV, k->aw, wx, dwx);
         const int iy = window1(sy[j], k->org[1], k->h, P, PV, k->aw, wy, dwy);
         const int iz = window1(sz[j], k->org[2], k->h, P, PV, k->aw, wz, dwz);
-        const double *f = F + 3 * (size_t)j, *s = S + 9 * (size_t)j;
+        const double f[3] = {F[0][j], F[1][j], F[2][j]};
+        double s[9];
+        for (int a = 0; a < 9; a++)
+            s[a] = S[a][j];
         for (int kz = 0; kz < P; kz++)
             for (int ky = 0; ky < P; ky++) {
                 const double wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
                 const size_t row =
-                    ((size_t)(iz + kz - k->u0[2]) * nyu + (iy + ky - k->u0[1])) * Rs + ix;
+                    ((size_t)(iz + kz - k->u0[2]) * My + (iy + ky)) * Rs + ix;
                 for (int c = 0; c < 3; c++) {
                     const double a = f[c] * wyz + s[3 * c + 1] * dyz + s[3 * c + 2] * ydz;
                     const double b = s[3 * c] * wyz;
@@ -369,8 +376,7 @@ FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const doub
 FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const double *ty,
                                const double *tz, double *u, double *G, const int PV)
 {
-    const int P = k->P, Rs = k->Rs;
-    const int nyu = k->u1[1] - k->u0[1];
+    const int P = k->P, Rs = k->Rs, My = k->M[1];
     double wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
     for (int i = 0; i < m; i++) {
         const int ix = window1(tx[i], k->org[0], k->h, P, PV, k->aw, wx, dwx);
@@ -384,7 +390,7 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
             for (int ky = 0; ky < P; ky++) {
                 const double wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
                 const size_t row =
-                    ((size_t)(iz + kz - k->u0[2]) * nyu + (iy + ky - k->u0[1])) * Rs + ix;
+                    ((size_t)(iz + kz - k->u0[2]) * My + (iy + ky)) * Rs + ix;
                 for (int c = 0; c < 3; c++) {
                     const double *restrict r = k->R[c] + row;
 #pragma omp simd
@@ -415,7 +421,7 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
 
 #define SPREAD_ARGS                                                                                \
     const kspace *k, const int *idx, int m, const double *sx, const double *sy, const double *sz, \
-        const double *F, const double *S
+        const double *const *F, const double *const *S
 #define SPREAD_CALL(PV) spread_list_body(k, idx, m, sx, sy, sz, F, S, PV)
 #define INTERP_ARGS                                                                                \
     const kspace *k, int m, const double *tx, const double *ty, const double *tz, double *u,      \
@@ -477,8 +483,8 @@ static void kernel_mult(const kspace *k, int ky, fftw_complex *t0, fftw_complex 
     const double sy = ky <= hy ? 1.0 : -1.0;
     for (int kx = 0; kx < Mxh; kx++) {
         const size_t o = ((size_t)fy * Mxh + kx) * (hz + 1);
-        const double *Txx = k->tab[0] + o, *Tyy = k->tab[1] + o, *Tzz = k->tab[2] + o,
-                     *Txy = k->tab[3] + o, *Txz = k->tab[4] + o, *Tyz = k->tab[5] + o;
+        const float *Txx = k->tab[0] + o, *Tyy = k->tab[1] + o, *Tzz = k->tab[2] + o,
+                    *Txy = k->tab[3] + o, *Txz = k->tab[4] + o, *Tyz = k->tab[5] + o;
         double *a = t0[(size_t)kx * Ms], *b = t1[(size_t)kx * Ms], *c = t2[(size_t)kx * Ms];
         for (int kz = 0; kz < Mz; kz++) {
             const int fz = kz <= hz ? kz : Mz - kz;
@@ -532,8 +538,7 @@ static void ks_ypass(const kspace *k, fftw_complex *plane, fftw_complex *tb, int
 /* R (source rows, spread) → R (target rows, convolved). */
 int fr_ks_convolve(kspace *k)
 {
-    const int My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Cs = k->Cs, Rs = k->Rs;
-    const int nyu = k->u1[1] - k->u0[1];
+    const int My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Cs = k->Cs;
     const int nzs = k->s1[2] - k->s0[2], nzt = k->t1[2] - k->t0[2];
     int fail = 0;
     /* forward x (source rows) and y (source planes) */
@@ -549,9 +554,9 @@ int fr_ks_convolve(kspace *k)
             if (!tb)
                 continue;
             const int c = job / nzs, z = k->s0[2] + job % nzs;
-            double *rin = k->R[c] + ((size_t)(z - k->u0[2]) * nyu + (k->s0[1] - k->u0[1])) * Rs;
             fftw_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
-            fftw_execute_dft_r2c(k->xf, rin, plane + (size_t)k->s0[1] * Cs);
+            fftw_complex *rows = plane + (size_t)k->s0[1] * Cs;
+            fftw_execute_dft_r2c(k->xf, (double *)rows, rows);
             ks_ypass(k, plane, tb, 1);
         }
         fftw_free(tb);
@@ -623,8 +628,8 @@ int fr_ks_convolve(kspace *k)
             const int c = job / nzt, z = k->t0[2] + job % nzt;
             fftw_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
             ks_ypass(k, plane, tb, 0);
-            double *rout = k->R[c] + ((size_t)(z - k->u0[2]) * nyu + (k->t0[1] - k->u0[1])) * Rs;
-            fftw_execute_dft_c2r(k->xb, plane + (size_t)k->t0[1] * Cs, rout);
+            fftw_complex *rows = plane + (size_t)k->t0[1] * Cs;
+            fftw_execute_dft_c2r(k->xb, rows, (double *)rows);
         }
         fftw_free(tb);
     }
@@ -632,11 +637,14 @@ int fr_ks_convolve(kspace *k)
 }
 
 void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *sz,
-                  const double *F, const double *S)
+                  const double *const F[3], const double *const S[9])
 {
-    const size_t rl = ks_rlen(k);
+    /* zero the source rows (the only rows spreading writes and the x-transform reads) */
+    const size_t nrow = (size_t)(k->s1[1] - k->s0[1]) * k->Rs;
     for (int c = 0; c < 3; c++)
-        memset(k->R[c], 0, rl * sizeof(double));
+        for (int z = k->s0[2]; z < k->s1[2]; z++)
+            memset(k->R[c] + ((size_t)(z - k->u0[2]) * k->M[1] + k->s0[1]) * k->Rs, 0,
+                   nrow * sizeof(double));
     for (int phase = 0; phase < 2; phase++) {
 #pragma omp parallel for schedule(dynamic, 1) if (k->par)
         for (int s = phase; s < k->nslab; s += 2)

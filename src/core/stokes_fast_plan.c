@@ -1,7 +1,7 @@
 /* The plan of the fast Stokes summation (stokes_fast.h): everything that depends only on the
  * positions, built once — the density and the cost model that choose the splitting ξ and the
- * grid, the cell list in Morton order, the real-space neighbour lists, the Fourier engine and
- * the per-call buffers. */
+ * grid, the cell list (the storage order), the Fourier engine and the per-call buffers. No
+ * neighbour lists: the real-space sum finds the neighbours from the cell list on the fly. */
 #include "stokes_fast_impl.h"
 
 #include <omp.h>
@@ -87,22 +87,14 @@ void fr_stokes_plan_free(fr_stokes_plan *p)
     free(p->Y);
     free(p->Z);
     free(p->cstart);
-    free(p->clist);
-    free(p->nbr_off);
-    free(p->nbr);
     for (int a = 0; a < 3; a++) {
         free(p->sF[a]);
         free(p->sT[a]);
     }
     for (int a = 0; a < 9; a++)
         free(p->sS[a]);
-    free(p->wF);
-    free(p->wT);
-    free(p->wS);
     free(p->wu);
     free(p->wG);
-    free(p->wur);
-    free(p->wGr);
     free(p);
 }
 
@@ -175,24 +167,14 @@ int fr_sf_ranges_cap(const fr_stokes_plan *p, double rad)
 }
 
 typedef struct sortkey {
-    uint64_t key;
     int cell, idx;
 } sortkey;
 
-/* Morton (Z-order) interleaving of three 21-bit cell coordinates. */
-static uint64_t morton3(unsigned a, unsigned b, unsigned c)
-{
-    uint64_t k = 0;
-    for (int i = 0; i < 21; i++)
-        k |= ((uint64_t)((a >> i) & 1u) << (3 * i)) | ((uint64_t)((b >> i) & 1u) << (3 * i + 1)) |
-             ((uint64_t)((c >> i) & 1u) << (3 * i + 2));
-    return k;
-}
 static int cmp_key(const void *a, const void *b)
 {
     const sortkey *x = a, *y = b;
-    if (x->key != y->key)
-        return x->key < y->key ? -1 : 1;
+    if (x->cell != y->cell)
+        return x->cell < y->cell ? -1 : 1;
     return (x->idx > y->idx) - (x->idx < y->idx);
 }
 
@@ -292,9 +274,11 @@ static void choose_splitting(fr_stokes_plan *p, const cloud *g, const fr_stokes_
     cheb_erfcx(p->chebX, p->cheb);
 }
 
-/* Cell list (cells of size >= r_c/3) and storage order: Morton order of the cells (then index),
- * so that neighbours in space are near in memory for the gathers of the real-space sum and the
- * window sweeps. Fills perm, X/Y/Z (sorted, + the far-away dummy source n), cstart, clist. */
+/* Cell list (cells of size >= r_c/3) and storage order: cell order (row-major, x fastest),
+ * then index, so that the sources within r_c of any point are a few contiguous runs of
+ * storage (one per row of cells) — the near field reads them with plain vector loads, and
+ * consecutive targets share their runs in cache. Fills perm, X/Y/Z (+ the far-away dummy
+ * source n), cstart. */
 static int build_cells(fr_stokes_plan *p, const cloud *g, const double *x, const double *y,
                        const double *z)
 {
@@ -312,22 +296,18 @@ static int build_cells(fr_stokes_plan *p, const cloud *g, const double *x, const
     }
     const int ncell = p->nc[0] * p->nc[1] * p->nc[2];
     sortkey *key = malloc((size_t)n * sizeof *key);
-    int *fill = calloc((size_t)ncell, sizeof(int));
     p->perm = malloc((size_t)n * sizeof(int));
     p->X = malloc(((size_t)n + 1) * sizeof(double));
     p->Y = malloc(((size_t)n + 1) * sizeof(double));
     p->Z = malloc(((size_t)n + 1) * sizeof(double));
     p->cstart = calloc((size_t)ncell + 1, sizeof(int));
-    p->clist = malloc((size_t)n * sizeof(int));
-    if (!key || !fill || !p->perm || !p->X || !p->Y || !p->Z || !p->cstart || !p->clist) {
+    if (!key || !p->perm || !p->X || !p->Y || !p->Z || !p->cstart) {
         free(key);
-        free(fill);
         return -1;
     }
     for (int j = 0; j < n; j++) {
         int c[3];
         key[j].cell = cell_of(p, x[j], y[j], z[j], c);
-        key[j].key = morton3((unsigned)c[0], (unsigned)c[1], (unsigned)c[2]);
         key[j].idx = j;
     }
     qsort(key, (size_t)n, sizeof *key, cmp_key);
@@ -341,131 +321,19 @@ static int build_cells(fr_stokes_plan *p, const cloud *g, const double *x, const
     }
     for (int c = 0; c < ncell; c++)
         p->cstart[c + 1] += p->cstart[c];
-    for (int s = 0; s < n; s++) { /* increasing storage index within each cell */
-        const int c = key[s].cell;
-        p->clist[p->cstart[c] + fill[c]++] = s;
-    }
-    free(fill);
     free(key);
     p->X[n] = p->Y[n] = p->Z[n] = 1e150; /* dummy source padding the neighbour lists */
     p->ncell = ncell;
     return 0;
 }
 
-/* Neighbours (0 < r < r_c) of the sorted targets s0 .. s1 into a growing buffer, each list
- * padded to VL with the dummy n; lengths into p->nbr_off[s + 1]. NULL when out of memory. */
-static int *neighbours_chunk(fr_stokes_plan *p, int s0, int s1, size_t cap, int *rg, int rcap,
-                             long long *npairs)
-{
-    const int n = p->n;
-    size_t len = 0;
-    int *buf = malloc(cap * sizeof(int));
-    for (int s2 = s0; s2 < s1 && buf; s2++) {
-        const double v[3] = {p->X[s2], p->Y[s2], p->Z[s2]};
-        const int nr = fr_sf_cell_ranges(p, v, p->rc, rg, rcap);
-        const size_t start = len;
-        for (int q = 0; q < nr && buf; q++)
-            for (int tq = rg[2 * q]; tq < rg[2 * q + 1]; tq++) {
-                const int t = p->clist[tq];
-                const double dx = v[0] - p->X[t], dy = v[1] - p->Y[t], dz = v[2] - p->Z[t];
-                const double r2 = dx * dx + dy * dy + dz * dz;
-                if (!(r2 > 0.0 && r2 < p->rc2))
-                    continue;
-                if (len + VL + 1 > cap) {
-                    int *nb2 = realloc(buf, 2 * cap * sizeof(int));
-                    if (!nb2) {
-                        free(buf);
-                        buf = NULL;
-                        break;
-                    }
-                    buf = nb2;
-                    cap *= 2;
-                }
-                buf[len++] = t;
-            }
-        if (!buf)
-            break;
-        *npairs += (long long)(len - start);
-        while ((len - start) % VL)
-            buf[len++] = n;
-        p->nbr_off[s2 + 1] = len - start;
-    }
-    return buf;
-}
-
-/* Exact neighbour lists (0 < r < r_c), storage indices, padded to VL with the dummy n: one
- * parallel pass into per-chunk buffers, then concatenated in chunk order. */
-static int build_neighbours(fr_stokes_plan *p, double dens)
-{
-    const int n = p->n;
-    p->nbr_off = malloc(((size_t)n + 1) * sizeof(size_t));
-    if (!p->nbr_off)
-        return -1;
-    p->nbr_off[0] = 0;
-    const int rcap = fr_sf_ranges_cap(p, p->rc);
-    const int CH = 1024, nch = (n + CH - 1) / CH;
-    const double nb_est = fmin(dens * 4.0 / 3.0 * M_PI * p->rc * p->rc * p->rc, (double)n);
-    int **cbuf = calloc((size_t)nch, sizeof(int *));
-    if (!cbuf)
-        return -1;
-    int oom = 0;
-    long long npairs = 0;
-#pragma omp parallel reduction(+ : npairs)
-    {
-        int *rg = malloc(2 * (size_t)rcap * sizeof(int));
-        if (!rg) {
-#pragma omp atomic write
-            oom = 1;
-        }
-#pragma omp for schedule(dynamic, 1)
-        for (int ch = 0; ch < nch; ch++) {
-            if (!rg)
-                continue;
-            const size_t cap = (size_t)CH * (size_t)(1.25 * nb_est + 2 * VL);
-            const int s1 = (ch + 1) * CH < n ? (ch + 1) * CH : n;
-            cbuf[ch] = neighbours_chunk(p, ch * CH, s1, cap, rg, rcap, &npairs);
-            if (!cbuf[ch]) {
-#pragma omp atomic write
-                oom = 1;
-            }
-        }
-        free(rg);
-    }
-    if (!oom) {
-        for (int s2 = 0; s2 < n; s2++)
-            p->nbr_off[s2 + 1] += p->nbr_off[s2];
-        p->nbr = malloc((p->nbr_off[n] ? p->nbr_off[n] : 1) * sizeof(int));
-        oom = !p->nbr;
-    }
-    if (!oom) {
-#pragma omp parallel for schedule(dynamic, 1)
-        for (int ch = 0; ch < nch; ch++) {
-            const int s0 = ch * CH, s1 = (ch + 1) * CH < n ? (ch + 1) * CH : n;
-            memcpy(p->nbr + p->nbr_off[s0], cbuf[ch],
-                   (p->nbr_off[s1] - p->nbr_off[s0]) * sizeof(int));
-        }
-    }
-    for (int ch = 0; ch < nch; ch++)
-        free(cbuf[ch]);
-    free(cbuf);
-    if (oom)
-        return -1;
-    p->neighbours = (double)npairs / n;
-    return 0;
-}
-
-/* Per-call work arrays (sorted order; the sources with one extra zero entry for the dummy). */
+/* Per-call work arrays (storage order; the sources with one extra zero entry for the dummy). */
 static int alloc_buffers(fr_stokes_plan *p)
 {
     const size_t nn = (size_t)p->n;
-    p->wF = calloc(3 * (nn + 1), sizeof(double));
-    p->wT = malloc(3 * nn * sizeof(double));
-    p->wS = calloc(9 * (nn + 1), sizeof(double));
     p->wu = malloc(3 * nn * sizeof(double));
     p->wG = malloc(9 * nn * sizeof(double));
-    p->wur = malloc(3 * nn * sizeof(double));
-    p->wGr = malloc(9 * nn * sizeof(double));
-    if (!p->wF || !p->wT || !p->wS || !p->wu || !p->wG || !p->wur || !p->wGr)
+    if (!p->wu || !p->wG)
         return -1;
     for (int a = 0; a < 3; a++) {
         p->sF[a] = calloc(nn + 1, sizeof(double));
@@ -484,9 +352,9 @@ static int alloc_buffers(fr_stokes_plan *p)
 static size_t plan_bytes(const fr_stokes_plan *p)
 {
     const size_t nn = (size_t)p->n;
-    return sizeof *p + p->ks.bytes + nn * (4 * sizeof(int) + 3 * sizeof(double)) +
-           nn * 51 * sizeof(double) + (size_t)(p->ncell + 1 + p->n) * sizeof(int) +
-           (nn + 1) * sizeof(size_t) + p->nbr_off[p->n] * sizeof(int);
+    return sizeof *p + p->ks.bytes + nn * sizeof(int) + (nn + 1) * 3 * sizeof(double) +
+           nn * 12 * sizeof(double) + (nn + 1) * 15 * sizeof(double) +
+           (size_t)(p->ncell + 1) * sizeof(int);
 }
 
 #define FAIL(...)                                                                                  \
@@ -519,8 +387,7 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
     choose_splitting(p, &g, o);
     if (build_cells(p, &g, x, y, z))
         FAIL("fast Stokes plan: out of memory (%d particles)", n);
-    if (build_neighbours(p, g.dens))
-        FAIL("fast Stokes plan: out of memory building neighbour lists");
+    p->neighbours = fmin(g.dens * 4.0 / 3.0 * M_PI * p->rc * p->rc * p->rc, n - 1.0);
     /* Fourier engine for targets = sources */
     const double none_lo[3] = {1, 1, 1}, none_hi[3] = {0, 0, 0};
     if (fr_ks_init(&p->ks, n, p->X, p->Y, p->Z, none_lo, none_hi, p->xi, p->eta, p->h, p->P))

@@ -5,6 +5,7 @@
 #include "stokes_fast_impl.h"
 
 #include <omp.h>
+#include <stdlib.h>
 
 typedef struct rs_ctx {
     double xi, rc2, c, cxi2, cxi4, tscale; /* c = 2ξ/√π, tscale = 2/(ξ r_c) for the Chebyshev map */
@@ -210,7 +211,41 @@ static void rs_target(int lvl, RS_ARGS)
     (void)lvl;
 }
 
-void fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort)
+/* The sources within r_c of (v) other than itself, from the cell runs: storage indices into
+ * idx (grown as needed), padded to VL with the dummy n. Branch-free compaction over contiguous
+ * loads. Returns the count before padding, or −1 out of memory. */
+static int near_list(const fr_stokes_plan *p, const double v[3], int *rg, int rcap, int **idx,
+                     int *cap)
+{
+    const int nr = fr_sf_cell_ranges(p, v, p->rc, rg, rcap);
+    int need = VL;
+    for (int q = 0; q < nr; q++)
+        need += rg[2 * q + 1] - rg[2 * q];
+    if (need > *cap) {
+        int *b = realloc(*idx, (size_t)need * 2 * sizeof(int));
+        if (!b)
+            return -1;
+        *idx = b;
+        *cap = need * 2;
+    }
+    int *restrict l = *idx;
+    const double *restrict X = p->X, *restrict Y = p->Y, *restrict Z = p->Z;
+    const double rc2 = p->rc2;
+    int m = 0;
+    for (int q = 0; q < nr; q++)
+        for (int t = rg[2 * q]; t < rg[2 * q + 1]; t++) {
+            const double dx = v[0] - X[t], dy = v[1] - Y[t], dz = v[2] - Z[t];
+            const double r2 = dx * dx + dy * dy + dz * dz;
+            l[m] = t;
+            m += (r2 > 0.0) & (r2 < rc2);
+        }
+    const int cnt = m;
+    while (m % VL)
+        l[m++] = p->n;
+    return cnt;
+}
+
+int fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort)
 {
     const rs_ctx ctx = {.xi = p->xi,
                         .rc2 = p->rc2,
@@ -224,19 +259,45 @@ void fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort)
     const double *const bf[3] = {p->sF[0], p->sF[1], p->sF[2]};
     const double *const btT[3] = {p->sT[0], p->sT[1], p->sT[2]};
     const double *const *bt = general ? (const double *const *)p->sS : btT;
-#pragma omp parallel for schedule(dynamic, 64) if (p->par)
-    for (int s = 0; s < p->n; s++) {
-        if (abort && atomic_load_explicit(abort, memory_order_relaxed))
-            continue; /* the caller sees the flag and drops the result */
-        double acc[12];
-        const size_t o = p->nbr_off[s];
-        rs_target(p->lvl, &ctx, p->X[s], p->Y[s], p->Z[s], p->nbr + o, (int)(p->nbr_off[s + 1] - o),
-                  p->X, p->Y, p->Z, bf, bt, acc);
-        for (int a = 0; a < 3; a++)
-            p->wur[3 * (size_t)s + a] = INV8PI * acc[a];
-        for (int a = 0; a < 9; a++)
-            p->wGr[9 * (size_t)s + a] = INV8PI * acc[3 + a];
+    const int rcap = fr_sf_ranges_cap(p, p->rc);
+    long long npairs = 0;
+    int fail = 0;
+#pragma omp parallel if (p->par) reduction(+ : npairs)
+    {
+        int cap = 1024;
+        int *idx = malloc((size_t)cap * sizeof(int));
+        int *rg = malloc(2 * (size_t)rcap * sizeof(int));
+        if (!idx || !rg) {
+#pragma omp atomic write
+            fail = 1;
+        }
+#pragma omp for schedule(dynamic, 64)
+        for (int s = 0; s < p->n; s++) {
+            if (!idx || !rg || (abort && atomic_load_explicit(abort, memory_order_relaxed)))
+                continue; /* the caller sees the flag (or the failure) and drops the result */
+            const double v[3] = {p->X[s], p->Y[s], p->Z[s]};
+            const int cnt = near_list(p, v, rg, rcap, &idx, &cap);
+            if (cnt < 0) {
+#pragma omp atomic write
+                fail = 1;
+                continue;
+            }
+            npairs += cnt;
+            double acc[12];
+            rs_target(p->lvl, &ctx, v[0], v[1], v[2], idx, (cnt + VL - 1) / VL * VL, p->X, p->Y,
+                      p->Z, bf, bt, acc);
+            for (int a = 0; a < 3; a++)
+                p->wu[3 * (size_t)s + a] += INV8PI * acc[a];
+            for (int a = 0; a < 9; a++)
+                p->wG[9 * (size_t)s + a] += INV8PI * acc[3 + a];
+        }
+        free(idx);
+        free(rg);
     }
+    if (fail)
+        return -1;
+    p->neighbours = (double)npairs / p->n;
+    return 0;
 }
 
 /* Near-field correction at a grid point (fr_sf_near_point in stokes_fast_impl.h). */
