@@ -341,6 +341,21 @@ static void test_determinism_across_threads(void **state)
     }
 }
 
+/* The static sampler's inline taus2 draws exactly GSL's numbers (so its outputs are GSL's). */
+static void test_inline_taus2_is_gsl(void **state)
+{
+    (void)state;
+    gsl_rng *a = gsl_rng_alloc(gsl_rng_taus2), *b = gsl_rng_alloc(gsl_rng_taus2);
+    for (unsigned long seed = 1; seed < 2000; seed += 97) {
+        gsl_rng_set(a, seed);
+        gsl_rng_set(b, seed);
+        for (int k = 0; k < 1000; k++)
+            assert_true(fr_taus2_uniform(a) == gsl_rng_uniform(b));
+    }
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+}
+
 /* fr_sim_diag sums fixed blocks (diag.h): the sums the static-field step leaves behind equal,
  * bit for bit, those taken afresh (here after a no-op fr_sim_set_spin, which invalidates
  * them), at 1 and 3 threads; and both agree with plain serial sums over the particles to
@@ -634,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_no_nan_at_huge_bH),
         cmocka_unit_test(test_determinism_across_threads),
         cmocka_unit_test(test_diagnostics_blocks),
+        cmocka_unit_test(test_inline_taus2_is_gsl),
         cmocka_unit_test(test_fast_stokes_determinism_and_agreement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -469,6 +469,45 @@ static void lanes_scatter(int m, const int *restrict idx, lanes *restrict z, con
 #undef S
 }
 
+/* GSL's taus2 generator (gsl/rng/taus.c: L'Ecuyer's three-component Tausworthe, the state
+ * three unsigned longs, uniform = output / 2^32) written out, so that the candidate rounds draw
+ * without a call through the type's function pointer per number: the same numbers as
+ * gsl_rng_uniform (tested), so the same outputs. Other generator types go through GSL. */
+typedef struct taus_state {
+    unsigned long s1, s2, s3;
+} taus_state;
+
+static inline double taus_uniform(taus_state *st)
+{
+#define TAUS(s, a, b, c, d) ((((s) & (c)) << (d)) & 0xffffffffUL) ^ (((((s) << (a)) & 0xffffffffUL) ^ (s)) >> (b))
+    st->s1 = TAUS(st->s1, 13, 19, 4294967294UL, 12);
+    st->s2 = TAUS(st->s2, 2, 25, 4294967288UL, 4);
+    st->s3 = TAUS(st->s3, 3, 11, 4294967280UL, 17);
+#undef TAUS
+    return (double)(st->s1 ^ st->s2 ^ st->s3) / 4294967296.0;
+}
+
+double fr_taus2_uniform(gsl_rng *r)
+{
+    return r->type == gsl_rng_taus2 ? taus_uniform(r->state) : gsl_rng_uniform(r);
+}
+
+/* Two uniforms per listed particle, each from the particle's own stream (u1 first). */
+static void draw_uniforms(gsl_rng *rng, const int *idx, int m, double *u1, double *u2)
+{
+    for (int j = 0; j < m; j++) {
+        gsl_rng *r = &rng[idx[j]];
+        if (r->type == gsl_rng_taus2) {
+            taus_state *st = r->state;
+            u1[j] = taus_uniform(st);
+            u2[j] = taus_uniform(st);
+        } else {
+            u1[j] = gsl_rng_uniform(r);
+            u2[j] = gsl_rng_uniform(r);
+        }
+    }
+}
+
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1)
 {
     const int n = blk->cnt;
@@ -505,11 +544,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     }
     while (m > 0 && !fr_dyn_aborted(c)) {
         lanes_gather(m, idx, &a, &z);
-        for (int j = 0; j < m; j++) {
-            gsl_rng *r = &blk->rng[idx[j]];
-            a.u1[j] = gsl_rng_uniform(r);
-            a.u2[j] = gsl_rng_uniform(r);
-        }
+        draw_uniforms(blk->rng, idx, m, a.u1, a.u2);
         lanes_candidate(m, &a, le);
         lanes_scatter(m, idx, &z, &a);
         int m2 = 0;

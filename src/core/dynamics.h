@@ -74,4 +74,8 @@ typedef struct fr_block {
 } fr_block;
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
 
+/* A uniform in [0, 1) from r, exactly gsl_rng_uniform(r), with taus2 written out inline
+ * (exposed for the test that checks the two agree). */
+double fr_taus2_uniform(gsl_rng *r);
+
 #endif
