@@ -19,8 +19,18 @@ static int is_antisymmetric(int n, const double *S)
     return 1;
 }
 
-/* F, S and T = 2 axial(S) in storage order, structure of arrays. */
-static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
+/* The SoA moments S, allocated when first needed (general S, grid evaluation): for spheres
+ * T = 2 axial(S) says everything and ~72 MB at N = 1e6 are saved. */
+static int need_moments(fr_stokes_plan *p)
+{
+    for (int a = 0; a < 9; a++)
+        if (!p->sS[a] && !(p->sS[a] = calloc((size_t)p->n + 1, sizeof(double))))
+            return -1;
+    return 0;
+}
+
+/* F, T = 2 axial(S) and (with_S) S in storage order, structure of arrays. */
+static void load_sources(fr_stokes_plan *p, const double *F, const double *S, int with_S)
 {
 #pragma omp parallel for schedule(static) if (p->par)
     for (int s = 0; s < p->n; s++) {
@@ -28,8 +38,9 @@ static void load_sources(fr_stokes_plan *p, const double *F, const double *S)
         const double *sj = S + 9 * (size_t)j;
         for (int a = 0; a < 3; a++)
             p->sF[a][s] = F[3 * (size_t)j + a];
-        for (int a = 0; a < 9; a++)
-            p->sS[a][s] = sj[a];
+        if (with_S)
+            for (int a = 0; a < 9; a++)
+                p->sS[a][s] = sj[a];
         p->sT[0][s] = sj[5] - sj[7];
         p->sT[1][s] = sj[6] - sj[2];
         p->sT[2][s] = sj[1] - sj[3];
@@ -69,11 +80,13 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
     }
     double tt[6];
     tt[0] = omp_get_wtime();
-    load_sources(p, F, S);
+    if (general && need_moments(p))
+        return -1;
+    load_sources(p, F, S, general);
     kspace *k = &p->ks;
     tt[1] = omp_get_wtime();
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
-                 (const double *const *)p->sS);
+                 (const double *const *)p->sT, general ? (const double *const *)p->sS : NULL);
     tt[2] = omp_get_wtime();
     if (stop(abort))
         return 1;
@@ -105,8 +118,14 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
         const int j = p->perm[s];
         const double f[3] = {p->sF[0][s], p->sF[1][s], p->sF[2][s]};
         double sm[9];
-        for (int a = 0; a < 9; a++)
-            sm[a] = p->sS[a][s];
+        if (general) {
+            for (int a = 0; a < 9; a++)
+                sm[a] = p->sS[a][s];
+        } else { /* antisymmetric: from T, exactly */
+            const double h0 = 0.5 * p->sT[0][s], h1 = 0.5 * p->sT[1][s], h2 = 0.5 * p->sT[2][s];
+            const double a[9] = {0.0, h2, -h1, -h2, 0.0, h0, h1, -h0, 0.0};
+            memcpy(sm, a, sizeof sm);
+        }
         if (u)
             for (int a = 0; a < 3; a++)
                 u[3 * (size_t)j + a] += p->wu[3 * (size_t)s + a] - A0 * f[a];
@@ -157,9 +176,11 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
         p->g_hi = hi;
     }
     kspace *k = &p->gks;
-    load_sources(p, F, S);
+    if (need_moments(p))
+        return -1;
+    load_sources(p, F, S, 1);
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
-                 (const double *const *)p->sS);
+                 (const double *const *)p->sT, (const double *const *)p->sS);
     if (fr_ks_convolve(k))
         return -1;
     const double hg = (hi - lo) / (n - 1);

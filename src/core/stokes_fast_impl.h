@@ -170,10 +170,10 @@ int fr_ks_nice_size(int m);
 int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
                const double tlo[3], const double thi[3], double xi, double eta, double h, int P);
 void fr_ks_free(kspace *k);
-/* Spread all sources (deterministic slab colouring) into a zeroed R; F[3], S[9] per source
- * (structure of arrays). */
+/* Spread all sources (deterministic slab colouring) into a zeroed R; F[3] and S[9] per source
+ * (structure of arrays), or S = NULL for antisymmetric moments given by T = 2 axial(S). */
 void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *sz,
-                  const double *const F[3], const double *const S[9]);
+                  const double *const F[3], const double *const T[3], const double *const S[9]);
 /* R (source rows, spread) → R (target rows, convolved). 0, or −1 out of memory. */
 int fr_ks_convolve(kspace *k);
 /* Velocity u[3i..] and gradient G[9i..] at targets tx.. [0..m) from the convolved R. */
@@ -202,7 +202,7 @@ struct fr_stokes_plan {
     /* per-call work (storage order), sources with one extra zero entry for the dummy */
     double *wu, *wG;        /* u (3n), G (9n): Fourier part, then + the real-space part */
     double *sF[3], *sT[3];  /* F and the rotlet strengths T = 2 axial(S) */
-    double *sS[9];          /* the moments S */
+    double *sS[9];          /* the moments S: allocated on the first general S or grid call */
     /* grid engine cache */
     kspace gks;
     int g_have, g_n;

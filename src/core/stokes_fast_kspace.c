@@ -341,7 +341,7 @@ int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const doub
  * inlining) is the padded window width: rows are updated PV wide (zero weights past P). */
 FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const double *sx,
                               const double *sy, const double *sz, const double *const *F,
-                              const double *const *S, const int PV)
+                              const double *const *T, const double *const *S, const int PV)
 {
     const int P = k->P, Rs = k->Rs, My = k->M[1];
     double wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
@@ -352,8 +352,19 @@ FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const doub
         const int iz = window1(sz[j], k->org[2], k->h, P, PV, k->aw, wz, dwz);
         const double f[3] = {F[0][j], F[1][j], F[2][j]};
         double s[9];
-        for (int a = 0; a < 9; a++)
-            s[a] = S[a][j];
+        if (S) {
+            for (int a = 0; a < 9; a++)
+                s[a] = S[a][j];
+        } else { /* antisymmetric S from T = 2 axial(S): exact (halving) */
+            const double h0 = 0.5 * T[0][j], h1 = 0.5 * T[1][j], h2 = 0.5 * T[2][j];
+            s[0] = s[4] = s[8] = 0.0;
+            s[1] = h2;
+            s[3] = -h2;
+            s[2] = -h1;
+            s[6] = h1;
+            s[5] = h0;
+            s[7] = -h0;
+        }
         for (int kz = 0; kz < P; kz++)
             for (int ky = 0; ky < P; ky++) {
                 const double wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
@@ -421,8 +432,8 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
 
 #define SPREAD_ARGS                                                                                \
     const kspace *k, const int *idx, int m, const double *sx, const double *sy, const double *sz, \
-        const double *const *F, const double *const *S
-#define SPREAD_CALL(PV) spread_list_body(k, idx, m, sx, sy, sz, F, S, PV)
+        const double *const *F, const double *const *T, const double *const *S
+#define SPREAD_CALL(PV) spread_list_body(k, idx, m, sx, sy, sz, F, T, S, PV)
 #define INTERP_ARGS                                                                                \
     const kspace *k, int m, const double *tx, const double *ty, const double *tz, double *u,      \
         double *G
@@ -449,12 +460,12 @@ static void spread_list(int lvl, SPREAD_ARGS)
 {
 #ifdef FR_MV
     if (lvl == 2)
-        spread_list_v4(k, idx, m, sx, sy, sz, F, S);
+        spread_list_v4(k, idx, m, sx, sy, sz, F, T, S);
     else if (lvl == 1)
-        spread_list_v3(k, idx, m, sx, sy, sz, F, S);
+        spread_list_v3(k, idx, m, sx, sy, sz, F, T, S);
     else
 #endif
-        spread_list_v0(k, idx, m, sx, sy, sz, F, S);
+        spread_list_v0(k, idx, m, sx, sy, sz, F, T, S);
     (void)lvl;
 }
 
@@ -637,7 +648,7 @@ int fr_ks_convolve(kspace *k)
 }
 
 void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *sz,
-                  const double *const F[3], const double *const S[9])
+                  const double *const F[3], const double *const T[3], const double *const S[9])
 {
     /* zero the source rows (the only rows spreading writes and the x-transform reads) */
     const size_t nrow = (size_t)(k->s1[1] - k->s0[1]) * k->Rs;
@@ -649,6 +660,6 @@ void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *s
 #pragma omp parallel for schedule(dynamic, 1) if (k->par)
         for (int s = phase; s < k->nslab; s += 2)
             spread_list(k->lvl, k, k->slab_idx + k->slab_start[s],
-                        k->slab_start[s + 1] - k->slab_start[s], sx, sy, sz, F, S);
+                        k->slab_start[s + 1] - k->slab_start[s], sx, sy, sz, F, T, S);
     }
 }

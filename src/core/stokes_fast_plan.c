@@ -341,11 +341,6 @@ static int alloc_buffers(fr_stokes_plan *p)
         if (!p->sF[a] || !p->sT[a])
             return -1;
     }
-    for (int a = 0; a < 9; a++) {
-        p->sS[a] = calloc(nn + 1, sizeof(double));
-        if (!p->sS[a])
-            return -1;
-    }
     return 0;
 }
 
@@ -353,7 +348,7 @@ static size_t plan_bytes(const fr_stokes_plan *p)
 {
     const size_t nn = (size_t)p->n;
     return sizeof *p + p->ks.bytes + nn * sizeof(int) + (nn + 1) * 3 * sizeof(double) +
-           nn * 12 * sizeof(double) + (nn + 1) * 15 * sizeof(double) +
+           nn * 12 * sizeof(double) + (nn + 1) * 6 * sizeof(double) +
            (size_t)(p->ncell + 1) * sizeof(int);
 }
 
@@ -426,7 +421,8 @@ void fr_stokes_plan_get_info(const fr_stokes_plan *p, fr_stokes_plan_info *info)
         info->box[a] = p->ks.s1[a] - p->ks.s0[a];
     }
     info->neighbours = p->neighbours;
-    info->bytes = p->bytes + (p->g_have ? p->gks.bytes : 0);
+    info->bytes = p->bytes + (p->g_have ? p->gks.bytes : 0) +
+                  (p->sS[0] ? 9 * ((size_t)p->n + 1) * sizeof(double) : 0);
     info->build_seconds = p->build_s;
     info->t_spread = p->tph[0];
     info->t_fft = p->tph[1];
