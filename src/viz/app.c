@@ -130,6 +130,12 @@ int app_finish(viz_app *a)
         printf("saved %s\n", a->fo.save);
     }
     a->sim_ok = 0;
+    const double *pf = a->S.prof;
+    printf("sim_thread cpu: step_s=%.3f book_s=%.3f field_s=%.3f trace_s=%.3f snapshot_s=%.3f "
+           "total_s=%.3f; wall_s=%.3f first_step_s=%.3f steps_per_s=%.2f\n",
+           pf[VIZ_PROF_STEP], pf[VIZ_PROF_BOOK], pf[VIZ_PROF_FIELD], pf[VIZ_PROF_TRACE],
+           pf[VIZ_PROF_SNAP], pf[VIZ_PROF_CPU], pf[VIZ_PROF_WALL], pf[VIZ_PROF_FIRST],
+           pf[VIZ_PROF_WALL] > 0.0 ? (double)steps / pf[VIZ_PROF_WALL] : 0.0);
     printf("frames=%ld fps=%.1f sim_steps=%lld sim_time=%.6g\n", a->frames,
            elapsed > 0.0 ? (double)a->frames / elapsed : 0.0, steps, simt);
     fflush(stdout);

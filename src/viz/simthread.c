@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #define AVG_WINDOW_EPS 3.0   /* time-averaged spin: exponential window of 3 eps */
@@ -175,9 +176,19 @@ static void hist_push(worker *w, double t, double mh, double ma)
         w->hhead = (w->hhead + 1) % VIZ_HIST;
 }
 
+/* CPU time of the calling thread (s): the profile's clock, so that a machine shared with other
+ * work shows what the thread did, apart from how long it waited for a core. */
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void publish_snapshot(worker *w)
 {
     viz_simthread *st = w->st;
+    const double w0 = thread_cpu();
     viz_snapshot *s = tribuf_back(&st->snap_tb);
     const fr_view v = fr_sim_view(st->sim);
     const fr_params *p = fr_sim_params(st->sim);
@@ -268,16 +279,21 @@ static void publish_snapshot(worker *w)
     s->y_off = w->y_off;
     s->seq = ++w->seq;
     tribuf_publish(&st->snap_tb);
+    st->prof[VIZ_PROF_SNAP] += thread_cpu() - w0;
 }
 
 static void do_step(worker *w)
 {
     viz_simthread *st = w->st;
-    const double t0 = fr_sim_time(st->sim);
+    const double t0 = fr_sim_time(st->sim), w0 = thread_cpu();
     if (fr_sim_step(st->sim)) {
         st->aborted = 1; /* quitting: the state is only fit for fr_sim_free */
         return;
     }
+    const double w1 = thread_cpu();
+    st->prof[VIZ_PROF_STEP] += w1 - w0;
+    if (st->prof[VIZ_PROF_FIRST] == 0.0)
+        st->prof[VIZ_PROF_FIRST] = viz_now() - st->prof_t0;
     w->steps++;
     w->total_steps++;
     const fr_view v = fr_sim_view(st->sim);
@@ -320,6 +336,7 @@ static void do_step(worker *w)
     w->field_dirty = 1;
 
     const double now = viz_now();
+    st->prof[VIZ_PROF_BOOK] += thread_cpu() - w1;
     if (now - w->rate_wall0 >= 0.5) {
         const double dw = now - w->rate_wall0, dt = v.t - w->rate_t0;
         w->steps_per_s = (double)(w->total_steps - w->rate_steps0) / dw;
@@ -473,11 +490,13 @@ static void compute_streams(worker *w)
 {
     viz_simthread *st = w->st;
     viz_streams *s = tribuf_back(&st->stream_tb);
-    const double t0 = viz_now();
-    double delta = 0.0;
+    const double t0 = viz_now(), c0 = thread_cpu();
+    double cf = c0, delta = 0.0;
     s->enabled = st->streams_on;
     if (st->streams_on) {
         fr_sim_effective_velocity(st->sim, st->grid, FR_FIELD_LO, FR_FIELD_HI, w->u, &delta);
+        cf = thread_cpu();
+        st->prof[VIZ_PROF_FIELD] += cf - c0;
         const double nrm[3] = {cos(st->slice_phi), sin(st->slice_phi), 0.0};
         if (stream_trace(w->u, st->grid, FR_FIELD_LO, FR_FIELD_HI, st->slice ? nrm : NULL, s)) {
             fail(st, "out of memory for streamlines");
@@ -494,6 +513,7 @@ static void compute_streams(worker *w)
     s->slice = st->slice;
     const double t1 = viz_now();
     s->compute_s = t1 - t0;
+    st->prof[VIZ_PROF_TRACE] += thread_cpu() - cf;
     s->seq = ++w->stream_seq;
     tribuf_publish(&st->stream_tb);
     if (st->streams_on)
@@ -529,6 +549,7 @@ static void *thread_main(void *arg)
 {
     worker *w = arg;
     viz_simthread *st = w->st;
+    st->prof_t0 = viz_now();
     /* The window comes first: the simulation thread (and the OpenMP threads it starts, which
      * inherit its nice value) yields the CPU to the render thread and llvmpipe's threads, so
      * the frame rate does not depend on the cost of a step. Best effort (Linux). */
@@ -598,6 +619,8 @@ static void *thread_main(void *arg)
         else if (idle && !st->streams_on)
             cmdq_wait(&st->q, 0.25);
     }
+    st->prof[VIZ_PROF_WALL] = viz_now() - st->prof_t0;
+    st->prof[VIZ_PROF_CPU] = thread_cpu();
     return NULL;
 }
 

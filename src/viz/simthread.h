@@ -83,6 +83,14 @@ typedef struct viz_streams {
     double compute_s;         /* wall time of the field + tracing */
 } viz_streams;
 
+/* Where the simulation thread's time goes: CPU seconds of the thread (not of the OpenMP workers
+ * it starts with --threads > 1) in fr_sim_step, the per-step bookkeeping (averaged spins,
+ * diagnostics, plot history), the effective velocity grid (1.10), tracing the streamlines and
+ * publishing snapshots; the thread's whole CPU time; its wall time; the wall time from its start
+ * to the end of the first step. */
+enum { VIZ_PROF_STEP, VIZ_PROF_BOOK, VIZ_PROF_FIELD, VIZ_PROF_TRACE, VIZ_PROF_SNAP, VIZ_PROF_CPU,
+       VIZ_PROF_WALL, VIZ_PROF_FIRST, VIZ_PROF_N };
+
 typedef struct viz_simthread {
     pthread_t th;
     int running;
@@ -105,6 +113,8 @@ typedef struct viz_simthread {
     atomic_int abort;         /* set on quit: a step in progress stops early */
     int aborted;              /* a step was aborted: the state is unusable (no --save) */
     char err[256];
+    /* the profile above (written by the thread, read after the join) */
+    double prof[VIZ_PROF_N], prof_t0;
 } viz_simthread;
 
 /* Creates the simulation (error message in err) and starts the thread. If loaded is not NULL
