@@ -130,17 +130,30 @@ static double field_bound(const fr_field *f)
 static int check_work(const fr_params *p, const char **key, char *err, size_t errlen)
 {
     const fr_field *f = &p->field;
+    const double H = field_bound(f), gam = p->hold_orientations ? 0.0 : fr_shape_spheroid(p->aspect).gamma;
+    /* Whatever the field: at H = 0 every spin flips at the rate 1/eps, so a step asks for about
+     * dt/eps flips per particle; and RK4 keeps γ|H|h <= 0.5 with at most 1e7 substeps. */
+    if (p->dt / p->eps > 1e9)
+        return fail(key, "dt", err, errlen,
+                    "value %g: a step would need up to dt/eps = %.3g spin flips per particle (at "
+                    "most 1e9): lower --dt to %.2g",
+                    p->dt, p->dt / p->eps, 1e9 * p->eps);
+    if (gam * H * p->dt > 0.5e7)
+        return fail(key, "dt", err, errlen,
+                    "value %g: the orientations would need %.3g RK4 substeps per step in a field "
+                    "of up to %g (at most 1e7): lower --dt to %.2g",
+                    p->dt, gam * H * p->dt / 0.5, H, 0.99 * 0.5e7 / (gam * H));
     if (!f->rotating && !f->sweep)
         return 0;
-    const double H = field_bound(f), gam = p->hold_orientations ? 0.0 : fr_shape_spheroid(p->aspect).gamma;
     const double omega = f->rotating ? fabs(f->rot_omega) : 2.0 * M_PI / f->sweep_period;
     const double kappa = gam * H + p->b * (gam * H * H + omega * H) + omega;
     const double limit = 0.5 * FR_MAX_SUBSTEPS;
     if (!(kappa * p->dt <= limit))
         return fail(key, f->rotating ? "rotating" : "sweep", err, errlen,
                     "field %g changing at %g/time with b = %g needs %.3g RK4 substeps per step of "
-                    "dt = %g (at most %d): lower --dt to %.3g or weaken the field",
-                    H, omega, p->b, kappa * p->dt / 0.5, p->dt, FR_MAX_SUBSTEPS, limit / kappa);
+                    "dt = %g (at most %d): lower --dt to %.2g or weaken the field",
+                    H, omega, p->b, kappa * p->dt / 0.5, p->dt, FR_MAX_SUBSTEPS,
+                    0.99 * limit / kappa);
     return 0;
 }
 

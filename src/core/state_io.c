@@ -162,6 +162,35 @@ static int check_contents(const fr_sim *s, const char *path, char *err, size_t e
 /* Exactly len bytes, or -1. */
 static int read_all(FILE *f, void *buf, size_t len) { return fread(buf, 1, len, f) == len ? 0 : -1; }
 
+/* The len bytes of the particle arrays into a new buffer (*out), growing it with the data read,
+ * so a short file claiming a large n costs no more memory than its size: 0, -1 if the file
+ * ends early, -2 if out of memory. */
+static int read_body(FILE *f, size_t len, unsigned char **out)
+{
+    size_t cap = len < (1u << 20) ? len : (1u << 20), got = 0;
+    unsigned char *buf = malloc(cap ? cap : 1);
+    *out = NULL;
+    if (!buf)
+        return -2;
+    while (got < len) {
+        if (got == cap) {
+            cap = cap > len / 2 ? len : 2 * cap;
+            unsigned char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                return -2;
+            }
+            buf = nb;
+        }
+        const size_t r = fread(buf + got, 1, cap - got, f);
+        got += r;
+        if (r == 0)
+            break;
+    }
+    *out = buf;
+    return got == len ? 0 : -1;
+}
+
 /* The header: magic, version, parameters (validated) and t. */
 static int read_head(FILE *f, const char *path, unsigned char *head, fr_params *p, char *err,
                      size_t errlen)
@@ -214,12 +243,12 @@ int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen)
                        sizeof(long long) + gsl_rng_taus2->size;
     const size_t blen = per * (size_t)p.n;
     uint64_t stored;
-    body = malloc(blen);
-    if (!body) {
+    const int brc = read_body(f, blen, &body);
+    if (brc == -2) {
         snprintf(err, errlen, "state file '%s': out of memory for n = %d", path, p.n);
         goto done;
     }
-    if (read_all(f, body, blen) || read_all(f, &stored, sizeof stored) || fgetc(f) != EOF) {
+    if (brc || read_all(f, &stored, sizeof stored) || fgetc(f) != EOF) {
         snprintf(err, errlen, "state file '%s': damaged (size does not match n = %d)", path, p.n);
         goto done;
     }
