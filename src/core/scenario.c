@@ -543,7 +543,7 @@ static int scenario_line(fr_options *o, parse_state *st, const char *path, char 
         return 0;
     char *eq = strchr(s, '=');
     if (!eq)
-        return msg(err, errlen, "scenario file '%s' line %d: expected 'key = value', got '%s'",
+        return msg(err, errlen, "scenario file '%s' line %d: expected 'key = value', got '%.80s'",
                    path, ln, s);
     *eq = '\0';
     const char *key = trim(s), *val = trim(eq + 1);

@@ -24,15 +24,31 @@ int fr_text_read(const char *path, const char *what, fr_text *t, char *err, size
         fr_text_one_line(err);
         return -1;
     }
-    /* read at most FR_TEXT_MAX + 1 bytes: one more than allowed tells a file too large */
-    t->buf = malloc(FR_TEXT_MAX + 2);
+    /* read at most FR_TEXT_MAX + 1 bytes (one more than allowed tells a file too large), in a
+     * buffer that grows with the data */
+    size_t cap = 4096;
+    for (t->buf = malloc(cap + 1); t->buf; ) {
+        const size_t r = fread(t->buf + t->len, 1, cap - t->len, fp);
+        t->len += r;
+        if (r == 0 || t->len > FR_TEXT_MAX)
+            break;
+        if (t->len == cap) {
+            cap *= 2;
+            char *nb = realloc(t->buf, cap + 1);
+            if (!nb) {
+                free(t->buf);
+                t->buf = NULL;
+            } else {
+                t->buf = nb;
+            }
+        }
+    }
     if (!t->buf) {
         fclose(fp);
         snprintf(err, errlen, "%s '%s': out of memory", what, path);
         fr_text_one_line(err);
         return -1;
     }
-    t->len = fread(t->buf, 1, FR_TEXT_MAX + 1, fp);
     const int bad = ferror(fp);
     e = errno;
     fclose(fp);
