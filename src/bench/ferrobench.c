@@ -15,8 +15,11 @@
  *   - peak RSS (getrusage).
  * Times are the best of several repetitions (the machine may be shared). Writes bench.json.
  * tol 1e-6 runs up to N = 1e5 (its grid would need ~10 GB at 1e6).
+ * First the goals of issue 12 (goals.c), each beside its target and the previous round's figure.
  * Environment: FERRO_BENCH_MAX_N (default 1000000), FERRO_BENCH_QUICK=1 (no direct sum and no
- * tol 1e-6 run beyond 1e4). */
+ * tol 1e-6 run beyond 1e4), FERRO_BENCH_GOALS_ONLY=1 (the goals table alone). */
+#include "goals.h"
+
 #include "ferro/params.h"
 #include "ferro/sim.h"
 #include "stokes.h"
@@ -479,6 +482,25 @@ int main(void)
     const double t_all = now();
     printf("ferrobench: %d OpenMP thread(s); times are the best of several runs\n", threads);
     fflush(stdout);
+    /* the goals first: their N = 1e6 step sets the process's peak RSS */
+    char *goals_json = NULL;
+    size_t goals_len = 0;
+    FILE *gj = open_memstream(&goals_json, &goals_len);
+    if (!gj || bench_goals(maxn, gj))
+        return 1;
+    fclose(gj);
+    if (getenv("FERRO_BENCH_GOALS_ONLY")) {
+        FILE *f = fopen("bench.json", "w");
+        if (!f) {
+            perror("bench.json");
+            return 1;
+        }
+        fprintf(f, "{\n  \"threads\": %d,\n%s  \"goals_only\": true\n}\n", threads, goals_json);
+        fclose(f);
+        free(goals_json);
+        printf("wrote bench.json\n");
+        return 0;
+    }
     jrow jr[9];
     const int nj = jump_table(maxn, jr);
     if (getenv("FERRO_BENCH_JUMP_ONLY"))
@@ -540,7 +562,8 @@ int main(void)
         perror("bench.json");
         return 1;
     }
-    fprintf(f, "{\n  \"threads\": %d,\n  \"quick\": %d,\n", threads, quick);
+    fprintf(f, "{\n  \"threads\": %d,\n  \"quick\": %d,\n%s", threads, quick, goals_json);
+    free(goals_json);
     json_jump(f, jr, nj);
     fprintf(f, "  \"rows\": [\n");
     for (int i = 0; i < nr; i++) {
