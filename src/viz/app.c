@@ -76,6 +76,7 @@ int app_start(viz_app *a, fr_sim *loaded)
     }
     a->hud_ok = 1;
     controls_init(&a->ctl, &a->fo.p, a->vo.rate, a->vo.lecture, a->vo.preset);
+    a->ctl.clean_capture = a->vo.clean_capture;
     a->R.arrow_mode = a->vo.arrow_draw;
     camera_init(&a->cam, &a->fo.p);
     a->uploaded_colour = -1;
@@ -346,7 +347,9 @@ static float fade(double until, double now, double secs)
     return (float)fmin(1.0, (until - now) / secs);
 }
 
-static void draw_overlay(viz_app *a, const viz_render_view *v)
+/* The overlay that captures show unless clean (the HUD, plot, captions, gizmo); u is kept for
+ * the window-only layer drawn after the captures. */
+static void draw_overlay(viz_app *a, const viz_render_view *v, viz_ui_info *up)
 {
     viz_ui_info u;
     memset(&u, 0, sizeof u);
@@ -382,6 +385,16 @@ static void draw_overlay(viz_app *a, const viz_render_view *v)
     u.help_row = controls_help_row;
     hud_begin(&a->H, a->dw, a->dh);
     ui_draw(&a->H, &a->style, &u);
+    hud_flush(&a->H);
+    *up = u;
+}
+
+/* What only the person at the window sees, drawn after the captures: the help box and the REC
+ * label are never in a recording or a screenshot. */
+static void draw_window_only(viz_app *a, const viz_ui_info *u)
+{
+    hud_begin(&a->H, a->dw, a->dh);
+    ui_draw_window_only(&a->H, &a->style, u);
     hud_flush(&a->H);
 }
 
@@ -462,10 +475,15 @@ int app_frame(viz_app *a)
     scripted_last(a);
     window_drawable_size(&a->win, &a->dw, &a->dh);
     viz_render_view v;
+    viz_ui_info u;
     draw_scene(a, &v);
     io_results(a);
-    draw_overlay(a, &v);
-    captures(a);
+    if (a->ctl.clean_capture)
+        captures(a); /* the scene alone */
+    draw_overlay(a, &v, &u);
+    if (!a->ctl.clean_capture)
+        captures(a);
+    draw_window_only(a, &u);
     window_swap(&a->win);
     count_frame(a);
     if (a->final_capture)

@@ -761,6 +761,8 @@ static const control CONTROLS[] = {
      C(units_panel), 0, step_switch, 0, 0, 0},
     {K1(SDLK_v), 0, 0, "V", "record PNG frames (every 0.02 sim time)", "recording", NULL, NULL,
      0, VAL_NONE, C(rec_toggle), 0, step_record, 0, 0, 0},
+    {K1(SDLK_o), 0, 0, "O", "clean captures: V and P without HUD, captions, plot", "clean-capture",
+     NULL, NULL, 1, VAL_INT, C(clean_capture), 0, step_switch, 0, 0, 0},
     {K1(SDLK_x), 0, 0, "click / X", "pick a particle / deselect", "select", "particle", NULL, 0,
      VAL_INT, C(view.sel), 0, step_deselect, 0, 0, 0},
     {K1(SDLK_F5), 0, 0, "F5 / F9", "save / load " STATE_FILE, "save", NULL, NULL, 0, VAL_NONE,

@@ -24,6 +24,7 @@ typedef struct viz_controls {
     int off_state;            /* requested field-off state, valid while its id is pending */
     unsigned long long off_id;
     int rec_toggle;           /* V: start recording after the next frame (its size) */
+    int clean_capture;        /* O: captures show the scene alone (no overlay) */
     int quit;
     char shot[1024];          /* P: screenshot name for this frame, "" = none */
     char preset[64];

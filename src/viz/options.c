@@ -16,7 +16,8 @@ const char *viz_preset_name(int k) { return k >= 0 && k < VIZ_PRESETS ? PRESETS[
 
 static const fr_extra_option EXTRA[] = {
     {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
-    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {"sim-nice", 1}, {NULL, 0},
+    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {"sim-nice", 1}, {"clean-capture", 0},
+    {NULL, 0},
 };
 
 static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
@@ -45,6 +46,10 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
     }
     if (!strcmp(name, "lecture")) {
         o->lecture = 1;
+        return 0;
+    }
+    if (!strcmp(name, "clean-capture")) {
+        o->clean_capture = 1;
         return 0;
     }
     if (!strcmp(name, "sim-nice")) {
@@ -139,6 +144,9 @@ void viz_usage(void)
            "  --rate R              at most R simulation steps per second, 0 = unlimited\n"
            "                        (default 60)\n"
            "  --lecture             lecture mode: big text, thick lines, high contrast (key L)\n"
+           "  --clean-capture       recordings (V) and screenshots (P, --screenshot) show the\n"
+           "                        scene alone: no HUD, plot, captions or gizmo (key O); the\n"
+           "                        help box and the REC label are never captured\n"
            "  --arrow-draw MODE     particle arrows as mesh (instanced, level of detail),\n"
            "                        impostor (one ray-cast triangle each) or auto (impostors\n"
            "                        above %d particles; the default) (key T cycles)\n"

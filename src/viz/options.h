@@ -19,6 +19,7 @@ typedef struct viz_opts {
     int rate_set;
     char preset[64];
     int lecture;
+    int clean_capture;    /* recordings and screenshots without the overlay (key O) */
     int arrow_draw;       /* ARROWS_* */
     int sim_nice;         /* nice value of the simulation thread */
 } viz_opts;

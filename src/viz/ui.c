@@ -406,15 +406,6 @@ void ui_draw(viz_hud *h, const viz_style *st, const viz_ui_info *u)
     }
     if (u->units_panel && u->units_text)
         units_panel(h, st, u);
-    if (u->recording) {
-        char buf[256];
-        snprintf(buf, sizeof buf, "REC  %ld frames → %s", u->rec_frames, u->rec_dir);
-        const float red[4] = {1.0f, 0.25f, 0.2f, 1.0f};
-        const float w = hud_text_width(h, buf);
-        hud_rect(h, 0.5f * (h->w - w) - 0.4f * lh, h->h - 4.2f * lh, w + 0.8f * lh, 1.2f * lh,
-                 st->panel);
-        hud_text(h, 0.5f * (h->w - w), h->h - 4.2f * lh + h->ascent + 0.1f * lh, buf, red);
-    }
     if (u->caption && u->caption_alpha > 0.0f) {
         const float k = st->caption_k;
         const float c[4] = {1.0f, 1.0f, 1.0f, u->caption_alpha};
@@ -435,6 +426,20 @@ void ui_draw(viz_hud *h, const viz_style *st, const viz_ui_info *u)
     } else if (!(u->help_alpha > 0.0f) &&
                !(u->plot_visible && fr_field_sweeping(&u->snap->params.field))) {
         hud_text(h, 0.5f * h->w - 3.0f * lh, h->h - 0.6f * lh, "F1 or ?: help", st->dim);
+    }
+}
+
+void ui_draw_window_only(viz_hud *h, const viz_style *st, const viz_ui_info *u)
+{
+    const float lh = h->line_h;
+    if (u->recording) {
+        char buf[256];
+        snprintf(buf, sizeof buf, "REC  %ld frames → %s", u->rec_frames, u->rec_dir);
+        const float red[4] = {1.0f, 0.25f, 0.2f, 1.0f};
+        const float w = hud_text_width(h, buf);
+        hud_rect(h, 0.5f * (h->w - w) - 0.4f * lh, h->h - 4.2f * lh, w + 0.8f * lh, 1.2f * lh,
+                 st->panel);
+        hud_text(h, 0.5f * (h->w - w), h->h - 4.2f * lh + h->ascent + 0.1f * lh, buf, red);
     }
     if (u->help_alpha > 0.0f)
         help_overlay(h, u, u->help_alpha);

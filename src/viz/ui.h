@@ -33,7 +33,10 @@ typedef struct viz_ui_info {
     float pick_xy[2];              /* picked particle in window pixels; x < -1e5 = none */
 } viz_ui_info;
 
+/* The overlay (statistics, legends, plot, captions, messages, gizmo labels, units panel). */
 void ui_draw(viz_hud *h, const viz_style *st, const viz_ui_info *u);
+/* What is never captured: the REC label and the help box. */
+void ui_draw_window_only(viz_hud *h, const viz_style *st, const viz_ui_info *u);
 /* Text scaled by k about its baseline start (captions); returns the advance. */
 float ui_text_scaled(viz_hud *h, float x, float y, const char *s, const float rgba[4], float k);
 
