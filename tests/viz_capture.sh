@@ -38,7 +38,7 @@ export LIBGL_ALWAYS_SOFTWARE=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 if [ -z "${DISPLAY:-}" ]; then
     command -v Xvfb >/dev/null 2>&1 || { echo "viz_capture: SKIP: no DISPLAY, no Xvfb"; exit 0; }
-    Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$T/dnum" >"$T/xvfb.log" 2>&1 &
+    Xvfb -displayfd 5 -noreset -screen 0 1280x800x24 -nolisten tcp 5>"$T/dnum" >"$T/xvfb.log" 2>&1 &
     XVFB_PID=$!
     for _ in $(seq 100); do [ -s "$T/dnum" ] && break; sleep 0.1; done
     export DISPLAY=":$(head -1 "$T/dnum")"

@@ -89,8 +89,9 @@ if [ -z "${DISPLAY:-}" ]; then
         [ $FAILS -eq 0 ] && exit 0 || exit 1
     fi
     # -displayfd: Xvfb picks a free display itself (no race with other X servers on the
-    # machine) and writes its number once it accepts connections
-    Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$T/dnum" >"$T/xvfb.log" 2>&1 &
+    # machine) and writes its number once it accepts connections; -noreset: no server reset
+    # when the last client leaves (a client connecting during one is refused, seen under load)
+    Xvfb -displayfd 5 -noreset -screen 0 1280x800x24 -nolisten tcp 5>"$T/dnum" >"$T/xvfb.log" 2>&1 &
     XVFB_PID=$!
     for _ in $(seq 100); do
         [ -s "$T/dnum" ] && break
