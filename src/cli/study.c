@@ -665,7 +665,9 @@ int study_main(const fr_options *o, const study_spec *sp, int *argc, char ***arg
     const char *ft = getenv("FERROSIM_FAIL_TASK"); /* tests: make one run fail */
     if (ft && *ft)
         st.fail_task = strtol(ft, NULL, 10);
-    st.tty = isatty(STDERR_FILENO);
+    /* mpirun hands its ranks a terminal on stdout but a pipe on stderr (which it copies to
+     * its own stderr): a terminal on either means someone is watching */
+    st.tty = isatty(STDERR_FILENO) || (par->mpi && isatty(STDOUT_FILENO));
     st.show_progress = st.tty || sp->progress;
     st.t_start = now();
     if (root && out_open(&out, err, sizeof err))
