@@ -86,76 +86,95 @@ static void component_samples(int c, const int len[3], const int lo[3], int hx, 
             }
 }
 
-/* Octant transform tables of the 6 components of K (see header comment). */
+/* The octant layout of component c: per axis its length, its first index (odd axes drop the
+ * zero samples) and its r2r kind; returns the number of odd axes. */
+static int component_layout(int c, const int hh[3], int len[3], int lo[3], fftw_r2r_kind kind[3])
+{
+    /* parity per axis (x, y, z): 1 = odd */
+    static const int par[6][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
+    int nodd = 0;
+    for (int a = 0; a < 3; a++) {
+        if (par[c][a]) {
+            len[a] = hh[a] - 1;
+            lo[a] = 1;
+            kind[a] = FFTW_RODFT00;
+            nodd++;
+        } else {
+            len[a] = hh[a] + 1;
+            lo[a] = 0;
+            kind[a] = FFTW_REDFT00;
+        }
+    }
+    return nodd;
+}
+
+/* Octant transform tables of the 6 components of K (see header comment). The components are
+ * transformed in parallel (one serial FFTW transform each, executed on the thread's own buffer;
+ * the plans, one per layout, are made beforehand: the planner is not thread-safe). */
 static int build_tables(kspace *k, double xi, double eta)
 {
     const int hx = k->M[0] / 2, hy = k->M[1] / 2, hz = k->M[2] / 2;
+    const int hh[3] = {hx, hy, hz};
     const size_t nt = (size_t)(hz + 1) * (hy + 1) * (hx + 1);
     for (int c = 0; c < 6; c++)
         if (!(k->tab[c] = fftw_malloc(nt * sizeof(float))))
             return -1;
     k->bytes += 6 * nt * sizeof(float);
     double *al = fftw_malloc(nt * sizeof(double)), *be = fftw_malloc(nt * sizeof(double));
-    if (!al || !be) {
-        fftw_free(al);
-        fftw_free(be);
-        return -1;
-    }
-    const double h = k->h;
-#pragma omp parallel for schedule(static)
-    for (int iz = 0; iz <= hz; iz++)
-        for (int iy = 0; iy <= hy; iy++)
-            for (int ix = 0; ix <= hx; ix++) {
-                const double gx = ix * h, gy = iy * h, gz = iz * h;
-                const size_t o = ((size_t)iz * (hy + 1) + iy) * (hx + 1) + ix;
-                mid_kernel(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, k->aw, &al[o], &be[o]);
-            }
-    /* parity per axis (x, y, z): 1 = odd */
-    static const int par[6][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
-    const double norm = pow(h, 6) / ((double)k->M[0] * k->M[1] * k->M[2]);
-    int rc = 0;
+    /* layouts: xx, yy, zz share one (component 0); xy, xz, yz one each (3, 4, 5) */
+    fftw_plan plan[6] = {0};
+    double *scratch = fftw_malloc(nt * sizeof(double));
+    int rc = (!al || !be || !scratch) ? -1 : 0;
     for (int c = 0; c < 6 && !rc; c++) {
-        const int hh[3] = {hx, hy, hz};
         int len[3], lo[3];
         fftw_r2r_kind kind[3];
-        int nodd = 0;
-        for (int a = 0; a < 3; a++) {
-            if (par[c][a]) {
-                len[a] = hh[a] - 1;
-                lo[a] = 1;
-                kind[a] = FFTW_RODFT00;
-                nodd++;
-            } else {
-                len[a] = hh[a] + 1;
-                lo[a] = 0;
-                kind[a] = FFTW_REDFT00;
-            }
+        component_layout(c, hh, len, lo, kind);
+        if (c == 1 || c == 2 || (size_t)len[0] * len[1] * len[2] == 0) {
+            plan[c] = c ? plan[0] : NULL;
+            continue;
         }
+        /* fftw dims are slowest first */
+        plan[c] = fftw_plan_r2r_3d(len[2], len[1], len[0], scratch, scratch, kind[2], kind[1],
+                                   kind[0], FFTW_ESTIMATE);
+        if (!plan[c])
+            rc = -1;
+    }
+    fftw_free(scratch);
+    const double h = k->h;
+    if (!rc) {
+#pragma omp parallel for schedule(static)
+        for (int iz = 0; iz <= hz; iz++)
+            for (int iy = 0; iy <= hy; iy++)
+                for (int ix = 0; ix <= hx; ix++) {
+                    const double gx = ix * h, gy = iy * h, gz = iz * h;
+                    const size_t o = ((size_t)iz * (hy + 1) + iy) * (hx + 1) + ix;
+                    mid_kernel(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, k->aw, &al[o], &be[o]);
+                }
+    }
+    const double norm = pow(h, 6) / ((double)k->M[0] * k->M[1] * k->M[2]);
+    int fail = 0;
+#pragma omp parallel for schedule(dynamic, 1) if (!rc)
+    for (int c = 0; c < 6; c++) {
+        if (rc)
+            continue;
+        int len[3], lo[3];
+        fftw_r2r_kind kind[3];
+        const int nodd = component_layout(c, hh, len, lo, kind);
         const size_t nb = (size_t)len[0] * len[1] * len[2];
         double *buf = fftw_malloc((nb ? nb : 1) * sizeof(double));
         if (!buf) {
-            rc = -1;
-            break;
+#pragma omp atomic write
+            fail = 1;
+            continue;
         }
         component_samples(c, len, lo, hx, hy, h, al, be, buf);
-        if (nb) {
-            /* fftw dims are slowest first */
-            fftw_plan pl = fftw_plan_r2r_3d(len[2], len[1], len[0], buf, buf, kind[2], kind[1],
-                                            kind[0], FFTW_ESTIMATE);
-            if (!pl) {
-                fftw_free(buf);
-                rc = -1;
-                break;
-            }
-            fftw_execute(pl);
-            fftw_destroy_plan(pl);
-        }
+        if (nb)
+            fftw_execute_r2r(plan[c], buf, buf);
         /* (−i) per odd axis: two odd axes give −1 */
         const double sg = (nodd == 2) ? -norm : norm;
         /* stored as [fy][fx][fz]: a ky-slice is one contiguous block, z fastest */
-        memset(k->tab[c], 0, nt * sizeof(float));
         float *tc = k->tab[c];
-#pragma omp parallel for schedule(static)
+        memset(tc, 0, nt * sizeof(float));
         for (int iz = 0; iz < len[2]; iz++)
             for (int iy = 0; iy < len[1]; iy++)
                 for (int ix = 0; ix < len[0]; ix++)
@@ -163,9 +182,12 @@ static int build_tables(kspace *k, double xi, double eta)
                         (float)(sg * buf[((size_t)iz * len[1] + iy) * len[0] + ix]);
         fftw_free(buf);
     }
+    for (int c = 0; c < 6; c++)
+        if (plan[c] && (c == 0 || plan[c] != plan[0]))
+            fftw_destroy_plan(plan[c]);
     fftw_free(al);
     fftw_free(be);
-    return rc;
+    return rc || fail ? -1 : 0;
 }
 
 void fr_ks_free(kspace *k)
