@@ -308,8 +308,7 @@ static void do_step(worker *w)
     const double mh = m_dot_h(w, &d, p->phi, &ma);
     /* a switch-off inside this step: the theory curve starts from the value before it */
     const fr_field *f = &p->field;
-    if (f->has_switch_off && f->t_off > t0 - 1e-12 && f->t_off <= v.t + 1e-12 &&
-        !(w->has_off && w->t_off == f->t_off)) {
+    if (fr_field_next_jump(f, t0 - 1e-12) <= v.t + 1e-12 && !(w->has_off && w->t_off == f->t_off)) {
         w->has_off = 1;
         w->t_off = f->t_off;
         w->y_off = fabs(f->t_off - v.t) < 1e-9 * fmax(1.0, v.t) ? mh : w->y_prev;
