@@ -2,7 +2,7 @@
 # viz_xvfb.sh BUILD_DIR — ferroviz under Xvfb: keys through xdotool and the "set" lines they
 # print, a scripted screenshot checked pixel by pixel (both spin colours, the streamlines'
 # viridis colours, not blank), clean quit; no display -> exit 2 with one line; bad input -> exit 2;
-# the lecture tools (M, D, U, K, L, V, F5/F9, picking by a click, X), the arrow drawing (T,
+# the lecture tools (M, D, U, K, L, V, F5/F9, picking by a click, X), dt (, and .), the arrow drawing (T,
 # --arrow-draw impostor: a screenshot with both spin colours), --save/--load and a
 # damaged state file (exit 2, one line). VIZ_KEEP_TMP=1 keeps the temporary directory.
 # Starts its own Xvfb when DISPLAY is unset. Skips (exit 0) when ferroviz was not built or a tool
@@ -161,7 +161,7 @@ else
     sleep 1
     # lecture tools: M(H) sweep, Brownian, units panel, aspect while paused, lecture mode,
     # recording, save / load, picking at the window's centre and deselecting
-    xdotool key --delay 60 m d shift+d u u space k shift+k space l l t t t v
+    xdotool key --delay 60 m d shift+d u u space k shift+k space l l t t t comma period v
     sleep 1.5
     xdotool key --delay 60 v F5
     sleep 1
@@ -219,7 +219,8 @@ for want in '^set eps=' '^set reset=1$' '^set preset=aligned$' '^set preset=swit
     '^set recording=on ferroviz-rec-' '^set recording=off [0-9]* frames$' \
     '^set save=ferroviz-state.bin$' '^set load=ferroviz-state.bin$' '^loaded t=' \
     '^set select=[0-9][0-9]*$' '^set select=none$' '^set sweep=none$' \
-    '^set arrow-draw=mesh$' '^set arrow-draw=impostor$' '^set arrow-draw=auto$'; do
+    '^set arrow-draw=mesh$' '^set arrow-draw=impostor$' '^set arrow-draw=auto$' \
+    '^set dt=0.0025$' '^set dt=0.005$'; do
     grep -q "$want" "$T/keys.out" || fail "no line matching $want"
 done
 # held keys clamp: b never below 0, eps within [1e-6, 1e6], |H| <= 100
