@@ -242,7 +242,7 @@ static void io_results(viz_app *a)
         web_download(STATE_FILE, "application/octet-stream");
 #endif
     if (s->io_ok && s->io_kind == CMD_LOAD) {
-        controls_loaded(&a->ctl, &s->params, s->sel);
+        controls_loaded(&a->ctl, s);
         printf("loaded t=%g n=%d\n", s->diag.t, s->n);
         fflush(stdout);
     }

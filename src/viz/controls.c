@@ -246,7 +246,7 @@ static void push_view(viz_app *a)
 {
     viz_cmd c = {.kind = CMD_VIEW};
     c.u.view = a->ctl.view;
-    push(a, &c);
+    a->ctl.view_id = push(a, &c);
 }
 
 /* The slice plane contains z and faces the camera. */
@@ -872,12 +872,13 @@ void controls_camera_moved(viz_app *a)
         push_view_facing(a);
 }
 
-void controls_loaded(viz_controls *c, const fr_params *p, int sel)
+void controls_loaded(viz_controls *c, const viz_snapshot *s)
 {
-    c->cur = c->scen = *p;
-    set_hdir(c, p);
+    c->cur = c->scen = s->params;
+    set_hdir(c, &s->params);
     c->off_id = 0;
-    c->view.sel = sel;
+    if (s->applied_id >= c->view_id) /* not a pick made after the load was asked for */
+        c->view.sel = s->sel;
 }
 
 void controls_init(viz_controls *c, const fr_params *p, double rate, int lecture,

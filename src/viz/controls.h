@@ -6,6 +6,7 @@
 #define VIZ_CONTROLS_H
 
 #include "ferro/params.h"
+#include "simthread.h"
 #include "sync.h"
 
 #include <SDL2/SDL.h>
@@ -18,6 +19,7 @@ typedef struct viz_controls {
     double hdir[3];           /* direction of H, kept while |H| = 0 */
     int paused;
     viz_view view;            /* streamlines, slice, pace and picked particle (sim thread) */
+    unsigned long long view_id; /* id of the last view command */
     float slice_yaw;          /* camera azimuth (degrees) the slice plane was set for */
     int arrows, colour, plot, lecture, units_panel, help_forced;
     double help_until;        /* the help shows at start until then */
@@ -45,8 +47,8 @@ void controls_key(struct viz_app *a, const SDL_KeyboardEvent *e);
 void controls_select(struct viz_app *a, int i);
 /* The camera turned: the slice plane turns to face it again. */
 void controls_camera_moved(struct viz_app *a);
-/* A load in the simulation thread succeeded with parameters p and picked particle sel. */
-void controls_loaded(viz_controls *c, const fr_params *p, int sel);
+/* A load in the simulation thread succeeded: its snapshot s (parameters, picked particle). */
+void controls_loaded(viz_controls *c, const viz_snapshot *s);
 void controls_message(viz_controls *c, double secs, const char *fmt, ...);
 /* Prints "set LINE" (a change) and shows it as the caption. */
 void controls_say(viz_controls *c, const char *fmt, ...);
