@@ -168,8 +168,12 @@ else
     xdotool key F9
     sleep 1
     xdotool mousemove --window "$WIN" 450 300 click 1 2>/dev/null || xdotool mousemove 640 400 click 1
-    sleep 0.5
-    xdotool key x m
+    # the pick is resolved by a later frame: wait for its line before X deselects (on a
+    # loaded machine a fixed 0.5 s was sometimes too short and X found nothing to clear)
+    for _ in $(seq 1 100); do grep -q '^set select=[0-9]' "$T/keys.out" && break; sleep 0.1; done
+    xdotool key x
+    for _ in $(seq 1 50); do grep -q '^set select=none$' "$T/keys.out" && break; sleep 0.1; done
+    xdotool key m
     sleep 0.5
     if ! kill -0 "$VIZ_PID" 2>/dev/null; then
         fail "ferroviz died while keys were pressed: $(tail -3 "$T/keys.err")"
