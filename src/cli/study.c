@@ -85,7 +85,7 @@ typedef struct study {
     /* rank 0's view of everybody, for the progress bar and failures */
     long long *rdone, *rfinal;
     int *rgot;
-    int show_progress, tty;
+    int show_progress, tty, last_pct;
     double t_start, last_draw, last_send;
 } study;
 
@@ -205,13 +205,17 @@ static void draw_progress(study *st, int force)
     for (int r = 1; r < st->par.size; r++)
         sum += st->rdone[r];
     const double f = st->total_work > 0 ? fmin(1.0, (double)sum / (double)st->total_work) : 1.0;
+    const int pct = (int)(100.0 * f + 0.5);
+    if (!st->tty && pct == st->last_pct)
+        return; /* a log gets no repeated lines */
+    st->last_pct = pct;
     char bar[31];
     const int w = (int)(f * 30.0 + 0.5);
     for (int i = 0; i < 30; i++)
         bar[i] = i < w ? '#' : ' ';
     bar[30] = '\0';
-    fprintf(stderr, "%s[%s] %3d%% %ld runs on %d rank%s, %.0fs", st->tty ? "\r" : "", bar,
-            (int)(100.0 * f + 0.5), st->ntasks, st->par.size, st->par.size > 1 ? "s" : "",
+    fprintf(stderr, "%s[%s] %3d%% %ld runs on %d rank%s, %.0fs", st->tty ? "\r" : "", bar, pct,
+            st->ntasks, st->par.size, st->par.size > 1 ? "s" : "",
             t - st->t_start);
     fputs(st->tty ? "" : "\n", stderr);
     fflush(stderr);
@@ -631,7 +635,7 @@ int study_main(const fr_options *o, const study_spec *sp, int *argc, char ***arg
     const int is_study = sp->ensemble > 0 || sp->naxes > 0;
     if (!is_study && !par_launched())
         return STUDY_NOT_A_STUDY;
-    study st = {.sp = sp, .abort_flag = abort_flag, .fail_task = -1};
+    study st = {.sp = sp, .abort_flag = abort_flag, .fail_task = -1, .last_pct = -1};
     atomic_init(&st.stopping, 0);
     atomic_init(&st.done, 0);
     char err[1200];
@@ -665,9 +669,9 @@ int study_main(const fr_options *o, const study_spec *sp, int *argc, char ***arg
     const char *ft = getenv("FERROSIM_FAIL_TASK"); /* tests: make one run fail */
     if (ft && *ft)
         st.fail_task = strtol(ft, NULL, 10);
-    /* mpirun hands its ranks a terminal on stdout but a pipe on stderr (which it copies to
-     * its own stderr): a terminal on either means someone is watching */
-    st.tty = isatty(STDERR_FILENO) || (par->mpi && isatty(STDOUT_FILENO));
+    /* (mpirun gives its ranks a pipe for stderr, and a pseudo-terminal for stdout whether or
+     * not anyone watches: under mpirun the bar needs --progress) */
+    st.tty = isatty(STDERR_FILENO);
     st.show_progress = st.tty || sp->progress;
     st.t_start = now();
     if (root && out_open(&out, err, sizeof err))
