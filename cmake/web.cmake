@@ -42,11 +42,11 @@ target_link_libraries(ferroviz PRIVATE ferro ${FERRO_WEB_SDL2}/lib/libSDL2.a
 
 # The files the viewer reads at run time, at the paths it looks for them (FERRO_SOURCE_DIR).
 set(WEB_FONT /usr/share/fonts/truetype/dejavu)
-set(WEB_FILES
-  --preload-file ${CMAKE_SOURCE_DIR}/shaders@/ferroviz/shaders
-  --preload-file ${CMAKE_SOURCE_DIR}/assets@/ferroviz/assets
-  --preload-file ${WEB_FONT}/DejaVuSansMono.ttf@${WEB_FONT}/DejaVuSansMono.ttf
-  --preload-file ${WEB_FONT}/DejaVuSans.ttf@${WEB_FONT}/DejaVuSans.ttf)
+set(WEB_FILES # SHELL: keeps CMake from merging the repeated --preload-file
+  "SHELL:--preload-file ${CMAKE_SOURCE_DIR}/shaders@/ferroviz/shaders"
+  "SHELL:--preload-file ${CMAKE_SOURCE_DIR}/assets@/ferroviz/assets"
+  "SHELL:--preload-file ${WEB_FONT}/DejaVuSansMono.ttf@${WEB_FONT}/DejaVuSansMono.ttf"
+  "SHELL:--preload-file ${WEB_FONT}/DejaVuSans.ttf@${WEB_FONT}/DejaVuSans.ttf")
 # WebGL 2 = OpenGL ES 3.0; a worker ready for the simulation thread before main runs.
 target_link_options(ferroviz PRIVATE -O3 -pthread -sPTHREAD_POOL_SIZE=2 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=134217728 -sTOTAL_STACK=1048576

@@ -59,8 +59,8 @@ async function waitFrames(page, k, seconds) {
 
 // Pixels: both spin colours among the arrows, viridis along the streamlines (in the middle of
 // the picture, away from the colour bar, which is viridis too).
-const VIRIDIS = [[33, 145, 140], [39, 173, 129], [92, 200, 99], [170, 220, 50], [59, 82, 139],
-                 [44, 114, 142], [72, 36, 117]];
+// (the green half of viridis only: its blue and purple end is too close to shaded blue arrows)
+const VIRIDIS = [[33, 145, 140], [39, 173, 129], [92, 200, 99], [170, 220, 50], [31, 158, 137]];
 function classify(png) {
   const { data, width, height } = png;
   let up = 0, down = 0, vir = 0;
