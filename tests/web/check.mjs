@@ -117,8 +117,12 @@ try {
     await page.keyboard.up('Shift');
     await sleep(300);
     await page.keyboard.press(' ');
-    await sleep(800);
-    const sets = log.slice(before).filter((l) => l.startsWith('set '));
+    // keys are handled at the next frame: wait for the lines (a slow software renderer)
+    let sets = [];
+    for (let t = 0; t < 150 && sets.length < 4; t++) {
+      await sleep(200);
+      sets = log.slice(before).filter((l) => l.startsWith('set '));
+    }
     const want = ['set H=0,0,0', 'set eps=0.02', 'set eps=0.01', 'set paused=1'];
     (JSON.stringify(sets) === JSON.stringify(want) ? pass : fail)(
       `keys F, E, Shift+E, Space -> ${JSON.stringify(sets)} (want ${JSON.stringify(want)})`);
@@ -129,7 +133,8 @@ try {
   // 3. a bad option: the one line, on the page and as console.error, and nothing runs
   {
     const { page, errors } = await open('?n=-5');
-    await sleep(3000);
+    for (let t = 0; t < 300 && !errors.some((e) => e.startsWith('ferroviz: ')); t++) await sleep(200);
+    await sleep(1000); // anything that would start has had its chance
     const shown = await page.evaluate(() => document.getElementById('msg').textContent);
     const s = await stats(page);
     const line = errors.find((e) => e.startsWith('ferroviz: '));
