@@ -26,9 +26,9 @@ int app_prepare(viz_app *a, fr_sim **loaded, int *done)
         printf("ferroviz %s\n", FERRO_VERSION);
         return 0;
     }
-    if (a->fo.out[0] || a->fo.particles_out[0] || a->fo.field_out[0])
-        fprintf(stderr, "ferroviz: note: --out, --particles-out and --field-out are ferrosim "
-                        "options; ignored\n");
+    if (a->fo.out[0] || a->fo.particles_out[0] || a->fo.field_out[0] || a->fo.series_out[0])
+        fprintf(stderr, "ferroviz: note: --out, --particles-out, --field-out and --series-out are "
+                        "ferrosim options; ignored\n");
     char err[1024];
     if (units_panel_text(a->fo.units, a->units_text, sizeof a->units_text, err, sizeof err)) {
         fprintf(stderr, "ferroviz: --units: %s\n", err);
