@@ -304,7 +304,8 @@ static void test_file_robust(void **state)
     assert_int_equal(o.p.n, 7);
     FILE *fp = fopen(path, "wb");
     assert_non_null(fp);
-    fwrite("n = 5\nphi = 0.1\0x\n", 1, 20, fp);
+    static const char nul_line[] = "n = 5\nphi = 0.1\0x\n";
+    fwrite(nul_line, 1, sizeof nul_line - 1, fp); /* the NUL inside, not the terminator */
     fclose(fp);
     assert_int_equal(PARSE(&o, err, "--scenario", path), -1);
     assert_non_null(strstr(err, "line 2 contains a NUL byte"));
