@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "dynamics.h"
 #include "ferro/shape.h"
 #include "ferro/sim.h"
@@ -20,18 +22,9 @@
 
 #define Z 4.5
 
-static int scaled(int n) { return getenv("FERRO_SANITIZED") ? n / 4 : n; }
+static int scaled(int n) { return test_scaled(n, 4); }
 
-static fr_sim *make(const fr_params *p)
-{
-    char err[256];
-    fr_sim *s = NULL;
-    if (fr_sim_create(p, &s, err, sizeof err)) {
-        fprintf(stderr, "fr_sim_create: %s\n", err);
-        fail();
-    }
-    return s;
-}
+static fr_sim *make(const fr_params *p) { return test_make(p); }
 
 /* a = 1 is the sphere exactly; the quadrature agrees with Kim & Karrila's prolate closed form;
  * γ is continuous through a = 1 and β = (a²−1)/(a²+1). */

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "dynamics.h"
 #include "ferro/sim.h"
 
@@ -26,18 +28,9 @@
 #define Z 4.5
 
 /* Smaller runs under the sanitizers (slow); the tolerances follow N automatically. */
-static int scaled(int n) { return getenv("FERRO_SANITIZED") ? n / 4 : n; }
+static int scaled(int n) { return test_scaled(n, 4); }
 
-static fr_sim *make(const fr_params *p)
-{
-    char err[256];
-    fr_sim *s = NULL;
-    if (fr_sim_create(p, &s, err, sizeof err)) {
-        fprintf(stderr, "fr_sim_create: %s\n", err);
-        fail();
-    }
-    return s;
-}
+static fr_sim *make(const fr_params *p) { return test_make(p); }
 
 static double mean_spin(const fr_sim *s)
 {

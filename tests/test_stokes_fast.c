@@ -7,6 +7,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "test_util.h"
+
 #include "ferro/kernels.h"
 #include "stokes.h"
 #include "stokes_fast.h"
@@ -17,7 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int scaled(int n) { return getenv("FERRO_SANITIZED") ? n / 3 : n; }
+static int scaled(int n) { return test_scaled(n, 3); }
 
 static double urand(uint64_t *st)
 {
@@ -27,58 +29,6 @@ static double urand(uint64_t *st)
     return (double)(*st >> 11) * (1.0 / 9007199254740992.0);
 }
 
-/* Random sequential addition in the unit ball, minimal distance n^(-1/3) (as the simulator). */
-static void place(int n, uint64_t seed, double *x, double *y, double *z)
-{
-    const double dmin = pow(n, -1.0 / 3.0);
-    int nc = (int)(2.0 / dmin);
-    if (nc < 1)
-        nc = 1;
-    const double cell = 2.0 / nc;
-    int *head = malloc(sizeof(int) * (size_t)nc * nc * nc), *next = malloc(sizeof(int) * (size_t)n);
-    assert_non_null(head);
-    assert_non_null(next);
-    for (int c = 0; c < nc * nc * nc; c++)
-        head[c] = -1;
-    uint64_t st = seed;
-    for (int i = 0; i < n;) {
-        double q[3];
-        for (int k = 0; k < 3; k++)
-            q[k] = 2.0 * urand(&st) - 1.0;
-        if (q[0] * q[0] + q[1] * q[1] + q[2] * q[2] > 1.0)
-            continue;
-        int ci[3], ok = 1;
-        for (int k = 0; k < 3; k++) {
-            ci[k] = (int)((q[k] + 1.0) / cell);
-            if (ci[k] >= nc)
-                ci[k] = nc - 1;
-        }
-        for (int a = ci[0] - 1; a <= ci[0] + 1 && ok; a++)
-            for (int b = ci[1] - 1; b <= ci[1] + 1 && ok; b++)
-                for (int c = ci[2] - 1; c <= ci[2] + 1 && ok; c++) {
-                    if (a < 0 || b < 0 || c < 0 || a >= nc || b >= nc || c >= nc)
-                        continue;
-                    for (int j = head[(c * nc + b) * nc + a]; j >= 0; j = next[j]) {
-                        const double dx = q[0] - x[j], dy = q[1] - y[j], dz = q[2] - z[j];
-                        if (dx * dx + dy * dy + dz * dz < dmin * dmin) {
-                            ok = 0;
-                            break;
-                        }
-                    }
-                }
-        if (!ok)
-            continue;
-        x[i] = q[0];
-        y[i] = q[1];
-        z[i] = q[2];
-        const int c = (ci[2] * nc + ci[1]) * nc + ci[0];
-        next[i] = head[c];
-        head[c] = i;
-        i++;
-    }
-    free(head);
-    free(next);
-}
 
 /* Random forces and sphere moments S = ξ∧H (antisymmetric); sym adds a symmetric part. */
 static void sources(int n, uint64_t seed, int sym, double *F, double *S)
@@ -140,7 +90,7 @@ static problem make_problem(int n, uint64_t seed, int sym)
                  malloc(24 * (size_t)n), malloc(72 * (size_t)n), calloc(3 * (size_t)n, 8),
                  calloc(9 * (size_t)n, 8)};
     assert_true(p.x && p.y && p.z && p.F && p.S && p.ud && p.Gd);
-    place(n, seed, p.x, p.y, p.z);
+    test_place(n, seed, p.x, p.y, p.z); /* centres as the simulator places them */
     sources(n, seed * 7 + 1, sym, p.F, p.S);
     fr_stokes_direct(n, p.x, p.y, p.z, p.F, p.S, p.ud, p.Gd);
     return p;
