@@ -42,9 +42,9 @@ typedef struct fr_params {
     int stokes;           /* fr_stokes_method, default auto */
     double stokes_tol;    /* fast method's relative error target in [1e-6, 1e-2]; 0 means 1e-3 */
     int no_effective;     /* 1: the effective model (1.9) is not integrated (micro-only runs,
-                           * about half the cost without interactions): ξ* is NaN, and so are
-                           * the diagnostics built on it (the effective velocity (1.10) is
-                           * built on ξ and stays available) */
+                           * about half the cost without interactions): ξ* is NaN, and so is
+                           * msd; the effective velocity (1.10) and magnetization are built on
+                           * ξ and stay available */
 } fr_params;
 
 /* Documented defaults: n 1000, phi 0.05, eps 0.01, b 2, c0 1, H (0,0,1), dt 0.01, seed 1,

@@ -43,7 +43,8 @@ typedef struct fr_diag {
     double m[3];                /* (1/N) sum sigma_i xi_i; M = phi * m */
     double mean_spin;           /* (1/N) sum sigma_i */
     long long flips;            /* cumulative number of flips */
-    double e[3];                /* (1/N) sum m0(xi*_i) xi*_i, the effective model's m */
+    double e[3];                /* (1/N) sum m0(xi_i) xi_i, m0 = tanh(b H.xi_i): the effective
+                                 * magnetization of the sources of the effective velocity (1.10) */
     double msd;                 /* (1/N) sum |xi_i - xi*_i|^2 */
 } fr_diag;
 

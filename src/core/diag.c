@@ -6,7 +6,7 @@
 #include "dynamics.h"
 #include "simd.h"
 
-/* m0 = tanh(b H·ξ*) (1.8) as 1 − 2/(e^{2x} + 1): one vector exp (libmvec), ~1e-16 absolute
+/* m0 = tanh(b H·ξ) (1.8) as 1 − 2/(e^{2x} + 1): one vector exp (libmvec), ~1e-16 absolute
  * (what a mean needs), no overflow (e^{2x} = inf gives 1). */
 static inline double tanh_exp(double x) { return 1.0 - 2.0 / (exp(2.0 * x) + 1.0); }
 
@@ -22,13 +22,16 @@ static void block_sums(int cnt, int stride, const double *restrict hx, const dou
     for (int l = 0; l < cnt; l++) {
         const double sg = sigma[l];
         const double y0 = s0[l], y1 = s1[l], y2 = s2[l];
-        const double m0 = tanh_exp(b * (hx[l * stride] * y0 + hy[l * stride] * y1 + hz[l * stride] * y2));
+        /* the effective magnetization on the particles' own orientations, as the effective
+         * velocity (1.10): σ replaced by m0 = tanh(b H·ξ) (README, "Which orientations") */
+        const double m0 =
+            tanh_exp(b * (hx[l * stride] * x0[l] + hy[l * stride] * x1[l] + hz[l * stride] * x2[l]));
         m0s += sg * x0[l];
         m1s += sg * x1[l];
         m2s += sg * x2[l];
-        e0s += m0 * y0;
-        e1s += m0 * y1;
-        e2s += m0 * y2;
+        e0s += m0 * x0[l];
+        e1s += m0 * x1[l];
+        e2s += m0 * x2[l];
         const double d0 = x0[l] - y0, d1 = x1[l] - y1, d2 = x2[l] - y2;
         msd += d0 * d0 + d1 * d1 + d2 * d2;
     }

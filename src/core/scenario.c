@@ -287,7 +287,7 @@ static const opt_def OPTS[] = {
      "freeze the orientations (tests of the spin law)", S_PHYSICS, 1, NULL, NULL},
     {"no-effective", T_FLAG, P(no_effective), NULL,
      "do not integrate the effective model (1.9): about half the cost\n"
-     "without interactions; ex,ey,ez,msd and xis_* are then nan",
+     "without interactions; msd and xis_* are then nan",
      S_PHYSICS, 1, NULL, NULL},
     {"aspect", T_DOUBLE, P(aspect), "A", "spheroid aspect ratio: 1 sphere, > 1 prolate", S_PHYSICS,
      1, NULL, NULL},
