@@ -379,11 +379,12 @@ static void test_diagnostics_blocks(void **state)
                 double H[3];
                 const double X[3] = {v.X[0][i], v.X[1][i], v.X[2][i]};
                 fr_field_eval(&p.field, v.t, X, H, NULL);
+                /* e on the particles' orientations, as the effective velocity (README) */
                 const double m0 =
-                    tanh(p.b * (H[0] * v.xis[0][i] + H[1] * v.xis[1][i] + H[2] * v.xis[2][i]));
+                    tanh(p.b * (H[0] * v.xi[0][i] + H[1] * v.xi[1][i] + H[2] * v.xi[2][i]));
                 for (int k = 0; k < 3; k++) {
                     m[k] += v.sigma[i] * v.xi[k][i];
-                    e[k] += m0 * v.xis[k][i];
+                    e[k] += m0 * v.xi[k][i];
                     msd += (v.xi[k][i] - v.xis[k][i]) * (v.xi[k][i] - v.xis[k][i]);
                 }
                 spin += v.sigma[i];

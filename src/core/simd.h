@@ -1,7 +1,12 @@
-/* Internal: function multiversioning for the hot loops — an x86-64-v4 (AVX-512) and an
- * x86-64-v3 (AVX2 + FMA) clone picked at load time where the CPU has them, the portable SSE2
- * version otherwise. Off under the sanitizers: the ifunc resolvers run before ASan/TSan are
- * initialised and would crash at load. */
+/* Internal: the one place that decides which CPU features the core uses. Two mechanisms, one
+ * criterion (the x86-64 micro-architecture levels: v4 = AVX-512, v3 = AVX2 + FMA, else the
+ * portable SSE2 code):
+ *  - FR_TARGET_CLONES: compiler multiversioning of plain loops (gcc's target_clones; the ifunc
+ *    resolver picks the v4/v3/default clone at load time). Off under the sanitizers: the ifunc
+ *    resolvers run before ASan/TSan are initialised and would crash at load.
+ *  - fr_cpu_level(): for hand-written kernels (intrinsics in stokes.c, the stokes_fast
+ *    kernels compiled for v4/v3), tested at run time; FERRO_ISA=scalar|avx2 caps it (tests and
+ *    benchmarks compare the paths; FERRO_DIRECT_ISA is the older name). */
 #ifndef FERRO_SIMD_H
 #define FERRO_SIMD_H
 
@@ -20,5 +25,8 @@
 #define FR_TARGET_AVX512 __attribute__((target("avx512f")))
 #include <immintrin.h>
 #endif
+
+enum { FR_ISA_SCALAR = 0, FR_ISA_AVX2 = 1, FR_ISA_AVX512 = 2 };
+int fr_cpu_level(void);
 
 #endif

@@ -210,26 +210,9 @@ static void half_block_avx2(int n, double t[3][BLK], int off, const double *rest
 }
 #endif
 
-/* The best kernel this CPU runs (FERRO_DIRECT_ISA=avx512|avx2|scalar caps the choice: tests
- * and benchmarks compare the paths). */
-enum { ISA_SCALAR, ISA_AVX2, ISA_AVX512 };
-static int direct_isa(void)
-{
-    int isa = ISA_SCALAR;
-#ifdef FR_X86_SIMD
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f"))
-        isa = ISA_AVX512;
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        isa = ISA_AVX2;
-#endif
-    const char *cap = getenv("FERRO_DIRECT_ISA");
-    if (cap && strcmp(cap, "scalar") == 0)
-        isa = ISA_SCALAR;
-    else if (cap && strcmp(cap, "avx2") == 0 && isa > ISA_AVX2)
-        isa = ISA_AVX2;
-    return isa;
-}
+/* The kernels this CPU runs (simd.h's fr_cpu_level). */
+enum { ISA_SCALAR = FR_ISA_SCALAR, ISA_AVX2 = FR_ISA_AVX2, ISA_AVX512 = FR_ISA_AVX512 };
+static int direct_isa(void) { return fr_cpu_level(); }
 
 /* u and G = ∇u (unscaled, see above) at targets i0..i0+BLK−1, those past n−1 clamped to n−1. */
 static void block_sphere(int isa, int n, int i0, const double *restrict x,

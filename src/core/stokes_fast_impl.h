@@ -28,6 +28,7 @@
 #ifndef FERRO_STOKES_FAST_IMPL_H
 #define FERRO_STOKES_FAST_IMPL_H
 
+#include "simd.h"
 #include "stokes_fast.h"
 
 #include <fftw3.h>
@@ -51,16 +52,14 @@
 #endif
 #define FR_BODY static inline __attribute__((always_inline))
 
+/* 2 = v4, 1 = v3, 0 = portable: simd.h's one test of the CPU (0 when not multiversioned). */
 static inline int cpu_level(void)
 {
 #ifdef FR_MV
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("x86-64-v4"))
-        return 2;
-    if (__builtin_cpu_supports("x86-64-v3"))
-        return 1;
-#endif
+    return fr_cpu_level();
+#else
     return 0;
+#endif
 }
 
 #define NCHEB 24   /* Chebyshev terms for erfcx on [0, ξ r_c] (tol < 1e-4) */
