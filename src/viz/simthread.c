@@ -24,6 +24,15 @@
 #define FIELD_SHARE 2.0      /* wait >= FIELD_SHARE * cost between recomputations */
 
 /* Thread-private state beyond simthread. */
+/* In a page the thread cannot be niced below the renderer (no priorities for workers), and a
+ * software WebGL rasteriser needs the CPU: after each step the thread rests SIM_REST times as
+ * long as the step took (1: at most half of one core while stepping flat out). */
+#ifdef __EMSCRIPTEN__
+#define SIM_REST 1.0
+#else
+#define SIM_REST 0.0
+#endif
+
 typedef struct worker {
     viz_simthread *st;
     uint64_t gen, seq, stream_seq;
@@ -48,6 +57,7 @@ typedef struct worker {
     double field_cost, field_end;
     double radius;
     double last_step_wall;
+    double rest_until;        /* no step before this wall time (SIM_REST, a page) */
     /* magnetisation curve (ring) */
     float mhh[VIZ_MH], mhm[VIZ_MH];
     int mhhead, mhn;
@@ -587,14 +597,17 @@ static void *thread_main(void *arg)
             stepped = 1;
         } else if (!st->paused && !limited) {
             const double now = viz_now();
-            if (st->rate > 0.0 && now < w->last_step_wall + 1.0 / st->rate) {
+            const double next = fmax(st->rate > 0.0 ? w->last_step_wall + 1.0 / st->rate : 0.0,
+                                     w->rest_until);
+            if (now < next) {
                 if (changed)
                     publish_snapshot(w);
-                cmdq_wait(&st->q, w->last_step_wall + 1.0 / st->rate - now);
+                cmdq_wait(&st->q, next - now);
                 continue;
             }
             w->last_step_wall = now;
             do_step(w);
+            w->rest_until = viz_now() + SIM_REST * (viz_now() - now);
             stepped = 1;
         }
         if (stepped || changed) {
