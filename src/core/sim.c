@@ -47,7 +47,10 @@ static void *xcalloc(size_t n, size_t size, int *fail)
 static int place_centres(fr_sim *s, gsl_rng *rng, double dmin, char *err, size_t errlen)
 {
     const int n = s->n;
-    const int nc = (int)fmax(1.0, floor(2.0 / dmin));
+    /* cells of side >= dmin (so neighbours are in the 27 around), but no more of them than
+     * 2 cbrt(n) per axis: a tiny c0 (with a tiny phi) must not overflow nc or its cube; larger
+     * cells find the same neighbours, so the placement is the same */
+    const int nc = (int)fmax(1.0, fmin(floor(2.0 / dmin), floor(2.0 * cbrt((double)n))));
     const double cell = 2.0 / nc;
     int *head = malloc((size_t)nc * nc * nc * sizeof *head), *next = malloc((size_t)n * sizeof *next);
     if (!head || !next) {
