@@ -57,6 +57,19 @@ wait $pid
 rc=$?
 [ $rc -eq 130 ] && [ -z "$(ls -A f)" ] && [ $(($(date +%s) - t0)) -le $((5 * SLOW)) ] ||
     fail "SIGINT during --field-out: rc=$rc, left: $(ls -A f), $(cat stderr.txt)"
+# ... and during the fast method's grid (N >= 2000 evaluates the field by spectral Ewald)
+count=$((count + 1))
+rm -f f/*
+"$BIN" --n 20000 --t-end 0.01 --field-out f/f.csv --grid 200 --no-interactions \
+    --stokes fast 2>stderr.txt &
+pid=$!
+sleep 1.5
+kill -INT $pid
+t0=$(date +%s)
+wait $pid
+rc=$?
+[ $rc -eq 130 ] && [ -z "$(ls -A f)" ] && [ $(($(date +%s) - t0)) -le $((5 * SLOW)) ] ||
+    fail "SIGINT during a fast --field-out: rc=$rc, left: $(ls -A f), $(cat stderr.txt)"
 
 # 3. A newline inside a value: one line.
 refuse "--n: not an integer '3\?'" --n $'3\n'

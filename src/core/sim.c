@@ -591,8 +591,12 @@ int fr_sim_effective_velocity(fr_sim *s, int n, double lo, double hi, double *u,
     /* the fast grid evaluation loses accuracy for small clouds (few sources per window);
      * below FAST_GRID_MIN_N the direct grid sum is cheap anyway */
     struct fr_stokes_plan *pl = s->n >= FAST_GRID_MIN_N ? get_plan(s) : NULL;
-    if (pl && fr_stokes_fast_grid_smoothed(pl, s->F, s->S, n, lo, hi, dl, u) == 0)
-        return 0;
+    if (pl) {
+        const int rf = fr_stokes_fast_grid_smoothed_abortable(pl, s->F, s->S, n, lo, hi, dl, u,
+                                                              s->abort);
+        if (rf == 0 || rf == 2)
+            return rf == 2; /* else (memory, stresslets): the direct grid sum below */
+    }
     const int rc = fr_stokes_grid_smoothed_abortable(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S,
                                                      n, lo, hi, dl, u, s->abort);
     if (rc < 0)

@@ -158,6 +158,13 @@ int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int
 int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const double *S, int n,
                                  double lo, double hi, double delta, double *ugrid)
 {
+    return fr_stokes_fast_grid_smoothed_abortable(p, F, S, n, lo, hi, delta, ugrid, NULL);
+}
+
+int fr_stokes_fast_grid_smoothed_abortable(fr_stokes_plan *p, const double *F, const double *S,
+                                           int n, double lo, double hi, double delta,
+                                           double *ugrid, const atomic_int *abort)
+{
     if (n < 2 || !(hi > lo) || !isfinite(lo) || !isfinite(hi) || !(delta >= 0.0) ||
         !isfinite(delta))
         return -1;
@@ -183,6 +190,8 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
                  (const double *const *)p->sT, (const double *const *)p->sS);
     if (fr_ks_convolve(k))
         return -1;
+    if (stop(abort))
+        return 2;
     const double hg = (hi - lo) / (n - 1);
     const double rad = fmax(p->rc, delta);
     const nf_ctx ctx = {.xi = p->xi,
@@ -208,8 +217,8 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
         }
 #pragma omp for schedule(dynamic, 4)
         for (int row = 0; row < n * n; row++) {
-            if (!buf || !rg || !lst)
-                continue;
+            if (!buf || !rg || !lst || stop(abort))
+                continue; /* out of memory or aborted: the rest of the grid is skipped */
             const int jy = row % n, kz = row / n;
             double *tx = buf, *ty = buf + n, *tz = buf + 2 * n, *uu = buf + 3 * n,
                    *gg = buf + 6 * n;
@@ -268,5 +277,5 @@ int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const doubl
         free(rg);
         free(lst);
     }
-    return fail ? -1 : 0;
+    return fail ? -1 : stop(abort) ? 2 : 0;
 }

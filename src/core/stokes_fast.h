@@ -133,5 +133,10 @@ int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int
  * Equal to fr_stokes_fast_grid at distance >= delta from every source; bounded near them. */
 int fr_stokes_fast_grid_smoothed(fr_stokes_plan *p, const double *F, const double *S, int n,
                                  double lo, double hi, double delta, double *ugrid);
+/* The same, stopping early when *abort becomes non-zero (a signal, a reset in the viewer):
+ * returns 2 then, with the grid incomplete. */
+int fr_stokes_fast_grid_smoothed_abortable(fr_stokes_plan *p, const double *F, const double *S,
+                                           int n, double lo, double hi, double delta,
+                                           double *ugrid, const atomic_int *abort);
 
 #endif
