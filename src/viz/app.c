@@ -15,6 +15,30 @@
 
 /* ---- start and stop ---- */
 
+int app_launch(viz_app *a, int argc, char **argv, int *rc)
+{
+    *rc = viz_parse_args(argc, argv, &a->fo, &a->vo);
+    if (*rc)
+        return 0;
+    fr_sim *loaded = NULL;
+    int done;
+    *rc = app_prepare(a, &loaded, &done);
+    if (done)
+        return 0;
+    char err[1024];
+    *rc = window_open(&a->win, a->vo.w, a->vo.h, a->vo.fullscreen, a->vo.frames != 0, err,
+                      sizeof err);
+    if (*rc) {
+        fprintf(stderr, "ferroviz: %s\n", err);
+        fr_sim_free(loaded);
+        if (a->win.sdl_up)
+            window_close(&a->win);
+        return 0;
+    }
+    *rc = app_start(a, loaded);
+    return *rc == 0;
+}
+
 int app_prepare(viz_app *a, fr_sim **loaded, int *done)
 {
     *done = 1;

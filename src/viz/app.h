@@ -43,6 +43,9 @@ typedef struct viz_app {
     int final_capture, captured_last, last, waiting, rc;
 } viz_app;
 
+/* The start both front ends share: options (argv), app_prepare, the window, app_start.
+ * 1 when the app runs (the caller drives app_frame), else 0 with the exit status in *rc. */
+int app_launch(viz_app *a, int argc, char **argv, int *rc);
 /* Options that need no window: --help, --version, a bad --units or --load. *done = 1 when
  * the run ends here, with the exit status returned (2 after one line on stderr). */
 int app_prepare(viz_app *a, fr_sim **loaded, int *done);

@@ -41,25 +41,8 @@ int main(int argc, char **argv)
     static viz_app A;
     viz_app *a = &A;
     setvbuf(stdout, NULL, _IOLBF, 0);
-    int rc = viz_parse_args(argc, argv, &a->fo, &a->vo);
-    if (rc)
-        return rc;
-    fr_sim *loaded = NULL;
-    int done;
-    rc = app_prepare(a, &loaded, &done);
-    if (done)
-        return rc;
-    char err[1024];
-    rc = window_open(&a->win, a->vo.w, a->vo.h, a->vo.fullscreen, 0, err, sizeof err);
-    if (rc) {
-        fprintf(stderr, "ferroviz: %s\n", err);
-        fr_sim_free(loaded);
-        if (a->win.sdl_up)
-            window_close(&a->win);
-        return rc;
-    }
-    rc = app_start(a, loaded);
-    if (rc)
+    int rc;
+    if (!app_launch(a, argc, argv, &rc))
         return rc;
     emscripten_set_main_loop_arg(frame, a, 0, 1); /* 0: at the browser's frame rate */
     return 0;

@@ -57,21 +57,3 @@ void window_drawable_size(const viz_window *w, int *dw, int *dh)
 {
     SDL_GL_GetDrawableSize(w->win, dw, dh);
 }
-
-void window_pixel_scale(const viz_window *w, float *kx, float *ky)
-{
-    int ww, wh, dw, dh;
-    SDL_GetWindowSize(w->win, &ww, &wh);
-    window_drawable_size(w, &dw, &dh);
-    *kx = ww > 0 ? (float)dw / (float)ww : 1.0f;
-    *ky = wh > 0 ? (float)dh / (float)wh : 1.0f;
-}
-
-/* SDL's Emscripten driver calls the Fullscreen API from within the key's event handler. */
-void window_set_fullscreen(viz_window *w, int on)
-{
-    w->fullscreen = on;
-    SDL_SetWindowFullscreen(w->win, on ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
-}
-
-void window_swap(viz_window *w) { SDL_GL_SwapWindow(w->win); }
