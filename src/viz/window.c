@@ -126,17 +126,6 @@ int window_open(viz_window *w, int width, int height, int fullscreen, int no_vsy
     return 0;
 }
 
-void window_close(viz_window *w)
-{
-    if (w->ctx)
-        SDL_GL_DeleteContext(w->ctx);
-    if (w->win)
-        SDL_DestroyWindow(w->win);
-    w->ctx = NULL;
-    w->win = NULL;
-    SDL_Quit();
-}
-
 /* The real size of the current GLX drawable. Without a window manager (Xvfb) a fullscreen
  * request changes SDL's idea of the window size but not the window. */
 static int glx_drawable_size(int *w, int *h)

@@ -1,7 +1,18 @@
 /* window_common.c — the parts of window.h that are the same on the desktop (window.c) and in a
  * page (src/web/window_web.c): both are SDL windows, they differ only in how the context is
- * made and how big the drawable really is (window_drawable_size). */
+ * made (window_open) and how big the drawable really is (window_drawable_size). */
 #include "window.h"
+
+void window_close(viz_window *w)
+{
+    if (w->ctx)
+        SDL_GL_DeleteContext(w->ctx);
+    if (w->win)
+        SDL_DestroyWindow(w->win);
+    w->ctx = NULL;
+    w->win = NULL;
+    SDL_Quit();
+}
 
 void window_pixel_scale(const viz_window *w, float *kx, float *ky)
 {

@@ -42,17 +42,6 @@ int window_open(viz_window *w, int width, int height, int fullscreen, int no_vsy
     return 0;
 }
 
-void window_close(viz_window *w)
-{
-    if (w->ctx)
-        SDL_GL_DeleteContext(w->ctx);
-    if (w->win)
-        SDL_DestroyWindow(w->win);
-    w->ctx = NULL;
-    w->win = NULL;
-    SDL_Quit();
-}
-
 void window_drawable_size(const viz_window *w, int *dw, int *dh)
 {
     SDL_GL_GetDrawableSize(w->win, dw, dh);
