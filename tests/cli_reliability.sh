@@ -44,32 +44,27 @@ if ! timeout $((60 * SLOW)) "$BIN" --n 1 --rotating 1e3,1e6 --dt 2e-7 --t-end 2e
     fail "rotating 1e3,1e6 with dt 2e-7: $(cat stderr.txt)"
 fi
 
-# 2. SIGINT during --field-out (the grid sum): 130 promptly, no file.
-count=$((count + 1))
-mkdir -p f
-"$BIN" --n 3000 --t-end 0.01 --field-out f/f.csv --grid 100 --no-interactions \
-    --stokes direct 2>stderr.txt &
-pid=$!
-sleep 1.5
-kill -INT $pid
-t0=$(date +%s)
-wait $pid
-rc=$?
-[ $rc -eq 130 ] && [ -z "$(ls -A f)" ] && [ $(($(date +%s) - t0)) -le $((5 * SLOW)) ] ||
-    fail "SIGINT during --field-out: rc=$rc, left: $(ls -A f), $(cat stderr.txt)"
-# ... and during the fast method's grid (N >= 2000 evaluates the field by spectral Ewald)
-count=$((count + 1))
-rm -f f/*
-"$BIN" --n 20000 --t-end 0.01 --field-out f/f.csv --grid 200 --no-interactions \
-    --stokes fast 2>stderr.txt &
-pid=$!
-sleep 1.5
-kill -INT $pid
-t0=$(date +%s)
-wait $pid
-rc=$?
-[ $rc -eq 130 ] && [ -z "$(ls -A f)" ] && [ $(($(date +%s) - t0)) -le $((5 * SLOW)) ] ||
-    fail "SIGINT during a fast --field-out: rc=$rc, left: $(ls -A f), $(cat stderr.txt)"
+# 2. SIGINT during --field-out (the grid sum): 130 promptly, no file. Both grid sums: the
+#    direct one, and the fast method's (spectral Ewald, N >= 2000).
+sigint_field_out() { # sigint_field_out WHAT OPTIONS...
+    local what=$1
+    shift
+    count=$((count + 1))
+    mkdir -p f
+    rm -f f/*
+    "$BIN" --t-end 0.01 --field-out f/f.csv --no-interactions "$@" 2>stderr.txt &
+    local pid=$!
+    sleep 1.5
+    kill -INT $pid
+    local t0
+    t0=$(date +%s)
+    wait $pid
+    local rc=$?
+    [ $rc -eq 130 ] && [ -z "$(ls -A f)" ] && [ $(($(date +%s) - t0)) -le $((5 * SLOW)) ] ||
+        fail "SIGINT during $what: rc=$rc, left: $(ls -A f), $(cat stderr.txt)"
+}
+sigint_field_out "--field-out" --n 3000 --grid 100 --stokes direct
+sigint_field_out "a fast --field-out" --n 20000 --grid 200 --stokes fast
 
 # 3. A newline inside a value: one line.
 refuse "--n: not an integer '3\?'" --n $'3\n'
