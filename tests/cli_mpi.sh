@@ -13,20 +13,7 @@ if [ ! -x "$MPIBIN" ] || ! command -v mpirun >/dev/null; then
     echo "SKIP: no ferrosim-mpi or mpirun in this build"
     exit 77
 fi
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-fails=0
-checks=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if ! "$@"; then
-        echo "FAIL: $what"
-        fails=$((fails + 1))
-    fi
-}
+source "$(dirname "$0")/lib.sh"
 # --allow-run-as-root: CI runs as root; --oversubscribe: more ranks than cores;
 # --bind-to none: each rank keeps every core for its OpenMP threads; no single-copy (CMA)
 # transfers between ranks: they need ptrace rights that containers often withhold ("Read -1,
@@ -85,5 +72,4 @@ check "progress: the same bytes" cmp -s alone.csv prog.csv
 check "progress: one final line at 100% ($(tail -n 1 prog.err))" \
     [ "$(grep -c '100% 20 runs on 2 ranks' prog.err)" -eq 1 ]
 
-echo "cli_mpi: $checks checks, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli_mpi

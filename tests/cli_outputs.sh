@@ -6,28 +6,7 @@ set -u
 BIN="$(cd "${1:?usage: cli_outputs.sh BUILD_DIR}" && pwd)/ferrosim"
 [ -x "$BIN" ] || { echo "no ferrosim in $1"; exit 1; }
 EXAMPLE="$(cd "$(dirname "$0")/.." && pwd)/assets/example.scenario"
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-fails=0
-checks=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if ! "$@"; then
-        echo "FAIL: $what"
-        fails=$((fails + 1))
-    fi
-}
-run() { # run ARGS...: ferrosim must succeed silently on stderr (not a terminal here)
-    if ! "$BIN" "$@" >stdout.txt 2>stderr.txt || [ -s stderr.txt ]; then
-        echo "FAIL: ferrosim $* (exit/stderr):"
-        cat stderr.txt
-        fails=$((fails + 1))
-        return 1
-    fi
-}
+source "$(dirname "$0")/lib.sh"
 rows() { tail -n +2 "$1" | wc -l; } # data rows after the header
 differ() { ! cmp -s "$1" "$2"; }
 line() { sed -n "$2p" "$1"; }
@@ -153,5 +132,4 @@ echo old >keep.csv
 run --n 20 --t-end 0.01 --out keep.csv
 check "existing output replaced" [ "$(line keep.csv 1)" = "$HEADER" ]
 
-echo "cli_outputs: $((checks - fails))/$checks passed"
-[ $fails -eq 0 ]
+finish cli_outputs

@@ -7,28 +7,7 @@
 set -u
 BIN="$(cd "${1:?usage: cli_study.sh BUILD_DIR}" && pwd)/ferrosim"
 [ -x "$BIN" ] || { echo "no ferrosim in $1"; exit 1; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
-fails=0
-checks=0
-check() { # check DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    checks=$((checks + 1))
-    if ! "$@"; then
-        echo "FAIL: $what"
-        fails=$((fails + 1))
-    fi
-}
-run() { # ferrosim ARGS... must succeed with nothing on stderr (not a terminal here)
-    if ! "$BIN" "$@" >stdout.txt 2>stderr.txt || [ -s stderr.txt ]; then
-        echo "FAIL: ferrosim $* (exit/stderr):"
-        cat stderr.txt
-        fails=$((fails + 1))
-        return 1
-    fi
-}
+source "$(dirname "$0")/lib.sh"
 means_only() { # drop the *_se columns of a study table
     awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) keep[i] = $i !~ /_se$/ }
         { s = ""; for (i = 1; i <= NF; i++) if (keep[i]) s = s (s == "" ? "" : ",") $i; print s }' "$1"
@@ -160,5 +139,4 @@ check "SIGTERM: exit 130 (got $rc)" [ "$rc" -eq 130 ]
 check "SIGTERM: one line saying so" [ "$(grep -c 'interrupted; no output written' sig_err.txt)" -eq 1 ]
 check "SIGTERM: no file left" [ -z "$(ls -A out)" ]
 
-echo "cli_study: $checks checks, $fails failed"
-[ "$fails" -eq 0 ]
+finish cli_study
