@@ -121,6 +121,7 @@ typedef struct goals {
     double psteps, psteps_best, psteps_cpu, bw, bound;
     int n3;
     double fast_s, fast_cpu, fast_build, fast_err;
+    fr_stokes_plan_info fast_info; /* phases of the last update, grid, neighbours */
     int have_big, nbig;
     double big_first, big_step, big_rss, big_first_cpu, big_step_cpu;
 } goals;
@@ -226,6 +227,7 @@ static void goal_fast(int n, goals *g)
         best_cpu = fmin(best_cpu, cpu() - c1);
     }
     g->fast_cpu = best_cpu;
+    fr_stokes_plan_get_info(pl, &g->fast_info);
     g->n3 = n;
     g->fast_s = best;
     /* direct sums at 200 targets (kernel of fr_stokes_direct, written out: u and G of the
@@ -301,14 +303,24 @@ int bench_goals(long maxn, FILE *json)
     goals g;
     memset(&g, 0, sizeof g);
     const int nbig = maxn >= 1000000 ? 1000000 : (int)maxn;
+    /* FERRO_BENCH_GOAL=1|2|3a|3b: one goal alone, for quick iteration (3b includes 3c, 3d);
+     * the other rows print as zeros */
+    const char *only = getenv("FERRO_BENCH_GOAL");
+    const int all = !only || !*only;
+    const int want_big = all || !strcmp(only, "3b"), want_rows = all || !strcmp(only, "1") ||
+                                                               !strcmp(only, "2"),
+              want_fast = all || !strcmp(only, "3a");
     printf("\nIssue 12 goals (before = the previous round's figure; peers measured in this run)\n");
     fflush(stdout);
-    if (nbig >= 100000)
+    if (nbig >= 100000 && want_big)
         goal_big(nbig, &g);
-    goal_rows_and_jump(nbig, &g);
-    g.bw = copy_bandwidth();
-    g.bound = g.bw / STATE_BYTES;
-    goal_fast(maxn >= 100000 ? 100000 : (int)maxn, &g);
+    if (want_rows) {
+        goal_rows_and_jump(nbig, &g);
+        g.bw = copy_bandwidth();
+        g.bound = g.bw / STATE_BYTES;
+    }
+    if (want_fast)
+        goal_fast(maxn >= 100000 ? 100000 : (int)maxn, &g);
 
     char l1[64], l2[64], l3[64];
     snprintf(l1, sizeof l1, "1. series row at N=%d [s]", g.n1);
@@ -329,6 +341,13 @@ int bench_goals(long maxn, FILE *json)
            "(target 25x); CPU/threads %.3f s: %.1fx; max error %.1e\n",
            l3, PREV_FAST_1E5_S, g.fast_s, FMM3D_1E5_S / 25.0, FMM3D_1E5_S,
            FMM3D_1E5_S / g.fast_s, g.fast_cpu / nt, FMM3D_1E5_S / (g.fast_cpu / nt), g.fast_err);
+    if (g.n3) {
+        const fr_stokes_plan_info *fi = &g.fast_info;
+        printf("    3a phases [s]: spread %.3f, FFT+kernel %.3f, interpolation %.3f, real space "
+               "%.3f, other %.3f; grid %d^3, P %d, %.0f neighbours; plan %.2f s\n",
+               fi->t_spread, fi->t_fft, fi->t_interp, fi->t_real, fi->t_other, fi->M[0], fi->P,
+               fi->neighbours, g.fast_build);
+    }
     if (g.have_big) {
         printf("%-44s %12.2f %12.2f %12.2f   CPU/threads %.2f s\n",
                "3b. step with interactions [s]", PREV_STEP_1E6_S, g.big_step, 1.0,

@@ -295,7 +295,10 @@ static void interaction_sum(fr_sim *s, double *u, double *G)
     fr_stokes_direct_abortable(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, u, G, s->abort);
 }
 
-/* Ambient flow gradient G_i = ∇w(X_i), w = Σ_{j≠i} ṽ_j (2.2), at every particle. */
+/* Ambient flow gradient G_i = ∇w(X_i), w = Σ_{j≠i} ṽ_j (2.2), at every particle. A sphere
+ * (β = 0) turns with W = ½(G − Gᵀ) alone: G then holds only that antisymmetric part (the fast
+ * method sums the vorticity directly, a quarter of the near-field work; the direct sum's G is
+ * reduced to it), so that the substep rule sees the rate the orientation actually has. */
 static void compute_ambient_gradient(fr_sim *s, double t)
 {
     const size_t n = (size_t)s->n;
@@ -308,7 +311,25 @@ static void compute_ambient_gradient(fr_sim *s, double t)
     s->G_zero = 0;
     memset(s->G, 0, 9 * n * sizeof(double));
     compute_sources(s, t, 0, s->F, s->S);
-    interaction_sum(s, NULL, s->G);
+    if (s->shape.beta != 0.0) {
+        interaction_sum(s, NULL, s->G);
+        return;
+    }
+    struct fr_stokes_plan *pl = get_plan(s);
+    if (pl && fr_stokes_fast_rotation(pl, s->F, s->S, s->G, s->abort) >= 0)
+        return;
+    fr_stokes_direct_abortable(s->n, s->X[0], s->X[1], s->X[2], s->F, s->S, NULL, s->G, s->abort);
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        double *g = s->G + 9 * i;
+        for (int a = 0; a < 3; a++)
+            for (int m = a + 1; m < 3; m++) {
+                const double w = 0.5 * (g[3 * a + m] - g[3 * m + a]);
+                g[3 * a + m] = w;
+                g[3 * m + a] = -w;
+            }
+        g[0] = g[4] = g[8] = 0.0;
+    }
 }
 
 static int aborted(const fr_sim *s)

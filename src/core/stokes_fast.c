@@ -57,27 +57,85 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
     return fr_stokes_fast_abortable(p, F, S, u, G, NULL);
 }
 
-int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S, double *u,
-                             double *G, const atomic_int *abort)
+/* Below FR_FAST_MIN_N sources: the direct sum (rot: its gradient's antisymmetric part). */
+static int small_direct(const fr_stokes_plan *p, const double *F, const double *S, double *u,
+                        double *G, int rot)
+{
+    const int n = p->n;
+    double *X = calloc(3 * (size_t)n, sizeof(double)); /* (calloc: GCC's may-be-uninitialised) */
+    double *Gt = rot ? calloc(9 * (size_t)n, sizeof(double)) : NULL;
+    if (!X || (rot && !Gt)) {
+        free(X);
+        return -1;
+    }
+    for (int s = 0; s < n; s++) {
+        const int j = p->perm[s];
+        X[j] = p->X[s];
+        X[n + j] = p->Y[s];
+        X[2 * n + j] = p->Z[s];
+    }
+    fr_stokes_direct(n, X, X + n, X + 2 * n, F, S, u, rot ? Gt : G);
+    if (rot)
+        for (size_t j = 0; j < (size_t)n; j++)
+            for (int i = 0; i < 3; i++)
+                for (int m = 0; m < 3; m++)
+                    G[9 * j + 3 * i + m] += 0.5 * (Gt[9 * j + 3 * i + m] - Gt[9 * j + 3 * m + i]);
+    free(X);
+    free(Gt);
+    return 0;
+}
+
+/* Self terms (the Fourier part holds Φ_F(0) F and the second derivatives of Φ_F at 0) and the
+ * output in the caller's order; rot: only the antisymmetric part of G. */
+static void finish(const fr_stokes_plan *p, int general, int rot, double *u, double *G)
+{
+    const int n = p->n;
+    const double A0 = p->xi / (2.0 * pow(M_PI, 1.5));
+    const double g0 = 5.0 * p->xi * p->xi * p->xi / (2.0 * pow(M_PI, 1.5));
+#pragma omp parallel for schedule(static) if (p->par)
+    for (int s = 0; s < n; s++) {
+        const int j = p->perm[s];
+        const double f[3] = {p->sF[0][s], p->sF[1][s], p->sF[2][s]};
+        double sm[9];
+        if (general) {
+            for (int a = 0; a < 9; a++)
+                sm[a] = p->sS[a][s];
+        } else { /* antisymmetric: from T, exactly */
+            const double h0 = 0.5 * p->sT[0][s], h1 = 0.5 * p->sT[1][s], h2 = 0.5 * p->sT[2][s];
+            const double a[9] = {0.0, h2, -h1, -h2, 0.0, h0, h1, -h0, 0.0};
+            memcpy(sm, a, sizeof sm);
+        }
+        if (u)
+            for (int a = 0; a < 3; a++)
+                u[3 * (size_t)j + a] += p->wu[3 * (size_t)s + a] - A0 * f[a];
+        if (!G)
+            continue;
+        const double tr = sm[0] + sm[4] + sm[8];
+        double g[9];
+        for (int i = 0; i < 3; i++)
+            for (int m = 0; m < 3; m++) {
+                const double self =
+                    -g0 * (sm[3 * i + m] / 3.0 -
+                           (sm[3 * i + m] + sm[3 * m + i] + (i == m ? tr : 0.0)) / 15.0);
+                g[3 * i + m] = p->wG[9 * (size_t)s + 3 * i + m] - self;
+            }
+        for (int i = 0; i < 3; i++)
+            for (int m = 0; m < 3; m++)
+                G[9 * (size_t)j + 3 * i + m] +=
+                    rot ? 0.5 * (g[3 * i + m] - g[3 * m + i]) : g[3 * i + m];
+    }
+}
+
+/* The sums at the particles: u and G, or (rot) only G's antisymmetric part. */
+static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double *u, double *G,
+                     int rot, const atomic_int *abort)
 {
     const int n = p->n;
     if (!u && !G)
         return 0;
     const int general = !is_antisymmetric(n, S);
-    if (n < FR_FAST_MIN_N) {
-        double *X = malloc(3 * (size_t)n * sizeof(double));
-        if (!X)
-            return -1;
-        for (int s = 0; s < n; s++) {
-            const int j = p->perm[s];
-            X[j] = p->X[s];
-            X[n + j] = p->Y[s];
-            X[2 * n + j] = p->Z[s];
-        }
-        fr_stokes_direct(n, X, X + n, X + 2 * n, F, S, u, G);
-        free(X);
-        return 0;
-    }
+    if (n < FR_FAST_MIN_N)
+        return small_direct(p, F, S, u, G, rot);
     double tt[6];
     tt[0] = omp_get_wtime();
     if (general && need_moments(p))
@@ -105,41 +163,14 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
     tt[4] = omp_get_wtime();
     if (stop(abort))
         return 1;
-    if (fr_sf_real_space(p, general, abort) && !stop(abort))
+    const int f32 = p->f32 && !general;
+    const int rc = f32 ? fr_sf_real_space_f32(p, rot, abort) : fr_sf_real_space(p, general, abort);
+    if (rc && !stop(abort))
         return -1;
     tt[5] = omp_get_wtime();
     if (stop(abort))
         return 1;
-    /* self terms and output */
-    const double A0 = p->xi / (2.0 * pow(M_PI, 1.5));
-    const double g0 = 5.0 * p->xi * p->xi * p->xi / (2.0 * pow(M_PI, 1.5));
-#pragma omp parallel for schedule(static) if (p->par)
-    for (int s = 0; s < n; s++) {
-        const int j = p->perm[s];
-        const double f[3] = {p->sF[0][s], p->sF[1][s], p->sF[2][s]};
-        double sm[9];
-        if (general) {
-            for (int a = 0; a < 9; a++)
-                sm[a] = p->sS[a][s];
-        } else { /* antisymmetric: from T, exactly */
-            const double h0 = 0.5 * p->sT[0][s], h1 = 0.5 * p->sT[1][s], h2 = 0.5 * p->sT[2][s];
-            const double a[9] = {0.0, h2, -h1, -h2, 0.0, h0, h1, -h0, 0.0};
-            memcpy(sm, a, sizeof sm);
-        }
-        if (u)
-            for (int a = 0; a < 3; a++)
-                u[3 * (size_t)j + a] += p->wu[3 * (size_t)s + a] - A0 * f[a];
-        if (G) {
-            const double tr = sm[0] + sm[4] + sm[8];
-            for (int i = 0; i < 3; i++)
-                for (int m = 0; m < 3; m++) {
-                    const double self =
-                        -g0 * (sm[3 * i + m] / 3.0 -
-                               (sm[3 * i + m] + sm[3 * m + i] + (i == m ? tr : 0.0)) / 15.0);
-                    G[9 * (size_t)j + 3 * i + m] += p->wG[9 * (size_t)s + 3 * i + m] - self;
-                }
-        }
-    }
+    finish(p, general, rot, u, G);
     const double t_end = omp_get_wtime();
     p->tph[0] = tt[2] - tt[1];
     p->tph[1] = tt[3] - tt[2];
@@ -147,6 +178,18 @@ int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S
     p->tph[3] = tt[5] - tt[4];
     p->tph[4] = (tt[1] - tt[0]) + (t_end - tt[5]);
     return 0;
+}
+
+int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S, double *u,
+                             double *G, const atomic_int *abort)
+{
+    return fast_sums(p, F, S, u, G, 0, abort);
+}
+
+int fr_stokes_fast_rotation(fr_stokes_plan *p, const double *F, const double *S, double *G,
+                            const atomic_int *abort)
+{
+    return fast_sums(p, F, S, NULL, G, 1, abort);
 }
 
 int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int n, double lo,

@@ -116,6 +116,14 @@ int fr_stokes_fast(fr_stokes_plan *p, const double *F, const double *S, double *
 int fr_stokes_fast_abortable(fr_stokes_plan *p, const double *F, const double *S, double *u,
                              double *G, const atomic_int *abort);
 
+/* Only the antisymmetric part W = ½(∇u − ∇uᵀ) of the gradient, added to G[9i..] (W_am at
+ * 3a + m, so that G − Gᵀ = 2W): all a sphere's rotation needs (Jeffery's equation with β = 0);
+ * u is not computed. For sphere sources at tol >= 1e-4 the real-space part sums the vorticity
+ * directly (3 sums per pair instead of 12); otherwise it equals the antisymmetric part of
+ * fr_stokes_fast's G. Returns as fr_stokes_fast_abortable. */
+int fr_stokes_fast_rotation(fr_stokes_plan *p, const double *F, const double *S, double *G,
+                            const atomic_int *abort);
+
 /* The point-source velocity Σ_j ṽ_j(x) of all sources at the n³ points of the grid over
  * [lo, hi]³ (x_i = lo + i (hi − lo)/(n − 1)), written (not added) at ugrid[((k*n + j)*n + i)*3 + c].
  * This is the exact singular sum (to tol): smooth Fourier part + screened near-field correction

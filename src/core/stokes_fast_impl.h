@@ -68,6 +68,8 @@ static inline int cpu_level(void)
 #define FR_FAST_MIN_N 400 /* below this the direct sum is faster: fr_stokes_fast uses it */
 #define FR_PAR_MIN_N 4000 /* below this fr_stokes_fast runs on one thread (same results) */
 #define VL 8       /* near-field lists are padded to a multiple of VL */
+#define FR_F32_NPOLY 13      /* erfcx polynomial of the single-precision real space */
+#define FR_F32_MIN_TOL 1e-4  /* from this tol up, sphere sources take the float real space */
 
 static const double INV8PI = 1.0 / (8.0 * M_PI);
 
@@ -196,6 +198,8 @@ struct fr_stokes_plan {
     int *cstart;            /* storage order is cell order (row-major, x fastest, then index):
                              * the particles of cell c are cstart[c] .. cstart[c+1] − 1 */
     double cheb[NCHEB], chebX;
+    double poly[FR_F32_NPOLY]; /* erfcx as a power series in t (float real space) */
+    int f32;                /* tol >= FR_F32_MIN_TOL: sphere sources take the float real space */
     double neighbours;      /* mean real-space neighbours: estimate, exact after a call */
     kspace ks;
     /* per-call work (storage order), sources with one extra zero entry for the dummy */
@@ -224,6 +228,13 @@ int fr_sf_ranges_cap(const fr_stokes_plan *p, double rad);
  * within r_c are found on the fly from the cell list (nothing stored per pair). Gives up early
  * once *abort is set (the caller then drops the result). 0, or −1 out of memory. */
 int fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort);
+
+/* The same in single precision for sphere sources (F, T; stokes_fast_real32.c), a target cell
+ * at a time: rot = 0 adds u and G to wu, wG; rot = 1 adds only the antisymmetric part of G
+ * (from the vorticity) to wG. 0, or −1 out of memory. */
+int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, const atomic_int *abort);
+/* The power coefficients of the plan's erfcx series, truncated to FR_F32_NPOLY terms. */
+void fr_sf_poly_from_cheb(const double *cheb, double *poly);
 
 /* Near-field velocity correction at (px,py,pz) from the m listed sources (general S):
  *   Σ_j (w_j − 1) Φ(d) + Φ_R(d)   [Φ_R only for r < r_c; w = C² cutoff(r/δ) for r < δ, else 1],

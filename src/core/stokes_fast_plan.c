@@ -272,6 +272,8 @@ static void choose_splitting(fr_stokes_plan *p, const cloud *g, const fr_stokes_
     p->rc2 = p->rc * p->rc;
     p->chebX = p->xc * (1.0 + 1e-9);
     cheb_erfcx(p->chebX, p->cheb);
+    fr_sf_poly_from_cheb(p->cheb, p->poly);
+    p->f32 = p->opt.tol >= FR_F32_MIN_TOL * (1.0 - 1e-9);
 }
 
 /* Cell list (cells of size >= r_c/3) and storage order: cell order (row-major, x fastest),
