@@ -14,12 +14,15 @@
 #include "ferro/kernels.h"
 #include "ferro/shape.h"
 #include "sim_internal.h"
+
+#include "bigmem.h"
 #include "stokes.h"
 #include "stokes_fast.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,9 +37,16 @@ static uint64_t splitmix64(uint64_t z)
     return z ^ (z >> 31);
 }
 
+/* Zeroed; large arrays on huge pages (bigmem.h: far cheaper first touch at N = 1e6). */
 static void *xcalloc(size_t n, size_t size, int *fail)
 {
-    void *p = calloc(n ? n : 1, size);
+    void *p = NULL;
+    if (n && size && n <= SIZE_MAX / size && n * size >= ((size_t)2 << 20)) {
+        if ((p = fr_big_alloc(n * size)))
+            memset(p, 0, n * size);
+    } else {
+        p = calloc(n ? n : 1, size);
+    }
     if (!p)
         *fail = 1;
     return p;

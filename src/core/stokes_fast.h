@@ -87,7 +87,8 @@ typedef struct fr_stokes_plan_info {
     int M[3];           /* FFT grid */
     int box[3];         /* grid points covered by the particles' windows */
     double neighbours;  /* mean real-space neighbours per particle (excluding self): an
-                         * estimate from the density until the first call, then exact */
+                         * estimate from the density, exact after a call that took the
+                         * double-precision real space (general moments, tol < 1e-4) */
     size_t bytes;       /* memory held by the plan */
     double build_seconds;
     /* phase times of the last fr_stokes_fast call (s): spreading, FFTs + kernel, interpolation,

@@ -4,6 +4,8 @@
  * the velocity and its gradient back at the targets. */
 #include "stokes_fast_impl.h"
 
+#include "bigmem.h"
+
 #include <omp.h>
 #include <stdlib.h>
 
@@ -43,13 +45,18 @@ static inline int window1(double x, double org, double h, int P, int PV, double 
     return i0;
 }
 
-/* Mid kernel K = α Id + β g⊗g at |g| = r (see header comment). */
-static void mid_kernel(double r, double xi, double eta, double aw, double *alpha, double *beta)
+/* (a/π)⁶ of the mid kernel (ψ̂² normalisation), once per table rather than per sample. */
+static double mid_scale(double aw)
+{
+    const double sc = pow(aw / M_PI, 1.5);
+    return sc * sc;
+}
+
+/* Mid kernel K = α Id + β g⊗g at |g| = r (see header comment); scale = mid_scale(aw). */
+static void mid_kernel(double r, double xi, double eta, double scale, double *alpha, double *beta)
 {
     const double zeta = xi / sqrt(1.0 - eta), c2 = eta / (4.0 * xi * xi);
     const double cz = 2.0 * zeta / sqrt(M_PI);
-    const double sc = pow(aw / M_PI, 1.5);
-    const double scale = sc * sc;
     if (r == 0.0) {
         const double a1 = cz / (4.0 * M_PI);
         const double a2 = c2 * cz * (4.0 * zeta * zeta / 3.0) / (4.0 * M_PI);
@@ -117,10 +124,10 @@ static int build_tables(kspace *k, double xi, double eta)
     const int hh[3] = {hx, hy, hz};
     const size_t nt = (size_t)(hz + 1) * (hy + 1) * (hx + 1);
     for (int c = 0; c < 6; c++)
-        if (!(k->tab[c] = fftw_malloc(nt * sizeof(float))))
+        if (!(k->tab[c] = fr_big_alloc(nt * sizeof(float))))
             return -1;
     k->bytes += 6 * nt * sizeof(float);
-    double *al = fftw_malloc(nt * sizeof(double)), *be = fftw_malloc(nt * sizeof(double));
+    double *al = fr_big_alloc(nt * sizeof(double)), *be = fr_big_alloc(nt * sizeof(double));
     /* layouts: xx, yy, zz share one (component 0); xy, xz, yz one each (3, 4, 5) */
     fftw_plan plan[6] = {0};
     double *scratch = fftw_malloc(nt * sizeof(double));
@@ -140,7 +147,7 @@ static int build_tables(kspace *k, double xi, double eta)
             rc = -1;
     }
     fftw_free(scratch);
-    const double h = k->h;
+    const double h = k->h, scale = mid_scale(k->aw);
     if (!rc) {
 #pragma omp parallel for schedule(static)
         for (int iz = 0; iz <= hz; iz++)
@@ -148,7 +155,7 @@ static int build_tables(kspace *k, double xi, double eta)
                 for (int ix = 0; ix <= hx; ix++) {
                     const double gx = ix * h, gy = iy * h, gz = iz * h;
                     const size_t o = ((size_t)iz * (hy + 1) + iy) * (hx + 1) + ix;
-                    mid_kernel(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, k->aw, &al[o], &be[o]);
+                    mid_kernel(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, scale, &al[o], &be[o]);
                 }
     }
     const double norm = pow(h, 6) / ((double)k->M[0] * k->M[1] * k->M[2]);
@@ -161,7 +168,7 @@ static int build_tables(kspace *k, double xi, double eta)
         fftw_r2r_kind kind[3];
         const int nodd = component_layout(c, hh, len, lo, kind);
         const size_t nb = (size_t)len[0] * len[1] * len[2];
-        double *buf = fftw_malloc((nb ? nb : 1) * sizeof(double));
+        double *buf = fr_big_alloc((nb ? nb : 1) * sizeof(double));
         if (!buf) {
 #pragma omp atomic write
             fail = 1;
@@ -180,13 +187,13 @@ static int build_tables(kspace *k, double xi, double eta)
                 for (int ix = 0; ix < len[0]; ix++)
                     tc[((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
                         (float)(sg * buf[((size_t)iz * len[1] + iy) * len[0] + ix]);
-        fftw_free(buf);
+        fr_big_free(buf);
     }
     for (int c = 0; c < 6; c++)
         if (plan[c] && (c == 0 || plan[c] != plan[0]))
             fftw_destroy_plan(plan[c]);
-    fftw_free(al);
-    fftw_free(be);
+    fr_big_free(al);
+    fr_big_free(be);
     return rc || fail ? -1 : 0;
 }
 
@@ -205,9 +212,9 @@ void fr_ks_free(kspace *k)
     if (k->xb)
         fftw_destroy_plan(k->xb);
     for (int c = 0; c < 6; c++)
-        fftw_free(k->tab[c]);
+        fr_big_free(k->tab[c]);
     for (int c = 0; c < 3; c++) {
-        fftw_free(k->C[c]);
+        fr_big_free(k->C[c]);
     }
     free(k->slab_start);
     free(k->slab_idx);
@@ -274,7 +281,7 @@ static int ks_alloc_grids(kspace *k)
 {
     const size_t cl = ks_clen(k);
     for (int c = 0; c < 3; c++) {
-        k->C[c] = fftw_malloc(cl * sizeof(fftw_complex));
+        k->C[c] = fr_big_alloc(cl * sizeof(fftw_complex));
         if (!k->C[c])
             return -1;
         k->R[c] = (double *)k->C[c];

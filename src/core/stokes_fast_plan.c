@@ -4,6 +4,8 @@
  * neighbour lists: the real-space sum finds the neighbours from the cell list on the fly. */
 #include "stokes_fast_impl.h"
 
+#include "bigmem.h"
+
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,13 +90,13 @@ void fr_stokes_plan_free(fr_stokes_plan *p)
     free(p->Z);
     free(p->cstart);
     for (int a = 0; a < 3; a++) {
-        free(p->sF[a]);
-        free(p->sT[a]);
+        fr_big_free(p->sF[a]);
+        fr_big_free(p->sT[a]);
     }
     for (int a = 0; a < 9; a++)
         free(p->sS[a]);
-    free(p->wu);
-    free(p->wG);
+    fr_big_free(p->wu);
+    fr_big_free(p->wG);
     free(p);
 }
 
@@ -333,15 +335,17 @@ static int build_cells(fr_stokes_plan *p, const cloud *g, const double *x, const
 static int alloc_buffers(fr_stokes_plan *p)
 {
     const size_t nn = (size_t)p->n;
-    p->wu = malloc(3 * nn * sizeof(double));
-    p->wG = malloc(9 * nn * sizeof(double));
+    p->wu = fr_big_alloc(3 * nn * sizeof(double));
+    p->wG = fr_big_alloc(9 * nn * sizeof(double));
     if (!p->wu || !p->wG)
         return -1;
     for (int a = 0; a < 3; a++) {
-        p->sF[a] = calloc(nn + 1, sizeof(double));
-        p->sT[a] = calloc(nn + 1, sizeof(double));
+        p->sF[a] = fr_big_alloc((nn + 1) * sizeof(double));
+        p->sT[a] = fr_big_alloc((nn + 1) * sizeof(double));
         if (!p->sF[a] || !p->sT[a])
             return -1;
+        memset(p->sF[a], 0, (nn + 1) * sizeof(double));
+        memset(p->sT[a], 0, (nn + 1) * sizeof(double));
     }
     return 0;
 }
