@@ -366,50 +366,83 @@ static void test_small_and_bad(void **state)
     assert_true(strlen(err) > 0);
 }
 
-/* The grid velocity against the brute-force sum of fr_point_source_add (exact) and of
- * fr_point_source_smoothed_add (delta), at a subset of the grid points. */
+/* The grid velocity of plan p (fr_stokes_fast_grid_smoothed) against the brute-force sum of
+ * fr_point_source_add (delta = 0, exact) or fr_point_source_smoothed_add, at every stride-th
+ * grid point: asserts max and rms errors relative to the reference's within 1e-3 (the plan's
+ * tol), and returns the plan's info after the call. */
+static fr_stokes_plan_info check_grid(fr_stokes_plan *p, const problem *pb, int n, int ng,
+                                      double lo, double hi, double delta, int stride)
+{
+    const double h = (hi - lo) / (ng - 1);
+    double *ug = malloc(24 * (size_t)ng * ng * ng);
+    assert_non_null(ug);
+    assert_int_equal(fr_stokes_fast_grid_smoothed(p, pb->F, pb->S, ng, lo, hi, delta, ug), 0);
+    fr_stokes_plan_info info;
+    fr_stokes_plan_get_info(p, &info);
+    double mx = 0, me = 0, s2 = 0, e2 = 0;
+    for (int idx = 0; idx < ng * ng * ng; idx += stride) {
+        const int i = idx % ng, j = (idx / ng) % ng, k = idx / (ng * ng);
+        const double v[3] = {lo + i * h, lo + j * h, lo + k * h};
+        double ref[3] = {0, 0, 0};
+        for (int s = 0; s < n; s++) {
+            const double d[3] = {v[0] - pb->x[s], v[1] - pb->y[s], v[2] - pb->z[s]};
+            if (d[0] == 0.0 && d[1] == 0.0 && d[2] == 0.0)
+                continue;
+            if (delta > 0.0)
+                fr_point_source_smoothed_add(d, pb->F + 3 * s, pb->S + 9 * s, delta, ref);
+            else
+                fr_point_source_add(d, pb->F + 3 * s, pb->S + 9 * s, ref, NULL);
+        }
+        double a = 0, b = 0;
+        for (int c = 0; c < 3; c++) {
+            a += ref[c] * ref[c];
+            b += (ug[3 * idx + c] - ref[c]) * (ug[3 * idx + c] - ref[c]);
+        }
+        mx = fmax(mx, sqrt(a));
+        me = fmax(me, sqrt(b));
+        s2 += a;
+        e2 += b;
+    }
+    printf("N %d, grid %d, delta %.2f: xi %.1f (plan %.1f), Fourier grid %d (plan %d): max %.2e "
+           "rms %.2e\n",
+           n, ng, delta, info.grid_xi, info.xi, info.grid_M[0], info.M[0], me / mx,
+           sqrt(e2 / s2));
+    assert_true(me <= 1e-3 * mx && e2 <= 1e-6 * s2);
+    assert_true(info.grid_xi > 0.0 && info.grid_xi <= info.xi);
+    free(ug);
+    return info;
+}
+
+/* A fine grid over the cloud, exact and smoothed, with a source exactly on a grid point. */
 static void test_grid(void **state)
 {
     (void)state;
-    const int n = scaled(2000), ng = 17;
+    const int n = scaled(2000);
     problem pb = make_problem(n, 31, 0);
     pb.x[0] = pb.y[0] = pb.z[0] = 0.0; /* a source exactly on a grid point */
     char err[256];
     fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, 1e-3, err, sizeof err);
     assert_non_null(p);
-    double *ug = malloc(24 * (size_t)ng * ng * ng);
-    const double lo = -1.2, hi = 1.2, h = (hi - lo) / (ng - 1);
-    const double deltas[2] = {0.0, 0.15};
-    for (int t = 0; t < 2; t++) {
-        assert_int_equal(fr_stokes_fast_grid_smoothed(p, pb.F, pb.S, ng, lo, hi, deltas[t], ug), 0);
-        double mx = 0, me = 0, s2 = 0, e2 = 0;
-        for (int idx = 0; idx < ng * ng * ng; idx += 3) {
-            const int i = idx % ng, j = (idx / ng) % ng, k = idx / (ng * ng);
-            const double v[3] = {lo + i * h, lo + j * h, lo + k * h};
-            double ref[3] = {0, 0, 0};
-            for (int s = 0; s < n; s++) {
-                const double d[3] = {v[0] - pb.x[s], v[1] - pb.y[s], v[2] - pb.z[s]};
-                if (d[0] == 0.0 && d[1] == 0.0 && d[2] == 0.0)
-                    continue;
-                if (deltas[t] > 0.0)
-                    fr_point_source_smoothed_add(d, pb.F + 3 * s, pb.S + 9 * s, deltas[t], ref);
-                else
-                    fr_point_source_add(d, pb.F + 3 * s, pb.S + 9 * s, ref, NULL);
-            }
-            double a = 0, b = 0;
-            for (int c = 0; c < 3; c++) {
-                a += ref[c] * ref[c];
-                b += (ug[3 * idx + c] - ref[c]) * (ug[3 * idx + c] - ref[c]);
-            }
-            mx = fmax(mx, sqrt(a));
-            me = fmax(me, sqrt(b));
-            s2 += a;
-            e2 += b;
-        }
-        printf("grid delta %.2f: max %.2e rms %.2e\n", deltas[t], me / mx, sqrt(e2 / s2));
-        assert_true(me <= 1e-3 * mx && e2 <= 1e-6 * s2);
-    }
-    free(ug);
+    check_grid(p, &pb, n, 17, -1.2, 1.2, 0.0, 3);
+    check_grid(p, &pb, n, 17, -1.2, 1.2, 0.15, 3);
+    fr_stokes_plan_free(p);
+    free_problem(&pb);
+}
+
+/* The display's grid (ferroviz: 24³ over [−1.5, 1.5]³, δ = 2h as fr_sim_delta gives it) at
+ * N = 2e4: its own, coarser splitting (ξ 9 against the plan's 12; at N = 1e5 12 against 21) keeps
+ * the tolerance. */
+static void test_grid_display(void **state)
+{
+    (void)state;
+    const int n = scaled(20000);
+    problem pb = make_problem(n, 32, 0);
+    char err[256];
+    fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, 1e-3, err, sizeof err);
+    assert_non_null(p);
+    const fr_stokes_plan_info info = check_grid(p, &pb, n, 24, -1.5, 1.5, 6.0 / 23.0, 5);
+    if (n >= 10000)
+        assert_true(info.grid_xi < 0.8 * info.xi);
     fr_stokes_plan_free(p);
     free_problem(&pb);
 }
@@ -421,7 +454,7 @@ int main(void)
         cmocka_unit_test(test_determinism),     cmocka_unit_test(test_adds_and_null),
         cmocka_unit_test(test_accuracy_stresslets), cmocka_unit_test(test_small_and_bad),
         cmocka_unit_test(test_grid),            cmocka_unit_test(test_accuracy_1e4),
-        cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_rotation),        cmocka_unit_test(test_grid_display),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

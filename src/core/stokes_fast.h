@@ -94,6 +94,10 @@ typedef struct fr_stokes_plan_info {
     /* phase times of the last fr_stokes_fast call (s): spreading, FFTs + kernel, interpolation,
      * real-space sum, the rest (permutations, self terms, output) */
     double t_spread, t_fft, t_interp, t_real, t_other;
+    /* the grid evaluation's own splitting (0 before the first fr_stokes_fast_grid*): a ξ at
+     * most the plan's, chosen for the grid's spacing and box, and its Fourier grid */
+    double grid_xi;
+    int grid_M[3];
 } fr_stokes_plan_info;
 
 /* Everything that depends only on the positions (cell lists, grid, window geometry, kernel
@@ -129,11 +133,13 @@ int fr_stokes_fast_rotation(fr_stokes_plan *p, const double *F, const double *S,
  * [lo, hi]³ (x_i = lo + i (hi − lo)/(n − 1)), written (not added) at ugrid[((k*n + j)*n + i)*3 + c].
  * This is the exact singular sum (to tol): smooth Fourier part + screened near-field correction
  * over the sources within r_c of each point; a source exactly at a grid point is skipped.
- * Uses a second Fourier engine sized for the union of the grid box and the particles, built on
- * the first call and kept while lo and hi stay the same (so the grid may extend beyond the
- * particles). Any S. Returns 0, or −1 if n < 2, hi <= lo or out of memory. Cost: the spreading
- * and FFTs of an update plus n³ window interpolations and ~neighbours near-field pairs per grid
- * point inside the cloud (N = 1e5, 64³: ~0.5 s on 2 cores). */
+ * Uses a second Fourier engine sized for the union of the grid box and the particles, with a
+ * splitting of its own (a ξ at most the plan's, of least modelled cost for the grid's spacing:
+ * a coarse grid takes a coarse Fourier grid and a longer near field, at the same tolerance),
+ * built on the first call and kept while lo, hi and that ξ stay the same (so the grid may
+ * extend beyond the particles). Any S. Returns 0, or −1 if n < 2, hi <= lo or out of memory.
+ * Cost: the spreading and FFTs of an update plus n³ window interpolations and the near-field
+ * pairs (N = 1e5, 64³: ~0.5 s on 2 cores; 24³ smoothed as ferroviz draws it: ~0.2 CPU-s). */
 int fr_stokes_fast_grid(fr_stokes_plan *p, const double *F, const double *S, int n, double lo,
                         double hi, double *ugrid);
 

@@ -209,7 +209,7 @@ struct fr_stokes_plan {
     /* grid engine cache */
     kspace gks;
     int g_have, g_n;
-    double g_lo, g_hi;
+    double g_lo, g_hi, g_xi; /* its box and splitting (stokes_fast.c: grid_splitting) */
     size_t bytes;
     double build_s;
     double tph[5];

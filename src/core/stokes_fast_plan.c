@@ -435,4 +435,9 @@ void fr_stokes_plan_get_info(const fr_stokes_plan *p, fr_stokes_plan_info *info)
     info->t_interp = p->tph[2];
     info->t_real = p->tph[3];
     info->t_other = p->tph[4];
+    if (p->g_have) {
+        info->grid_xi = p->g_xi;
+        for (int a = 0; a < 3; a++)
+            info->grid_M[a] = p->gks.M[a];
+    }
 }
