@@ -38,7 +38,7 @@ typedef struct viz_app {
     int dw, dh;                    /* drawable size */
     /* the frame loop */
     long frames, fps_frames;
-    double t_start, fps, fps_t0, t_warm, cpu_warm;
+    double t_launch, t_start, fps, fps_t0, t_warm, cpu_warm; /* t_launch: app_launch began */
     double frame_t0;               /* when this frame began */
     int final_capture, captured_last, last, waiting, rc;
 } viz_app;

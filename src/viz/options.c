@@ -17,6 +17,7 @@ const char *viz_preset_name(int k) { return k >= 0 && k < VIZ_PRESETS ? PRESETS[
 static const fr_extra_option EXTRA[] = {
     {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
     {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {"sim-nice", 1}, {"clean-capture", 0},
+    {"max-fps", 1},
     {NULL, 0},
 };
 
@@ -92,6 +93,18 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
         strcpy(o->screenshot, value);
         return 0;
     }
+    if (!strcmp(name, "max-fps")) {
+        errno = 0;
+        const double v = strtod(value, &end);
+        if (end == value || *end || !isfinite(v) || v < 0.0 || v > 1000.0) {
+            snprintf(err, errlen, "expected frames per second in [0, 1000] (0 = unlimited), got '%s'",
+                     value);
+            return -1;
+        }
+        o->max_fps = v;
+        o->max_fps_set = 1;
+        return 0;
+    }
     if (!strcmp(name, "rate")) {
         errno = 0;
         const double v = strtod(value, &end);
@@ -152,11 +165,14 @@ void viz_usage(void)
            "                        above %d particles; the default) (key T cycles)\n"
            "  --sim-nice K          nice value of the simulation thread, 0..19 (default %d):\n"
            "                        the window's frame rate comes first\n"
+           "  --max-fps F           at most F frames per second, 0 = unlimited (default %.0f;\n"
+           "                        %.0f with a software rasteriser such as llvmpipe, whose\n"
+           "                        frames take the CPU the simulation needs)\n"
            "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
            "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"
            "  write the state on exit)\n"
            "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
-           fr_options_usage(), IMPOSTOR_AUTO_N, VIZ_SIM_NICE);
+           fr_options_usage(), IMPOSTOR_AUTO_N, VIZ_SIM_NICE, VIZ_MAX_FPS, VIZ_MAX_FPS_SOFTWARE);
 }
 
 /* Parse: --preset NAME becomes --scenario FILE. Exit status 2 on error. */

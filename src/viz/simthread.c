@@ -20,8 +20,18 @@
 #include <unistd.h>
 
 #define AVG_WINDOW_EPS 3.0   /* time-averaged spin: exponential window of 3 eps */
-#define FIELD_MIN_PERIOD 0.1 /* s: at most 10 field recomputations per second */
-#define FIELD_SHARE 2.0      /* wait >= FIELD_SHARE * cost between recomputations */
+/* The effective-velocity field and its streamlines are a display of a slowly changing field:
+ * it follows the orientations (m0 = tanh(b H.xi)), which turn on the time scale 1/(gamma |H|)
+ * = 6 time units at |H| = 1, so ten steps of dt = 0.01 change it by ~2%, less than a
+ * streamline's width shows. While the simulation runs the field is therefore refreshed at most
+ * twice per wall second and with at most ~1/8 of the thread's time (it waits 7 times its own
+ * cost), so that the time goes to the steps; after a command (a key: H, eps, a reset, the
+ * slice) the next one comes as soon as 0.1 s and twice its cost allow, so the streamlines
+ * answer a key at once. */
+#define FIELD_REFRESH 0.5    /* s: at most 2 routine recomputations per second */
+#define FIELD_SHARE 7.0      /* routine: wait >= FIELD_SHARE * cost between recomputations */
+#define FIELD_MIN_PERIOD 0.1 /* s: after a command */
+#define FIELD_SHARE_CMD 2.0  /* after a command: wait >= FIELD_SHARE_CMD * cost */
 
 /* Thread-private state beyond simthread. */
 /* In a page the thread cannot be niced below the renderer (no priorities for workers), and a
@@ -53,7 +63,7 @@ typedef struct worker {
     double steps_per_s, flips_per_s, flips_per_t;
     /* field */
     double *u;
-    int field_dirty;
+    int field_dirty, field_urgent; /* urgent: a command came since the last field */
     double field_cost, field_end;
     double radius;
     double last_step_wall;
@@ -493,6 +503,7 @@ static void apply(worker *w, const viz_cmd *c)
     }
     w->applied_id = c->id;
     w->field_dirty = 1;
+    w->field_urgent = 1;
 }
 
 static void compute_streams(worker *w)
@@ -528,7 +539,7 @@ static void compute_streams(worker *w)
     if (st->streams_on)
         w->field_cost = t1 - t0;
     w->field_end = t1;
-    w->field_dirty = 0;
+    w->field_dirty = w->field_urgent = 0;
 }
 
 /* Rotating field: the fluid's mean rotation <omega_z> over the cloud, from the effective
@@ -615,13 +626,15 @@ static void *thread_main(void *arg)
             publish_snapshot(w);
         }
         /* Field and streamlines: right away when nothing else is to be done (paused, at the
-         * step limit), otherwise with a time budget so the field takes at most about a third
-         * of the thread's time. */
+         * step limit), otherwise with a time budget (FIELD_REFRESH above). */
         const int idle = (st->paused || limited) && w->pending_steps == 0;
         const int need = w->field_dirty && (st->streams_on || streams_were_on != 0);
         if (need) {
             const double now = viz_now();
-            if (idle || now - w->field_end >= fmax(FIELD_MIN_PERIOD, FIELD_SHARE * w->field_cost)) {
+            const double wait = w->field_urgent
+                                    ? fmax(FIELD_MIN_PERIOD, FIELD_SHARE_CMD * w->field_cost)
+                                    : fmax(FIELD_REFRESH, FIELD_SHARE * w->field_cost);
+            if (idle || now - w->field_end >= wait) {
                 compute_streams(w);
                 streams_were_on = st->streams_on;
             }

@@ -91,6 +91,7 @@ static int create_context(viz_window *w, int width, int height, Uint32 flags, ch
         snprintf(err, errlen, "cannot create an OpenGL 3.3 core context: %s", SDL_GetError());
         return 2;
     }
+    w->software = is_software();
     return 0;
 }
 

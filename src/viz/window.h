@@ -13,6 +13,7 @@ typedef struct viz_window {
     SDL_GLContext ctx;
     int fullscreen;
     int sdl_up;           /* SDL_Init succeeded */
+    int software;         /* OpenGL is a software rasteriser (llvmpipe, ...): frames cost CPU */
 } viz_window;
 
 /* Opens a w x h window (fullscreen if asked) with a GL 3.3 core context; vsync unless
