@@ -166,7 +166,9 @@ else
     xdotool key --delay 60 v F5
     sleep 1
     xdotool key F9
-    sleep 1
+    # the load is done by the simulation thread (niced): on a loaded machine it can take longer
+    # than a fixed second, and a quit before it drops the queued command
+    for _ in $(seq 1 100); do grep -q '^loaded t=' "$T/keys.out" && break; sleep 0.1; done
     xdotool mousemove --window "$WIN" 450 300 click 1 2>/dev/null || xdotool mousemove 640 400 click 1
     # the pick is resolved by a later frame: wait for its line before X deselects (on a
     # loaded machine a fixed 0.5 s was sometimes too short and X found nothing to clear)
