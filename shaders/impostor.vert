@@ -11,10 +11,13 @@
 // the ray is point + t (point - eye), and the hit's view depth is the point's (from
 // gl_FragCoord.w) times 1 + t.
 #ifdef FR_GLES
-// WebGL 2 has no buffer textures: the same two texels per particle arrive as instanced
-// attributes, one instance per particle, gl_VertexID = corner (glDrawArraysInstanced).
-layout(location = 0) in vec4 a_ta;
-layout(location = 1) in vec4 a_tb;
+// WebGL 2 has no buffer textures: the same texels in rows of a 2D float texture.
+uniform highp sampler2D u_inst;
+vec4 inst_texel(int k)
+{
+    int w = textureSize(u_inst, 0).x;
+    return texelFetch(u_inst, ivec2(k % w, k / w), 0);
+}
 #else
 uniform samplerBuffer u_inst;
 #endif
@@ -36,11 +39,11 @@ flat out vec3 v_col;
 
 void main()
 {
-#ifdef FR_GLES
-    int c = gl_VertexID;
-    vec4 ta = a_ta, tb = a_tb;
-#else
     int i = gl_VertexID / 3, c = gl_VertexID - 3 * i;
+#ifdef FR_GLES
+    vec4 ta = inst_texel(2 * i);
+    vec4 tb = inst_texel(2 * i + 1);
+#else
     vec4 ta = texelFetch(u_inst, 2 * i);
     vec4 tb = texelFetch(u_inst, 2 * i + 1);
 #endif

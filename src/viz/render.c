@@ -1,7 +1,6 @@
 /* render.c — the 3D scene (see render.h). */
 #include "render.h"
 
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,8 +104,10 @@ static void upload_mesh(viz_arrow_mesh *m, int seg, float shaft_r, float head_r,
                      GL_STATIC_DRAW);
         glGenBuffers(1, &m->ibo);
         m->idx_data = idx;
+        m->vert_data = v;
         m->nidx = ni;
         idx = NULL;
+        v = NULL;
     }
     free(v);
     free(idx);
@@ -168,28 +169,138 @@ static void impostor_draw(const viz_renderer *r)
     glBindTexture(GL_TEXTURE_BUFFER, 0);
 }
 #else
-/* WebGL 2 has no buffer textures: the particle buffer's two texels per particle become two
- * instanced vec4 attributes, one instance (a triangle) per particle. */
+/* WebGL 2 has no buffer textures: the particle buffer's texels go into a 2D float texture,
+ * IMP_TEX_W texels a row (texelFetch needs no filtering, so RGBA32F works without
+ * extensions). Not instanced attributes: SwiftShader (the software WebGL of machines without a
+ * GPU) pays for an instanced draw about as for one draw per instance (N = 1000 paused, arrows
+ * on vs off: +41 ms a frame as instances, mesh or impostor alike). */
+#define IMP_TEX_W 2048
 static void impostor_init(viz_renderer *r)
 {
+    glGenTextures(1, &r->imp_tex);
+    glBindTexture(GL_TEXTURE_2D, r->imp_tex);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+    glBindTexture(GL_TEXTURE_2D, 0);
     glGenVertexArrays(1, &r->imp_vao);
-    glBindVertexArray(r->imp_vao);
-    glBindBuffer(GL_ARRAY_BUFFER, r->part_inst);
-    for (int k = 0; k < 2; k++) {
-        glEnableVertexAttribArray((GLuint)k);
-        glVertexAttribPointer((GLuint)k, 4, GL_FLOAT, GL_FALSE, INST_FLOATS * sizeof(float),
-                              (void *)(4 * k * sizeof(float)));
-        glVertexAttribDivisor((GLuint)k, 1);
+    GLint side = 0;
+    glGetIntegerv(GL_MAX_TEXTURE_SIZE, &side);
+    r->imp_max_n = side >= 1 ? (int)((long long)IMP_TEX_W * (side < 16384 ? side : 16384) / 2) : 0;
+}
+
+/* The n particles' texels (2 per particle, INST_FLOATS floats) into the texture: the full rows,
+ * then the part of the last row. */
+static void impostor_upload(viz_renderer *r, const float *p, int n)
+{
+    const int texels = 2 * n, rows = (texels + IMP_TEX_W - 1) / IMP_TEX_W;
+    if (n > r->imp_max_n || rows == 0)
+        return;
+    glBindTexture(GL_TEXTURE_2D, r->imp_tex);
+    if (rows > r->imp_rows) {
+        glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA32F, IMP_TEX_W, rows, 0, GL_RGBA, GL_FLOAT, NULL);
+        r->imp_rows = rows;
     }
-    glBindVertexArray(0);
-    r->imp_max_n = INT_MAX;
+    const int full = texels / IMP_TEX_W, rest = texels - full * IMP_TEX_W;
+    if (full > 0)
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, 0, IMP_TEX_W, full, GL_RGBA, GL_FLOAT, p);
+    if (rest > 0)
+        glTexSubImage2D(GL_TEXTURE_2D, 0, 0, full, rest, 1, GL_RGBA, GL_FLOAT,
+                        p + (size_t)4 * IMP_TEX_W * full);
+    glBindTexture(GL_TEXTURE_2D, 0);
 }
 
 static void impostor_draw(const viz_renderer *r)
 {
+    glActiveTexture(GL_TEXTURE0);
+    glBindTexture(GL_TEXTURE_2D, r->imp_tex);
+    glUniform1i(r->iu[IU_INST], 0);
     glBindVertexArray(r->imp_vao);
-    glDrawArraysInstanced(GL_TRIANGLES, 0, 3, r->part_n);
+    glDrawArrays(GL_TRIANGLES, 0, 3 * r->part_n);
     glBindVertexArray(0);
+    glBindTexture(GL_TEXTURE_2D, 0);
+}
+#endif
+
+#ifdef FR_GLES
+/* WebGL 2 draws the streamlines and their arrowheads without one draw per line (ES has no
+ * glMultiDrawArrays) and without instancing (see impostor_init): SwiftShader pays ~50 us per
+ * draw or instance (140 lines: ~14 ms a frame), and about 1 us per vertex index. The lines:
+ * one GL_LINE_STRIP draw, lines separated by the primitive restart index, every
+ * STREAM_STRIDE-th vertex (the traced step is 0.6 grid spacings: the curves stay smooth); the
+ * heads: one plain draw of the cone mesh copied per head, each vertex carrying its head's
+ * attributes (the arrow program's inputs 0-4, divisor 0). */
+#define STREAM_STRIDE 2
+#define FLAT_FLOATS 13 /* mesh position, normal; head position, direction, value */
+static void head_flat_init(viz_renderer *r)
+{
+    glGenVertexArrays(1, &r->head_flat_vao);
+    glGenBuffers(2, r->head_flat_buf);
+    glBindVertexArray(r->head_flat_vao);
+    glBindBuffer(GL_ARRAY_BUFFER, r->head_flat_buf[0]);
+    static const int size[5] = {3, 3, 3, 3, 1}, at[5] = {0, 3, 6, 9, 12};
+    for (int k = 0; k < 5; k++) {
+        glEnableVertexAttribArray((GLuint)k);
+        glVertexAttribPointer((GLuint)k, size[k], GL_FLOAT, GL_FALSE, FLAT_FLOATS * sizeof(float),
+                              (void *)(at[k] * sizeof(float)));
+    }
+    glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->head_flat_buf[1]);
+    glBindVertexArray(0);
+}
+
+/* The lines' index buffer (bound to stream_vao). */
+static void stream_strips(viz_renderer *r, const viz_streams *s)
+{
+    long cap = 0;
+    for (int k = 0; k < s->nlines; k++)
+        cap += s->count[k] > 1 ? (s->count[k] - 2) / STREAM_STRIDE + 3 : 0;
+    GLuint *li = malloc((size_t)(cap + 1) * sizeof *li), *q = li;
+    r->stream_nidx = 0;
+    if (!li)
+        return;
+    for (int k = 0; k < s->nlines; k++) {
+        const int a = s->first[k], b = a + s->count[k] - 1;
+        if (b <= a)
+            continue;
+        for (int j = a; j < b; j += STREAM_STRIDE)
+            *q++ = (GLuint)j;
+        *q++ = (GLuint)b;
+        *q++ = 0xFFFFFFFFu; /* WebGL 2: primitive restart, always on */
+    }
+    glBindVertexArray(r->stream_vao);
+    glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)(q - li) * (GLsizeiptr)sizeof *li, li,
+                 GL_STREAM_DRAW);
+    glBindVertexArray(0);
+    r->stream_nidx = (int)(q - li);
+    free(li);
+}
+
+/* The heads' cone mesh, one copy per head. */
+static void head_copies(viz_renderer *r, const viz_streams *s)
+{
+    const viz_arrow_mesh *m = &r->head_mesh;
+    const size_t nv = (size_t)s->nheads * (size_t)m->nverts, ni = (size_t)s->nheads * (size_t)m->nidx;
+    GLuint *hi = malloc((ni + 1) * sizeof *hi);
+    float *hv = malloc((nv + 1) * FLAT_FLOATS * sizeof *hv);
+    r->head_flat_nidx = 0;
+    if (hi && hv) {
+        for (int h = 0; h < s->nheads; h++) {
+            for (int j = 0; j < m->nverts; j++) {
+                float *o = hv + ((size_t)h * (size_t)m->nverts + (size_t)j) * FLAT_FLOATS;
+                memcpy(o, m->vert_data + 6 * j, 6 * sizeof(float));
+                memcpy(o + 6, s->heads + 7 * h, 7 * sizeof(float));
+            }
+            for (int j = 0; j < m->nidx; j++)
+                hi[(size_t)h * (size_t)m->nidx + (size_t)j] = (GLuint)(h * m->nverts + m->idx_data[j]);
+        }
+        glBindVertexArray(r->head_flat_vao);
+        glBindBuffer(GL_ARRAY_BUFFER, r->head_flat_buf[0]);
+        glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)(nv * FLAT_FLOATS * sizeof *hv), hv, GL_STREAM_DRAW);
+        glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)(ni * sizeof *hi), hi, GL_STREAM_DRAW);
+        glBindVertexArray(0);
+        r->head_flat_nidx = (int)ni;
+    }
+    free(hi);
+    free(hv);
 }
 #endif
 
@@ -259,6 +370,11 @@ int render_init(viz_renderer *r, char *err, size_t errlen)
     glVertexAttribPointer(1, 1, GL_FLOAT, GL_FALSE, 5 * sizeof(float), (void *)(3 * sizeof(float)));
     glEnableVertexAttribArray(2);
     glVertexAttribPointer(2, 1, GL_FLOAT, GL_FALSE, 5 * sizeof(float), (void *)(4 * sizeof(float)));
+#ifdef FR_GLES
+    glGenBuffers(1, &r->stream_ibo);
+    glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->stream_ibo);
+    head_flat_init(r);
+#endif
 
     glGenVertexArrays(1, &r->line_vao);
     glGenBuffers(1, &r->line_vbo);
@@ -298,12 +414,19 @@ void render_free(viz_renderer *r)
         glDeleteBuffers(1, &r->mesh[k].vbo);
         glDeleteBuffers(1, &r->mesh[k].ibo);
         free(r->mesh[k].idx_data);
+        free(r->mesh[k].vert_data);
         glDeleteVertexArrays(1, &r->part_vao[k]);
         glDeleteVertexArrays(1, &r->one_vao[k]);
     }
     glDeleteBuffers(1, &r->head_mesh.vbo);
     glDeleteBuffers(1, &r->head_mesh.ibo);
     free(r->head_mesh.idx_data);
+    free(r->head_mesh.vert_data);
+#ifdef FR_GLES
+    glDeleteBuffers(1, &r->stream_ibo);
+    glDeleteVertexArrays(1, &r->head_flat_vao);
+    glDeleteBuffers(2, r->head_flat_buf);
+#endif
     glDeleteBuffers(1, &r->part_inst);
     glDeleteBuffers(1, &r->head_inst);
     glDeleteBuffers(1, &r->one_inst);
@@ -352,6 +475,9 @@ void render_set_particles(viz_renderer *r, const viz_snapshot *s, int mode)
     } else {
         glBufferSubData(GL_ARRAY_BUFFER, 0, bytes, p);
     }
+#ifdef FR_GLES
+    impostor_upload(r, p, n);
+#endif
     r->part_n = n;
     r->part_version++;
     /* level of detail of the mesh: llvmpipe draws ~4-5 M triangles/s */
@@ -435,6 +561,10 @@ void render_set_streams(viz_renderer *r, const viz_streams *s)
     }
     r->stream_lines = s->nlines;
     r->stream_verts = s->nverts;
+#ifdef FR_GLES
+    stream_strips(r, s);
+    head_copies(r, s);
+#endif
     glBindBuffer(GL_ARRAY_BUFFER, r->head_inst);
     glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)s->nheads * 7 * (GLsizeiptr)sizeof(float),
                  s->heads, GL_STREAM_DRAW);
@@ -708,8 +838,13 @@ static void draw_stream_heads(viz_renderer *r, const viz_render_view *v)
     glUniform1f(r->a_scale, 0.075f);
     glUniform1i(r->a_mode, 2);
     glUniform2f(r->a_shape, 1.0f, 1.0f);
+#ifdef FR_GLES
+    glBindVertexArray(r->head_flat_vao);
+    glDrawElements(GL_TRIANGLES, r->head_flat_nidx, GL_UNSIGNED_INT, NULL);
+#else
     glBindVertexArray(r->head_vao);
     glDrawElementsInstanced(GL_TRIANGLES, r->head_mesh.nidx, GL_UNSIGNED_SHORT, NULL, r->head_n);
+#endif
     glBindVertexArray(0);
 }
 
@@ -775,9 +910,8 @@ static void draw_streamlines(viz_renderer *r, const viz_render_view *v, float ls
     glUniform1f(r->s_dash, 5.0f);
     glBindVertexArray(r->stream_vao);
     glLineWidth(fminf(2.0f * ls, r->line_w_max));
-#ifdef FR_GLES /* no glMultiDrawArrays in ES */
-    for (int k = 0; k < r->stream_lines; k++)
-        glDrawArrays(GL_LINE_STRIP, r->stream_first[k], r->stream_count[k]);
+#ifdef FR_GLES /* no glMultiDrawArrays in ES: strips with restarts (stream_strips) */
+    glDrawElements(GL_LINE_STRIP, r->stream_nidx, GL_UNSIGNED_INT, NULL);
 #else
     glMultiDrawArrays(GL_LINE_STRIP, r->stream_first, r->stream_count, r->stream_lines);
 #endif

@@ -14,7 +14,11 @@ enum { COLOUR_SPIN = 0, COLOUR_AVG = 1, COLOUR_M0 = 2, COLOUR_MODES = 3 };
  * else the mesh with its level of detail), always as instanced meshes, or always as ray-cast
  * impostors (one triangle per arrow, the shape solved per pixel, exact depth). */
 enum { ARROWS_AUTO = 0, ARROWS_MESH = 1, ARROWS_IMPOSTOR = 2, ARROW_MODES = 3 };
+#ifdef FR_GLES /* the mesh is instanced, which software WebGL pays per instance (render.c) */
+#define IMPOSTOR_AUTO_N 0
+#else
 #define IMPOSTOR_AUTO_N 500
+#endif
 
 enum { IU_INST, IU_VP, IU_EYE, IU_SCALE, IU_MODE, IU_COLOR, IU_SHAPE, IU_SHAFT_R, IU_HEAD_R,
        IU_HEAD_LEN, IU_LIGHT, IU_HALF, IU_PROJ_Z, IMP_NU };
@@ -30,6 +34,7 @@ typedef struct viz_arrow_mesh {
     GLuint vbo, ibo;
     int nverts, nidx;
     unsigned short *idx_data;
+    float *vert_data;            /* nverts x (position, normal) */
 } viz_arrow_mesh;
 
 typedef struct viz_renderer {
@@ -51,10 +56,15 @@ typedef struct viz_renderer {
     int stream_lines, stream_verts, stream_lcap;
     GLint *stream_first;
     GLsizei *stream_count;
+#ifdef FR_GLES /* WebGL 2: streamlines and arrowheads without per-line draws or instancing */
+    GLuint stream_ibo, head_flat_vao, head_flat_buf[2];
+    int stream_nidx, head_flat_nidx;
+#endif
     GLuint imp_prog, imp_vao, imp_tex; /* impostors */
     GLint iu[IMP_NU];
     int arrow_mode;              /* ARROWS_*, set by the caller */
     int imp_max_n;               /* particles that fit the buffer texture */
+    int imp_rows;                /* WebGL 2: rows of the particle texture */
     uint64_t part_version;       /* +1 per render_set_particles */
     /* the arrow cache (render.c): state -1 off, 0 empty, 1 valid for cache_key */
     int cache_state, cache_w, cache_h, cache_depth_fmt;
