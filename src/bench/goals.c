@@ -121,6 +121,7 @@ typedef struct goals {
     double psteps, psteps_best, psteps_cpu, bw, bound;
     int n3;
     double fast_s, fast_cpu, fast_build, fast_err;
+    double rot_s, rot_cpu, rot_err; /* the rotation-only update (what a sphere's step computes) */
     fr_stokes_plan_info fast_info; /* phases of the last update, grid, neighbours */
     int have_big, nbig;
     double big_first, big_step, big_rss, big_first_cpu, big_step_cpu;
@@ -228,12 +229,25 @@ static void goal_fast(int n, goals *g)
     }
     g->fast_cpu = best_cpu;
     fr_stokes_plan_get_info(pl, &g->fast_info);
+    double *W = calloc(9 * (size_t)n, sizeof(double));
+    if (!W) {
+        fprintf(stderr, "ferrobench: out of memory\n");
+        exit(1);
+    }
+    g->rot_s = g->rot_cpu = 1e300;
+    for (int k = 0; k < 2; k++) {
+        memset(W, 0, 9 * (size_t)n * sizeof(double));
+        const double c1 = cpu(), t1 = now();
+        fr_stokes_fast_rotation(pl, F, S, W, NULL);
+        g->rot_s = fmin(g->rot_s, now() - t1);
+        g->rot_cpu = fmin(g->rot_cpu, cpu() - c1);
+    }
     g->n3 = n;
     g->fast_s = best;
     /* direct sums at 200 targets (kernel of fr_stokes_direct, written out: u and G of the
      * Stokeslet and the rotlet T×d/(8π r³)) */
-    double eu = 0.0, mu = 0.0, eg = 0.0, mg = 0.0;
-#pragma omp parallel for reduction(max : eu, mu, eg, mg) schedule(dynamic, 4)
+    double eu = 0.0, mu = 0.0, eg = 0.0, mg = 0.0, ew = 0.0, mw = 0.0;
+#pragma omp parallel for reduction(max : eu, mu, eg, mg, ew, mw) schedule(dynamic, 4)
     for (int q = 0; q < 200; q++) {
         const int i = (int)((uint64_t)q * 2654435761ULL % (uint64_t)n);
         double a[12] = {0};
@@ -264,10 +278,16 @@ static void goal_fast(int n, goals *g)
         }
         for (int k = 0; k < 9; k++) {
             eg = fmax(eg, fabs(G[9 * (size_t)i + k] - a[3 + k]));
+            const int tk = 3 * (k % 3) + k / 3; /* the transposed entry */
+            const double w = 0.5 * (a[3 + k] - a[3 + tk]);
+            ew = fmax(ew, fabs(W[9 * (size_t)i + k] - w));
+            mw = fmax(mw, fabs(w));
             mg = fmax(mg, fabs(a[3 + k]));
         }
     }
     g->fast_err = fmax(eu / mu, eg / mg);
+    g->rot_err = ew / mw;
+    free(W);
     fr_stokes_plan_free(pl);
     free(F);
     free(S);
@@ -342,6 +362,10 @@ int bench_goals(long maxn, FILE *json)
            l3, PREV_FAST_1E5_S, g.fast_s, FMM3D_1E5_S / 25.0, FMM3D_1E5_S,
            FMM3D_1E5_S / g.fast_s, g.fast_cpu / nt, FMM3D_1E5_S / (g.fast_cpu / nt), g.fast_err);
     if (g.n3) {
+        printf("%-44s %12s %12.3f %12.3f   FMM3D (u and full gradients): %.1fx; CPU/threads "
+               "%.3f s: %.1fx; max error of W %.1e\n",
+               "3a'. per step: rotation W only [s]", "", g.rot_s, FMM3D_1E5_S / 25.0,
+               FMM3D_1E5_S / g.rot_s, g.rot_cpu / nt, FMM3D_1E5_S / (g.rot_cpu / nt), g.rot_err);
         const fr_stokes_plan_info *fi = &g.fast_info;
         printf("    3a phases [s]: spread %.3f, FFT+kernel %.3f, interpolation %.3f, real space "
                "%.3f, other %.3f; grid %d^3, P %d, %.0f neighbours; plan %.2f s\n",
@@ -372,6 +396,7 @@ int bench_goals(long maxn, FILE *json)
             "\"jump_before\": %g, \"jump_target\": 1e8, \"copy_bandwidth_Bps\": %.4g, "
             "\"jump_memory_bound\": %.4g, \"jump_from_cpu_time\": %.4g,\n"
             "    \"fast_N\": %d, \"fast_s\": %.6g, \"fast_cpu_per_thread_s\": %.6g, \"fast_plan_s\": %.4g, \"fast_max_error\": %.3g, "
+            "\"rot_s\": %.6g, \"rot_cpu_per_thread_s\": %.6g, \"rot_max_error\": %.3g, "
             "\"fast_before_s\": %g, \"fmm3d_recorded_s\": %g, \"fmm3d_ratio\": %.4g, "
             "\"fmm3d_ratio_target\": 25,\n"
             "    \"big_run\": %s, \"big_N\": %d, \"big_step_s\": %.4g, \"big_step_cpu_per_thread_s\": %.4g, \"big_plan_s\": %.4g, \"big_plan_cpu_per_thread_s\": %.4g, \"big_peak_rss_MB\": %.1f, "
@@ -379,7 +404,7 @@ int bench_goals(long maxn, FILE *json)
             "\"big_targets\": {\"step_s\": 1, \"plan_s\": 5, \"rss_MB\": 1500}},\n",
             g.n1, g.row_fused, g.row_cold, g.row_serial, PREV_ROW_S, g.psteps, g.psteps_best,
             PREV_JUMP_PSTEPS, g.bw, g.bound, g.psteps_cpu, g.n3, g.fast_s, g.fast_cpu / omp_get_max_threads(), g.fast_build, g.fast_err,
-            PREV_FAST_1E5_S, FMM3D_1E5_S, FMM3D_1E5_S / g.fast_s, g.have_big ? "true" : "false",
+            g.rot_s, g.rot_cpu / omp_get_max_threads(), g.rot_err, PREV_FAST_1E5_S, FMM3D_1E5_S, FMM3D_1E5_S / g.fast_s, g.have_big ? "true" : "false",
             g.nbig, g.big_step, g.big_step_cpu / omp_get_max_threads(), g.big_first - g.big_step,
             (g.big_first_cpu - g.big_step_cpu) / omp_get_max_threads(), g.big_rss, PREV_STEP_1E6_S, PREV_PLAN_1E6_S,
             PREV_RSS_1E6_MB);
