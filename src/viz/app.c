@@ -232,8 +232,18 @@ static void events(viz_app *a)
         case SDL_MOUSEBUTTONUP:
             on_mouse_up(a, &e.button);
             break;
-        case SDL_MOUSEMOTION:
-            camera_motion(&a->cam, e.motion.xrel, e.motion.yrel, a->dw, a->dh);
+        case SDL_MOUSEMOTION: /* (the first finger's too: one finger orbits) */
+            if (!(e.motion.which == SDL_TOUCH_MOUSEID && a->fingers > 1))
+                camera_motion(&a->cam, e.motion.xrel, e.motion.yrel, a->dw, a->dh);
+            break;
+        case SDL_FINGERDOWN:
+            a->fingers++;
+            break;
+        case SDL_FINGERUP:
+            a->fingers = a->fingers > 0 ? a->fingers - 1 : 0;
+            break;
+        case SDL_MULTIGESTURE: /* two fingers pinch: zoom (and no orbit meanwhile) */
+            camera_pinch(&a->cam, e.mgesture.dDist);
             break;
         case SDL_MOUSEWHEEL:
             camera_wheel(&a->cam, e.wheel.y);

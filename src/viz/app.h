@@ -36,6 +36,7 @@ typedef struct viz_app {
     int uploaded_colour;
     unsigned io_seen;
     int dw, dh;                    /* drawable size */
+    int fingers;                   /* touching the window now */
     /* the frame loop */
     long frames, fps_frames;
     double t_launch, t_start, fps, fps_t0, t_warm, cpu_warm; /* t_launch: app_launch began */

@@ -88,6 +88,13 @@ void camera_wheel(viz_camera *c, int dy)
     c->dist = fmaxf(1.2f, fminf(30.0f, c->dist * powf(0.9f, (float)dy)));
 }
 
+void camera_pinch(viz_camera *c, float d_dist)
+{
+    /* fingers spreading by a third of the window: half the distance */
+    c->dist = fmaxf(1.2f, fminf(30.0f, c->dist * expf(-2.0f * d_dist)));
+    c->press_moved += 100;
+}
+
 int camera_pick(const viz_camera *c, const viz_snapshot *s, float x, float y, int dw, int dh)
 {
     if (!s->seq)

@@ -26,6 +26,9 @@ void camera_press(viz_camera *c, int left, int x, int y);
 int camera_release(viz_camera *c, int left);
 void camera_motion(viz_camera *c, int dx, int dy, int dw, int dh);
 void camera_wheel(viz_camera *c, int dy);
+/* Two fingers pinching: d_dist is the change of their spread as a fraction of the window
+ * (SDL's multigesture): apart = closer. The press in progress is then no click. */
+void camera_pinch(viz_camera *c, float d_dist);
 
 /* The particle under drawable pixel (x, y) (origin top left), or -1: the nearest hit of the
  * ray through the pixel with the spheres around the arrows. */

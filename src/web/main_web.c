@@ -10,9 +10,10 @@
 #include <stdio.h>
 #include <string.h>
 
-EM_JS(void, publish_stats, (double frames, double fps, double steps, double t, int n, double sps), {
+EM_JS(void, publish_stats, (double frames, double fps, double steps, double t, int n, double sps,
+                            double yaw, double pitch, double dist), {
     Module.ferrovizStats = {frames: frames, fps: fps, sim_steps: steps, sim_time: t, n: n,
-                            steps_per_s: sps};
+                            steps_per_s: sps, camera: {yaw: yaw, pitch: pitch, dist: dist}};
 })
 
 static void frame(void *arg)
@@ -29,7 +30,8 @@ static void frame(void *arg)
     const viz_snapshot *s = a->snap;
     const int have = s && s->seq;
     publish_stats((double)a->frames, a->fps, have ? (double)s->total_steps : 0.0,
-                  have ? s->diag.t : 0.0, have ? s->n : 0, have ? s->steps_per_s : 0.0);
+                  have ? s->diag.t : 0.0, have ? s->n : 0, have ? s->steps_per_s : 0.0,
+                  (double)a->cam.yaw, (double)a->cam.pitch, (double)a->cam.dist);
     if (over) {
         emscripten_cancel_main_loop();
         emscripten_force_exit(app_finish(a));

@@ -1,6 +1,7 @@
 // Loads the browser build in headless Chromium (SwiftShader WebGL 2) and checks it as a person
 // would: the picture holds both spin colours and the viridis streamlines, keys give the desktop's
-// `set` lines, a bad URL option gives the one-line message and nothing else, frames keep coming.
+// `set` lines, a bad URL option gives the one-line message and nothing else, frames keep coming,
+// one finger orbits and two fingers zoom, F5's download loads back through F9's file picker.
 //   node check.mjs URL [--measure N...] [--shot FILE]
 // Run by scripts/web test (which serves build-web/ and passes NODE_PATH to puppeteer-core).
 import { createRequire } from 'node:module';
@@ -37,9 +38,10 @@ const browser = await puppeteer.launch({
   protocolTimeout: 120000,
 });
 
-// A page with its console lines collected.
-async function open(query) {
+// A page with its console lines collected (touch: a touch screen, as on a tablet).
+async function open(query, touch = false) {
   const page = await browser.newPage();
+  if (touch) await page.setViewport({ width: 1280, height: 800, hasTouch: true });
   const log = [], errors = [];
   page.on('console', (m) => (m.type() === 'error' ? errors : log).push(m.text()));
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
@@ -143,7 +145,62 @@ try {
     await page.close();
   }
 
-  // 4. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s
+  // 4. touch: one finger drags = orbit, two fingers spreading = zoom in (no orbit meanwhile)
+  {
+    const { page, errors } = await open('?n=300', true);
+    await waitFrames(page, 5, 90);
+    const cdp = await page.target().createCDPSession();
+    const touch = (type, pts) => cdp.send('Input.dispatchTouchEvent',
+      { type, touchPoints: pts.map(([x, y], id) => ({ x, y, id })) });
+    const settle = async () => { const f = (await stats(page)).frames; await waitFrames(page, f + 3, 30); };
+    const c0 = (await stats(page)).camera;
+    await touch('touchStart', [[640, 400]]);
+    for (let k = 1; k <= 6; k++) { await touch('touchMove', [[640 + 40 * k, 400]]); await sleep(30); }
+    await touch('touchEnd', []);
+    await settle();
+    const c1 = (await stats(page)).camera;
+    await touch('touchStart', [[600, 400], [680, 400]]);
+    for (let k = 1; k <= 6; k++) { await touch('touchMove', [[600 - 30 * k, 400], [680 + 30 * k, 400]]); await sleep(30); }
+    await touch('touchEnd', []);
+    await settle();
+    const c2 = (await stats(page)).camera;
+    const f = (c) => `yaw ${c.yaw.toFixed(1)} dist ${c.dist.toFixed(2)}`;
+    (c1.yaw < c0.yaw - 20 && Math.abs(c1.dist - c0.dist) < 1e-3 ? pass : fail)(
+      `one-finger drag orbits: ${f(c0)} -> ${f(c1)}`);
+    (c2.dist < 0.8 * c1.dist && Math.abs(c2.yaw - c1.yaw) < 1e-3 ? pass : fail)(
+      `two-finger pinch zooms: ${f(c1)} -> ${f(c2)}`);
+    if (errors.length) fail(`console errors: ${errors.join(' | ')}`);
+    await page.close();
+  }
+
+  // 5. F5 saves the state as a download; F9's file picker loads that file back
+  {
+    const { page, log, errors } = await open('?n=200');
+    await waitFrames(page, 5, 90);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferroviz-dl-'));
+    const cdp = await page.target().createCDPSession();
+    await cdp.send('Page.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+    await page.focus('canvas');
+    await page.keyboard.press(' '); // paused: the saved time is the time loaded back
+    await page.keyboard.press('F5');
+    const file = path.join(dir, 'ferroviz-state.bin');
+    for (let t = 0; t < 150 && !fs.existsSync(file); t++) await sleep(200);
+    const saved = log.find((l) => l.startsWith('set save='));
+    if (fs.existsSync(file)) {
+      const [chooser] = await Promise.all([page.waitForFileChooser({ timeout: 30000 }), page.keyboard.press('F9')]);
+      await chooser.accept([file]);
+      let loaded;
+      for (let t = 0; t < 150 && !loaded; t++) { await sleep(200); loaded = log.find((l) => l.startsWith('loaded ')); }
+      (loaded && /n=200$/.test(loaded) ? pass : fail)(
+        `F5 downloaded ${fs.statSync(file).size} bytes (${saved}); F9's picker loaded it: ${loaded}`);
+    } else {
+      fail(`F5 gave no download in 30 s (${saved}); errors: ${errors.join(' | ')}`);
+    }
+    fs.rmSync(dir, { recursive: true, force: true });
+    await page.close();
+  }
+
+  // 6. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s
   for (const n of measureN) {
     const { page } = await open(`?n=${n}`);
     await waitFrames(page, 10, 120);
