@@ -19,6 +19,7 @@
  * overhead of the GSL driver would dominate.
  */
 #include "dynamics.h"
+#include "effective_map.h"
 #include "param_limits.h"
 #include "simd.h"
 
@@ -301,26 +302,35 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
 
 static inline double cap700(double x) { return 0.5 * (x + 700.0 - fabs(x - 700.0)); } /* min(x, 700) */
 
-/* ξ after a time with kτ = kt at spin σ, in the field direction Ĥ (closed form above); also
+/* ξ turned by the closed form above with q = e^{−kτ} given, in the field direction Ĥ; also
  * c' = Ĥ·ξ'. Written branch-free so lane loops vectorise. */
-static inline void exact_turn(double hx, double hy, double hz, double kt, double sg, double *x0,
-                              double *x1, double *x2, double *cout)
+static inline void exact_turn_q(double hx, double hy, double hz, double q, double sg, double *x0,
+                                double *x1, double *x2, double *cout)
 {
     const double c = hx * *x0 + hy * *x1 + hz * *x2;
     const double p0 = *x0 - c * hx, p1 = *x1 - c * hy, p2 = *x2 - c * hz;
-    const double q = exp(-kt), q2 = q * q;
+    const double q2 = q * q;
     const double D0 = (1.0 + q2) + sg * c * (1.0 - q2);
     /* D0 = 0 only at the unstable pole c = −σ after q underflowed: ξ stays there */
     const int ok = D0 > 0.0;
-    const double D = ok ? D0 : 1.0;
-    const double cn = ok ? (c * (1.0 + q2) + sg * (1.0 - q2)) / D : c;
-    const double sp = ok ? 2.0 * q / D : 1.0;
+    const double iD = ok ? 1.0 / D0 : 1.0;
+    const double cn = ok ? (c * (1.0 + q2) + sg * (1.0 - q2)) * iD : c;
+    const double sp = ok ? 2.0 * q * iD : 1.0;
     const double y0 = cn * hx + sp * p0, y1 = cn * hy + sp * p1, y2 = cn * hz + sp * p2;
-    const double nn = 1.0 / sqrt(y0 * y0 + y1 * y1 + y2 * y2);
+    /* |y| = 1 up to rounding (the addition theorem keeps c'² + |p'|² = 1): one Newton step of
+     * 1/√ puts it back on S² */
+    const double nn = 1.5 - 0.5 * (y0 * y0 + y1 * y1 + y2 * y2);
     *x0 = y0 * nn;
     *x1 = y1 * nn;
     *x2 = y2 * nn;
     *cout = cn * nn;
+}
+
+/* The same after a time with kτ = kt. */
+static inline void exact_turn(double hx, double hy, double hz, double kt, double sg, double *x0,
+                              double *x1, double *x2, double *cout)
+{
+    exact_turn_q(hx, hy, hz, exp(-kt), sg, x0, x1, x2, cout);
 }
 
 /* tanh from one exp, to ~1e-16 absolute (all the effective model needs) and cheaper than
@@ -328,7 +338,8 @@ static inline void exact_turn(double hx, double hy, double hz, double kt, double
 static inline double tanh_abs(double x) { return 1.0 - 2.0 / (exp(2.0 * x) + 1.0); }
 
 /* Effective model (1.9), ξ̇* = γ tanh(b H·ξ*) P H: ns RK4 steps of hs for n particles, field
- * (hx, hy, hz)[l * stride] (stride 0: the same field for all). */
+ * (hx, hy, hz)[l * stride] (stride 0: the same field for all). Used where the field differs
+ * between particles; a uniform field takes the tabulated map of effective_map.h. */
 FR_TARGET_CLONES
 static void chunk_effective(int n, int ns, double hs, double gam, double b, const double *restrict hx,
                             const double *restrict hy, const double *restrict hz, int stride,
@@ -366,16 +377,19 @@ typedef struct lanes {
     double k[FR_CHUNK], B[FR_CHUNK];                 /* γ|H|, b|H| */
     double x0[FR_CHUNK], x1[FR_CHUNK], x2[FR_CHUNK]; /* ξ at the particle's last event time te */
     double sg[FR_CHUNK], te[FR_CHUNK];
-    double xb[FR_CHUNK]; /* log of the rate bound, min(−σb|H|c − ln ε, 700), set at te */
-    double tc[FR_CHUNK]; /* next candidate time (+inf: none) */
-    double R[FR_CHUNK];  /* the Exp(1) variable that placed tc */
+    double lam[FR_CHUNK]; /* the rate bound λ̄ = exp(min(−σb|H|c − ln ε, 700)), c at te */
+    double tc[FR_CHUNK];  /* next candidate time (+inf: none) */
+    double R[FR_CHUNK];   /* the Exp(1) variable that placed tc */
+    double qdt[FR_CHUNK]; /* e^{−k(t1 − t0)}: the turn over the whole step */
     double u1[FR_CHUNK], u2[FR_CHUNK], nfl[FR_CHUNK];
 } lanes;
 
 /* One candidate for each of the m compacted lanes: turn ξ to tc, accept with λ(tc)/λ̄ (u1),
- * flip if accepted, then the next candidate from a fresh Exp(1) = −ln(1 − u2). */
+ * flip if accepted, then the next candidate from a fresh Exp(1) = −ln(1 − u2) at the new bound;
+ * a lane whose next candidate falls after t1 is turned on to t1 here (te = t1), so the pass
+ * over all lanes at the end turns the others by the step's common factor without an exp. */
 FR_TARGET_CLONES
-static void lanes_candidate(int m, lanes *restrict z, double le)
+static void lanes_candidate(int m, lanes *restrict z, double le, double t1)
 {
 #pragma omp simd
     for (int l = 0; l < m; l++) {
@@ -383,27 +397,30 @@ static void lanes_candidate(int m, lanes *restrict z, double le)
         exact_turn(z->ux[l], z->uy[l], z->uz[l], z->k[l] * (z->tc[l] - z->te[l]), z->sg[l], &n0,
                    &n1, &n2, &cn);
         const double sg = z->sg[l], B = z->B[l];
-        const double xp = cap700(-sg * B * cn - le);
-        const double xf = cap700(sg * B * cn - le); /* the bound after a flip */
-        const double ratio = exp(xp - z->xb[l]);
-        const int acc = z->u1[l] < ratio;
+        const double ep = exp(cap700(-sg * B * cn - le)); /* λ(tc) (1.2) */
+        const double ef = exp(cap700(sg * B * cn - le));  /* the rate (and bound) after a flip */
+        const int acc = z->u1[l] * z->lam[l] < ep;        /* u1 < λ(tc)/λ̄ */
         const double E = -log(1.0 - z->u2[l]);
-        const double wn = E * exp(-xp), wf = E * exp(-xf);
-        const double w = E > 0.0 ? (acc ? wf : wn) : 0.0;
-        z->x0[l] = n0;
-        z->x1[l] = n1;
-        z->x2[l] = n2;
-        z->te[l] = z->tc[l];
-        z->tc[l] = z->tc[l] + w;
-        z->sg[l] = acc ? -sg : sg;
-        z->xb[l] = acc ? xf : xp;
+        const double lam = acc ? ef : ep;
+        const double w = E > 0.0 ? E / lam : 0.0; /* λ = 0: +inf, never again */
+        const double tn = z->tc[l] + w, sn = acc ? -sg : sg;
+        const int out = tn > t1;
+        double m0 = n0, m1 = n1, m2 = n2, cm;
+        exact_turn(z->ux[l], z->uy[l], z->uz[l], out ? z->k[l] * (t1 - z->tc[l]) : 0.0, sn, &m0,
+                   &m1, &m2, &cm);
+        z->x0[l] = out ? m0 : n0;
+        z->x1[l] = out ? m1 : n1;
+        z->x2[l] = out ? m2 : n2;
+        z->te[l] = out ? t1 : z->tc[l];
+        z->tc[l] = tn;
+        z->sg[l] = sn;
+        z->lam[l] = lam;
         z->R[l] = E;
         z->nfl[l] += acc;
     }
 }
 
-/* Set-up of the lanes (Ĥ, rates, first candidates: bound at t0, waiting time R/λ̄) and, at the
- * end, the exact turn to t1 and the Exp(1) residual of the hazard form. */
+/* Set-up of the lanes: Ĥ, rates, the bound at t0 and the first candidate t0 + R/λ̄. */
 FR_TARGET_CLONES
 static void lanes_begin(int n, lanes *restrict z, const double *restrict hx,
                         const double *restrict hy, const double *restrict hz, int stride,
@@ -422,31 +439,44 @@ static void lanes_begin(int n, lanes *restrict z, const double *restrict hx,
         z->te[l] = t0;
         z->nfl[l] = 0.0;
         const double cc = z->ux[l] * z->x0[l] + z->uy[l] * z->x1[l] + z->uz[l] * z->x2[l];
-        z->xb[l] = cap700(-z->sg[l] * z->B[l] * cc - le);
+        const double lam = exp(cap700(-z->sg[l] * z->B[l] * cc - le));
         const double R = z->R[l] > 0.0 ? z->R[l] : 0.0;
-        const double w = R * exp(-z->xb[l]);
+        z->lam[l] = lam;
         z->R[l] = R;
-        z->tc[l] = t0 + (R > 0.0 ? w : 0.0);
+        z->tc[l] = t0 + (R > 0.0 ? R / lam : 0.0);
     }
 }
 
+/* The turn factor over the whole step: one exp per particle only where k differs. */
 FR_TARGET_CLONES
-static void lanes_end(int n, lanes *restrict z, double t1, double *restrict thr)
+static void lanes_qdt(int n, lanes *restrict z, double dt)
+{
+#pragma omp simd
+    for (int l = 0; l < n; l++)
+        z->qdt[l] = exp(-z->k[l] * dt);
+}
+
+/* The end of the step: lanes without a candidate turn by qdt (te = t0), the others are at t1
+ * already (te = t1); the Exp(1) residual of the hazard form, R − λ̄(t1 − t0) for a lane whose
+ * bound was set at t0 (no candidate), else λ̄(t_c − t1) (memorylessness). */
+FR_TARGET_CLONES
+static void lanes_end(int n, lanes *restrict z, double t0, double t1, double *restrict thr)
 {
 #pragma omp simd
     for (int l = 0; l < n; l++) {
         double cn;
-        exact_turn(z->ux[l], z->uy[l], z->uz[l], z->k[l] * (t1 - z->te[l]), z->sg[l], &z->x0[l],
-                   &z->x1[l], &z->x2[l], &cn);
+        const int moved = z->te[l] == t1;
+        exact_turn_q(z->ux[l], z->uy[l], z->uz[l], moved ? 1.0 : z->qdt[l], z->sg[l], &z->x0[l],
+                     &z->x1[l], &z->x2[l], &cn);
         const int fin = z->tc[l] < INFINITY;
-        const double r = (fin ? z->tc[l] - t1 : 0.0) * exp(z->xb[l]);
+        const double r = moved ? (z->tc[l] - t1) * z->lam[l] : z->R[l] - z->lam[l] * (t1 - t0);
         thr[l] = fin ? r : z->R[l];
     }
 }
 
 /* Gather the m lanes idx[] of z into a (compacted), and scatter them back: the fields the
  * candidate step reads or writes. Vector gathers (and scatters with AVX-512). */
-#define LANE_FIELDS(X) X(ux) X(uy) X(uz) X(k) X(B) X(x0) X(x1) X(x2) X(sg) X(te) X(xb) X(tc) X(R) X(nfl)
+#define LANE_FIELDS(X) X(ux) X(uy) X(uz) X(k) X(B) X(x0) X(x1) X(x2) X(sg) X(te) X(lam) X(tc) X(R) X(nfl)
 FR_TARGET_CLONES
 static void lanes_gather(int m, const int *restrict idx, lanes *restrict a, const lanes *restrict z)
 {
@@ -508,16 +538,22 @@ static void draw_uniforms(gsl_rng *rng, const int *idx, int m, double *u1, doubl
     }
 }
 
+int fr_static_eff_substeps(double k, double B, double dt)
+{
+    return substep_rule(dt, k * (1.0 + B), k, 0.0); /* as substeps() without flow */
+}
+
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1)
 {
     const int n = blk->cnt;
-    const double le = log(c->eps), gam = c->gamma, bb = c->b;
+    const double le = log(c->eps), gam = c->gamma, bb = c->b, dt = t1 - t0;
     const fr_field *f = c->field;
     /* the uniform part alone (the common case) is the same at every particle */
     const int uniform = f->grad_g == 0.0 && !f->has_magnet;
-    lanes z, a; /* 2 × 36 kB */
+    lanes z, a; /* 2 × 38 kB */
     double Hs[3][FR_CHUNK], thr[FR_CHUNK];
-    for (int l = 0; l < (uniform ? 1 : n); l++) {
+    const int nh = uniform || n < 1 ? 1 : n; /* at least Hs[.][0], read for the uniform rates */
+    for (int l = 0; l < nh; l++) {
         const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
         double H[3];
         fr_field_eval(f, t0, X, H, NULL);
@@ -534,6 +570,13 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         z.R[l] = blk->thresh[l] - (blk->hazard_zero ? 0.0 : blk->hazard[l]);
     }
     lanes_begin(n, &z, Hs[0], Hs[1], Hs[2], stride, gam, bb, le, t0);
+    if (uniform) { /* one turn factor for the whole block */
+        const double q = exp(-z.k[0] * dt);
+        for (int l = 0; l < n; l++)
+            z.qdt[l] = q;
+    } else {
+        lanes_qdt(n, &z, dt);
+    }
 
     /* candidates inside [t0, t1], processed compacted: only particles with one take part, and
      * each round draws only from those particles' own streams */
@@ -545,7 +588,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     while (m > 0 && !fr_dyn_aborted(c)) {
         lanes_gather(m, idx, &a, &z);
         draw_uniforms(blk->rng, idx, m, a.u1, a.u2);
-        lanes_candidate(m, &a, le);
+        lanes_candidate(m, &a, le, t1);
         lanes_scatter(m, idx, &z, &a);
         int m2 = 0;
         for (int j = 0; j < m; j++) {
@@ -554,7 +597,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         }
         m = m2;
     }
-    lanes_end(n, &z, t1, thr);
+    lanes_end(n, &z, t0, t1, thr);
     /* At large N this loop and the loads above are the memory traffic of the step (≈ 65 bytes
      * per particle): σ and the flip counter are written only when they change, the hazard
      * (0 after the first step here) is neither read nor written once known to be 0. */
@@ -571,16 +614,32 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     if (!blk->hazard_zero)
         for (int l = 0; l < n; l++)
             blk->hazard[l] = 0.0;
+    if (c->no_effective)
+        return;
 
-    /* effective model: substeps as substeps() with a static field and no flow */
+    /* The effective model (1.9). Uniform field: the tabulated exact step of effective_map.h
+     * when the caller prepared it for these rates and this substep; H = 0: ξ* stays. */
+    if (uniform) {
+        const double k0 = z.k[0], B0 = z.B[0];
+        if (!(k0 > 0.0))
+            return;
+        const int ns = fr_static_eff_substeps(k0, B0, dt);
+        const fr_eff_map *em = c->eff;
+        if (em && em->nint > 0 && em->k == k0 && em->B == B0 && em->h == dt / ns) {
+            const double u[3] = {z.ux[0], z.uy[0], z.uz[0]};
+            for (int s = 0; s < ns; s++)
+                fr_eff_map_apply(em, n, u, blk->xis[0], blk->xis[1], blk->xis[2]);
+            return;
+        }
+    }
+    /* else RK4, substeps as substeps() with a static field and no flow */
     double kmax = 0.0, gmax = 0.0;
     for (int l = 0; l < n; l++) {
         const double kl = z.k[l] * (1.0 + z.B[l]);
         kmax = kl > kmax ? kl : kmax;
         gmax = z.k[l] > gmax ? z.k[l] : gmax;
     }
-    const int ns = substep_rule(t1 - t0, kmax, gmax, 0.0);
-    if (!c->no_effective)
-        chunk_effective(n, ns, (t1 - t0) / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride,
-                        blk->xis[0], blk->xis[1], blk->xis[2]);
+    const int ns = substep_rule(dt, kmax, gmax, 0.0);
+    chunk_effective(n, ns, dt / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride, blk->xis[0],
+                    blk->xis[1], blk->xis[2]);
 }

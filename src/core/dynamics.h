@@ -21,6 +21,7 @@ __attribute__((__simd__("notinbranch"))) extern double log(double);
 /* γ for the sphere: T = r³(4π/3) ξ×H gives Ω = T/(8πr³) = (1/6) ξ×H, (1.15). */
 #define FR_GAMMA_SPHERE (1.0 / 6.0)
 
+struct fr_eff_map;
 typedef struct fr_dyn_ctx {
     const fr_field *field;
     double eps, b;
@@ -28,6 +29,8 @@ typedef struct fr_dyn_ctx {
     double brownian;    /* rotational diffusion D_r */
     int hold;           /* orientations held fixed */
     int no_effective;   /* 1: ξ* is not advanced */
+    const struct fr_eff_map *eff; /* the static sampler's tabulated effective step for a
+                                   * uniform field (fr_static_eff_substeps), or NULL: RK4 */
     const atomic_int *abort; /* non-zero: give up at once (the state is then only fit for
                               * fr_sim_free); may be NULL */
 } fr_dyn_ctx;
@@ -73,6 +76,10 @@ typedef struct fr_block {
     gsl_rng *rng;                       /* the block's first particle's stream (array) */
 } fr_block;
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
+
+/* Substeps of the effective model in fr_block_advance_static for a uniform field with
+ * k = γ|H|, B = b|H| over dt: c->eff is used when prepared for (k, B, dt / substeps). */
+int fr_static_eff_substeps(double k, double B, double dt);
 
 /* A uniform in [0, 1) from r, exactly gsl_rng_uniform(r), with taus2 written out inline
  * (exposed for the test that checks the two agree). */

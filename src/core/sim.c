@@ -140,6 +140,7 @@ void fr_sim_free(fr_sim *s)
     free(s->diag_part);
     free(s->diag_scratch);
     fr_stokes_plan_free(s->plan);
+    fr_eff_map_free(&s->eff);
     free(s);
 }
 
@@ -364,6 +365,25 @@ static void diag_mark(fr_sim *s, double t)
     s->diag_field = s->p.field;
 }
 
+/* The tabulated effective step (effective_map.h) for a uniform field on [t0, t0 + dt], with
+ * the rates and substep fr_block_advance_static will look for; kept while they stay the same.
+ * Where no table can be made the blocks integrate (1.9) by RK4. */
+static void prepare_eff_map(fr_sim *s, const fr_field *seg, double t0, double dt)
+{
+    if (s->p.no_effective || seg->grad_g != 0.0 || seg->has_magnet)
+        return;
+    double H[3];
+    const double X[3] = {s->X[0][0], s->X[1][0], s->X[2][0]};
+    fr_field_eval(seg, t0, X, H, NULL);
+    const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
+    const double k = s->shape.gamma * Hn, B = s->p.b * Hn;
+    if (!(k > 0.0))
+        return;
+    const int ns = fr_static_eff_substeps(k, B, dt);
+    if (fr_eff_map_prepare(&s->eff, k, B, dt / ns))
+        fr_eff_map_free(&s->eff);
+}
+
 static void advance_segment(fr_sim *s, double t0, double t1)
 {
     s->diag_valid = 0;
@@ -387,6 +407,9 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     const int vector_ok = (!s->p.interactions || s->n < 2) && s->p.brownian == 0.0 &&
                           !s->p.hold_orientations && !seg.rotating && !seg.sweep;
     if (vector_ok) {
+        prepare_eff_map(s, &seg, t0, t1 - t0);
+        fr_dyn_ctx vctx = ctx;
+        vctx.eff = s->eff.nint > 0 ? &s->eff : NULL;
         const int nb = (s->n + FR_CHUNK - 1) / FR_CHUNK;
 #pragma omp parallel for schedule(static)
         for (int b = 0; b < nb; b++) {
@@ -403,7 +426,7 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                 .flips = s->flips + i0,
                 .rng = s->rng + i0,
             };
-            fr_block_advance_static(&ctx, &blk, t0, t1);
+            fr_block_advance_static(&vctx, &blk, t0, t1);
             diag_block(s, b, t1, s->diag_part);
         }
         s->hazard_zero = 1;

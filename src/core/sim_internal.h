@@ -5,6 +5,7 @@
 #include "ferro/shape.h"
 #include "ferro/sim.h"
 #include "diag.h"
+#include "effective_map.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
@@ -27,6 +28,7 @@ struct fr_sim {
     const atomic_int *abort; /* set by another thread: stop the step early */
     struct fr_stokes_plan *plan; /* fast method: built once (positions never move), lazily */
     int plan_failed;             /* building it failed: direct sum from then on */
+    fr_eff_map eff; /* the effective model's tabulated step in a static uniform field (cache) */
     /* Diagnostics per block of FR_CHUNK particles (diag.h), filled by the static-field step
      * while each block is in cache. Valid for the state at time diag_t in the field diag_field
      * with diag_b; anything else that changes ξ, ξ*, σ or the flip counters must clear
