@@ -459,19 +459,68 @@ static void test_effective_map(void **state)
     fr_sim_free(s);
 }
 
-/* The static sampler's inline taus2 draws exactly GSL's numbers (so its outputs are GSL's). */
-static void test_inline_taus2_is_gsl(void **state)
+/* The particles' counter-based streams (rng.h): Philox4x32-10 gives the known-answer vectors
+ * of its authors (Random123's kat_vectors), the gsl_rng face of a stream hands out the same
+ * numbers as the static sampler's block draws and moves the counter on by the blocks it
+ * opened, and 1e6 uniforms from 1000 neighbouring streams have mean 1/2 and no correlation
+ * between neighbouring streams or consecutive blocks (within Z standard errors). */
+static void test_philox_streams(void **state)
 {
     (void)state;
-    gsl_rng *a = gsl_rng_alloc(gsl_rng_taus2), *b = gsl_rng_alloc(gsl_rng_taus2);
-    for (unsigned long seed = 1; seed < 2000; seed += 97) {
-        gsl_rng_set(a, seed);
-        gsl_rng_set(b, seed);
-        for (int k = 0; k < 1000; k++)
-            assert_true(fr_taus2_uniform(a) == gsl_rng_uniform(b));
+    const uint32_t kat[3][10] = {
+        {0, 0, 0, 0, 0, 0, 0x6627e8d5u, 0xe169c58du, 0xbc57ac4cu, 0x9b00dbd8u},
+        {~0u, ~0u, ~0u, ~0u, ~0u, ~0u, 0x408f276du, 0x41c83b0eu, 0xa20bc7c6u, 0x6d5451fdu},
+        {0x243f6a88u, 0x85a308d3u, 0x13198a2eu, 0x03707344u, 0xa4093822u, 0x299f31d0u,
+         0xd16cfe09u, 0x94fdccebu, 0x5001e420u, 0x24126ea1u}};
+    for (int q = 0; q < 3; q++) {
+        uint32_t c[4] = {kat[q][0], kat[q][1], kat[q][2], kat[q][3]};
+        fr_philox4x32(c, (fr_rng_key){kat[q][4], kat[q][5]});
+        for (int j = 0; j < 4; j++)
+            assert_true(c[j] == kat[q][6 + j]);
     }
-    gsl_rng_free(a);
-    gsl_rng_free(b);
+    const fr_rng_key key = fr_rng_key_from_seed(42);
+    gsl_rng r;
+    fr_rng_stream st;
+    fr_rng_open(&r, &st, key, 7, 5);
+    for (uint64_t b = 5; b < 9; b++) {
+        uint32_t w[4];
+        fr_philox(key, b, 7, w);
+        assert_true(gsl_rng_uniform(&r) == fr_rng_u53(w[0], w[1]));
+        assert_true(gsl_rng_uniform(&r) == fr_rng_u53(w[2], w[3]));
+    }
+    assert_true(fr_rng_close(&st) == 9);
+    fr_rng_open(&r, &st, key, 7, 5);
+    uint32_t w[4];
+    fr_philox(key, 5, 7, w);
+    for (int j = 0; j < 4; j++)
+        assert_true(gsl_rng_get(&r) == w[j]);
+    gsl_rng_get(&r); /* opens block 6 */
+    assert_true(fr_rng_close(&st) == 7);
+
+    const int ns = 1000, nb = 1000;
+    double sum = 0.0, cs = 0.0, cb = 0.0;
+    for (int i = 0; i < ns; i++) {
+        double prev = 0.0;
+        for (int b = 0; b < nb; b++) {
+            uint32_t a[4], c[4];
+            fr_philox(key, (uint64_t)b, (uint32_t)i, a);
+            fr_philox(key, (uint64_t)b, (uint32_t)i + 1, c);
+            const double u = fr_rng_u53(a[0], a[1]) - 0.5, v = fr_rng_u53(c[0], c[1]) - 0.5;
+            sum += u;
+            cs += u * v;
+            if (b)
+                cb += u * prev;
+            prev = u;
+        }
+    }
+    const double n = (double)ns * nb;
+    /* mean: SE √(1/12 / n); products of independent centred uniforms: SE (1/12)/√n */
+    printf("  philox: mean-1/2 %+.1f SE, neighbour streams %+.1f SE, consecutive blocks %+.1f SE\n",
+           sum / n / sqrt(1.0 / 12.0 / n), cs / n / (1.0 / 12.0 / sqrt(n)),
+           cb / n / (1.0 / 12.0 / sqrt(n)));
+    assert_true(fabs(sum / n) <= Z * sqrt(1.0 / 12.0 / n));
+    assert_true(fabs(cs / n) <= Z * (1.0 / 12.0) / sqrt(n));
+    assert_true(fabs(cb / n) <= Z * (1.0 / 12.0) / sqrt(n));
 }
 
 /* fr_sim_diag sums fixed blocks (diag.h): the sums the static-field step leaves behind equal,
@@ -592,8 +641,10 @@ typedef struct ens {
     double *X[3], *xi[3], *xis[3], *hazard, *thresh;
     int8_t *sigma;
     long long *flips;
-    gsl_rng *rng;
+    gsl_rng *rng;              /* GSL taus2 streams: the general path (any gsl_rng) */
     unsigned char *rng_state;
+    uint64_t *ctr;             /* counter-based streams: the static sampler (rng.h) */
+    fr_rng_key key;
 } ens;
 
 static void ens_init(ens *e, int n, uint64_t seed)
@@ -610,6 +661,8 @@ static void ens_init(ens *e, int n, uint64_t seed)
     e->flips = calloc((size_t)n, sizeof(long long));
     e->rng = calloc((size_t)n, sizeof(gsl_rng));
     e->rng_state = calloc((size_t)n, gsl_rng_taus2->size);
+    e->ctr = calloc((size_t)n, sizeof(uint64_t));
+    e->key = fr_rng_key_from_seed(seed);
     gsl_rng *init = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(init, 99); /* the same initial ensemble for both samplers */
     for (int i = 0; i < n; i++) {
@@ -639,6 +692,7 @@ static void ens_free(ens *e)
     free(e->flips);
     free(e->rng);
     free(e->rng_state);
+    free(e->ctr);
 }
 
 /* means and variances of σ, c, σc, flips */
@@ -707,7 +761,9 @@ static void test_thinning_matches_hazard_path(void **state)
                                       .thresh = B.thresh + i0,
                                       .sigma = B.sigma + i0,
                                       .flips = B.flips + i0,
-                                      .rng = B.rng + i0};
+                                      .rng_ctr = B.ctr + i0,
+                                      .first = (uint32_t)i0,
+                                      .rng_key = B.key};
                 fr_block_advance_static(&cs, &blk, t0, t1);
             }
         }
@@ -778,7 +834,7 @@ int main(void)
         cmocka_unit_test(test_no_nan_at_huge_bH),
         cmocka_unit_test(test_determinism_across_threads),
         cmocka_unit_test(test_diagnostics_blocks),
-        cmocka_unit_test(test_inline_taus2_is_gsl),
+        cmocka_unit_test(test_philox_streams),
         cmocka_unit_test(test_fast_stokes_determinism_and_agreement),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

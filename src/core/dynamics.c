@@ -20,6 +20,7 @@
  */
 #include "dynamics.h"
 #include "effective_map.h"
+#include "rng.h"
 #include "param_limits.h"
 #include "simd.h"
 
@@ -499,43 +500,32 @@ static void lanes_scatter(int m, const int *restrict idx, lanes *restrict z, con
 #undef S
 }
 
-/* GSL's taus2 generator (gsl/rng/taus.c: L'Ecuyer's three-component Tausworthe, the state
- * three unsigned longs, uniform = output / 2^32) written out, so that the candidate rounds draw
- * without a call through the type's function pointer per number: the same numbers as
- * gsl_rng_uniform (tested), so the same outputs. Other generator types go through GSL. */
-typedef struct taus_state {
-    unsigned long s1, s2, s3;
-} taus_state;
-
-static inline double taus_uniform(taus_state *st)
+/* Two uniforms for each of the m listed particles, from block ctr[idx] of the particle's own
+ * stream (rng.h: u1 from words 0, 1, u2 from words 2, 3), one vector loop for all of them;
+ * the counters then move on by one block. */
+FR_TARGET_CLONES
+static void draw_philox(int m, const uint32_t *restrict cw, const uint32_t *restrict st,
+                        fr_rng_key key, double *restrict u1, double *restrict u2)
 {
-#define TAUS(s, a, b, c, d) ((((s) & (c)) << (d)) & 0xffffffffUL) ^ (((((s) << (a)) & 0xffffffffUL) ^ (s)) >> (b))
-    st->s1 = TAUS(st->s1, 13, 19, 4294967294UL, 12);
-    st->s2 = TAUS(st->s2, 2, 25, 4294967288UL, 4);
-    st->s3 = TAUS(st->s3, 3, 11, 4294967280UL, 17);
-#undef TAUS
-    return (double)(st->s1 ^ st->s2 ^ st->s3) / 4294967296.0;
-}
-
-double fr_taus2_uniform(gsl_rng *r)
-{
-    return r->type == gsl_rng_taus2 ? taus_uniform(r->state) : gsl_rng_uniform(r);
-}
-
-/* Two uniforms per listed particle, each from the particle's own stream (u1 first). */
-static void draw_uniforms(gsl_rng *rng, const int *idx, int m, double *u1, double *u2)
-{
+#pragma omp simd
     for (int j = 0; j < m; j++) {
-        gsl_rng *r = &rng[idx[j]];
-        if (r->type == gsl_rng_taus2) {
-            taus_state *st = r->state;
-            u1[j] = taus_uniform(st);
-            u2[j] = taus_uniform(st);
-        } else {
-            u1[j] = gsl_rng_uniform(r);
-            u2[j] = gsl_rng_uniform(r);
-        }
+        uint32_t w[4] = {cw[2 * j], cw[2 * j + 1], st[j], 0};
+        fr_philox4x32(w, key);
+        u1[j] = fr_rng_u53(w[0], w[1]);
+        u2[j] = fr_rng_u53(w[2], w[3]);
     }
+}
+
+static void draw_uniforms(const fr_block *blk, const int *idx, int m, double *u1, double *u2)
+{
+    uint32_t cw[2 * FR_CHUNK], st[FR_CHUNK];
+    for (int j = 0; j < m; j++) {
+        const uint64_t c = blk->rng_ctr[idx[j]]++;
+        cw[2 * j] = (uint32_t)c;
+        cw[2 * j + 1] = (uint32_t)(c >> 32);
+        st[j] = blk->first + (uint32_t)idx[j];
+    }
+    draw_philox(m, cw, st, blk->rng_key, u1, u2);
 }
 
 int fr_static_eff_substeps(double k, double B, double dt)
@@ -587,7 +577,7 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     }
     while (m > 0 && !fr_dyn_aborted(c)) {
         lanes_gather(m, idx, &a, &z);
-        draw_uniforms(blk->rng, idx, m, a.u1, a.u2);
+        draw_uniforms(blk, idx, m, a.u1, a.u2);
         lanes_candidate(m, &a, le, t1);
         lanes_scatter(m, idx, &z, &a);
         int m2 = 0;

@@ -5,6 +5,7 @@
 #define FERRO_DYNAMICS_H
 
 #include "ferro/params.h"
+#include "rng.h"
 
 #include <gsl/gsl_rng.h>
 #include <math.h>
@@ -73,7 +74,9 @@ typedef struct fr_block {
     int hazard_zero;                    /* 1: every hazard[] is 0, neither read nor written */
     int8_t *sigma;
     long long *flips;                   /* cumulative counters, incremented */
-    gsl_rng *rng;                       /* the block's first particle's stream (array) */
+    uint64_t *rng_ctr;                  /* the particles' random-stream counters (rng.h) */
+    uint32_t first;                     /* the block's first particle's index: its stream */
+    fr_rng_key rng_key;
 } fr_block;
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
 

@@ -119,18 +119,23 @@ void fr_eff_map_free(fr_eff_map *m)
 
 int fr_eff_map_prepare(fr_eff_map *m, double k, double B, double h)
 {
-    if (m->coef && m->nint > 0 && m->k == k && m->B == B && m->h == h)
-        return 0;
+    if (m->k == k && m->B == B && m->h == h && (m->nint > 0 || m->failed))
+        return m->nint > 0 ? 0 : -1; /* made (or found impossible) for these already */
     fr_eff_map_free(m);
     m->k = k;
     m->B = B;
     m->h = h;
+    m->failed = 1;
     const int ms = fine_substeps(k, B, h);
     /* tanh(Bc) has its poles at distance π/(2B) from the real axis: intervals ∝ B */
     int n = 8;
-    while (n < FR_EFF_MAX_INT && n < 4.0 * B)
+    while (n <= FR_EFF_MAX_INT && n < 4.0 * B)
         n *= 2;
     for (; n <= FR_EFF_MAX_INT; n *= 2) {
+        /* the fit and the check cost (FR_EFF_DEG + 3) n fine integrations of ms RK4 substeps:
+         * beyond ~1e8 rate evaluations (a second) the blocks' RK4 is the better deal */
+        if ((double)(FR_EFF_DEG + 3) * n * ms * 4.0 > 1e8)
+            break;
         m->coef = malloc((size_t)(FR_EFF_DEG + 1) * n * sizeof(double));
         if (!m->coef)
             break;
@@ -138,8 +143,10 @@ int fr_eff_map_prepare(fr_eff_map *m, double k, double B, double h)
         for (int i = 0; i < n; i++)
             fit_interval(m, i, ms);
         m->err = check(m, ms);
-        if (m->err <= FR_EFF_TOL)
+        if (m->err <= FR_EFF_TOL) {
+            m->failed = 0;
             return 0;
+        }
         fr_eff_map_free(m);
     }
     m->nint = 0;

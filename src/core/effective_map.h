@@ -26,10 +26,13 @@ typedef struct fr_eff_map {
     int nint;       /* intervals on [−1, 1]; 0: no table (RK4 instead) */
     double *coef;   /* coef[j * nint + i]: t^j coefficient of D on interval i, t ∈ [−1, 1] */
     double err;     /* largest |Δc'| found at the test points when it was built */
+    int failed;     /* no table can be made for (k, B, h): not tried again */
 } fr_eff_map;
 
 /* Make m the table for (k, B, h), reusing it when it already is; 0 when it can be used, −1 when
- * there is none (memory, or the interval count would exceed FR_EFF_MAX_INT). */
+ * there is none (memory, the interval count would exceed FR_EFF_MAX_INT, or building it would
+ * take over ~1e8 rate evaluations); a failure is remembered for the same (k, B, h). m starts
+ * zeroed. */
 int fr_eff_map_prepare(fr_eff_map *m, double k, double B, double h);
 void fr_eff_map_free(fr_eff_map *m);
 

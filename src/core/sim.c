@@ -132,8 +132,7 @@ void fr_sim_free(fr_sim *s)
     free(s->hazard);
     free(s->thresh);
     free(s->flips);
-    free(s->rng);
-    free(s->rng_state);
+    free(s->rng_ctr);
     free(s->F);
     free(s->S);
     free(s->G);
@@ -173,8 +172,7 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
     s->hazard_zero = 1;
     s->thresh = xcalloc(n, sizeof(double), &fail);
     s->flips = xcalloc(n, sizeof(long long), &fail);
-    s->rng = xcalloc(n, sizeof(gsl_rng), &fail);
-    s->rng_state = xcalloc(n, gsl_rng_taus2->size, &fail);
+    s->rng_ctr = xcalloc(n, sizeof(uint64_t), &fail);
     s->F = xcalloc(3 * n, sizeof(double), &fail);
     s->S = xcalloc(9 * n, sizeof(double), &fail);
     s->G = xcalloc(9 * n, sizeof(double), &fail);
@@ -224,12 +222,15 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
     if (p->no_effective) /* not integrated: NaN rather than a stale ξ* that looks valid */
         for (size_t i = 0; i < n; i++)
             s->xis[0][i] = s->xis[1][i] = s->xis[2][i] = NAN;
-    /* Per-particle streams: a gsl_rng whose state lives in one block, seeded from (seed, i). */
+    /* Per-particle streams: particle i's counter-based stream under the seed's key (rng.h),
+     * its first Exp(1) threshold from block 0. */
+    s->rng_key = fr_rng_key_from_seed(p->seed);
     for (size_t i = 0; i < n; i++) {
-        s->rng[i].type = gsl_rng_taus2;
-        s->rng[i].state = s->rng_state + i * gsl_rng_taus2->size;
-        gsl_rng_set(&s->rng[i], (unsigned long)(splitmix64(p->seed * 0x100000001b3ULL + i + 1) >> 32));
-        s->thresh[i] = gsl_ran_exponential(&s->rng[i], 1.0);
+        gsl_rng r;
+        fr_rng_stream st;
+        fr_rng_open(&r, &st, s->rng_key, (uint32_t)i, 0);
+        s->thresh[i] = gsl_ran_exponential(&r, 1.0);
+        s->rng_ctr[i] = fr_rng_close(&st);
     }
     *out = s;
     return 0;
@@ -380,8 +381,7 @@ static void prepare_eff_map(fr_sim *s, const fr_field *seg, double t0, double dt
     if (!(k > 0.0))
         return;
     const int ns = fr_static_eff_substeps(k, B, dt);
-    if (fr_eff_map_prepare(&s->eff, k, B, dt / ns))
-        fr_eff_map_free(&s->eff);
+    fr_eff_map_prepare(&s->eff, k, B, dt / ns); /* nint = 0 if none: RK4 */
 }
 
 static void advance_segment(fr_sim *s, double t0, double t1)
@@ -424,7 +424,9 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                 .thresh = s->thresh + i0,
                 .sigma = s->sigma + i0,
                 .flips = s->flips + i0,
-                .rng = s->rng + i0,
+                .rng_ctr = s->rng_ctr + i0,
+                .first = (uint32_t)i0,
+                .rng_key = s->rng_key,
             };
             fr_block_advance_static(&vctx, &blk, t0, t1);
             diag_block(s, b, t1, s->diag_part);
@@ -445,7 +447,11 @@ static void advance_segment(fr_sim *s, double t0, double t1)
             .thresh = s->thresh[i],
             .flips = 0,
         };
-        fr_particle_advance(&ctx, &st, s->G + 9 * (size_t)i, t0, t1, &s->rng[i]);
+        gsl_rng r;
+        fr_rng_stream rs;
+        fr_rng_open(&r, &rs, s->rng_key, (uint32_t)i, s->rng_ctr[i]);
+        fr_particle_advance(&ctx, &st, s->G + 9 * (size_t)i, t0, t1, &r);
+        s->rng_ctr[i] = fr_rng_close(&rs);
         for (int k = 0; k < 3; k++) {
             s->xi[k][i] = st.xi[k];
             s->xis[k][i] = st.xis[k];

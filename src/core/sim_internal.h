@@ -6,6 +6,7 @@
 #include "ferro/sim.h"
 #include "diag.h"
 #include "effective_map.h"
+#include "rng.h"
 
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
@@ -20,8 +21,8 @@ struct fr_sim {
     int8_t *sigma;
     double *hazard, *thresh; /* integrated hazard since the last flip, its Exp(1) threshold */
     long long *flips;        /* per particle, cumulative */
-    gsl_rng *rng;            /* one GSL taus2 stream per particle: thread-count independent */
-    unsigned char *rng_state;
+    uint64_t *rng_ctr;       /* per particle: its counter-based stream's next block (rng.h) */
+    fr_rng_key rng_key;      /* the streams' key, from the seed */
     double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
     int G_zero;        /* G is known to be all zero (interactions off) */
     int hazard_zero;   /* every hazard is 0 (after the static-field sampler): not read there */

@@ -2,13 +2,13 @@
  *
  * Binary, native byte order: magic "FRSTATE1", format version, sizeof(fr_params), the
  * parameters, t, the per-particle arrays (centres, orientations, effective orientations,
- * spins, integrated hazards and thresholds, flip counts, RNG states), then an FNV-1a 64
+ * spins, integrated hazards and thresholds, flip counts, random-stream counters), then an FNV-1a 64
  * checksum of everything before it. A file that is truncated, altered or from another build
  * is refused with a message; the caller's state is untouched. The checksum only guards
  * against accidents: the contents are then validated like any other input (parameters,
- * t, unit orientations, spins ±1, finite hazards, counters that cannot overflow, RNG states
- * the generator accepts), since a state edited and re-checksummed could otherwise hang the
- * run (an all-zero RNG state draws 0 forever) or fill it with NaN. Continuing a loaded run
+ * t, unit orientations, spins ±1, finite hazards, counters that cannot overflow), since a
+ * state edited and re-checksummed could otherwise fill the run with NaN (every random-stream
+ * counter is a valid state). Continuing a loaded run
  * gives the same result as never having stopped (tested). */
 #include "ferro/sim.h"
 
@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #define MAGIC "FRSTATE1"
-#define VERSION 1u
+#define VERSION 2u /* 2: counter-based random streams (rng.h) instead of GSL taus2 states */
 
 static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 {
@@ -47,7 +47,7 @@ static size_t state_layout(const fr_sim *s, void *ptrs[16], size_t sizes[16])
     ptrs[k] = s->hazard, sizes[k++] = n * sizeof(double);
     ptrs[k] = s->thresh, sizes[k++] = n * sizeof(double);
     ptrs[k] = s->flips, sizes[k++] = n * sizeof(long long);
-    ptrs[k] = s->rng_state, sizes[k++] = n * gsl_rng_taus2->size;
+    ptrs[k] = s->rng_ctr, sizes[k++] = n * sizeof(uint64_t);
     return k;
 }
 
@@ -116,15 +116,6 @@ static double norm_xyz(double *const v[3], size_t i)
     return sqrt(v[0][i] * v[0][i] + v[1][i] * v[1][i] + v[2][i] * v[2][i]);
 }
 
-/* taus2 (L'Ecuyer 1999) needs s1 > 1, s2 > 7, s3 > 15: gsl_rng_set ensures it, and a state
- * violating it degenerates (all zero: draws 0 forever). */
-static int rng_state_ok(const unsigned char *st)
-{
-    unsigned long s[3];
-    memcpy(s, st, sizeof s);
-    return s[0] > 1 && s[1] > 7 && s[2] > 15;
-}
-
 /* Contents a run can reach: validated like any other input. */
 static int check_contents(const fr_sim *s, const char *path, char *err, size_t errlen)
 {
@@ -153,8 +144,7 @@ static int check_contents(const fr_sim *s, const char *path, char *err, size_t e
         if (s->flips[i] < 0 || s->flips[i] > (1LL << 62) / (long long)n - total / (long long)n)
             return fail(err, errlen, path, "flip counter out of range", (long long)i);
         total += s->flips[i];
-        if (!rng_state_ok(s->rng_state + i * gsl_rng_taus2->size))
-            return fail(err, errlen, path, "random generator state invalid", (long long)i);
+        /* any block counter of the counter-based streams is a valid state (rng.h) */
     }
     return 0;
 }
@@ -240,7 +230,7 @@ int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen)
         goto done;
     }
     const size_t per = 9 * sizeof(double) + sizeof(int8_t) + 2 * sizeof(double) +
-                       sizeof(long long) + gsl_rng_taus2->size;
+                       sizeof(long long) + sizeof(uint64_t);
     const size_t blen = per * (size_t)p.n;
     uint64_t stored;
     const int brc = read_body(f, blen, &body);
