@@ -112,13 +112,14 @@ printf 'n = 10\nphi = 0.1\0junk\n' >nul.scenario
 refuse "scenario file 'nul.scenario': line 2 contains a NUL byte" --scenario nul.scenario
 
 # 11. A state edited and re-checksummed: its contents are validated. edit_state FIELD VALUE
-#     rewrites particle 0's FIELD (xi, rng, flips) or t, and the FNV-1a checksum.
+#     rewrites particle 0's FIELD (xi, thresh, flips) or t, and the FNV-1a checksum. (Every
+#     random-stream counter is a valid state: there is no invalid one to write.)
 edit_state() {
     $PY - "$1" "$2" <<'PYEOF'
 import struct, sys
 b = bytearray(open('st.bin', 'rb').read())
 n = 12
-head = len(b) - 8 - 121 * n  # header: magic, version, sizeof params, params, t
+head = len(b) - 8 - 105 * n  # header: magic, version, sizeof params, params, t
 what, val = sys.argv[1], sys.argv[2]
 if what == 't':
     struct.pack_into('d', b, head - 8, float(val))
@@ -126,8 +127,8 @@ elif what == 'xi':  # X0, then xi0: particle 0's xi_x
     struct.pack_into('d', b, head + 8 * n, float(val))
 elif what == 'flips':
     struct.pack_into('q', b, head + 89 * n, int(val))
-elif what == 'rng':
-    b[head + 97 * n: head + 97 * n + 24] = bytes(24)
+elif what == 'thresh':  # after X, xi, xi* (72 n), sigma (n), hazard (8 n)
+    struct.pack_into('d', b, head + 81 * n, float(val))
 h = 0xcbf29ce484222325
 for c in b[:-8]:
     h = ((h ^ c) * 0x100000001b3) & 0xffffffffffffffff
@@ -135,7 +136,7 @@ struct.pack_into('Q', b, len(b) - 8, h)
 open('edited.bin', 'wb').write(b)
 PYEOF
 }
-for e in "xi nan:orientation" "rng 0:random generator state" "t nan:time t" \
+for e in "xi nan:orientation" "thresh -1:hazard or threshold" "t nan:time t" \
     "flips 9223372036854775807:flip counter"; do
     edit_state ${e%%:*}
     refuse "invalid contents: .*${e#*:}" --load edited.bin --t-end 0.01 --out out/a.csv
