@@ -5,7 +5,8 @@
  *      sums in index order, as a peer in this run);
  *   2. the jump process as a user runs it (ε = 0.01, dt = 0.001, effective model on, no
  *      interactions, a row every step): particle-steps/s end to end, against the bound of this
- *      machine's memory bandwidth measured in this run (113 bytes of state per particle-step);
+ *      machine's memory bandwidth measured in this run (113 bytes of state per particle-step),
+ *      and the microscopic model alone (--no-effective) in the same run as its peer;
  *   3. the fast method: one update at N = 1e5 (errors on 200 targets against the direct sum;
  *      FMM3D is not in Debian: its figure is the previous round's recorded one, not this run's),
  *      and a full fr_sim_step with interactions at N = 1e6 (first step = plan + step, the second
@@ -33,7 +34,8 @@
 #define PREV_STEP_1E6_S 2.5
 #define PREV_PLAN_1E6_S 9.0
 #define PREV_RSS_1E6_MB 3600.0
-#define STATE_BYTES 113.0 /* ξ, ξ* read and written, threshold read and written, σ read */
+#define STATE_BYTES 113.0 /* ξ, ξ* read and written, threshold read and written, σ read (the
+                           * random-stream counters only at candidates: ~0.1 × 16 B more) */
 
 static double now(void) { return omp_get_wtime(); }
 
@@ -119,6 +121,7 @@ typedef struct goals {
     int n1, n2;
     double row_fused, row_cold, row_serial;
     double psteps, psteps_best, psteps_cpu, bw, bound;
+    double psteps_micro_cpu; /* the same run with --no-effective: the peer of goal 2 */
     int n3;
     double fast_s, fast_cpu, fast_build, fast_err;
     double rot_s, rot_cpu, rot_err; /* the rotation-only update (what a sphere's step computes) */
@@ -172,6 +175,19 @@ static void goal_rows_and_jump(int n, goals *g)
     g->psteps = n * K / tot;
     g->psteps_best = n / best_step;
     g->psteps_cpu = n * K / (cpu_tot / omp_get_max_threads());
+    fr_sim_free(s);
+    /* peer: the microscopic model alone (--no-effective), a row every step, CPU / threads */
+    p.no_effective = 1;
+    s = make(&p);
+    fr_sim_step(s);
+    fr_sim_step(s);
+    const int Km = 10;
+    const double cm = cpu();
+    for (int k = 0; k < Km; k++) {
+        fr_sim_step(s);
+        fr_sim_diag(s, &d);
+    }
+    g->psteps_micro_cpu = n * Km / ((cpu() - cm) / omp_get_max_threads());
     fr_sim_free(s);
 }
 
@@ -353,9 +369,10 @@ int bench_goals(long maxn, FILE *json)
            l1, PREV_ROW_S, g.row_fused, 3e-3, g.row_serial,
            g.row_serial / g.row_fused, g.row_cold);
     printf("%-44s %12.3g %12.3g %12.3g   memory bound here %.3g (copy %.1f GB/s / %.0f B): "
-           "%.0f%% of it; from CPU time %.3g\n",
+           "%.0f%% of it; from CPU time %.3g; microscopic model alone (--no-effective) from "
+           "CPU time %.3g\n",
            l2, PREV_JUMP_PSTEPS, g.psteps, 1e8, g.bound,
-           g.bw / 1e9, STATE_BYTES, 100.0 * g.psteps / g.bound, g.psteps_cpu);
+           g.bw / 1e9, STATE_BYTES, 100.0 * g.psteps / g.bound, g.psteps_cpu, g.psteps_micro_cpu);
     const int nt = omp_get_max_threads();
     printf("%-44s %12.3f %12.3f %12.3f   FMM3D %.1f s (recorded, not this run): %.1fx "
            "(target 25x); CPU/threads %.3f s: %.1fx; max error %.1e\n",
@@ -394,7 +411,8 @@ int bench_goals(long maxn, FILE *json)
             "\"row_serial_peer_s\": %.6g, \"row_before_s\": %g, \"row_target_s\": 3e-3,\n"
             "    \"jump_particle_steps_per_s\": %.4g, \"jump_best_step_particle_steps_per_s\": %.4g, "
             "\"jump_before\": %g, \"jump_target\": 1e8, \"copy_bandwidth_Bps\": %.4g, "
-            "\"jump_memory_bound\": %.4g, \"jump_from_cpu_time\": %.4g,\n"
+            "\"jump_memory_bound\": %.4g, \"jump_from_cpu_time\": %.4g, "
+            "\"jump_micro_only_from_cpu_time\": %.4g,\n"
             "    \"fast_N\": %d, \"fast_s\": %.6g, \"fast_cpu_per_thread_s\": %.6g, \"fast_plan_s\": %.4g, \"fast_max_error\": %.3g, "
             "\"rot_s\": %.6g, \"rot_cpu_per_thread_s\": %.6g, \"rot_max_error\": %.3g, "
             "\"fast_before_s\": %g, \"fmm3d_recorded_s\": %g, \"fmm3d_ratio\": %.4g, "
@@ -403,7 +421,7 @@ int bench_goals(long maxn, FILE *json)
             "\"big_step_before_s\": %g, \"big_plan_before_s\": %g, \"big_rss_before_MB\": %g, "
             "\"big_targets\": {\"step_s\": 1, \"plan_s\": 5, \"rss_MB\": 1500}},\n",
             g.n1, g.row_fused, g.row_cold, g.row_serial, PREV_ROW_S, g.psteps, g.psteps_best,
-            PREV_JUMP_PSTEPS, g.bw, g.bound, g.psteps_cpu, g.n3, g.fast_s, g.fast_cpu / omp_get_max_threads(), g.fast_build, g.fast_err,
+            PREV_JUMP_PSTEPS, g.bw, g.bound, g.psteps_cpu, g.psteps_micro_cpu, g.n3, g.fast_s, g.fast_cpu / omp_get_max_threads(), g.fast_build, g.fast_err,
             g.rot_s, g.rot_cpu / omp_get_max_threads(), g.rot_err, PREV_FAST_1E5_S, FMM3D_1E5_S, FMM3D_1E5_S / g.fast_s, g.have_big ? "true" : "false",
             g.nbig, g.big_step, g.big_step_cpu / omp_get_max_threads(), g.big_first - g.big_step,
             (g.big_first_cpu - g.big_step_cpu) / omp_get_max_threads(), g.big_rss, PREV_STEP_1E6_S, PREV_PLAN_1E6_S,
