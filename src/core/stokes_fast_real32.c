@@ -21,6 +21,7 @@
  * Two kernels: velocity and full gradient (fr_stokes_fast), or only the vorticity ω = ∇×u
  * (fr_stokes_fast_rotation: what a sphere's rotation W = ½(∇u − ∇uᵀ) needs), with
  *   ω = (A'/r − B2) d×F + R'/r (r² T − d (d·T)) + 2 R T   (the curl of A F + B2 d(d·F) + R T×d).
+ * With every F zero (a uniform field) the vorticity path neither copies, compacts nor sums F.
  * Deterministic: each target sums its buffer in a fixed order whatever the thread count. */
 #include "stokes_fast_impl.h"
 
@@ -139,9 +140,10 @@ FR_BODY void full_body(const r32_ctx *c, float px, float py, float pz, const cel
         acc[k] = a[k];
 }
 
-/* Vorticity ω = ∇×u (×8π) at (px,py,pz) from the buffered sources (see the file comment). */
+/* Vorticity ω = ∇×u (×8π) at (px,py,pz) from the buffered sources (see the file comment);
+ * nof: every F is zero (a uniform field exerts no force on a dipole), the F terms dropped. */
 FR_BODY void rot_body(const r32_ctx *c, float px, float py, float pz, const cellbuf *b, int m,
-                      double *acc)
+                      double *acc, const int nof)
 {
     float w0 = 0, w1 = 0, w2 = 0;
     const float xi = c->xi, rc2 = c->rc2, cc = c->c, cxi2 = c->cxi2, cxi4 = c->cxi4, ts = c->ts;
@@ -170,12 +172,19 @@ FR_BODY void rot_body(const r32_ctx *c, float px, float py, float pz, const cell
         const float R = B2 - e2;
         const float S = 2.0f * (e2 - B2);                    /* A'/r − B2 */
         const float Rp = -(3.0f * B2 + 2.0f * e2) * ir2 + 2.0f * e4; /* R'/r */
-        const float Fx = fx[q], Fy = fy[q], Fz = fz[q], Tx = tx[q], Ty = ty[q], Tz = tz[q];
+        const float Tx = tx[q], Ty = ty[q], Tz = tz[q];
         const float dT = dx * Tx + dy * Ty + dz * Tz;
         const float k0 = Rp * r2s + 2.0f * R, k1 = Rp * dT;
-        w0 += S * (dy * Fz - dz * Fy) + k0 * Tx - k1 * dx;
-        w1 += S * (dz * Fx - dx * Fz) + k0 * Ty - k1 * dy;
-        w2 += S * (dx * Fy - dy * Fx) + k0 * Tz - k1 * dz;
+        if (nof) {
+            w0 += k0 * Tx - k1 * dx;
+            w1 += k0 * Ty - k1 * dy;
+            w2 += k0 * Tz - k1 * dz;
+        } else {
+            const float Fx = fx[q], Fy = fy[q], Fz = fz[q];
+            w0 += S * (dy * Fz - dz * Fy) + k0 * Tx - k1 * dx;
+            w1 += S * (dz * Fx - dx * Fz) + k0 * Ty - k1 * dy;
+            w2 += S * (dx * Fy - dy * Fx) + k0 * Tz - k1 * dz;
+        }
     }
     acc[0] = w0;
     acc[1] = w1;
@@ -246,9 +255,10 @@ static int rowtab_make(const fr_stokes_plan *p, rowtab *t)
 }
 
 /* Copy the sources that may lie within r_c of cells (ix..ix1, iy, iz) into b, positions relative to
- * ctr; padded to LANES. Returns the padded count, or −1 out of memory. */
+ * ctr (nof: without F, all zero); padded to LANES. Returns the padded count, or −1 out of
+ * memory. */
 FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1, int iy,
-                      int iz, const double ctr[3], cellbuf *b)
+                      int iz, const double ctr[3], cellbuf *b, const int nof)
 {
     const int *nc = p->nc;
     const int ky = rt->ky, kz = rt->kz;
@@ -271,9 +281,11 @@ FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
             copy_run(len, p->X + t0, ctr[0], b->x + m);
             copy_run(len, p->Y + t0, ctr[1], b->y + m);
             copy_run(len, p->Z + t0, ctr[2], b->z + m);
-            copy_run(len, p->sF[0] + t0, 0.0, b->fx + m);
-            copy_run(len, p->sF[1] + t0, 0.0, b->fy + m);
-            copy_run(len, p->sF[2] + t0, 0.0, b->fz + m);
+            if (!nof) {
+                copy_run(len, p->sF[0] + t0, 0.0, b->fx + m);
+                copy_run(len, p->sF[1] + t0, 0.0, b->fy + m);
+                copy_run(len, p->sF[2] + t0, 0.0, b->fz + m);
+            }
             copy_run(len, p->sT[0] + t0, 0.0, b->tx + m);
             copy_run(len, p->sT[1] + t0, 0.0, b->ty + m);
             copy_run(len, p->sT[2] + t0, 0.0, b->tz + m);
@@ -295,7 +307,7 @@ FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
  * mask), compressed in buffer order into o and padded to LANES; returns the padded count. The
  * cell buffer covers ~3× the ball's volume: the kernels then do a third of the work. */
 FR_V4 static int compact_v4(const cellbuf *b, int m, float px, float py, float pz, float rc2,
-                            cellbuf *o)
+                            cellbuf *o, int nof)
 {
     const __m512 vx = _mm512_set1_ps(px), vy = _mm512_set1_ps(py), vz = _mm512_set1_ps(pz);
     const __m512 vr = _mm512_set1_ps(rc2), zero = _mm512_setzero_ps();
@@ -312,12 +324,15 @@ FR_V4 static int compact_v4(const cellbuf *b, int m, float px, float py, float p
         if (!ok)
             continue;
         for (int a = 0; a < 9; a++)
-            _mm512_storeu_ps(dst[a] + k, _mm512_maskz_compress_ps(ok, _mm512_loadu_ps(src[a] + q)));
+            if (!nof || a < 3 || a > 5)
+                _mm512_storeu_ps(dst[a] + k,
+                                 _mm512_maskz_compress_ps(ok, _mm512_loadu_ps(src[a] + q)));
         k += __builtin_popcount(ok);
     }
     const __m512 far = _mm512_set1_ps(FAR);
     for (int a = 0; a < 9; a++)
-        _mm512_storeu_ps(dst[a] + k, a < 3 ? far : zero);
+        if (!nof || a < 3 || a > 5)
+            _mm512_storeu_ps(dst[a] + k, a < 3 ? far : zero);
     return (k + LANES - 1) / LANES * LANES;
 }
 #endif
@@ -326,7 +341,7 @@ FR_V4 static int compact_v4(const cellbuf *b, int m, float px, float py, float p
  * ~5, at ~15% more candidates than one cell's): its buffer, then each of its particles' sums added to wu/wG (rot: the
  * antisymmetric G from ω, W_im = −½ ε_imk ω_k). 0, or −1 out of memory. */
 FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int grp,
-                      cellbuf *b, cellbuf *o, const int rot, const int v4)
+                      cellbuf *b, cellbuf *o, const int rot, const int v4, const int nof)
 {
     const int ngx = (p->nc[0] + GX - 1) / GX;
     const int ix = grp % ngx * GX, iy = (grp / ngx) % p->nc[1], iz = grp / (ngx * p->nc[1]);
@@ -337,7 +352,7 @@ FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
         return 0;
     const double ctr[3] = {p->clo[0] + 0.5 * (ix + ix1 + 1) * p->ca[0],
                            p->clo[1] + (iy + 0.5) * p->ca[1], p->clo[2] + (iz + 0.5) * p->ca[2]};
-    const int m = fill_cell(p, rt, ix, ix1, iy, iz, ctr, b);
+    const int m = fill_cell(p, rt, ix, ix1, iy, iz, ctr, b, nof);
     if (m < 0 || (v4 && buf_grow(o, m + LANES)))
         return -1;
     for (int s = s0; s < s1; s++) {
@@ -347,13 +362,13 @@ FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
         int mm = m;
 #ifdef FR_MV
         if (v4) {
-            mm = compact_v4(b, m, px, py, pz, ctx->rc2, o);
+            mm = compact_v4(b, m, px, py, pz, ctx->rc2, o, nof);
             src = o;
         }
 #endif
         double acc[12];
         if (rot) {
-            rot_body(ctx, px, py, pz, src, mm, acc);
+            rot_body(ctx, px, py, pz, src, mm, acc, nof);
             double *g = p->wG + 9 * (size_t)s;
             const double h = 0.5 * INV8PI;
             g[1] -= h * acc[2], g[3] += h * acc[2];
@@ -372,9 +387,11 @@ FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
 
 #define CELL_ARGS                                                                                  \
     fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int cell, cellbuf *b, cellbuf *o,     \
-        int rot
+        int rot, int nof
 #define CELL_CALL(V4)                                                                              \
-    rot ? cell_body(p, ctx, rt, cell, b, o, 1, V4) : cell_body(p, ctx, rt, cell, b, o, 0, V4)
+    rot ? (nof ? cell_body(p, ctx, rt, cell, b, o, 1, V4, 1)                                        \
+               : cell_body(p, ctx, rt, cell, b, o, 1, V4, 0))                                       \
+        : cell_body(p, ctx, rt, cell, b, o, 0, V4, 0)
 #ifdef FR_MV
 FR_V4 static int cell_v4(CELL_ARGS) { return CELL_CALL(1); }
 FR_V3 static int cell_v3(CELL_ARGS) { return CELL_CALL(0); }
@@ -384,12 +401,12 @@ static int do_cell(int lvl, CELL_ARGS)
 {
 #ifdef FR_MV
     if (lvl == 2)
-        return cell_v4(p, ctx, rt, cell, b, o, rot);
+        return cell_v4(p, ctx, rt, cell, b, o, rot, nof);
     if (lvl == 1)
-        return cell_v3(p, ctx, rt, cell, b, o, rot);
+        return cell_v3(p, ctx, rt, cell, b, o, rot, nof);
 #endif
     (void)lvl;
-    return cell_v0(p, ctx, rt, cell, b, o, rot);
+    return cell_v0(p, ctx, rt, cell, b, o, rot, nof);
 }
 
 /* erfcx on [0, X] as a polynomial in t = 2x/X − 1 (the plan's Chebyshev series, truncated to
@@ -420,6 +437,12 @@ int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, const atomic_int *abort)
                    .ts = (float)(2.0 / p->chebX)};
     for (int k = 0; k < FR_F32_NPOLY; k++)
         ctx.poly[k] = (float)p->poly[k];
+    /* no forces (a uniform field, ferroviz's default): the vorticity kernel skips F, the
+     * buffers do not carry it (a third of the per-target compaction's stores) */
+    int nof = rot;
+    for (int a = 0; a < 3 && nof; a++)
+        for (int s = 0; s < p->n && nof; s++)
+            nof = p->sF[a][s] == 0.0;
     rowtab rt;
     if (rowtab_make(p, &rt))
         return -1;
@@ -435,7 +458,7 @@ int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, const atomic_int *abort)
             failed = fail;
             if (failed || (abort && atomic_load_explicit(abort, memory_order_relaxed)))
                 continue;
-            if (do_cell(p->lvl, p, &ctx, &rt, grp, &b, &o, rot)) {
+            if (do_cell(p->lvl, p, &ctx, &rt, grp, &b, &o, rot, nof)) {
 #pragma omp atomic write
                 fail = 1;
             }
