@@ -334,13 +334,63 @@ static void goal_big(int n, goals *g)
     fr_sim_free(s);
 }
 
+/* The table's rows, each group printed only when it was measured. */
+static void print_rows(const goals *g)
+{
+    char l1[64], l2[64];
+    snprintf(l1, sizeof l1, "1. series row at N=%d [s]", g->n1);
+    snprintf(l2, sizeof l2, "2. jump+eff., row/step N=%d [p-steps/s]", g->n2);
+    printf("%-44s %12.4f %12.5f %12.4f   serial sums (previous algorithm) %.4f s: %.0fx; "
+           "cold (blocks afresh) %.4f s\n",
+           l1, PREV_ROW_S, g->row_fused, 3e-3, g->row_serial, g->row_serial / g->row_fused,
+           g->row_cold);
+    printf("%-44s %12.3g %12.3g %12.3g   memory bound here %.3g (copy %.1f GB/s / %.0f B): "
+           "%.0f%% of it; from CPU time %.3g; microscopic model alone (--no-effective) from "
+           "CPU time %.3g\n",
+           l2, PREV_JUMP_PSTEPS, g->psteps, 1e8, g->bound, g->bw / 1e9, STATE_BYTES,
+           100.0 * g->psteps / g->bound, g->psteps_cpu, g->psteps_micro_cpu);
+}
+
+static void print_fast(const goals *g)
+{
+    const int nt = omp_get_max_threads();
+    char l3[64];
+    snprintf(l3, sizeof l3, "3a. fast update N=%d [s]", g->n3);
+    printf("%-44s %12.3f %12.3f %12.3f   FMM3D %.1f s (recorded, not this run): %.1fx "
+           "(target 25x); CPU/threads %.3f s: %.1fx; max error %.1e\n",
+           l3, PREV_FAST_1E5_S, g->fast_s, FMM3D_1E5_S / 25.0, FMM3D_1E5_S,
+           FMM3D_1E5_S / g->fast_s, g->fast_cpu / nt, FMM3D_1E5_S / (g->fast_cpu / nt),
+           g->fast_err);
+    printf("%-44s %12s %12.3f %12.3f   FMM3D (u and full gradients): %.1fx; CPU/threads "
+           "%.3f s: %.1fx; max error of W %.1e\n",
+           "3a'. per step: rotation W only [s]", "", g->rot_s, FMM3D_1E5_S / 25.0,
+           FMM3D_1E5_S / g->rot_s, g->rot_cpu / nt, FMM3D_1E5_S / (g->rot_cpu / nt), g->rot_err);
+    const fr_stokes_plan_info *fi = &g->fast_info;
+    printf("    3a phases [s]: spread %.3f, FFT+kernel %.3f, interpolation %.3f, real space "
+           "%.3f, other %.3f; grid %d^3, P %d, %.0f neighbours; plan %.2f s\n",
+           fi->t_spread, fi->t_fft, fi->t_interp, fi->t_real, fi->t_other, fi->M[0], fi->P,
+           fi->neighbours, g->fast_build);
+}
+
+static void print_big(const goals *g)
+{
+    const int nt = omp_get_max_threads();
+    printf("%-44s %12.2f %12.2f %12.2f   CPU/threads %.2f s\n", "3b. step with interactions [s]",
+           PREV_STEP_1E6_S, g->big_step, 1.0, g->big_step_cpu / nt);
+    printf("%-44s %12.1f %12.1f %12.1f   (first step - second step); CPU/threads %.1f s\n",
+           "3c. plan [s]", PREV_PLAN_1E6_S, g->big_first - g->big_step, 5.0,
+           (g->big_first_cpu - g->big_step_cpu) / nt);
+    printf("%-44s %12.0f %12.0f %12.0f\n", "3d. peak RSS of the process [MB]", PREV_RSS_1E6_MB,
+           g->big_rss, 1500.0);
+}
+
 int bench_goals(long maxn, FILE *json)
 {
     goals g;
     memset(&g, 0, sizeof g);
     const int nbig = maxn >= 1000000 ? 1000000 : (int)maxn;
     /* FERRO_BENCH_GOAL=1|2|3a|3b: one goal alone, for quick iteration (3b includes 3c, 3d);
-     * the other rows print as zeros */
+     * the other rows are left out of the table (bench.json has zeros for them) */
     const char *only = getenv("FERRO_BENCH_GOAL");
     const int all = !only || !*only;
     const int want_big = all || !strcmp(only, "3b"), want_rows = all || !strcmp(only, "1") ||
@@ -358,52 +408,20 @@ int bench_goals(long maxn, FILE *json)
     if (want_fast)
         goal_fast(maxn >= 100000 ? 100000 : (int)maxn, &g);
 
-    char l1[64], l2[64], l3[64];
-    snprintf(l1, sizeof l1, "1. series row at N=%d [s]", g.n1);
-    snprintf(l2, sizeof l2, "2. jump+eff., row/step N=%d [p-steps/s]", g.n2);
-    snprintf(l3, sizeof l3, "3a. fast update N=%d [s]", g.n3);
     printf("%-44s %12s %12s %12s   %s\n", "goal (targets and before: at N=1e6, 1e5)", "before",
            "now", "target", "peer / ratio");
-    printf("%-44s %12.4f %12.5f %12.4f   serial sums (previous algorithm) %.4f s: %.0fx; "
-           "cold (blocks afresh) %.4f s\n",
-           l1, PREV_ROW_S, g.row_fused, 3e-3, g.row_serial,
-           g.row_serial / g.row_fused, g.row_cold);
-    printf("%-44s %12.3g %12.3g %12.3g   memory bound here %.3g (copy %.1f GB/s / %.0f B): "
-           "%.0f%% of it; from CPU time %.3g; microscopic model alone (--no-effective) from "
-           "CPU time %.3g\n",
-           l2, PREV_JUMP_PSTEPS, g.psteps, 1e8, g.bound,
-           g.bw / 1e9, STATE_BYTES, 100.0 * g.psteps / g.bound, g.psteps_cpu, g.psteps_micro_cpu);
-    const int nt = omp_get_max_threads();
-    printf("%-44s %12.3f %12.3f %12.3f   FMM3D %.1f s (recorded, not this run): %.1fx "
-           "(target 25x); CPU/threads %.3f s: %.1fx; max error %.1e\n",
-           l3, PREV_FAST_1E5_S, g.fast_s, FMM3D_1E5_S / 25.0, FMM3D_1E5_S,
-           FMM3D_1E5_S / g.fast_s, g.fast_cpu / nt, FMM3D_1E5_S / (g.fast_cpu / nt), g.fast_err);
-    if (g.n3) {
-        printf("%-44s %12s %12.3f %12.3f   FMM3D (u and full gradients): %.1fx; CPU/threads "
-               "%.3f s: %.1fx; max error of W %.1e\n",
-               "3a'. per step: rotation W only [s]", "", g.rot_s, FMM3D_1E5_S / 25.0,
-               FMM3D_1E5_S / g.rot_s, g.rot_cpu / nt, FMM3D_1E5_S / (g.rot_cpu / nt), g.rot_err);
-        const fr_stokes_plan_info *fi = &g.fast_info;
-        printf("    3a phases [s]: spread %.3f, FFT+kernel %.3f, interpolation %.3f, real space "
-               "%.3f, other %.3f; grid %d^3, P %d, %.0f neighbours; plan %.2f s\n",
-               fi->t_spread, fi->t_fft, fi->t_interp, fi->t_real, fi->t_other, fi->M[0], fi->P,
-               fi->neighbours, g.fast_build);
-    }
-    if (g.have_big) {
-        printf("%-44s %12.2f %12.2f %12.2f   CPU/threads %.2f s\n",
-               "3b. step with interactions [s]", PREV_STEP_1E6_S, g.big_step, 1.0,
-               g.big_step_cpu / nt);
-        printf("%-44s %12.1f %12.1f %12.1f   (first step - second step); CPU/threads %.1f s\n",
-               "3c. plan [s]", PREV_PLAN_1E6_S, g.big_first - g.big_step, 5.0,
-               (g.big_first_cpu - g.big_step_cpu) / nt);
-        printf("%-44s %12.0f %12.0f %12.0f\n", "3d. peak RSS of the process [MB]", PREV_RSS_1E6_MB,
-               g.big_rss, 1500.0);
-    }
-    printf("2: mean over 20 steps (best step: %.3g); 3b-d: ", g.psteps_best);
+    if (want_rows)
+        print_rows(&g);
+    if (g.n3)
+        print_fast(&g);
     if (g.have_big)
-        printf("at N = %d\n", g.nbig);
-    else
-        printf("not run (FERRO_BENCH_MAX_N < 1e5)\n");
+        print_big(&g);
+    if (want_rows)
+        printf("2: mean over 20 steps (best step: %.3g)\n", g.psteps_best);
+    if (want_big && g.have_big)
+        printf("3b-d: at N = %d\n", g.nbig);
+    else if (want_big)
+        printf("3b-d: not run (FERRO_BENCH_MAX_N < 1e5)\n");
     fflush(stdout);
 
     fprintf(json,
