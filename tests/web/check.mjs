@@ -200,16 +200,26 @@ try {
     await page.close();
   }
 
-  // 6. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s
+  // 6. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s, then frames/s
+  // paused (Space) in the same page, so that the two are compared at the same load
   for (const n of measureN) {
     const { page } = await open(`?n=${n}`);
     await waitFrames(page, 10, 120);
     await sleep(3000);
-    const a = await stats(page), t0 = Date.now();
-    await sleep(10000);
-    const b = await stats(page), dt = (Date.now() - t0) / 1000;
-    console.log(`measure n=${n}: ${((b.frames - a.frames) / dt).toFixed(1)} frames/s, ` +
-                `${((b.sim_steps - a.sim_steps) / dt).toFixed(2)} sim steps/s over ${dt.toFixed(1)} s`);
+    const rate = async () => {
+      const a = await stats(page), t0 = Date.now();
+      await sleep(10000);
+      const b = await stats(page), dt = (Date.now() - t0) / 1000;
+      return { fps: (b.frames - a.frames) / dt, sps: (b.sim_steps - a.sim_steps) / dt, dt };
+    };
+    const run = await rate();
+    console.log(`measure n=${n}: ${run.fps.toFixed(1)} frames/s, ` +
+                `${run.sps.toFixed(2)} sim steps/s over ${run.dt.toFixed(1)} s`);
+    await page.keyboard.press('Space');
+    await sleep(1500);
+    const still = await rate();
+    console.log(`measure n=${n} paused: ${still.fps.toFixed(1)} frames/s over ${still.dt.toFixed(1)} s ` +
+                `(running/paused ${(run.fps / still.fps).toFixed(2)})`);
     await page.close();
   }
 } finally {
