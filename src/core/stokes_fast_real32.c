@@ -80,6 +80,29 @@ typedef struct r32_ctx {
     float poly[FR_F32_NPOLY]; /* erfcx(x) ≈ Σ poly[k] t^k, t = x ts − 1 */
 } r32_ctx;
 
+/* The radial coefficients of one pair at squared distance r2, shared by both kernels
+ * (notation of stokes_fast_impl.h); all zero outside 0 < r < r_c, where r2s = r_c² keeps the
+ * arithmetic finite. Inlined into the vector loops. */
+typedef struct radial {
+    float r2s, ir2, B2, A, e2, e4, R;
+} radial;
+
+FR_BODY radial pair_radial(const r32_ctx *c, const float *P, float r2)
+{
+    const int in = (r2 > 0.0f) & (r2 < c->rc2);
+    const float r2s = in ? r2 : c->rc2, msk = (float)in;
+    const float ir = rsqrtf_nr(r2s), r = r2s * ir, ir2 = ir * ir;
+    const float x = c->xi * r, t = x * c->ts - 1.0f;
+    const float e = expf_neg(-x * x);
+    float pe = P[FR_F32_NPOLY - 1];
+#pragma GCC unroll 16
+    for (int k = FR_F32_NPOLY - 2; k >= 0; k--)
+        pe = pe * t + P[k];
+    const float irE = e * pe * ir, ce = c->c * e;
+    const float B2 = msk * (irE + ce) * ir2, e2 = msk * c->cxi2 * e;
+    return (radial){r2s, ir2, B2, msk * (irE - ce), e2, msk * c->cxi4 * e, B2 - e2};
+}
+
 /* Velocity (acc[0..2]) and gradient (acc[3..11], G_im = ∂_m u_i) ×8π at (px,py,pz) from the
  * m buffered sources (m a multiple of LANES); r = 0 and r >= r_c masked. */
 FR_BODY void full_body(const r32_ctx *c, float px, float py, float pz, const cellbuf *b, int m,
@@ -87,7 +110,6 @@ FR_BODY void full_body(const r32_ctx *c, float px, float py, float pz, const cel
 {
     float a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0,
           a10 = 0, a11 = 0;
-    const float xi = c->xi, rc2 = c->rc2, cc = c->c, cxi2 = c->cxi2, cxi4 = c->cxi4, ts = c->ts;
     float P[FR_F32_NPOLY];
     memcpy(P, c->poly, sizeof P);
     const float *restrict bx = b->x, *restrict by = b->y, *restrict bz = b->z;
@@ -97,21 +119,8 @@ FR_BODY void full_body(const r32_ctx *c, float px, float py, float pz, const cel
     for (int q = 0; q < m; q++) {
         const float dx = px - bx[q], dy = py - by[q], dz = pz - bz[q];
         const float r2 = dx * dx + dy * dy + dz * dz;
-        const int in = (r2 > 0.0f) & (r2 < rc2);
-        const float r2s = in ? r2 : rc2, msk = (float)in;
-        const float ir = rsqrtf_nr(r2s), r = r2s * ir, ir2 = ir * ir;
-        const float x = xi * r, t = x * ts - 1.0f;
-        const float e = expf_neg(-x * x);
-        float pe = P[FR_F32_NPOLY - 1];
-#pragma GCC unroll 16
-        for (int k = FR_F32_NPOLY - 2; k >= 0; k--)
-            pe = pe * t + P[k];
-        const float E = e * pe;
-        const float irE = E * ir, ce = cc * e;
-        const float B2 = msk * (irE + ce) * ir2;
-        const float A = msk * (irE - ce);
-        const float e2 = msk * cxi2 * e, e4 = msk * cxi4 * e;
-        const float R = B2 - e2;
+        const radial k = pair_radial(c, P, r2);
+        const float ir2 = k.ir2, B2 = k.B2, A = k.A, e2 = k.e2, e4 = k.e4, R = k.R;
         const float Ap = -B2 + 2.0f * e2;
         const float B2p = -(3.0f * B2 + 2.0f * e2) * ir2;
         const float Rp = B2p + 2.0f * e4;
@@ -146,7 +155,6 @@ FR_BODY void rot_body(const r32_ctx *c, float px, float py, float pz, const cell
                       double *acc, const int nof)
 {
     float w0 = 0, w1 = 0, w2 = 0;
-    const float xi = c->xi, rc2 = c->rc2, cc = c->c, cxi2 = c->cxi2, cxi4 = c->cxi4, ts = c->ts;
     float P[FR_F32_NPOLY];
     memcpy(P, c->poly, sizeof P);
     const float *restrict bx = b->x, *restrict by = b->y, *restrict bz = b->z;
@@ -156,20 +164,8 @@ FR_BODY void rot_body(const r32_ctx *c, float px, float py, float pz, const cell
     for (int q = 0; q < m; q++) {
         const float dx = px - bx[q], dy = py - by[q], dz = pz - bz[q];
         const float r2 = dx * dx + dy * dy + dz * dz;
-        const int in = (r2 > 0.0f) & (r2 < rc2);
-        const float r2s = in ? r2 : rc2, msk = (float)in;
-        const float ir = rsqrtf_nr(r2s), r = r2s * ir, ir2 = ir * ir;
-        const float x = xi * r, t = x * ts - 1.0f;
-        const float e = expf_neg(-x * x);
-        float pe = P[FR_F32_NPOLY - 1];
-#pragma GCC unroll 16
-        for (int k = FR_F32_NPOLY - 2; k >= 0; k--)
-            pe = pe * t + P[k];
-        const float E = e * pe;
-        const float irE = E * ir, ce = cc * e;
-        const float B2 = msk * (irE + ce) * ir2;
-        const float e2 = msk * cxi2 * e, e4 = msk * cxi4 * e;
-        const float R = B2 - e2;
+        const radial k = pair_radial(c, P, r2);
+        const float r2s = k.r2s, ir2 = k.ir2, B2 = k.B2, e2 = k.e2, e4 = k.e4, R = k.R;
         const float S = 2.0f * (e2 - B2);                    /* A'/r − B2 */
         const float Rp = -(3.0f * B2 + 2.0f * e2) * ir2 + 2.0f * e4; /* R'/r */
         const float Tx = tx[q], Ty = ty[q], Tz = tz[q];
