@@ -21,6 +21,35 @@ static const fr_extra_option EXTRA[] = {
     {NULL, 0},
 };
 
+/* VALUE as an integer in [lo, hi], or the message "expected WHAT, got 'VALUE'". */
+static int int_in(const char *value, long long lo, long long hi, const char *what, long long *out,
+                  char *err, size_t errlen)
+{
+    char *end;
+    errno = 0;
+    const long long v = strtoll(value, &end, 10);
+    if (end == value || *end || errno || v < lo || v > hi) {
+        snprintf(err, errlen, "expected %s, got '%s'", what, value);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+/* VALUE as a finite number in [lo, hi], or the same message. */
+static int real_in(const char *value, double lo, double hi, const char *what, double *out,
+                   char *err, size_t errlen)
+{
+    char *end;
+    const double v = strtod(value, &end);
+    if (end == value || *end || !isfinite(v) || v < lo || v > hi) {
+        snprintf(err, errlen, "expected %s, got '%s'", what, value);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
 {
     viz_opts *o = ctx;
@@ -54,12 +83,9 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
         return 0;
     }
     if (!strcmp(name, "sim-nice")) {
-        errno = 0;
-        const long v = strtol(value, &end, 10);
-        if (end == value || *end || errno || v < 0 || v > 19) {
-            snprintf(err, errlen, "expected an integer in [0, 19], got '%s'", value);
+        long long v;
+        if (int_in(value, 0, 19, "an integer in [0, 19]", &v, err, errlen))
             return -1;
-        }
         o->sim_nice = (int)v;
         return 0;
     }
@@ -73,12 +99,9 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
         return -1;
     }
     if (!strcmp(name, "frames") || !strcmp(name, "sim-steps")) {
-        errno = 0;
-        const long long v = strtoll(value, &end, 10);
-        if (end == value || *end || errno || v < 1 || v > 1000000000LL) {
-            snprintf(err, errlen, "expected an integer in [1, 1e9], got '%s'", value);
+        long long v;
+        if (int_in(value, 1, 1000000000LL, "an integer in [1, 1e9]", &v, err, errlen))
             return -1;
-        }
         if (name[0] == 'f')
             o->frames = (long)v;
         else
@@ -94,28 +117,14 @@ static int extra_cb(void *ctx, const char *name, const char *value, char *err, s
         return 0;
     }
     if (!strcmp(name, "max-fps")) {
-        errno = 0;
-        const double v = strtod(value, &end);
-        if (end == value || *end || !isfinite(v) || v < 0.0 || v > 1000.0) {
-            snprintf(err, errlen, "expected frames per second in [0, 1000] (0 = unlimited), got '%s'",
-                     value);
-            return -1;
-        }
-        o->max_fps = v;
         o->max_fps_set = 1;
-        return 0;
+        return real_in(value, 0.0, 1000.0, "frames per second in [0, 1000] (0 = unlimited)",
+                       &o->max_fps, err, errlen);
     }
     if (!strcmp(name, "rate")) {
-        errno = 0;
-        const double v = strtod(value, &end);
-        if (end == value || *end || !isfinite(v) || v < 0.0 || v > 1e6) {
-            snprintf(err, errlen, "expected steps per second in [0, 1e6] (0 = unlimited), got '%s'",
-                     value);
-            return -1;
-        }
-        o->rate = v;
         o->rate_set = 1;
-        return 0;
+        return real_in(value, 0.0, 1e6, "steps per second in [0, 1e6] (0 = unlimited)", &o->rate,
+                       err, errlen);
     }
     snprintf(err, errlen, "unknown option");
     return -1;
