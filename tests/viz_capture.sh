@@ -22,28 +22,9 @@ fi
 for tool in xdotool convert import timeout; do
     command -v "$tool" >/dev/null 2>&1 || { echo "viz_capture: SKIP: no $tool"; exit 0; }
 done
-T=$(mktemp -d /tmp/viz_capture.XXXXXX)
-XVFB_PID=""
-VIZ_PID=""
-cleanup() {
-    [ -n "$VIZ_PID" ] && kill "$VIZ_PID" 2>/dev/null
-    [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
-    [ -z "${VIZ_KEEP_TMP:-}" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-FAILS=0
-fail() { echo "viz_capture: FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "viz_capture: ok: $*"; }
-export LIBGL_ALWAYS_SOFTWARE=1 OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-
-if [ -z "${DISPLAY:-}" ]; then
-    command -v Xvfb >/dev/null 2>&1 || { echo "viz_capture: SKIP: no DISPLAY, no Xvfb"; exit 0; }
-    Xvfb -displayfd 5 -noreset -screen 0 1280x800x24 -nolisten tcp 5>"$T/dnum" >"$T/xvfb.log" 2>&1 &
-    XVFB_PID=$!
-    for _ in $(seq 100); do [ -s "$T/dnum" ] && break; sleep 0.1; done
-    export DISPLAY=":$(head -1 "$T/dnum")"
-    for _ in $(seq 50); do xdotool getmouselocation >/dev/null 2>&1 && break; sleep 0.1; done
-fi
+SUITE=viz_capture
+source "$(dirname "$0")/viz_lib.sh"
+viz_display || { echo "viz_capture: SKIP: no DISPLAY, no Xvfb"; exit 0; }
 
 # count FILE GEOMETRY COLOUR FUZZ: pixels of the crop within FUZZ of COLOUR
 count() {

@@ -21,19 +21,8 @@ for tool in xdotool convert timeout; do
     fi
 done
 
-T=$(mktemp -d /tmp/viz_xvfb.XXXXXX)
-XVFB_PID=""
-VIZ_PID=""
-cleanup() {
-    [ -n "$VIZ_PID" ] && kill "$VIZ_PID" 2>/dev/null
-    [ -n "$XVFB_PID" ] && kill "$XVFB_PID" 2>/dev/null
-    [ -z "${VIZ_KEEP_TMP:-}" ] && rm -rf "$T"
-}
-trap cleanup EXIT
-FAILS=0
-fail() { echo "viz_xvfb: FAIL: $*"; FAILS=$((FAILS + 1)); }
-pass() { echo "viz_xvfb: ok: $*"; }
-export LIBGL_ALWAYS_SOFTWARE=1
+SUITE=viz_xvfb
+source "$(dirname "$0")/viz_lib.sh"
 # Under AddressSanitizer (scripts/test sets FERRO_SANITIZED) memory errors are still fatal, but
 # the leak check is off for the GUI process: Mesa's dlopen'ed driver and X11 leave blocks that
 # LeakSanitizer reports from "<unknown module>" frames, which no suppression can name. ferroviz's
@@ -41,7 +30,6 @@ export LIBGL_ALWAYS_SOFTWARE=1
 if [ -n "${FERRO_SANITIZED:-}" ]; then
     export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0"
 fi
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 
 one_line_err() { # file: exactly one line, starting with "ferroviz: "
     [ "$(wc -l <"$1")" -eq 1 ] && head -1 "$1" | grep -q '^ferroviz: '
@@ -83,25 +71,9 @@ for args in "--size 10x" "--frames 0" "--preset nope" "--eps -1" "--bogus" "--ra
 done
 
 # ---- a display ----
-if [ -z "${DISPLAY:-}" ]; then
-    if ! command -v Xvfb >/dev/null 2>&1; then
-        echo "viz_xvfb: SKIP (rest): no DISPLAY and no Xvfb"
-        [ $FAILS -eq 0 ] && exit 0 || exit 1
-    fi
-    # -displayfd: Xvfb picks a free display itself (no race with other X servers on the
-    # machine) and writes its number once it accepts connections; -noreset: no server reset
-    # when the last client leaves (a client connecting during one is refused, seen under load)
-    Xvfb -displayfd 5 -noreset -screen 0 1280x800x24 -nolisten tcp 5>"$T/dnum" >"$T/xvfb.log" 2>&1 &
-    XVFB_PID=$!
-    for _ in $(seq 100); do
-        [ -s "$T/dnum" ] && break
-        sleep 0.1
-    done
-    export DISPLAY=":$(head -1 "$T/dnum")"
-    for _ in $(seq 50); do
-        xdotool getmouselocation >/dev/null 2>&1 && break
-        sleep 0.1
-    done
+if ! viz_display; then
+    echo "viz_xvfb: SKIP (rest): no DISPLAY and no Xvfb"
+    [ $FAILS -eq 0 ] && exit 0 || exit 1
 fi
 
 # ---- 3. missing shader / font: a message naming the file ----
