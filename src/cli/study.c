@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +41,6 @@ enum { NCOL = FR_SERIES_NCOLS, COL_T = 0, COL_FLIPS = FR_SERIES_FLIPS };
 /* Failure codes carried by a worker's final message (par.h): -code, or STOPPED when it
  * stopped because rank 0 asked it to. */
 #define FINAL_STOPPED (-1000LL)
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* ---- the study's plan ---- */
 
@@ -124,14 +113,14 @@ static int point_options(study *st, int pidx, const fr_options *o, fr_options *o
         rem /= ax->nval;
         st->point_of_axis[a][pidx] = vi;
         if (fr_options_set(op, ax->name, ax->val[vi], sub, sizeof sub))
-            return fail(err, errlen, "--vary %s=%s: %s", ax->name, ax->val[vi], sub);
+            return study_fail(err, errlen, "--vary %s=%s: %s", ax->name, ax->val[vi], sub);
     }
     if (!fr_options_check(op, sub, sizeof sub))
         return 0;
     for (int a = 0; a < sp->naxes; a++)
         snprintf(at + strlen(at), sizeof at - strlen(at), "%s%s=%s", a ? " " : "",
                  sp->axis[a].name, sp->axis[a].val[st->point_of_axis[a][pidx]]);
-    return sp->naxes ? fail(err, errlen, "--vary %s: %s", at, sub) : fail(err, errlen, "%s", sub);
+    return sp->naxes ? study_fail(err, errlen, "--vary %s: %s", at, sub) : study_fail(err, errlen, "%s", sub);
 }
 
 static int check_whole_options(const fr_options *o, char *err, size_t errlen)
@@ -143,7 +132,7 @@ static int check_whole_options(const fr_options *o, char *err, size_t errlen)
                                 {"--load", o->load}};
     for (size_t i = 0; i < sizeof per_run / sizeof per_run[0]; i++)
         if (per_run[i][1][0])
-            return fail(err, errlen, "%s belongs to one run; not with --ensemble/--vary",
+            return study_fail(err, errlen, "%s belongs to one run; not with --ensemble/--vary",
                         per_run[i][0]);
     return 0;
 }
@@ -158,7 +147,7 @@ static int make_plan(study *st, const fr_options *o, char *err, size_t errlen)
         np *= sp->axis[a].nval;
     st->K = sp->ensemble ? sp->ensemble : 1;
     if (np * (long)st->K > MAX_TASKS)
-        return fail(err, errlen, "more than 1e7 runs in one study");
+        return study_fail(err, errlen, "more than 1e7 runs in one study");
     st->npoints = (int)np;
     st->ntasks = np * st->K;
     st->pts = calloc((size_t)np, sizeof *st->pts);
@@ -166,10 +155,10 @@ static int make_plan(study *st, const fr_options *o, char *err, size_t errlen)
         st->point_of_axis[a] = calloc((size_t)np, sizeof(int));
     if (!st->pts || (sp->naxes > 0 && !st->point_of_axis[0]) ||
         (sp->naxes > 1 && !st->point_of_axis[1]))
-        return fail(err, errlen, "out of memory");
+        return study_fail(err, errlen, "out of memory");
     fr_options *op = malloc(sizeof *op);
     if (!op)
-        return fail(err, errlen, "out of memory");
+        return study_fail(err, errlen, "out of memory");
     int rc = 0;
     for (int i = 0; i < st->npoints && !rc; i++) {
         rc = point_options(st, i, o, op, err, errlen);
@@ -182,7 +171,7 @@ static int make_plan(study *st, const fr_options *o, char *err, size_t errlen)
             q->every = op->every;
             const double rows = ceil(q->t_end / q->p.dt - 1e-9) / q->every + 2.0;
             if (rows > MAX_ROWS)
-                rc = fail(err, errlen,
+                rc = study_fail(err, errlen,
                           "a study keeps its rows in memory: %.3g rows per run (more than 1e7); "
                           "thin them with --every", rows);
         }
@@ -468,7 +457,7 @@ static int gather_and_write(study *st, FILE *fp, char *err, size_t errlen)
     double **rows = calloc((size_t)K, sizeof *rows);
     long long *n = calloc((size_t)K, sizeof *n);
     double *col = malloc((size_t)K * sizeof *col);
-    int rc = rows && n && col ? 0 : fail(err, errlen, "out of memory");
+    int rc = rows && n && col ? 0 : study_fail(err, errlen, "out of memory");
     if (fp && !rc)
         write_header(st, fp);
     for (int pi = 0; pi < st->npoints && !rc; pi++) {
@@ -482,11 +471,11 @@ static int gather_and_write(study *st, FILE *fp, char *err, size_t errlen)
             } else {
                 size_t cnt = 0;
                 if (par_rows_recv(&st->par, owner, (int)j, &rows[k], &cnt))
-                    rc = fail(err, errlen, "out of memory receiving results");
+                    rc = study_fail(err, errlen, "out of memory receiving results");
                 n[k] = (long long)(cnt / NCOL);
             }
             if (!rc && n[k] != n[0])
-                rc = fail(err, errlen, "members gave different numbers of rows");
+                rc = study_fail(err, errlen, "members gave different numbers of rows");
         }
         if (!rc && fp)
             write_point(st, fp, pi, rows, n[0], col);
@@ -526,12 +515,12 @@ static int out_open(outfile *f, char *err, size_t errlen)
     }
     struct stat sb;
     if (stat(f->path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return fail(err, errlen, "--out '%s': cannot open: %s", f->path, strerror(EISDIR));
+        return study_fail(err, errlen, "--out '%s': cannot open: %s", f->path, strerror(EISDIR));
     snprintf(f->tmp, sizeof f->tmp, "%s.tmp.%ld", f->path, (long)getpid());
     f->fp = fopen(f->tmp, "wx");
     if (!f->fp) {
         f->tmp[0] = '\0';
-        return fail(err, errlen, "--out '%s': cannot open: %s", f->path, strerror(errno));
+        return study_fail(err, errlen, "--out '%s': cannot open: %s", f->path, strerror(errno));
     }
     return 0;
 }
@@ -539,13 +528,13 @@ static int out_open(outfile *f, char *err, size_t errlen)
 static int out_commit(outfile *f, char *err, size_t errlen)
 {
     if (!f->path)
-        return fflush(stdout) ? fail(err, errlen, "stdout: %s", strerror(errno)) : 0;
+        return fflush(stdout) ? study_fail(err, errlen, "stdout: %s", strerror(errno)) : 0;
     const int bad = ferror(f->fp), cl = fclose(f->fp);
     f->fp = NULL;
     if (bad || cl)
-        return fail(err, errlen, "--out '%s': write failed: %s", f->path, strerror(errno ? errno : EIO));
+        return study_fail(err, errlen, "--out '%s': write failed: %s", f->path, strerror(errno ? errno : EIO));
     if (rename(f->tmp, f->path))
-        return fail(err, errlen, "--out '%s': cannot rename: %s", f->path, strerror(errno));
+        return study_fail(err, errlen, "--out '%s': cannot rename: %s", f->path, strerror(errno));
     f->tmp[0] = '\0';
     return 0;
 }

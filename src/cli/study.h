@@ -15,6 +15,7 @@
 #include "ferro/scenario.h"
 
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define STUDY_MAX_AXES 2
@@ -31,6 +32,11 @@ typedef struct study_spec {
     study_axis axis[STUDY_MAX_AXES];
     int progress;  /* --progress: draw the progress bar even when stderr is not a terminal */
 } study_spec;
+
+/* Writes the printf-style message into err and returns -1: the failure return of every study
+ * function that reports through (err, errlen). */
+__attribute__((format(printf, 3, 4))) int study_fail(char *err, size_t errlen, const char *fmt,
+                                                     ...);
 
 /* The options a front end passes to fr_options_parse to accept --ensemble, --vary and
  * --progress, and the callback (ctx: a study_spec, zeroed before; NULL: check only). */

@@ -12,8 +12,7 @@
 #define MAX_ENSEMBLE 1000000
 #define MAX_VALUES 10000
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                      const char *fmt, ...)
+int study_fail(char *err, size_t errlen, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -95,22 +94,22 @@ static int parse_vary(study_spec *sp, const char *value, char *err, size_t errle
 {
     const char *eq = strchr(value, '=');
     if (!eq || eq == value)
-        return fail(err, errlen, "expected NAME=V1,V2,..., got '%s'", value);
+        return study_fail(err, errlen, "expected NAME=V1,V2,..., got '%s'", value);
     const size_t len = (size_t)(eq - value);
     study_axis ax = {.nval = 0};
     if (len >= sizeof ax.name)
-        return fail(err, errlen, "option name too long in '%s'", value);
+        return study_fail(err, errlen, "option name too long in '%s'", value);
     memcpy(ax.name, value, len);
     ax.name[len] = '\0';
     if (!known_option(ax.name))
-        return fail(err, errlen, "unknown option '%s'", ax.name);
+        return study_fail(err, errlen, "unknown option '%s'", ax.name);
     if (!numeric_option(ax.name))
-        return fail(err, errlen, "'%s' is not a numeric option that can be varied", ax.name);
+        return study_fail(err, errlen, "'%s' is not a numeric option that can be varied", ax.name);
     for (int a = 0; sp && a < sp->naxes; a++)
         if (!strcmp(sp->axis[a].name, ax.name))
-            return fail(err, errlen, "'%s' given twice", ax.name);
+            return study_fail(err, errlen, "'%s' given twice", ax.name);
     if (sp && sp->naxes == STUDY_MAX_AXES)
-        return fail(err, errlen, "at most two --vary (a grid), got a third: '%s'", value);
+        return study_fail(err, errlen, "at most two --vary (a grid), got a third: '%s'", value);
     /* split the list: every value non-empty and a number */
     const char *p = eq + 1;
     int rc = 0;
@@ -119,17 +118,17 @@ static int parse_vary(study_spec *sp, const char *value, char *err, size_t errle
         const size_t n = comma ? (size_t)(comma - p) : strlen(p);
         char buf[128];
         if (n == 0 || n >= sizeof buf) {
-            rc = fail(err, errlen, n ? "a value too long in '%s'" : "empty value in '%s'", value);
+            rc = study_fail(err, errlen, n ? "a value too long in '%s'" : "empty value in '%s'", value);
             break;
         }
         memcpy(buf, p, n);
         buf[n] = '\0';
         if (!is_number(buf)) {
-            rc = fail(err, errlen, "not a number '%s' in '%s'", buf, value);
+            rc = study_fail(err, errlen, "not a number '%s' in '%s'", buf, value);
             break;
         }
         if (ax.nval == MAX_VALUES) {
-            rc = fail(err, errlen, "more than 10000 values in '%s'", ax.name);
+            rc = study_fail(err, errlen, "more than 10000 values in '%s'", ax.name);
             break;
         }
         char **grown = realloc(ax.val, (size_t)(ax.nval + 1) * sizeof *grown);
@@ -138,7 +137,7 @@ static int parse_vary(study_spec *sp, const char *value, char *err, size_t errle
             free(copy);
             if (grown)
                 ax.val = grown;
-            rc = fail(err, errlen, "out of memory");
+            rc = study_fail(err, errlen, "out of memory");
             break;
         }
         ax.val = grown;
@@ -172,9 +171,9 @@ int study_option(void *ctx, const char *name, const char *value, char *err, size
     errno = 0;
     const long k = strtol(value, &end, 10);
     if (end == value || *end != '\0' || value[0] == ' ' || value[0] == '+')
-        return fail(err, errlen, "not an integer '%s'", value);
+        return study_fail(err, errlen, "not an integer '%s'", value);
     if (errno == ERANGE || k < 1 || k > MAX_ENSEMBLE)
-        return fail(err, errlen, "value %s out of range [1, 1000000]", value);
+        return study_fail(err, errlen, "value %s out of range [1, 1000000]", value);
     if (sp)
         sp->ensemble = (int)k;
     return 0;
