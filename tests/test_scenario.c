@@ -128,6 +128,11 @@ static void test_scenario_file(void **state)
     scenario(path, sizeof path, "n = 10\n\nbogus = 1\n");
     assert_int_equal(PARSE(&o, err, "--scenario", path), -1);
     assert_non_null(strstr(err, "line 3: unknown key 'bogus'"));
+    scenario(path, sizeof path, "eps = 0.1\nn = 10\n# eps = 0.3\n eps=0.2\n");
+    assert_int_equal(PARSE(&o, err, "--scenario", path), -1);
+    assert_non_null(strstr(err, "line 4: key 'eps' was already set on line 1"));
+    assert_null(strchr(err, '\n'));
+    assert_int_equal(PARSE(&o, err, "--scenario", path, "--eps", "0.5"), -1); /* still the file's fault */
     scenario(path, sizeof path, "eps = inf\n");
     assert_int_equal(PARSE(&o, err, "--scenario", path), -1);
     assert_non_null(strstr(err, "line 1: eps: not a finite number 'inf'"));

@@ -556,6 +556,12 @@ static int scenario_line(fr_options *o, parse_state *st, const char *path, char 
                    path, ln, key);
     if (!*val)
         return msg(err, errlen, "scenario file '%s' line %d: %s: missing value", path, ln, key);
+    /* A key given twice is most often an edit that forgot the first line: which one was meant
+     * cannot be known, so neither is taken (the command line is the place to override). */
+    const int first = d >= OPTS && d < OPTS + N_OPTS ? st->where[d - OPTS] : 0;
+    if (first > 0)
+        return msg(err, errlen, "scenario file '%s' line %d: key '%s' was already set on line %d",
+                   path, ln, key, first);
     char sub[512];
     if (apply_any(o, st, d, val, fn, ctx, sub, sizeof sub))
         return msg(err, errlen, "scenario file '%s' line %d: %s: %s", path, ln, key, sub);
