@@ -12,9 +12,18 @@ check() { if eval "$2"; then echo "ok   $1"; else echo "FAIL $1"; fail=1; fi; }
 "$BIN" --load "$T/s.bin" --t-end 0.1 --particles-out "$T/p2.csv" >/dev/null
 check "save at 0.1 + load + 0.1 == straight run to 0.2" 'cmp -s "$T/p1.csv" "$T/p2.csv"'
 
-# a loaded state brings its own dt: --t-end 0.1 from t = 0.1 ends at t = 0.2 whatever --dt says
-"$BIN" --load "$T/s.bin" --dt 0.03 --t-end 0.1 --out "$T/l.csv" >/dev/null
+# a loaded state runs t-end more with its own dt, or with the --dt given (as the keys change it)
+"$BIN" --load "$T/s.bin" --t-end 0.1 --out "$T/l.csv" >/dev/null
 check "--load runs t-end more with the saved dt" '[ "$(tail -1 "$T/l.csv" | cut -d, -f1)" = "0.2" ] && [ "$(wc -l <"$T/l.csv")" -eq 12 ]'
+"$BIN" --load "$T/s.bin" --dt 0.03 --t-end 0.1 --out "$T/l.csv" >/dev/null
+check "--load --dt 0.03: rows at 0.1, 0.13, 0.16, 0.19, 0.2" '[ "$(cut -d, -f1 "$T/l.csv" | tr "\n" " ")" = "t 0.1 0.13 0.16 0.19 0.2 " ]'
+"$BIN" --load "$T/s.bin" --switch-off 0 --t-end 0.02 --out "$T/l.csv" >/dev/null
+check "--load --switch-off 0: the field is off from the saved time on" '[ "$(tail -1 "$T/l.csv" | cut -d, -f2-4)" = "0.0,0.0,0.0" ]'
+"$BIN" --n 30 --H 0,1,0 --t-end 0.01 --save "$T/h.bin" >/dev/null
+"$BIN" --load "$T/h.bin" --grad 1 --eps 0.5 --t-end 0.01 --out "$T/l.csv" >/dev/null
+check "--load --grad: adds to the saved H (0,1,0), which stays" '[ "$(tail -1 "$T/l.csv" | cut -d, -f2-4)" = "0.0,1.0,0.0" ]'
+"$BIN" --load "$T/s.bin" --n 5 --out "$T/o.csv" 2>"$T/err"; rc=$?
+check "--load --n 5: exit 2, one line naming n, no output" '[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^ferrosim: --load: n cannot change" "$T/err" && [ ! -e "$T/o.csv" ]'
 
 # a field beyond the supported amplitude is refused (it used to hang the integrator)
 timeout 20 "$BIN" --H 3e6,0,0 --n 20 2>"$T/err"; rc=$?

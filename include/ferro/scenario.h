@@ -6,6 +6,7 @@
 #define FERRO_SCENARIO_H
 
 #include "ferro/params.h"
+#include "ferro/sim.h"
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -27,6 +28,7 @@ typedef struct fr_options {
     char load[1024];          /* start from a saved state (its parameters and time), "" = none */
     char units[1024];         /* SI parameter file: print T, b, eps, Néel/Brownian times */
     int help, version;
+    unsigned long long given; /* bit i: option i (fr_options_info) was given, file or command line */
 } fr_options;
 
 /* Extra options of a front end (e.g. ferroviz's --size WxH). */
@@ -49,6 +51,12 @@ void fr_options_default(fr_options *o);
  * after all values are in: the physics by fr_params_validate. */
 int fr_options_parse(fr_options *o, int argc, char **argv, const fr_extra_option *extra,
                      fr_extra_fn fn, void *ctx, char *err, size_t errlen);
+
+/* The simulation o describes: a new one from o->p, or with --load the saved state, its
+ * parameters changed by every physics option o was given, as ferroviz's keys would change them
+ * (a field option changes its part of the saved field: --grad adds to the saved H). What a state
+ * cannot change (n, phi, c0, seed, ...) is refused. 0, or -1 with one line ("--load: ..."). */
+int fr_options_sim(const fr_options *o, fr_sim **out, char *err, size_t errlen);
 
 /* Usage text of the shared options (for --help), generated from the option table with the
  * ranges fr_params_validate checks and the defaults. */

@@ -186,8 +186,7 @@ static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
 {
     fr_sim *s = NULL;
     char err[512];
-    if (o->load[0] ? fr_sim_load(o->load, &s, err, sizeof err)
-                   : fr_sim_create(&o->p, &s, err, sizeof err)) {
+    if (fr_options_sim(o, &s, err, sizeof err)) {
         fprintf(stderr, PROG ": %s\n", err);
         return 2;
     }

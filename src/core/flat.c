@@ -49,8 +49,7 @@ int fr_flat_create(int argc, char **argv, fr_sim **out, double run[FR_RUN_N], ch
     run[FR_RUN_THREADS] = o.threads;
     if (o.threads > 0)
         omp_set_num_threads(o.threads);
-    return o.load[0] ? fr_sim_load(o.load, out, err, errlen)
-                     : fr_sim_create(&o.p, out, err, errlen);
+    return fr_options_sim(&o, out, err, errlen);
 }
 
 int fr_flat_set(fr_sim *s, int count, const char *const *names, const char *const *values,

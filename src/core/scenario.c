@@ -13,10 +13,12 @@
  * wherever --scenario appears, and within one source the last occurrence wins.
  */
 #include "ferro/scenario.h"
+#include "ferro/sim.h"
 
 #include "param_limits.h"
 #include "textfile.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -347,7 +349,8 @@ static const opt_def OPTS[] = {
     {"save", T_PATH, O(save), "FILE", "save the whole state at the end (binary, checksummed)",
      S_STATE, 1, NULL, NULL},
     {"load", T_PATH, O(load), "FILE",
-     "start from a saved state: its parameters and time; runs t-end more", S_STATE, 1, NULL, NULL},
+     "start from a saved state: its parameters (the physics options\n"
+     "given change them) and time; runs t-end more", S_STATE, 1, NULL, NULL},
     {"units", T_PATH, O(units), "FILE",
      "SI parameters (nu, K, m_s, r, Theta, Hbar, tau0, aspect as\n"
      "'key = value'): print T, b, eps, Neel and Brownian times, exit",
@@ -356,6 +359,7 @@ static const opt_def OPTS[] = {
     {"version", T_SPECIAL, O(version), NULL, NULL, S_OTHER, 0, NULL, NULL},
 };
 #define N_OPTS (sizeof OPTS / sizeof OPTS[0])
+_Static_assert(N_OPTS <= 8 * sizeof(unsigned long long), "fr_options.given has a bit per option");
 
 /* The ranges of the run options (those of the physics are fr_params_limits()). */
 #define MAX_STEPS 1e12 /* t_end / dt: beyond this the step count itself is meaningless */
@@ -476,6 +480,7 @@ static int apply_any(fr_options *o, parse_state *st, const opt_def *d, const cha
 {
     if (d >= OPTS && d < OPTS + N_OPTS) {
         st->where[d - OPTS] = st->source == SRC_CMDLINE ? -1 : st->line;
+        o->given |= 1ull << (d - OPTS);
         return apply_option(o, st, d, v, err, errlen);
     }
     if (d->type == T_EXTRA)
@@ -701,6 +706,72 @@ int fr_options_parse(fr_options *o, int argc, char **argv, const fr_extra_option
 done:
     free(tok);
     return rc;
+}
+
+/* ---- a run from a saved state ---- */
+
+/* The part of fr_field each custom field option sets (one span of members), so that given with
+ * --load it changes only that part of the saved field; --H owns `rotating` too, as a --H given
+ * after a file's --rotating replaces it. */
+#define SPAN(a, b) offsetof(fr_field, a), offsetof(fr_field, b) + sizeof(((fr_field *)0)->b)
+static const struct {
+    const char *name;
+    size_t from, to;
+} FIELD_PART[] = {{"H", SPAN(H0, rotating)},
+                  {"rotating", SPAN(rotating, rot_omega)},
+                  {"magnet", SPAN(has_magnet, magnet_p)},
+                  {"switch-off", SPAN(has_switch_off, t_off)},
+                  {"sweep", SPAN(sweep, sweep_t0)}};
+#undef SPAN
+
+/* Where option d writes in fr_params, as [*from, *to). */
+static void param_span(const opt_def *d, size_t *from, size_t *to)
+{
+    static const size_t plain[] = {[T_INT] = sizeof(int),       [T_DOUBLE] = sizeof(double),
+                                   [T_U64] = sizeof(uint64_t),  [T_BOOL] = sizeof(int),
+                                   [T_FLAG] = sizeof(int),      [T_NOT_FLAG] = sizeof(int),
+                                   [T_ENUM] = sizeof(int)};
+    *from = *to = d->off - offsetof(fr_options, p);
+    if (d->type < sizeof plain / sizeof plain[0] && plain[d->type]) {
+        *to += plain[d->type];
+        return;
+    }
+    for (size_t i = 0; i < sizeof FIELD_PART / sizeof FIELD_PART[0]; i++)
+        if (!strcmp(FIELD_PART[i].name, d->name)) {
+            *from = offsetof(fr_params, field) + FIELD_PART[i].from;
+            *to = offsetof(fr_params, field) + FIELD_PART[i].to;
+        }
+    assert(*to > *from && "a custom option of fr_params needs its FIELD_PART row");
+}
+
+/* The saved parameters with every physics option o was given on top. */
+static void over_saved(const fr_options *o, const fr_params *saved, fr_params *out)
+{
+    *out = *saved;
+    for (size_t i = 0; i < N_OPTS; i++) {
+        if (!(o->given >> i & 1) || !in_params(&OPTS[i]))
+            continue;
+        size_t from, to;
+        param_span(&OPTS[i], &from, &to);
+        memcpy((char *)out + from, (const char *)&o->p + from, to - from);
+    }
+}
+
+int fr_options_sim(const fr_options *o, fr_sim **out, char *err, size_t errlen)
+{
+    if (!o->load[0])
+        return fr_sim_create(&o->p, out, err, errlen);
+    char sub[512];
+    if (fr_sim_load(o->load, out, sub, sizeof sub))
+        return msg(err, errlen, "--load: %s", sub);
+    fr_params p;
+    over_saved(o, fr_sim_params(*out), &p);
+    if (fr_sim_set_params(*out, &p, sub, sizeof sub)) {
+        fr_sim_free(*out);
+        *out = NULL;
+        return msg(err, errlen, "--load: %s", sub);
+    }
+    return 0;
 }
 
 /* ---- one option by name: ferroviz's "set", the Python package ---- */

@@ -61,8 +61,8 @@ int app_prepare(viz_app *a, fr_sim **loaded, int *done)
     }
     /* --load: read the state before any window (a damaged file: one line, exit 2) */
     if (a->fo.load[0]) {
-        if (fr_sim_load(a->fo.load, loaded, err, sizeof err)) {
-            fprintf(stderr, "ferroviz: --load: %s\n", err);
+        if (fr_options_sim(&a->fo, loaded, err, sizeof err)) {
+            fprintf(stderr, "ferroviz: %s\n", err);
             return 2;
         }
         a->fo.p = *fr_sim_params(*loaded);
