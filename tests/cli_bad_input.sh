@@ -5,43 +5,24 @@
 set -u
 BIN="$(cd "${1:?usage: cli_bad_input.sh BUILD_DIR}" && pwd)/ferrosim"
 [ -x "$BIN" ] || { echo "no ferrosim in $1"; exit 1; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-OUT="$TMP/out"       # the only place ferrosim may write to; must stay empty
-IN="$TMP/in"         # scenario files
-mkdir -p "$OUT" "$IN"
+source "$(dirname "$0")/lib.sh"
+IN="$TMP/in" # scenario files
+mkdir -p "$IN"
 printf '# a scenario with a typo\nn = 100\nfoo = 1\n' > "$IN/unknown_key.scenario"
 printf 'n = 100\n\neps = nan\n' > "$IN/bad_value.scenario"
 printf 'n = 100\nphi = 0.5\n' > "$IN/bad_range.scenario"
 printf 'n = 100\njust some words\n' > "$IN/no_equals.scenario"
 printf 'n = 100\n' > "$IN/unreadable.scenario"
 printf 'n = 100\nphi = 0.1\n' > "$IN/good.scenario"
+printf 'eps = 0.1\nn = 100\neps = 0.2\n' > "$IN/twice.scenario"
 chmod 000 "$IN/unreadable.scenario"
-fails=0
-count=0
+"$BIN" --n 20 --t-end 0.01 --save "$IN/state.bin" >/dev/null
 
-# bad PATTERN ARGS...: PATTERN is an extended regex the stderr line must match.
+# bad PATTERN ARGS...: refused with both outputs asked for (out/ is where they would go).
 bad() {
     local pattern=$1
     shift
-    count=$((count + 1))
-    "$BIN" "$@" --out "$OUT/series.csv" --particles-out "$OUT/p.csv" \
-        >"$TMP/stdout" 2>"$TMP/stderr"
-    local rc=$? why=""
-    local lines
-    lines=$(wc -l <"$TMP/stderr")
-    [ "$rc" -eq 2 ] || why="exit code $rc, expected 2"
-    [ -z "$why" ] && [ "$lines" -ne 1 ] && why="$lines lines on stderr, expected 1"
-    [ -z "$why" ] && ! grep -Eq -- "$pattern" "$TMP/stderr" && why="stderr does not match /$pattern/"
-    [ -z "$why" ] && ! grep -q '^ferrosim: ' "$TMP/stderr" && why="stderr lacks the 'ferrosim: ' prefix"
-    [ -z "$why" ] && [ -s "$TMP/stdout" ] && why="wrote to stdout"
-    [ -z "$why" ] && [ -n "$(ls -A "$OUT")" ] && why="left files: $(ls -A "$OUT" | tr '\n' ' ')"
-    if [ -n "$why" ]; then
-        echo "FAIL: ferrosim $*: $why"
-        sed 's/^/    stderr: /' "$TMP/stderr"
-        fails=$((fails + 1))
-        rm -rf "${OUT:?}"/* "$OUT"/.[!.]* 2>/dev/null
-    fi
+    refuse "$pattern" "$@" --out out/series.csv --particles-out out/p.csv
 }
 
 bad 'unknown option --foo'              --foo
@@ -90,7 +71,7 @@ bad '--threads: .*out of range'      --threads -1
 bad '--seed: not an unsigned'        --seed -1
 bad '--no-interactions: not a boolean' --no-interactions=maybe
 bad '--c0: value 5 out of range'      --c0 5
-bad 'same file'                         --field-out "$OUT/series.csv"
+bad 'same file'                         --field-out out/series.csv
 bad "scenario file '.*nonexistent.scenario': cannot read: No such file" \
     --scenario "$IN/nonexistent.scenario"
 bad "scenario file '.*': cannot read: Is a directory" --scenario "$IN"
@@ -111,19 +92,20 @@ bad '--phi: .*out of range'             --scenario "$IN/good.scenario" --phi 0.4
 bad '--phi: .*out of range'             --phi 0.4 --scenario "$IN/good.scenario"
 bad "bad_range.scenario' line 2: phi:"  --scenario "$IN/bad_range.scenario" --phi 0.2
 bad '--scenario: given more than once' --scenario a --scenario b
+bad "twice.scenario' line 3: key 'eps' was already set on line 1" --scenario "$IN/twice.scenario"
+bad '--load: n cannot change'           --load "$IN/state.bin" --n 21
+bad '--load: seed cannot change'        --load "$IN/state.bin" --seed 7
 
 # An unwritable output is an I/O error: exit 1, one line, nothing left behind.
-count=$((count + 1))
-"$BIN" --n 10 --t-end 0 --particles-out "$OUT/p.csv" --out "$OUT/no/such/dir/x.csv" \
-    >/dev/null 2>"$TMP/stderr"
+checks=$((checks + 1))
+rm -rf out && mkdir out
+"$BIN" --n 10 --t-end 0 --particles-out out/p.csv --out out/no/such/dir/x.csv >/dev/null 2>stderr.txt
 rc=$?
-if [ $rc -ne 1 ] || [ "$(wc -l <"$TMP/stderr")" -ne 1 ] ||
-    ! grep -q "^ferrosim: --out '.*x.csv': cannot open: No such file" "$TMP/stderr" ||
-    [ -n "$(ls -A "$OUT")" ]; then
-    echo "FAIL: unwritable --out: rc=$rc, stderr: $(cat "$TMP/stderr"), left: $(ls -A "$OUT")"
-    fails=$((fails + 1))
+if [ $rc -ne 1 ] || [ "$(wc -l <stderr.txt)" -ne 1 ] ||
+    ! grep -q "^ferrosim: --out '.*x.csv': cannot open: No such file" stderr.txt ||
+    [ -n "$(ls -A out)" ]; then
+    fail "unwritable --out: rc=$rc, stderr: $(cat stderr.txt), left: $(ls -A out)"
 fi
 
 chmod 600 "$IN/unreadable.scenario"
-echo "cli_bad_input: $((count - fails))/$count passed"
-[ $fails -eq 0 ]
+finish cli_bad_input

@@ -7,30 +7,8 @@
 set -u
 BIN="$(cd "${1:?usage: cli_reliability.sh BUILD_DIR}" && pwd)/ferrosim"
 [ -x "$BIN" ] || { echo "no ferrosim in $1"; exit 1; }
-TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"' EXIT
-cd "$TMP" || exit 1
+source "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
-fails=0
-count=0
-# Sanitized builds are ~10x slower: scale the time limits.
-SLOW=1
-[ -n "${FERRO_SANITIZED:-}" ] && SLOW=10
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-
-# refuse PATTERN ARGS...: exit 2 within 10 s, one line matching PATTERN, no file left.
-refuse() {
-    local pattern=$1
-    shift
-    count=$((count + 1))
-    mkdir -p out && rm -rf out/* out/.[!.]* 2>/dev/null
-    timeout $((10 * SLOW)) "$BIN" "$@" >stdout.txt 2>stderr.txt
-    local rc=$?
-    if [ $rc -ne 2 ] || [ "$(wc -l <stderr.txt)" -ne 1 ] || ! grep -Eq -- "$pattern" stderr.txt ||
-        [ -n "$(ls -A out)" ]; then
-        fail "ferrosim $*: rc=$rc (want 2), stderr: $(head -c 300 stderr.txt), left: $(ls -A out)"
-    fi
-}
 
 # 1. Stiff time-dependent fields: refused before the run (naming a dt that would do), and the
 #    run with that dt finishes.
@@ -38,7 +16,7 @@ refuse '--rotating: .*lower --dt to' --n 1 --rotating 1e3,1e6 --t-end 0.001 --ou
 refuse '--rotating: .*lower --dt to' --n 1 --rotating 100,1e6 --t-end 0.01 --out out/a.csv
 refuse '--rotating: .*lower --dt to' --n 1 --rotating 1e3,1e5 --t-end 0.01 --out out/a.csv
 refuse '--sweep: .*lower --dt to' --n 10 --sweep 1e3,1e-6 --t-end 0.01 --out out/a.csv
-count=$((count + 1))
+checks=$((checks + 1))
 if ! timeout $((60 * SLOW)) "$BIN" --n 1 --rotating 1e3,1e6 --dt 2e-7 --t-end 2e-5 --out s.csv \
     2>stderr.txt || grep -q nan s.csv; then
     fail "rotating 1e3,1e6 with dt 2e-7: $(cat stderr.txt)"
@@ -49,7 +27,7 @@ fi
 sigint_field_out() { # sigint_field_out WHAT OPTIONS...
     local what=$1
     shift
-    count=$((count + 1))
+    checks=$((checks + 1))
     mkdir -p f
     rm -f f/*
     "$BIN" --t-end 0.01 --field-out f/f.csv --no-interactions "$@" 2>stderr.txt &
@@ -73,7 +51,7 @@ refuse "unknown option --a\?b" $'--a\nb'
 # 4. dt beyond t-end: one step to t-end; a dt whose step could need more than 1e9 flips per
 #    particle (dt/eps) is refused.
 refuse '--dt: value 1e\+10: a step would need up to dt/eps' --n 10 --t-end 1 --dt 1e10
-count=$((count + 1))
+checks=$((checks + 1))
 timeout $((10 * SLOW)) "$BIN" --n 10 --t-end 1 --dt 10 --out s4.csv 2>/dev/null
 awk -F, 'END { exit !($1 == 1) }' s4.csv || fail "--t-end 1 --dt 10: last row $(tail -n 1 s4.csv)"
 
@@ -86,14 +64,14 @@ refuse '--out and --particles-out name the same file' --n 10 --t-end 0 --out out
     --particles-out ./out/o.csv
 
 # 7. A legal 254-character output name.
-count=$((count + 1))
+checks=$((checks + 1))
 long=$(printf 'x%.0s' $(seq 1 250)).csv
 timeout $((10 * SLOW)) "$BIN" --n 10 --t-end 0.01 --out "$long" 2>stderr.txt && [ -s "$long" ] ||
     fail "254-character --out: $(cat stderr.txt)"
 rm -f "$long"
 
 # 8. After --load the summary reports the state's n (an --n equal to it is accepted).
-count=$((count + 1))
+checks=$((checks + 1))
 "$BIN" --n 12 --t-end 0.01 --save st.bin >/dev/null 2>&1
 "$BIN" --load st.bin --n 12 --t-end 0.01 >sum.txt 2>&1
 grep -q ' n=12 ' sum.txt || fail "--load summary: $(cat sum.txt)"
@@ -104,7 +82,7 @@ refuse "units file '/dev/zero': larger than 1 MiB" --units /dev/zero
 refuse "scenario file '/dev/zero': larger than 1 MiB" --scenario /dev/zero
 
 # 10. CR-only line ends with a comment first are read; a NUL byte is refused.
-count=$((count + 1))
+checks=$((checks + 1))
 printf '# CR only\rn = 123\rt-end = 0\r' >cr.scenario
 "$BIN" --scenario cr.scenario >sum.txt 2>&1
 grep -q ' n=123 ' sum.txt || fail "CR-only scenario: $(cat sum.txt)"
@@ -143,7 +121,7 @@ for e in "xi nan:orientation" "thresh -1:hazard or threshold" "t nan:time t" \
 done
 
 # 12. SIGHUP: 130 and no temporary left.
-count=$((count + 1))
+checks=$((checks + 1))
 mkdir -p h
 "$BIN" --n 2000 --t-end 100 --out h/h.csv 2>/dev/null &
 pid=$!
@@ -154,11 +132,10 @@ rc=$?
 [ $rc -eq 130 ] && [ -z "$(ls -A h)" ] || fail "SIGHUP: rc=$rc, left: $(ls -A h)"
 
 # Also: an unwritable --save is found before the run (exit 1 at once).
-count=$((count + 1))
+checks=$((checks + 1))
 timeout $((5 * SLOW)) "$BIN" --n 2000 --t-end 100 --save /nonexistent/x.bin 2>stderr.txt
 rc=$?
 [ $rc -eq 1 ] && grep -q "^ferrosim: --save '/nonexistent/x.bin': cannot open" stderr.txt ||
     fail "unwritable --save: rc=$rc, $(cat stderr.txt)"
 
-echo "cli_reliability: $((count - fails))/$count passed"
-[ $fails -eq 0 ]
+finish cli_reliability
