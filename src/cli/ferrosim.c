@@ -182,28 +182,20 @@ static void progress(double t, double t_end, double *last, int force)
     fflush(stderr);
 }
 
-static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
+/* The steps and the rows: 0, 1 on a failed series write (err says why), 130 when interrupted. */
+static int run_steps(const fr_options *o, fr_sim *s, FILE *series, series_dir *sdir, int tty,
+                     char *err, size_t errlen)
 {
-    fr_sim *s = NULL;
-    char err[512];
-    if (fr_options_sim(o, &s, err, sizeof err)) {
-        fprintf(stderr, PROG ": %s\n", err);
-        return 2;
-    }
-    const double t0 = now();
     long long nfull;
     double rest;
-    fr_sim_set_abort(s, &g_abort);
-    fr_plan_steps(s, o->t_end, &nfull, &rest); /* with the sim's dt: a loaded state brings its own */
+    fr_plan_steps(s, o->t_end, &nfull, &rest); /* with the sim's dt (a saved one, or --dt) */
     const long long nrows = nfull + (rest > 0.0); /* rows after t = 0 */
-    FILE *series = out[OUT_SERIES].fp;
-    fr_diag d;
     int status = 0;
     if (series) {
         csv_series_header(series);
         csv_series_row(series, s);
     }
-    if (sdir->dir && series_dir_row(sdir, s, err, sizeof err))
+    if (sdir->dir && series_dir_row(sdir, s, err, errlen))
         status = 1;
     double last = -1.0;
     for (long long r = 1; r <= nrows && !status; r++) {
@@ -214,7 +206,7 @@ static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
         const int row = r % o->every == 0 || r == nrows;
         if (series && row)
             csv_series_row(series, s);
-        if (sdir->dir && row && series_dir_row(sdir, s, err, sizeof err))
+        if (sdir->dir && row && series_dir_row(sdir, s, err, errlen))
             status = 1;
         if (tty)
             progress(fr_sim_time(s), o->t_end, &last, 0);
@@ -227,47 +219,97 @@ static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
         fprintf(stderr, PROG ": %s\n", err);
     if (status == 130)
         fprintf(stderr, PROG ": interrupted at t=%g; no output written\n", fr_sim_time(s));
-    if (status) {
-        fr_sim_free(s);
-        return status;
-    }
+    return status;
+}
+
+/* The files written at t-end, then every output committed: 0, 1 (I/O) or 130 (interrupted). */
+static int write_outputs(const fr_options *o, fr_sim *s, output *out, series_dir *sdir)
+{
+    char err[512];
     if (out[OUT_PARTICLES].fp && write_particles(out[OUT_PARTICLES].fp, out[OUT_PARTICLES].path, s)) {
         fprintf(stderr, PROG ": --particles-out: out of memory\n");
-        status = 1;
+        return 1;
     }
-    if (!status && out[OUT_FIELD].fp &&
-        write_field(out[OUT_FIELD].fp, out[OUT_FIELD].path, s, o->grid) && !interrupted()) {
+    if (out[OUT_FIELD].fp && write_field(out[OUT_FIELD].fp, out[OUT_FIELD].path, s, o->grid) &&
+        !interrupted()) {
         fprintf(stderr, PROG ": --field-out: out of memory for a %d^3 grid\n", o->grid);
-        status = 1;
+        return 1;
     }
-    if (!status && interrupted()) { /* the grid sum gives up at once */
+    if (interrupted()) { /* the grid sum gives up at once */
         fprintf(stderr, PROG ": interrupted writing the outputs; no output written\n");
-        fr_sim_free(s);
         return 130;
     }
-    if (!status && out[OUT_SAVE].fp && fr_sim_write(s, out[OUT_SAVE].fp, err, sizeof err)) {
+    if (out[OUT_SAVE].fp && fr_sim_write(s, out[OUT_SAVE].fp, err, sizeof err)) {
         fprintf(stderr, PROG ": --save '%s': %s\n", o->save, err);
-        status = 1;
+        return 1;
     }
-    if (!status && sdir->dir && series_dir_commit(sdir, err, sizeof err)) {
+    if (sdir->dir && series_dir_commit(sdir, err, sizeof err)) {
         fprintf(stderr, PROG ": %s\n", err);
-        status = 1;
+        return 1;
     }
-    if (!status && commit_outputs(out))
-        status = 1;
-    if (!status) {
-        fr_sim_diag(s, &d);
-        const double wall = now() - t0;
-        const double mabs = sqrt(d.m[0] * d.m[0] + d.m[1] * d.m[1] + d.m[2] * d.m[2]);
-        const int any_out = out[0].path[0] || out[1].path[0] || out[2].path[0] || sdir->dir;
-        const int n = fr_sim_params(s)->n; /* a loaded state's, not the command line's */
-        FILE *sum = !any_out ? stdout : tty ? stderr : NULL;
-        if (sum)
-            fprintf(sum, "t=%g n=%d mean_spin=%.6g |m|=%.6g flips=%lld wall=%.3fs\n", d.t, n,
-                    d.mean_spin, mabs, d.flips, wall);
+    return commit_outputs(out) ? 1 : 0;
+}
+
+/* The one-line summary: on stdout when nothing else is written, on a terminal's stderr. */
+static void summary(const fr_sim *s, const output *out, const series_dir *sdir, int tty,
+                    double wall)
+{
+    const int any_out = out[0].path[0] || out[1].path[0] || out[2].path[0] || sdir->dir;
+    FILE *sum = !any_out ? stdout : tty ? stderr : NULL;
+    if (!sum)
+        return;
+    fr_diag d;
+    fr_sim_diag(s, &d);
+    const double mabs = sqrt(d.m[0] * d.m[0] + d.m[1] * d.m[1] + d.m[2] * d.m[2]);
+    const int n = fr_sim_params(s)->n; /* a loaded state's, not the command line's */
+    fprintf(sum, "t=%g n=%d mean_spin=%.6g |m|=%.6g flips=%lld wall=%.3fs\n", d.t, n, d.mean_spin,
+            mabs, d.flips, wall);
+}
+
+static int run(const fr_options *o, output *out, series_dir *sdir, int tty)
+{
+    fr_sim *s = NULL;
+    char err[512];
+    if (fr_options_sim(o, &s, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 2;
     }
+    const double t0 = now();
+    fr_sim_set_abort(s, &g_abort);
+    int status = run_steps(o, s, out[OUT_SERIES].fp, sdir, tty, err, sizeof err);
+    if (!status)
+        status = write_outputs(o, s, out, sdir);
+    if (!status)
+        summary(s, out, sdir, tty, now() - t0);
     fr_sim_free(s);
     return status;
+}
+
+/* --units FILE: the derived quantities on stdout; 0, or 2 with one line. */
+static int print_units(const char *path)
+{
+    fr_units_si u = fr_units_default();
+    fr_units_derived d;
+    char err[1024], buf[2048];
+    if (fr_units_read(path, &u, err, sizeof err) || fr_units_derive(&u, &d, err, sizeof err)) {
+        fprintf(stderr, PROG ": --units: %s\n", err);
+        return 2;
+    }
+    fr_units_format(&u, &d, buf, sizeof buf);
+    fputs(buf, stdout);
+    return 0;
+}
+
+static void catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills at once */
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
 }
 
 int main(int argc, char **argv)
@@ -298,18 +340,8 @@ int main(int argc, char **argv)
     }
     if (o.threads > 0)
         omp_set_num_threads(o.threads);
-    if (o.units[0]) {
-        fr_units_si u = fr_units_default();
-        fr_units_derived d;
-        if (fr_units_read(o.units, &u, err, sizeof err) || fr_units_derive(&u, &d, err, sizeof err)) {
-            fprintf(stderr, PROG ": --units: %s\n", err);
-            return 2;
-        }
-        char buf[2048];
-        fr_units_format(&u, &d, buf, sizeof buf);
-        fputs(buf, stdout);
-        return 0;
-    }
+    if (o.units[0])
+        return print_units(o.units);
 
     output out[N_OUT] = {
         [OUT_SERIES] = {.option = "--out", .path = o.out},
@@ -321,14 +353,7 @@ int main(int argc, char **argv)
         study_spec_free(&study);
         return 2;
     }
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_signal;
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills at once */
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    catch_signals();
 
     /* --ensemble / --vary (or started by mpirun): study.c runs it */
     const int study_status = study_main(&o, &study, &argc, &argv, &g_abort);
