@@ -618,6 +618,89 @@ static int finish(study *st, int status, outfile *out, par_ctx *par)
     return status;
 }
 
+/* Bad input, the tables, the test hook and the output file: 0, or the status to finish with.
+ * Every rank parses the same command line and finds the same problem. */
+static int study_prepare(study *st, const fr_options *o, outfile *out)
+{
+    char err[1200];
+    const int root = st->par.rank == 0;
+    if (make_plan(st, o, err, sizeof err)) {
+        if (root)
+            fprintf(stderr, PROG ": %s\n", err);
+        return 2;
+    }
+    if (alloc_rank_tables(st)) {
+        fprintf(stderr, PROG ": out of memory for a study of %ld runs\n", st->ntasks);
+        return 1; /* (every rank allocates the same) */
+    }
+    const char *ft = getenv("FERROSIM_FAIL_TASK"); /* tests: make one run fail */
+    if (ft && *ft)
+        st->fail_task = strtol(ft, NULL, 10);
+    /* (mpirun gives its ranks a pipe for stderr, and a pseudo-terminal for stdout whether or
+     * not anyone watches: under mpirun the bar needs --progress) */
+    st->tty = isatty(STDERR_FILENO);
+    st->show_progress = st->tty || st->sp->progress;
+    st->t_start = now();
+    if (root && out_open(out, err, sizeof err))
+        record_failure(st, 1, err);
+    return 0;
+}
+
+/* After the runs: every rank's outcome to rank 0, the verdict back to all; the failure's one
+ * line from the rank that failed, an interrupt's once from rank 0. */
+static int study_verdict(study *st)
+{
+    par_ctx *par = &st->par;
+    const int root = par->rank == 0;
+    int status = 0;
+    if (root) {
+        status = collect_finals(st);
+        draw_progress(st, 1);
+        if (st->show_progress && st->tty)
+            fputc('\n', stderr);
+    } else {
+        const long long fin = st->status                    ? -(long long)st->status
+                              : atomic_load(&st->stopping)  ? FINAL_STOPPED
+                              : atomic_load(st->abort_flag) ? -130LL
+                                                            : st->work[par->rank];
+        par_final_send(par, fin);
+    }
+    status = par_status_bcast(par, status);
+    par_stop_drain(par);
+    if (st->status && st->status != 130) {
+        if (par->size > 1)
+            fprintf(stderr, PROG ": rank %d: %s\n", par->rank, st->errmsg);
+        else
+            fprintf(stderr, PROG ": %s\n", st->errmsg);
+    }
+    if (status == 130 && root)
+        fprintf(stderr, PROG ": interrupted; no output written\n");
+    return status;
+}
+
+/* The table written by rank 0 from every rank's rows; 0 or 1. */
+static int study_output(study *st, outfile *out)
+{
+    char err[1200];
+    par_ctx *par = &st->par;
+    if (par->rank != 0) {
+        if (!send_results(st))
+            return 0;
+        fprintf(stderr, PROG ": rank %d: sending results failed\n", par->rank);
+        return 1;
+    }
+    if (gather_and_write(st, out->fp, err, sizeof err) || out_commit(out, err, sizeof err)) {
+        fprintf(stderr, PROG ": %s\n", err);
+        return 1;
+    }
+    if (st->tty && out->path)
+        fprintf(stderr, "%d point%s x %d member%s = %ld runs on %d rank%s x %d threads, "
+                        "wall=%.3fs\n", st->npoints, st->npoints > 1 ? "s" : "", st->K,
+                st->K > 1 ? "s" : "", st->ntasks, par->size, par->size > 1 ? "s" : "",
+                omp_get_max_threads(), now() - st->t_start);
+    return 0;
+}
+
 int study_main(const fr_options *o, const study_spec *sp, int *argc, char ***argv,
                atomic_int *abort_flag)
 {
@@ -633,82 +716,22 @@ int study_main(const fr_options *o, const study_spec *sp, int *argc, char ***arg
         fprintf(stderr, PROG ": %s\n", err);
         return 1;
     }
-    par_ctx *par = &st.par;
-    const int root = par->rank == 0;
     if (!is_study) {
-        if (par->size == 1) {
-            par_finalize(par);
+        if (st.par.size == 1) {
+            par_finalize(&st.par);
             return STUDY_NOT_A_STUDY;
         }
-        if (root)
+        if (st.par.rank == 0)
             fprintf(stderr, PROG ": %d ranks but no --ensemble or --vary: one run is not split "
-                            "over ranks\n", par->size);
-        return finish(&st, 2, &out, par);
+                            "over ranks\n", st.par.size);
+        return finish(&st, 2, &out, &st.par);
     }
-    /* Bad input: every rank parses the same command line and finds the same problem. */
-    if (make_plan(&st, o, err, sizeof err)) {
-        if (root)
-            fprintf(stderr, PROG ": %s\n", err);
-        return finish(&st, 2, &out, par);
-    }
-    if (alloc_rank_tables(&st)) {
-        fprintf(stderr, PROG ": out of memory for a study of %ld runs\n", st.ntasks);
-        return finish(&st, 1, &out, par); /* (every rank allocates the same) */
-    }
-    const char *ft = getenv("FERROSIM_FAIL_TASK"); /* tests: make one run fail */
-    if (ft && *ft)
-        st.fail_task = strtol(ft, NULL, 10);
-    /* (mpirun gives its ranks a pipe for stderr, and a pseudo-terminal for stdout whether or
-     * not anyone watches: under mpirun the bar needs --progress) */
-    st.tty = isatty(STDERR_FILENO);
-    st.show_progress = st.tty || sp->progress;
-    st.t_start = now();
-    if (root && out_open(&out, err, sizeof err))
-        record_failure(&st, 1, err);
-
-    compute(&st);
-
-    int status;
-    if (root) {
-        status = collect_finals(&st);
-        draw_progress(&st, 1);
-        if (st.show_progress && st.tty)
-            fputc('\n', stderr);
-    } else {
-        const long long fin = st.status            ? -(long long)st.status
-                              : atomic_load(&st.stopping) ? FINAL_STOPPED
-                              : atomic_load(abort_flag)   ? -130LL
-                                                          : st.work[par->rank];
-        par_final_send(par, fin);
-        status = 0;
-    }
-    status = par_status_bcast(par, status);
-    par_stop_drain(par);
-    /* One line from the rank that failed; an interrupt is reported once, by rank 0. */
-    if (st.status && st.status != 130) {
-        if (par->size > 1)
-            fprintf(stderr, PROG ": rank %d: %s\n", par->rank, st.errmsg);
-        else
-            fprintf(stderr, PROG ": %s\n", st.errmsg);
-    }
-    if (status == 130 && root)
-        fprintf(stderr, PROG ": interrupted; no output written\n");
+    int status = study_prepare(&st, o, &out);
     if (status)
-        return finish(&st, status, &out, par);
-
-    if (root) {
-        if (gather_and_write(&st, out.fp, err, sizeof err) || out_commit(&out, err, sizeof err)) {
-            fprintf(stderr, PROG ": %s\n", err);
-            status = 1;
-        } else if (st.tty && out.path) {
-            fprintf(stderr, "%d point%s x %d member%s = %ld runs on %d rank%s x %d threads, "
-                            "wall=%.3fs\n", st.npoints, st.npoints > 1 ? "s" : "", st.K,
-                    st.K > 1 ? "s" : "", st.ntasks, par->size, par->size > 1 ? "s" : "",
-                    omp_get_max_threads(), now() - st.t_start);
-        }
-    } else if (send_results(&st)) {
-        fprintf(stderr, PROG ": rank %d: sending results failed\n", par->rank);
-        status = 1;
-    }
-    return finish(&st, status, &out, par);
+        return finish(&st, status, &out, &st.par);
+    compute(&st);
+    status = study_verdict(&st);
+    if (!status)
+        status = study_output(&st, &out);
+    return finish(&st, status, &out, &st.par);
 }
