@@ -19,7 +19,9 @@
  * Accuracy: with u_d, G_d the direct sums, the plan's tolerance tol bounds (tested at N≈3000,
  * measured by ferrobench up to N=1e6)
  *     max_i |u_i − u_d,i| / max_i |u_d,i|   and   rms_i |u_i − u_d,i| / rms_i |u_d,i|
- * and the same for G with the Frobenius norm. tol in [1e-6, 1e-2]; default 1e-3.
+ * and the same for G with the Frobenius norm. tol in [1e-6, 1e-2]; default 1e-3. The Fourier
+ * grids are in single precision (stokes_fast_impl.h: FERRO_KS_FLOAT): their round-off, ~5e-7
+ * of max|u| at N = 3000, leaves tol 1e-6 half its budget and the others nearly all of it.
  *
  * Parameters (calibrated per decade, ~2x margin on the worst of the four measures; linear in
  * log10 tol in between): real-space cutoff r_c = x_c/ξ, grid spacing h = π/(2qξ), window
@@ -46,7 +48,8 @@
  * Memory: the plan holds the positions, the cell list, 27 doubles of work per particle, the
  * complex grids of the three components (z over the box the windows cover, all of y, half of
  * x; the real grids live inside them, x-transforms in place) and the kernel transform on the
- * octant in single precision (relative 6e-8, far below tol): ~1.2 GB at N = 1e6, tol 1e-3.
+ * octant in single precision (relative 6e-8, far below tol): ~0.8 GB at N = 1e6, tol 1e-3
+ * (the grids in single precision; ~1.2 GB with FERRO_KS_DOUBLE).
  *
  * Determinism: results are bit-identical for any number of OpenMP threads (each output is
  * accumulated in a fixed order; spreading is coloured by grid slabs; FFTW plans are serial

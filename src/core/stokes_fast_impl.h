@@ -137,7 +137,25 @@ static inline double cheb_eval(const double *c, double t, const int nc)
 
 /* ------------------------------------------------------------------ Fourier engine */
 
-/* ------------------------------------------------------------------ Fourier engine */
+/* The engine's grids and FFTs in single precision where FFTW's float library is linked
+ * (FERRO_KS_FLOAT, set by CMake for native builds): half the memory traffic and the memory of
+ * the largest arrays. The budget allows it: FFT round-off ~1e-7 log M relative to the grid's
+ * values, the window sums ~1e-6 of their magnitudes, three orders below tol >= 1e-4 (tests
+ * compare with the direct sum at every tolerance). The browser's FFTW is double only: there
+ * the same code compiles with ks_real = double. The plan-time kernel transform (build_tables)
+ * stays in double either way. */
+#ifdef FERRO_KS_FLOAT
+typedef float ks_real;
+typedef fftwf_complex ks_complex;
+typedef fftwf_plan ks_plan;
+#define KS(name) fftwf_##name
+#else
+typedef double ks_real;
+typedef fftw_complex ks_complex;
+typedef fftw_plan ks_plan;
+#define KS(name) fftw_##name
+#endif
+#define KS_ROW (64 / (int)sizeof(ks_complex)) /* complex values per 64 bytes: row padding */
 
 typedef struct kspace {
     int M[3], Mxh;              /* grid and M[0]/2 + 1 */
@@ -150,10 +168,10 @@ typedef struct kspace {
     int u0[3], u1[3];           /* union */
     float *tab[6];              /* xx yy zz xy xz yz on the octant, [fy][fx][fz]: single
                                  * precision (relative 6e-8, far below tol) halves them */
-    double *R[3];               /* real rows, the same memory as C: z in [u0z,u1z), y in [0,My),
-                                 * x in [0, Mx), row stride Rs = 2 Cs doubles */
-    fftw_complex *C[3];         /* z in [u0z,u1z), ky in [0,My), kx in [0,Mxh) */
-    fftw_plan xf, yf, yb, zf, zb, xb;
+    ks_real *R[3];              /* real rows, the same memory as C: z in [u0z,u1z), y in [0,My),
+                                 * x in [0, Mx), row stride Rs = 2 Cs reals */
+    ks_complex *C[3];           /* z in [u0z,u1z), ky in [0,My), kx in [0,Mxh) */
+    ks_plan xf, yf, yb, zf, zb, xb;
     int lvl;                    /* CPU level of the hot kernels */
     int par;                    /* run the per-call loops in parallel (enough work) */
     int PV;                     /* padded window width (8, 16, 24) */
@@ -180,8 +198,6 @@ int fr_ks_convolve(kspace *k);
 /* Velocity u[3i..] and gradient G[9i..] at targets tx.. [0..m) from the convolved R. */
 void fr_ks_interp(const kspace *k, int m, const double *tx, const double *ty, const double *tz,
                   double *u, double *G);
-
-/* ------------------------------------------------------------------ the plan */
 
 /* ------------------------------------------------------------------ the plan */
 

@@ -29,8 +29,8 @@ int fr_ks_nice_size(int m)
 
 /* Window weights along one axis: w[k] = ψ1(g_k − x), dw[k] = ψ1'(g_k − x), g_k = grid point
  * i0 + k, for k < P, and 0 for P <= k < PV (padding to a vector width). Returns i0. */
-static inline int window1(double x, double org, double h, int P, int PV, double aw, double *w,
-                          double *dw)
+static inline int window1(double x, double org, double h, int P, int PV, double aw, ks_real *w,
+                          ks_real *dw)
 {
     const double t = (x - org) / h;
     const int i0 = win_start(t, P);
@@ -39,8 +39,8 @@ static inline int window1(double x, double org, double h, int P, int PV, double 
     for (int k = 0; k < PV; k++) {
         const double y = (off + k) * h;
         const double e = exp_neg(-aw * y * y) * (double)(k < P);
-        w[k] = e;
-        dw[k] = -2.0 * aw * y * e;
+        w[k] = (ks_real)e;
+        dw[k] = (ks_real)(-2.0 * aw * y * e);
     }
     return i0;
 }
@@ -200,17 +200,17 @@ static int build_tables(kspace *k, double xi, double eta)
 void fr_ks_free(kspace *k)
 {
     if (k->xf)
-        fftw_destroy_plan(k->xf);
+        KS(destroy_plan)(k->xf);
     if (k->yf)
-        fftw_destroy_plan(k->yf);
+        KS(destroy_plan)(k->yf);
     if (k->yb)
-        fftw_destroy_plan(k->yb);
+        KS(destroy_plan)(k->yb);
     if (k->zf)
-        fftw_destroy_plan(k->zf);
+        KS(destroy_plan)(k->zf);
     if (k->zb)
-        fftw_destroy_plan(k->zb);
+        KS(destroy_plan)(k->zb);
     if (k->xb)
-        fftw_destroy_plan(k->xb);
+        KS(destroy_plan)(k->xb);
     for (int c = 0; c < 6; c++)
         fr_big_free(k->tab[c]);
     for (int c = 0; c < 3; c++) {
@@ -267,26 +267,26 @@ static int ks_geometry(kspace *k, int ns, const double *sx, const double *sy, co
         k->M[a] = m;
     }
     k->Mxh = k->M[0] / 2 + 1;
-    k->Cs = (k->Mxh + 3) / 4 * 4;
+    k->Cs = (k->Mxh + KS_ROW - 1) / KS_ROW * KS_ROW;
     k->Rs = 2 * k->Cs;
-    k->Ms = (k->M[2] + 3) / 4 * 4;
-    k->Ys = (k->M[1] + 3) / 4 * 4;
+    k->Ms = (k->M[2] + KS_ROW - 1) / KS_ROW * KS_ROW;
+    k->Ys = (k->M[1] + KS_ROW - 1) / KS_ROW * KS_ROW;
     return 0;
 }
 
 /* The grids of the three components, only the union box in z: complex rows of Cs, each row
- * also holding the real row (2 Cs doubles) it comes from or goes to, so that the x-transforms
+ * also holding the real row (2 Cs reals) it comes from or goes to, so that the x-transforms
  * are in place and the real grid R costs no memory of its own. */
 static int ks_alloc_grids(kspace *k)
 {
     const size_t cl = ks_clen(k);
     for (int c = 0; c < 3; c++) {
-        k->C[c] = fr_big_alloc(cl * sizeof(fftw_complex));
+        k->C[c] = fr_big_alloc(cl * sizeof(ks_complex));
         if (!k->C[c])
             return -1;
-        k->R[c] = (double *)k->C[c];
+        k->R[c] = (ks_real *)k->C[c];
     }
-    k->bytes += 3 * cl * sizeof(fftw_complex);
+    k->bytes += 3 * cl * sizeof(ks_complex);
     return 0;
 }
 
@@ -298,22 +298,22 @@ static int ks_fftw_plans(kspace *k)
     const int Mx = k->M[0], My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Cs = k->Cs, Rs = k->Rs;
     const int nsy = k->s1[1] - k->s0[1], nty = k->t1[1] - k->t0[1];
     /* in place: R[0] and C[0] are the same memory */
-    k->xf = fftw_plan_many_dft_r2c(1, &Mx, nsy, k->R[0], NULL, 1, Rs, k->C[0], NULL, 1, Cs, fl);
-    k->xb = fftw_plan_many_dft_c2r(1, &Mx, nty, k->C[0], NULL, 1, Cs, k->R[0], NULL, 1, Rs, fl);
+    k->xf = KS(plan_many_dft_r2c)(1, &Mx, nsy, k->R[0], NULL, 1, Rs, k->C[0], NULL, 1, Cs, fl);
+    k->xb = KS(plan_many_dft_c2r)(1, &Mx, nty, k->C[0], NULL, 1, Cs, k->R[0], NULL, 1, Rs, fl);
     const int Ys = k->Ys;
-    fftw_complex *ytmp = fftw_malloc((size_t)Mxh * Ys * sizeof(fftw_complex));
+    ks_complex *ytmp = KS(malloc)((size_t)Mxh * Ys * sizeof(ks_complex));
     if (!ytmp)
         return -1;
-    k->yf = fftw_plan_many_dft(1, &My, Mxh, ytmp, NULL, 1, Ys, ytmp, NULL, 1, Ys, FFTW_FORWARD, fl);
-    k->yb = fftw_plan_many_dft(1, &My, Mxh, ytmp, NULL, 1, Ys, ytmp, NULL, 1, Ys, FFTW_BACKWARD, fl);
-    fftw_free(ytmp);
+    k->yf = KS(plan_many_dft)(1, &My, Mxh, ytmp, NULL, 1, Ys, ytmp, NULL, 1, Ys, FFTW_FORWARD, fl);
+    k->yb = KS(plan_many_dft)(1, &My, Mxh, ytmp, NULL, 1, Ys, ytmp, NULL, 1, Ys, FFTW_BACKWARD, fl);
+    KS(free)(ytmp);
     const int Ms = k->Ms;
-    fftw_complex *tmp = fftw_malloc((size_t)Mxh * Ms * sizeof(fftw_complex));
+    ks_complex *tmp = KS(malloc)((size_t)Mxh * Ms * sizeof(ks_complex));
     if (!tmp)
         return -1;
-    k->zf = fftw_plan_many_dft(1, &Mz, Mxh, tmp, NULL, 1, Ms, tmp, NULL, 1, Ms, FFTW_FORWARD, fl);
-    k->zb = fftw_plan_many_dft(1, &Mz, Mxh, tmp, NULL, 1, Ms, tmp, NULL, 1, Ms, FFTW_BACKWARD, fl);
-    fftw_free(tmp);
+    k->zf = KS(plan_many_dft)(1, &Mz, Mxh, tmp, NULL, 1, Ms, tmp, NULL, 1, Ms, FFTW_FORWARD, fl);
+    k->zb = KS(plan_many_dft)(1, &Mz, Mxh, tmp, NULL, 1, Ms, tmp, NULL, 1, Ms, FFTW_BACKWARD, fl);
+    KS(free)(tmp);
     if (!k->xf || !k->xb || !k->yf || !k->yb || !k->zf || !k->zb)
         return -1;
     return 0;
@@ -373,7 +373,7 @@ FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const doub
                               const double *const *T, const double *const *S, const int PV)
 {
     const int P = k->P, Rs = k->Rs, My = k->M[1];
-    double wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
+    ks_real wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
     for (int q = 0; q < m; q++) {
         const int j = idx[q];
         const int ix = window1(sx[j], k->org[0], k->h, P, PV, k->aw, wx, dwx);
@@ -396,13 +396,13 @@ FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const doub
         }
         for (int kz = 0; kz < P; kz++)
             for (int ky = 0; ky < P; ky++) {
-                const double wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
+                const ks_real wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
                 const size_t row =
                     ((size_t)(iz + kz - k->u0[2]) * My + (iy + ky)) * Rs + ix;
                 for (int c = 0; c < 3; c++) {
-                    const double a = f[c] * wyz + s[3 * c + 1] * dyz + s[3 * c + 2] * ydz;
-                    const double b = s[3 * c] * wyz;
-                    double *restrict r = k->R[c] + row;
+                    const ks_real a = f[c] * wyz + s[3 * c + 1] * dyz + s[3 * c + 2] * ydz;
+                    const ks_real b = s[3 * c] * wyz;
+                    ks_real *restrict r = k->R[c] + row;
 #pragma omp simd
                     for (int kx = 0; kx < PV; kx++)
                         r[kx] += a * wx[kx] + b * dwx[kx];
@@ -417,25 +417,25 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
                                const double *tz, double *u, double *G, const int PV)
 {
     const int P = k->P, Rs = k->Rs, My = k->M[1];
-    double wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
+    ks_real wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
     for (int i = 0; i < m; i++) {
         const int ix = window1(tx[i], k->org[0], k->h, P, PV, k->aw, wx, dwx);
         const int iy = window1(ty[i], k->org[1], k->h, P, PV, k->aw, wy, dwy);
         const int iz = window1(tz[i], k->org[2], k->h, P, PV, k->aw, wz, dwz);
-        double s0[3][PVMAX], s1[3][PVMAX], s2[3][PVMAX];
+        ks_real s0[3][PVMAX], s1[3][PVMAX], s2[3][PVMAX];
         for (int c = 0; c < 3; c++)
             for (int kx = 0; kx < PV; kx++)
                 s0[c][kx] = s1[c][kx] = s2[c][kx] = 0.0;
         for (int kz = 0; kz < P; kz++)
             for (int ky = 0; ky < P; ky++) {
-                const double wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
+                const ks_real wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
                 const size_t row =
                     ((size_t)(iz + kz - k->u0[2]) * My + (iy + ky)) * Rs + ix;
                 for (int c = 0; c < 3; c++) {
-                    const double *restrict r = k->R[c] + row;
+                    const ks_real *restrict r = k->R[c] + row;
 #pragma omp simd
                     for (int kx = 0; kx < PV; kx++) {
-                        const double v = r[kx];
+                        const ks_real v = r[kx];
                         s0[c][kx] += wyz * v;
                         s1[c][kx] += dyz * v;
                         s2[c][kx] += ydz * v;
@@ -514,25 +514,25 @@ void fr_ks_interp(INTERP_ARGS)
 
 /* Multiply one ky-slice by the kernel tables. The slice is stored transposed: component c at
  * t_c[kx * Ms + kz] (z contiguous, for contiguous batched z-transforms). */
-static void kernel_mult(const kspace *k, int ky, fftw_complex *t0, fftw_complex *t1,
-                        fftw_complex *t2)
+static void kernel_mult(const kspace *k, int ky, ks_complex *t0, ks_complex *t1,
+                        ks_complex *t2)
 {
     const int My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Ms = k->Ms;
     const int hy = My / 2, hz = Mz / 2;
     const int fy = ky <= hy ? ky : My - ky;
-    const double sy = ky <= hy ? 1.0 : -1.0;
+    const ks_real sy = ky <= hy ? 1.0 : -1.0;
     for (int kx = 0; kx < Mxh; kx++) {
         const size_t o = ((size_t)fy * Mxh + kx) * (hz + 1);
         const float *Txx = k->tab[0] + o, *Tyy = k->tab[1] + o, *Tzz = k->tab[2] + o,
                     *Txy = k->tab[3] + o, *Txz = k->tab[4] + o, *Tyz = k->tab[5] + o;
-        double *a = t0[(size_t)kx * Ms], *b = t1[(size_t)kx * Ms], *c = t2[(size_t)kx * Ms];
+        ks_real *a = t0[(size_t)kx * Ms], *b = t1[(size_t)kx * Ms], *c = t2[(size_t)kx * Ms];
         for (int kz = 0; kz < Mz; kz++) {
             const int fz = kz <= hz ? kz : Mz - kz;
-            const double sz = kz <= hz ? 1.0 : -1.0;
-            const double xx = Txx[fz], yy = Tyy[fz], zz = Tzz[fz], xy = sy * Txy[fz],
+            const ks_real sz = kz <= hz ? 1.0 : -1.0;
+            const ks_real xx = Txx[fz], yy = Tyy[fz], zz = Tzz[fz], xy = sy * Txy[fz],
                          xz = sz * Txz[fz], yz = sy * sz * Tyz[fz];
-            const double fxr = a[2 * kz], fyr = b[2 * kz], fzr = c[2 * kz];
-            const double fxi = a[2 * kz + 1], fyi = b[2 * kz + 1], fzi = c[2 * kz + 1];
+            const ks_real fxr = a[2 * kz], fyr = b[2 * kz], fzr = c[2 * kz];
+            const ks_real fxi = a[2 * kz + 1], fyi = b[2 * kz + 1], fzi = c[2 * kz + 1];
             a[2 * kz] = xx * fxr + xy * fyr + xz * fzr;
             b[2 * kz] = xy * fxr + yy * fyr + yz * fzr;
             c[2 * kz] = xz * fxr + yz * fyr + zz * fzr;
@@ -546,28 +546,28 @@ static void kernel_mult(const kspace *k, int ky, fftw_complex *t0, fftw_complex 
 /* One z-plane of component c: y-transform through a transposed (y-contiguous) buffer tb.
  * Forward: rows y in [s0y, s1y) are the input (others zero); backward: only rows [t0y, t1y) are
  * written back. */
-static void ks_ypass(const kspace *k, fftw_complex *plane, fftw_complex *tb, int forward)
+static void ks_ypass(const kspace *k, ks_complex *plane, ks_complex *tb, int forward)
 {
     const int My = k->M[1], Mxh = k->Mxh, Cs = k->Cs, Ys = k->Ys;
     const int y0 = forward ? k->s0[1] : 0, y1 = forward ? k->s1[1] : My;
     if (forward)
         for (int kx = 0; kx < Mxh; kx++) {
             if (y0 > 0)
-                memset(tb + (size_t)kx * Ys, 0, (size_t)y0 * sizeof(fftw_complex));
+                memset(tb + (size_t)kx * Ys, 0, (size_t)y0 * sizeof(ks_complex));
             if (y1 < My)
-                memset(tb + (size_t)kx * Ys + y1, 0, (size_t)(My - y1) * sizeof(fftw_complex));
+                memset(tb + (size_t)kx * Ys + y1, 0, (size_t)(My - y1) * sizeof(ks_complex));
         }
     for (int y = y0; y < y1; y++) {
-        fftw_complex *row = plane + (size_t)y * Cs;
+        ks_complex *row = plane + (size_t)y * Cs;
         for (int kx = 0; kx < Mxh; kx++) {
             tb[(size_t)kx * Ys + y][0] = row[kx][0];
             tb[(size_t)kx * Ys + y][1] = row[kx][1];
         }
     }
-    fftw_execute_dft(forward ? k->yf : k->yb, tb, tb);
+    KS(execute_dft)(forward ? k->yf : k->yb, tb, tb);
     const int w0 = forward ? 0 : k->t0[1], w1 = forward ? My : k->t1[1];
     for (int y = w0; y < w1; y++) {
-        fftw_complex *row = plane + (size_t)y * Cs;
+        ks_complex *row = plane + (size_t)y * Cs;
         for (int kx = 0; kx < Mxh; kx++) {
             row[kx][0] = tb[(size_t)kx * Ys + y][0];
             row[kx][1] = tb[(size_t)kx * Ys + y][1];
@@ -584,7 +584,7 @@ int fr_ks_convolve(kspace *k)
     /* forward x (source rows) and y (source planes) */
 #pragma omp parallel if (k->par)
     {
-        fftw_complex *tb = fftw_malloc((size_t)Mxh * k->Ys * sizeof(fftw_complex));
+        ks_complex *tb = KS(malloc)((size_t)Mxh * k->Ys * sizeof(ks_complex));
         if (!tb) {
 #pragma omp atomic write
             fail = 1;
@@ -594,12 +594,12 @@ int fr_ks_convolve(kspace *k)
             if (!tb)
                 continue;
             const int c = job / nzs, z = k->s0[2] + job % nzs;
-            fftw_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
-            fftw_complex *rows = plane + (size_t)k->s0[1] * Cs;
-            fftw_execute_dft_r2c(k->xf, (double *)rows, rows);
+            ks_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
+            ks_complex *rows = plane + (size_t)k->s0[1] * Cs;
+            KS(execute_dft_r2c)(k->xf, (ks_real *)rows, rows);
             ks_ypass(k, plane, tb, 1);
         }
-        fftw_free(tb);
+        KS(free)(tb);
     }
     if (fail)
         return -1;
@@ -608,7 +608,7 @@ int fr_ks_convolve(kspace *k)
     {
         const int Ms = k->Ms;
         const size_t col = (size_t)Mxh * Ms;
-        fftw_complex *tmp = fftw_malloc(3 * col * sizeof(fftw_complex));
+        ks_complex *tmp = KS(malloc)(3 * col * sizeof(ks_complex));
         if (!tmp) {
 #pragma omp atomic write
             fail = 1;
@@ -617,31 +617,31 @@ int fr_ks_convolve(kspace *k)
         for (int ky = 0; ky < My; ky++) {
             if (!tmp)
                 continue;
-            fftw_complex *t[3] = {tmp, tmp + col, tmp + 2 * col};
+            ks_complex *t[3] = {tmp, tmp + col, tmp + 2 * col};
             for (int c = 0; c < 3; c++) {
-                fftw_complex *tc = t[c];
+                ks_complex *tc = t[c];
                 for (int kx = 0; kx < Mxh; kx++) {
                     if (k->s0[2] > 0)
-                        memset(tc + (size_t)kx * Ms, 0, (size_t)k->s0[2] * sizeof(fftw_complex));
+                        memset(tc + (size_t)kx * Ms, 0, (size_t)k->s0[2] * sizeof(ks_complex));
                     if (k->s1[2] < Mz)
                         memset(tc + (size_t)kx * Ms + k->s1[2], 0,
-                               (size_t)(Mz - k->s1[2]) * sizeof(fftw_complex));
+                               (size_t)(Mz - k->s1[2]) * sizeof(ks_complex));
                 }
                 for (int z = k->s0[2]; z < k->s1[2]; z++) {
-                    fftw_complex *row = k->C[c] + ((size_t)(z - k->u0[2]) * My + ky) * Cs;
+                    ks_complex *row = k->C[c] + ((size_t)(z - k->u0[2]) * My + ky) * Cs;
                     for (int kx = 0; kx < Mxh; kx++) {
                         tc[(size_t)kx * Ms + z][0] = row[kx][0];
                         tc[(size_t)kx * Ms + z][1] = row[kx][1];
                     }
                 }
-                fftw_execute_dft(k->zf, tc, tc);
+                KS(execute_dft)(k->zf, tc, tc);
             }
             kernel_mult(k, ky, t[0], t[1], t[2]);
             for (int c = 0; c < 3; c++) {
-                fftw_complex *tc = t[c];
-                fftw_execute_dft(k->zb, tc, tc);
+                ks_complex *tc = t[c];
+                KS(execute_dft)(k->zb, tc, tc);
                 for (int z = k->t0[2]; z < k->t1[2]; z++) {
-                    fftw_complex *row = k->C[c] + ((size_t)(z - k->u0[2]) * My + ky) * Cs;
+                    ks_complex *row = k->C[c] + ((size_t)(z - k->u0[2]) * My + ky) * Cs;
                     for (int kx = 0; kx < Mxh; kx++) {
                         row[kx][0] = tc[(size_t)kx * Ms + z][0];
                         row[kx][1] = tc[(size_t)kx * Ms + z][1];
@@ -649,14 +649,14 @@ int fr_ks_convolve(kspace *k)
                 }
             }
         }
-        fftw_free(tmp);
+        KS(free)(tmp);
     }
     if (fail)
         return -1;
     /* backward y (target planes) and x (target rows) */
 #pragma omp parallel if (k->par)
     {
-        fftw_complex *tb = fftw_malloc((size_t)Mxh * k->Ys * sizeof(fftw_complex));
+        ks_complex *tb = KS(malloc)((size_t)Mxh * k->Ys * sizeof(ks_complex));
         if (!tb) {
 #pragma omp atomic write
             fail = 1;
@@ -666,12 +666,12 @@ int fr_ks_convolve(kspace *k)
             if (!tb)
                 continue;
             const int c = job / nzt, z = k->t0[2] + job % nzt;
-            fftw_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
+            ks_complex *plane = k->C[c] + (size_t)(z - k->u0[2]) * My * Cs;
             ks_ypass(k, plane, tb, 0);
-            fftw_complex *rows = plane + (size_t)k->t0[1] * Cs;
-            fftw_execute_dft_c2r(k->xb, rows, (double *)rows);
+            ks_complex *rows = plane + (size_t)k->t0[1] * Cs;
+            KS(execute_dft_c2r)(k->xb, rows, (ks_real *)rows);
         }
-        fftw_free(tb);
+        KS(free)(tb);
     }
     return fail ? -1 : 0;
 }
@@ -684,7 +684,7 @@ void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *s
     for (int c = 0; c < 3; c++)
         for (int z = k->s0[2]; z < k->s1[2]; z++)
             memset(k->R[c] + ((size_t)(z - k->u0[2]) * k->M[1] + k->s0[1]) * k->Rs, 0,
-                   nrow * sizeof(double));
+                   nrow * sizeof(ks_real));
     for (int phase = 0; phase < 2; phase++) {
 #pragma omp parallel for schedule(dynamic, 1) if (k->par)
         for (int s = phase; s < k->nslab; s += 2)
