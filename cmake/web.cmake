@@ -14,11 +14,24 @@ file(MAKE_DIRECTORY ${WEB_HOST_INC})
 file(CREATE_LINK /usr/include/cglm ${WEB_HOST_INC}/cglm SYMBOLIC)
 
 # -pthread: the simulation runs in its own thread as on the desktop (simthread.c), which needs
-# SharedArrayBuffer, i.e. a cross-origin isolated page. -msimd128: WebAssembly SIMD for the
+# SharedArrayBuffer, i.e. a cross-origin isolated page. FERRO_WEB_THREADS=OFF builds the page's
+# other variant, ferroviz-nothreads.js/.wasm, for pages that are not isolated (most static
+# hosts): no -pthread, the simulation within a budget per frame of the main loop
+# (simthread_run); GSL's and FFTW's -pthread objects link into it (neither has thread-local
+# data), SDL2 is its own build without threads (scripts/web). -msimd128: WebAssembly SIMD for the
 # vectorisable loops (#pragma omp simd, honoured through -fopenmp-simd; no OpenMP runtime).
 # -Wno-pass-failed: clang reports a simd loop it leaves scalar for wasm (gather-heavy loops in
 # stokes_fast_real.c); the loop stays correct, and GCC on the desktop does not warn.
-set(WEB_CFLAGS -O3 -msimd128 -fopenmp-simd -Wno-pass-failed -pthread)
+option(FERRO_WEB_THREADS "The page with the simulation thread (cross-origin isolated)" ON)
+set(WEB_CFLAGS -O3 -msimd128 -fopenmp-simd -Wno-pass-failed)
+if(FERRO_WEB_THREADS)
+  list(APPEND WEB_CFLAGS -pthread)
+  set(WEB_LINK -pthread -sPTHREAD_POOL_SIZE=2) # a worker ready for the thread before main runs
+  set(WEB_NAME ferroviz)
+else()
+  set(WEB_LINK)
+  set(WEB_NAME ferroviz-nothreads)
+endif()
 add_compile_definitions(FERRO_SOURCE_DIR="/ferroviz") # where the preloaded files are
 
 file(GLOB FERRO_CORE_SRC CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/src/core/*.c)
@@ -47,8 +60,8 @@ set(WEB_FILES # SHELL: keeps CMake from merging the repeated --preload-file
   "SHELL:--preload-file ${CMAKE_SOURCE_DIR}/assets@/ferroviz/assets"
   "SHELL:--preload-file ${WEB_FONT}/DejaVuSansMono.ttf@${WEB_FONT}/DejaVuSansMono.ttf"
   "SHELL:--preload-file ${WEB_FONT}/DejaVuSans.ttf@${WEB_FONT}/DejaVuSans.ttf")
-# WebGL 2 = OpenGL ES 3.0; a worker ready for the simulation thread before main runs.
-target_link_options(ferroviz PRIVATE -O3 -pthread -sPTHREAD_POOL_SIZE=2 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2
+# WebGL 2 = OpenGL ES 3.0.
+target_link_options(ferroviz PRIVATE -O3 ${WEB_LINK} -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=134217728 -sTOTAL_STACK=1048576
   -sEXIT_RUNTIME=1 -sEXPORTED_RUNTIME_METHODS=FS,callMain ${WEB_FILES})
-set_target_properties(ferroviz PROPERTIES SUFFIX ".js")
+set_target_properties(ferroviz PROPERTIES SUFFIX ".js" OUTPUT_NAME ${WEB_NAME})

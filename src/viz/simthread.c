@@ -43,6 +43,7 @@
 #define SIM_REST 0.0
 #endif
 
+
 typedef struct worker {
     viz_simthread *st;
     uint64_t gen, seq, stream_seq;
@@ -68,6 +69,9 @@ typedef struct worker {
     double radius;
     double last_step_wall;
     double rest_until;        /* no step before this wall time (SIM_REST, a page) */
+    double step_cost;         /* predicted wall time of the next step (sim_pass) */
+    double pass_t0;           /* when this pass began */
+    int streams_were_on;      /* -1 before the first field */
     /* magnetisation curve (ring) */
     float mhh[VIZ_MH], mhm[VIZ_MH];
     int mhhead, mhn;
@@ -565,9 +569,9 @@ static void update_omega(worker *w)
     w->omega_wall = viz_now();
 }
 
-static void *thread_main(void *arg)
+/* The simulation's side before the first pass, in the thread that runs the passes. */
+static int sim_begin(worker *w)
 {
-    worker *w = arg;
     viz_simthread *st = w->st;
     st->prof_t0 = viz_now();
     /* The window comes first: the simulation thread (and the OpenMP threads it starts, which
@@ -587,66 +591,132 @@ static void *thread_main(void *arg)
 #endif
     if (reset_state(w)) {
         fail(st, "out of memory");
-        return NULL;
+        return -1;
     }
     publish_snapshot(w);
-    int streams_were_on = -1;
-    while (!cmdq_quit(&st->q) && !atomic_load(&st->failed)) {
-        viz_cmd c;
-        int changed = 0;
-        while (cmdq_pop(&st->q, &c)) {
-            apply(w, &c);
-            changed = 1;
+    w->streams_were_on = -1;
+    return 0;
+}
+
+/* One pass of the simulation's loop: the queued commands, at most one step (when running and
+ * due, and when it fits the budget), the snapshot, the field and streamlines when due. The
+ * thread runs passes without a budget (INFINITY); a page without threads runs them from its main
+ * loop within a time budget per frame (simthread_run). Returns how long the caller may wait for
+ * a command before the next pass is worth running (0: at once). */
+static double sim_pass(worker *w, double budget)
+{
+    viz_simthread *st = w->st;
+    viz_cmd c;
+    int changed = 0;
+    while (cmdq_pop(&st->q, &c)) {
+        apply(w, &c);
+        changed = 1;
+    }
+    if (atomic_load(&st->failed))
+        return 0.0;
+    const int limited = st->step_limit > 0 && w->total_steps >= st->step_limit;
+    int stepped = 0, later = 0; /* later: a step is due but does not fit the budget */
+    if (w->pending_steps > 0) {
+        w->pending_steps--;
+        do_step(w);
+        stepped = 1;
+    } else if (!st->paused && !limited) {
+        const double now = viz_now();
+        const double next = fmax(st->rate > 0.0 ? w->last_step_wall + 1.0 / st->rate : 0.0,
+                                 w->rest_until);
+        if (now < next) {
+            if (changed)
+                publish_snapshot(w);
+            return next - now;
         }
-        if (atomic_load(&st->failed))
-            break;
-        const int limited = st->step_limit > 0 && w->total_steps >= st->step_limit;
-        int stepped = 0;
-        if (w->pending_steps > 0) {
-            w->pending_steps--;
-            do_step(w);
-            stepped = 1;
-        } else if (!st->paused && !limited) {
-            const double now = viz_now();
-            const double next = fmax(st->rate > 0.0 ? w->last_step_wall + 1.0 / st->rate : 0.0,
-                                     w->rest_until);
-            if (now < next) {
-                if (changed)
-                    publish_snapshot(w);
-                cmdq_wait(&st->q, next - now);
-                continue;
-            }
+        if (w->step_cost <= budget) { /* the predicted cost fits (always in the thread) */
             w->last_step_wall = now;
             do_step(w);
-            w->rest_until = viz_now() + SIM_REST * (viz_now() - now);
+            const double end = viz_now(), cost = end - now;
+            /* the prediction follows a costlier step at once and a cheaper one slowly (a
+             * step's cost varies with the flips and the field; overrunning costs a frame) */
+            w->step_cost = cost > w->step_cost ? cost : 0.8 * w->step_cost + 0.2 * cost;
+            w->rest_until = end + st->rest * cost;
             stepped = 1;
+        } else {
+            later = 1;
         }
-        if (stepped || changed) {
-            update_omega(w);
-            publish_snapshot(w);
-        }
-        /* Field and streamlines: right away when nothing else is to be done (paused, at the
-         * step limit), otherwise with a time budget (FIELD_REFRESH above). */
-        const int idle = (st->paused || limited) && w->pending_steps == 0;
-        const int need = w->field_dirty && (st->streams_on || streams_were_on != 0);
-        if (need) {
-            const double now = viz_now();
-            const double wait = w->field_urgent
-                                    ? fmax(FIELD_MIN_PERIOD, FIELD_SHARE_CMD * w->field_cost)
-                                    : fmax(FIELD_REFRESH, FIELD_SHARE * w->field_cost);
-            if (idle || now - w->field_end >= wait) {
-                compute_streams(w);
-                streams_were_on = st->streams_on;
-            }
-        }
-        if (idle && !w->field_dirty)
-            cmdq_wait(&st->q, 0.25);
-        else if (idle && !st->streams_on)
-            cmdq_wait(&st->q, 0.25);
     }
+    if (stepped || changed) {
+        update_omega(w);
+        publish_snapshot(w);
+    }
+    /* Field and streamlines: right away when nothing else is to be done (paused, at the step
+     * limit), otherwise with a time budget (FIELD_REFRESH above). Within a frame's budget: when
+     * its cost fits, after a command (a key must answer), or when twice overdue. */
+    const int idle = (st->paused || limited) && w->pending_steps == 0;
+    const int need = w->field_dirty && (st->streams_on || w->streams_were_on != 0);
+    if (need) {
+        const double now = viz_now();
+        const double wait = w->field_urgent
+                                ? fmax(FIELD_MIN_PERIOD, FIELD_SHARE_CMD * w->field_cost)
+                                : fmax(FIELD_REFRESH, FIELD_SHARE * w->field_cost);
+        const double since = now - w->field_end;
+        const int fits = w->field_cost <= budget - (now - w->pass_t0) || w->field_urgent ||
+                         since >= 2.0 * wait;
+        if (idle || (since >= wait && fits)) {
+            compute_streams(w);
+            w->streams_were_on = st->streams_on;
+        }
+    }
+    if (later) /* nothing more until the budget grows */
+        return 1e-3;
+    if (idle && (!w->field_dirty || !st->streams_on))
+        return 0.25;
+    return 0.0;
+}
+
+static void sim_end(viz_simthread *st)
+{
     st->prof[VIZ_PROF_WALL] = viz_now() - st->prof_t0;
     st->prof[VIZ_PROF_CPU] = thread_cpu();
+}
+
+static void *thread_main(void *arg)
+{
+    worker *w = arg;
+    viz_simthread *st = w->st;
+    if (sim_begin(w))
+        return NULL;
+    while (!cmdq_quit(&st->q) && !atomic_load(&st->failed)) {
+        w->pass_t0 = viz_now();
+        const double wait = sim_pass(w, INFINITY);
+        if (wait > 0.0)
+            cmdq_wait(&st->q, wait);
+    }
+    sim_end(st);
     return NULL;
+}
+
+double simthread_run(viz_simthread *st, double budget)
+{
+    worker *w = st->worker;
+    if (!st->inline_sim || atomic_load(&st->failed))
+        return 0.0;
+    const double t0 = viz_now();
+    if (!st->began) {
+        st->began = 1;
+        if (sim_begin(w))
+            return viz_now() - t0;
+    }
+    for (;;) {
+        w->pass_t0 = viz_now();
+        const double left = budget - (w->pass_t0 - t0);
+        if (left <= 0.0 || sim_pass(w, left) > 0.0 || atomic_load(&st->failed))
+            break;
+    }
+    return viz_now() - t0;
+}
+
+double simthread_step_cost(const viz_simthread *st)
+{
+    const worker *w = st->worker;
+    return w->step_cost;
 }
 
 int simthread_start(viz_simthread *st, const fr_params *p, fr_sim *loaded, int grid,
@@ -692,7 +762,13 @@ int simthread_start(viz_simthread *st, const fr_params *p, fr_sim *loaded, int g
     w->last_step_wall = -1e30;
     w->field_end = -1e30;
     st->worker = w;
+    st->inline_sim = VIZ_SIM_INLINE;
+    st->rest = st->inline_sim ? 0.0 : SIM_REST; /* inline: the frame's budget is the rest */
+    st->running = 1;
+    if (st->inline_sim)
+        return 0; /* simthread_run does the passes */
     if (pthread_create(&st->th, NULL, thread_main, w)) {
+        st->running = 0;
         snprintf(err, errlen, "cannot start the simulation thread");
         free(w->u);
         free(w);
@@ -700,7 +776,6 @@ int simthread_start(viz_simthread *st, const fr_params *p, fr_sim *loaded, int g
         fr_sim_free(st->sim);
         return -1;
     }
-    st->running = 1;
     return 0;
 }
 
@@ -711,7 +786,10 @@ int simthread_stop(viz_simthread *st, const char *save_path, char *err, size_t e
     if (!save_path) /* with --save the last step must finish: no abort */
         atomic_store(&st->abort, 1);
     cmdq_set_quit(&st->q);
-    pthread_join(st->th, NULL);
+    if (st->inline_sim)
+        sim_end(st);
+    else
+        pthread_join(st->th, NULL);
     st->running = 0;
     int rc = 0;
     if (save_path) {

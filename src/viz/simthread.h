@@ -5,6 +5,10 @@
  * triple buffer, and now and then computes the effective velocity field (1.10) on a grid and
  * traces its streamlines, published through a second triple buffer. The render thread never
  * waits for it.
+ *
+ * A browser page without cross-origin isolation has no threads (a wasm built without -pthread):
+ * there the same passes of the same loop run in the page's main loop, within a time budget per
+ * frame (simthread_run); everything else (commands, snapshots, streamlines) is unchanged.
  */
 #ifndef VIZ_SIMTHREAD_H
 #define VIZ_SIMTHREAD_H
@@ -15,6 +19,12 @@
 
 #include <pthread.h>
 #include <stdint.h>
+
+#if defined(__EMSCRIPTEN__) && !defined(__EMSCRIPTEN_PTHREADS__)
+#define VIZ_SIM_INLINE 1 /* no threads: simthread_run from the main loop */
+#else
+#define VIZ_SIM_INLINE 0
+#endif
 
 #define VIZ_HIST 600 /* samples of the live plot */
 #define VIZ_MH 4096  /* samples of the magnetisation curve M(H) (sweep mode) */
@@ -94,6 +104,9 @@ enum { VIZ_PROF_STEP, VIZ_PROF_BOOK, VIZ_PROF_FIELD, VIZ_PROF_TRACE, VIZ_PROF_SN
 typedef struct viz_simthread {
     pthread_t th;
     int running;
+    int inline_sim;           /* no thread: the caller runs simthread_run (VIZ_SIM_INLINE) */
+    int began;                /* inline: the first pass's preparation is done */
+    double rest;              /* after a step, rest this many times its cost (a page) */
     viz_cmdqueue q;
     viz_tribuf snap_tb, stream_tb;
     viz_snapshot snap[3];
@@ -132,5 +145,13 @@ int simthread_stop(viz_simthread *st, const char *save_path, char *err, size_t e
 const viz_snapshot *simthread_snapshot(viz_simthread *st, int *is_new);
 const viz_streams *simthread_streams(viz_simthread *st, int *is_new);
 unsigned long long simthread_push(viz_simthread *st, const viz_cmd *c);
+
+/* Without a thread (st->inline_sim): runs passes of the simulation's loop within about budget
+ * s of wall time (a step is started only when its predicted cost fits what is left; the field
+ * and streamlines may overrun it, see sim_pass). Returns the wall time spent. A no-op (0) when
+ * the simulation has its thread. */
+double simthread_run(viz_simthread *st, double budget);
+/* The predicted wall time of the next step (the last steps'; 0 before the first). */
+double simthread_step_cost(const viz_simthread *st);
 
 #endif

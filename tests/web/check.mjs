@@ -2,7 +2,10 @@
 // would: the picture holds both spin colours and the viridis streamlines, keys give the desktop's
 // `set` lines, a bad URL option gives the one-line message and nothing else, frames keep coming,
 // one finger orbits and two fingers zoom, F5's download loads back through F9's file picker.
-//   node check.mjs URL [--measure N...] [--shot FILE]
+// URL is served cross-origin isolated (the build with the simulation thread); --plain URL2, the
+// same files served without the isolation headers, gets the build without threads: it must run
+// too (frames, steps, the picture, a key's set line).
+//   node check.mjs URL [--plain URL2] [--measure N...] [--measure-nothreads N...] [--shot FILE]
 // Run by scripts/web test (which serves build-web/ and passes NODE_PATH to puppeteer-core).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -14,11 +17,13 @@ const puppeteer = require('puppeteer-core');
 
 const args = process.argv.slice(2);
 const base = args[0];
-const measureN = [];
-let shotFile = '';
+const measureN = [], measurePlainN = [];
+let shotFile = '', plain = '';
 for (let i = 1; i < args.length; i++) {
-  if (args[i] === '--measure') while (i + 1 < args.length && /^\d+$/.test(args[i + 1])) measureN.push(+args[++i]);
+  const list = args[i] === '--measure' ? measureN : args[i] === '--measure-nothreads' ? measurePlainN : null;
+  if (list) while (i + 1 < args.length && /^\d+$/.test(args[i + 1])) list.push(+args[++i]);
   else if (args[i] === '--shot') shotFile = args[++i];
+  else if (args[i] === '--plain') plain = args[++i];
 }
 
 let failures = 0;
@@ -39,13 +44,13 @@ const browser = await puppeteer.launch({
 });
 
 // A page with its console lines collected (touch: a touch screen, as on a tablet).
-async function open(query, touch = false) {
+async function open(query, touch = false, at = base) {
   const page = await browser.newPage();
   if (touch) await page.setViewport({ width: 1280, height: 800, hasTouch: true });
   const log = [], errors = [];
   page.on('console', (m) => (m.type() === 'error' ? errors : log).push(m.text()));
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
-  await page.goto(base + query, { waitUntil: 'load' });
+  await page.goto(at + query, { waitUntil: 'load' });
   return { page, log, errors };
 }
 const stats = (page) => page.evaluate(() => window.ferroviz.stats());
@@ -97,6 +102,9 @@ try {
     const s1 = await waitFrames(page, 20, 90);
     await sleep(4000); // streamlines are computed after the first steps
     const s2 = await stats(page);
+    const build = await page.evaluate(() => [window.crossOriginIsolated, window.ferroviz.build]);
+    (build[0] && build[1] === 'threads' ? pass : fail)(
+      `served isolated: crossOriginIsolated ${build[0]}, build ${build[1]} (want true, threads)`);
     if (s1.frames >= 20 && s2.frames > s1.frames) pass(`stats().frames grows (${s1.frames} -> ${s2.frames})`);
     else fail(`stats().frames did not grow: ${JSON.stringify(s1)} -> ${JSON.stringify(s2)}; errors: ${errors.join(' | ')}`);
     if (s2.n === 1000 && s2.sim_steps > 0) pass(`the simulation steps (n=${s2.n}, ${s2.sim_steps} steps, t=${s2.sim_time})`);
@@ -200,10 +208,44 @@ try {
     await page.close();
   }
 
-  // 6. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s, then frames/s
+  // 6. served without the isolation headers (GitHub Pages and most static hosts): the build
+  // without threads runs, with the simulation in the main loop: frames and steps come, the
+  // picture has both spin colours and the streamlines, F gives its set line
+  if (plain) {
+    const { page, log, errors } = await open('?n=1000', false, plain);
+    const build = await page.evaluate(() => [window.crossOriginIsolated, window.ferroviz.build]);
+    (!build[0] && build[1] === 'nothreads' ? pass : fail)(
+      `served plain: crossOriginIsolated ${build[0]}, build ${build[1]} (want false, nothreads)`);
+    const s1 = await waitFrames(page, 20, 90);
+    await sleep(4000);
+    const s2 = await stats(page);
+    (s1.frames >= 20 && s2.frames > s1.frames && s2.sim_steps > s1.sim_steps && s2.n === 1000 ? pass : fail)(
+      `without threads: frames ${s1.frames} -> ${s2.frames}, steps ${s1.sim_steps} -> ${s2.sim_steps} (n=${s2.n})`);
+    const buf = await page.screenshot({ type: 'png' });
+    if (shotFile) fs.writeFileSync(shotFile.replace(/(\.png)?$/, '-nothreads.png'), buf);
+    const c = classify(await decode(page, buf));
+    (c.up > 300 && c.down > 300 && c.vir > 150 ? pass : fail)(
+      `without threads, picture: sigma=+1 ${c.up} px, sigma=-1 ${c.down} px, viridis ${c.vir} px (need > 300, 300, 150)`);
+    await page.focus('canvas');
+    const before = log.length;
+    await page.keyboard.press('f');
+    let sets = [];
+    for (let t = 0; t < 150 && !sets.length; t++) {
+      await sleep(200);
+      sets = log.slice(before).filter((l) => l.startsWith('set '));
+    }
+    (JSON.stringify(sets) === JSON.stringify(['set H=0,0,0']) ? pass : fail)(
+      `without threads, key F -> ${JSON.stringify(sets)} (want ["set H=0,0,0"])`);
+    if (errors.length) fail(`console errors (without threads): ${errors.join(' | ')}`);
+    await page.close();
+  }
+
+  // 7. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s, then frames/s
   // paused (Space) in the same page, so that the two are compared at the same load
-  for (const n of measureN) {
-    const { page } = await open(`?n=${n}`);
+  const measures = [...measureN.map((n) => [n, base, '']),
+                    ...(plain ? measurePlainN.map((n) => [n, plain, ' nothreads']) : [])];
+  for (const [n, at, what] of measures) {
+    const { page } = await open(`?n=${n}`, false, at);
     await waitFrames(page, 10, 120);
     await sleep(3000);
     const rate = async () => {
@@ -213,12 +255,12 @@ try {
       return { fps: (b.frames - a.frames) / dt, sps: (b.sim_steps - a.sim_steps) / dt, dt };
     };
     const run = await rate();
-    console.log(`measure n=${n}: ${run.fps.toFixed(1)} frames/s, ` +
+    console.log(`measure${what} n=${n}: ${run.fps.toFixed(1)} frames/s, ` +
                 `${run.sps.toFixed(2)} sim steps/s over ${run.dt.toFixed(1)} s`);
     await page.keyboard.press('Space');
     await sleep(1500);
     const still = await rate();
-    console.log(`measure n=${n} paused: ${still.fps.toFixed(1)} frames/s over ${still.dt.toFixed(1)} s ` +
+    console.log(`measure${what} n=${n} paused: ${still.fps.toFixed(1)} frames/s over ${still.dt.toFixed(1)} s ` +
                 `(running/paused ${(run.fps / still.fps).toFixed(2)})`);
     await page.close();
   }
