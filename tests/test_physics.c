@@ -759,6 +759,9 @@ static void test_thinning_matches_hazard_path(void **state)
                                       .xis = {B.xis[0] + i0, B.xis[1] + i0, B.xis[2] + i0},
                                       .hazard = B.hazard + i0,
                                       .thresh = B.thresh + i0,
+                                      /* the clocks stay in the candidate form from the
+                                       * first step on, as in the simulation */
+                                      .clock_cand = step > 0,
                                       .sigma = B.sigma + i0,
                                       .flips = B.flips + i0,
                                       .rng_ctr = B.ctr + i0,

@@ -10,6 +10,24 @@
  * (what a mean needs), no overflow (e^{2x} = inf gives 1). */
 static inline double tanh_exp(double x) { return 1.0 - 2.0 / (exp(2.0 * x) + 1.0); }
 
+/* The loop of block_sums with the field at particle l given by HX, HY, HZ. */
+#define BLOCK_SUMS(HX, HY, HZ)                                                                     \
+    for (int l = 0; l < cnt; l++) {                                                                \
+        const double sg = sigma[l];                                                                \
+        const double y0 = s0[l], y1 = s1[l], y2 = s2[l];                                           \
+        /* the effective magnetization on the particles' own orientations, as the effective     \
+         * velocity (1.10): σ replaced by m0 = tanh(b H·ξ) (README, "Which orientations") */     \
+        const double m0 = tanh_exp(b * ((HX) * x0[l] + (HY) * x1[l] + (HZ) * x2[l]));            \
+        m0s += sg * x0[l];                                                                         \
+        m1s += sg * x1[l];                                                                         \
+        m2s += sg * x2[l];                                                                         \
+        e0s += m0 * x0[l];                                                                         \
+        e1s += m0 * x1[l];                                                                         \
+        e2s += m0 * x2[l];                                                                         \
+        const double d0 = x0[l] - y0, d1 = x1[l] - y1, d2 = x2[l] - y2;                            \
+        msd += d0 * d0 + d1 * d1 + d2 * d2;                                                        \
+    }
+
 FR_TARGET_CLONES
 static void block_sums(int cnt, int stride, const double *restrict hx, const double *restrict hy,
                        const double *restrict hz, double b, const double *restrict x0,
@@ -18,22 +36,13 @@ static void block_sums(int cnt, int stride, const double *restrict hx, const dou
                        const double *restrict s2, const int8_t *restrict sigma, double out[7])
 {
     double m0s = 0, m1s = 0, m2s = 0, e0s = 0, e1s = 0, e2s = 0, msd = 0;
+    if (stride == 0) { /* uniform: the field as loop invariants (no gathers) */
+        const double h0 = hx[0], h1 = hy[0], h2 = hz[0];
 #pragma omp simd reduction(+ : m0s, m1s, m2s, e0s, e1s, e2s, msd)
-    for (int l = 0; l < cnt; l++) {
-        const double sg = sigma[l];
-        const double y0 = s0[l], y1 = s1[l], y2 = s2[l];
-        /* the effective magnetization on the particles' own orientations, as the effective
-         * velocity (1.10): σ replaced by m0 = tanh(b H·ξ) (README, "Which orientations") */
-        const double m0 =
-            tanh_exp(b * (hx[l * stride] * x0[l] + hy[l * stride] * x1[l] + hz[l * stride] * x2[l]));
-        m0s += sg * x0[l];
-        m1s += sg * x1[l];
-        m2s += sg * x2[l];
-        e0s += m0 * x0[l];
-        e1s += m0 * x1[l];
-        e2s += m0 * x2[l];
-        const double d0 = x0[l] - y0, d1 = x1[l] - y1, d2 = x2[l] - y2;
-        msd += d0 * d0 + d1 * d1 + d2 * d2;
+        BLOCK_SUMS(h0, h1, h2)
+    } else {
+#pragma omp simd reduction(+ : m0s, m1s, m2s, e0s, e1s, e2s, msd)
+        BLOCK_SUMS(hx[l], hy[l], hz[l])
     }
     out[0] = m0s;
     out[1] = m1s;
@@ -43,6 +52,7 @@ static void block_sums(int cnt, int stride, const double *restrict hx, const dou
     out[5] = e2s;
     out[6] = msd;
 }
+#undef BLOCK_SUMS
 
 void fr_diag_block(const fr_field *f, double t, double b, int i0, int cnt, double *const X[3],
                    double *const xi[3], double *const xis[3], const int8_t *sigma,

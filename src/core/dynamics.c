@@ -289,17 +289,22 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
  *    λ̄, each accepted with probability λ(t)/λ̄, evaluated on the exact orientation; a rejected
  *    candidate lowers the bound to λ(t). No step size enters the flip times at all.
  *
- * The state between calls stays that of the integrated-hazard construction used everywhere
- * else (hazard Λ, Exp(1) threshold E), converted without random numbers and exactly in law:
- * on entry the residual R = E − Λ ~ Exp(1) gives the first candidate at t0 + R/λ̄; on exit the
- * untouched candidate time t_c > t1 gives R' = λ̄(t_c − t1) ~ Exp(1) by memorylessness, stored
- * as Λ = 0, E = R'. (t_c − t1 is a difference of absolute times: R' loses relative accuracy
+ * The bound stays valid across steps (the rate keeps falling until the next flip), so a
+ * particle's clock is kept between calls in the candidate form: its bound λ̄ and the absolute
+ * time t_c of its next candidate (hazard[] and thresh[] hold them; fr_block.clock_cand). A step
+ * touches only the particles with t_c in it (about λ̄·dt of them: ~10% at ε = 0.01,
+ * dt = 0.001); the others just turn, with no random number, no exp and no clock write. The
+ * conversions to and from the integrated-hazard form (hazard Λ, Exp(1) threshold E) used
+ * everywhere else are exact in law and use no random numbers: from it, the residual
+ * R = E − Λ ~ Exp(1) gives the first candidate at t0 + R/λ̄(t0); back (fr_clocks_to_hazard),
+ * the untouched candidate time t_c > t gives R = λ̄(t_c − t) ~ Exp(1) by memorylessness, stored
+ * as Λ = 0, E = R. (t_c − t is a difference of absolute times: R loses relative accuracy
  * ~1e-16·t·λ̄, irrelevant unless a particle's rate exceeds ~1e13/t.)
  *
  * Particles go in chunks of FR_CHUNK; each round of candidates is compacted to the particles
  * that have one and run as one SIMD loop (libmvec's vector exp and log). Each particle draws
  * from its own stream only, so results do not depend on the thread count. The effective model
- * (1.9) is integrated alongside with RK4. */
+ * (1.9) is integrated alongside (effective_map.h in a uniform field, else RK4). */
 
 static inline double cap700(double x) { return 0.5 * (x + 700.0 - fabs(x - 700.0)); } /* min(x, 700) */
 
@@ -372,23 +377,24 @@ static void chunk_effective(int n, int ns, double hs, double gam, double b, cons
     }
 }
 
-/* The lanes of a chunk: per particle (index l < cnt), or compacted to the active ones. */
+/* The compacted lanes of a chunk's candidates: one per particle with a candidate in the step. */
 typedef struct lanes {
     double ux[FR_CHUNK], uy[FR_CHUNK], uz[FR_CHUNK]; /* Ĥ */
     double k[FR_CHUNK], B[FR_CHUNK];                 /* γ|H|, b|H| */
     double x0[FR_CHUNK], x1[FR_CHUNK], x2[FR_CHUNK]; /* ξ at the particle's last event time te */
     double sg[FR_CHUNK], te[FR_CHUNK];
-    double lam[FR_CHUNK]; /* the rate bound λ̄ = exp(min(−σb|H|c − ln ε, 700)), c at te */
-    double tc[FR_CHUNK];  /* next candidate time (+inf: none) */
-    double R[FR_CHUNK];   /* the Exp(1) variable that placed tc */
-    double qdt[FR_CHUNK]; /* e^{−k(t1 − t0)}: the turn over the whole step */
+    double lam[FR_CHUNK]; /* the rate bound λ̄ */
+    double tc[FR_CHUNK];  /* next candidate time */
     double u1[FR_CHUNK], u2[FR_CHUNK], nfl[FR_CHUNK];
 } lanes;
 
+/* A lower floor for the rate bound: any λ̄ ≥ λ is a valid bound, and with λ̄ > 0 every candidate
+ * time and every residual λ̄(t_c − t) stays finite (E ≤ 37 for 53-bit uniforms). */
+#define FR_BOUND_MIN 1e-300
+
 /* One candidate for each of the m compacted lanes: turn ξ to tc, accept with λ(tc)/λ̄ (u1),
  * flip if accepted, then the next candidate from a fresh Exp(1) = −ln(1 − u2) at the new bound;
- * a lane whose next candidate falls after t1 is turned on to t1 here (te = t1), so the pass
- * over all lanes at the end turns the others by the step's common factor without an exp. */
+ * a lane whose next candidate falls after t1 is turned on to t1 here (te = t1). */
 FR_TARGET_CLONES
 static void lanes_candidate(int m, lanes *restrict z, double le, double t1)
 {
@@ -402,9 +408,9 @@ static void lanes_candidate(int m, lanes *restrict z, double le, double t1)
         const double ef = exp(cap700(sg * B * cn - le));  /* the rate (and bound) after a flip */
         const int acc = z->u1[l] * z->lam[l] < ep;        /* u1 < λ(tc)/λ̄ */
         const double E = -log(1.0 - z->u2[l]);
-        const double lam = acc ? ef : ep;
-        const double w = E > 0.0 ? E / lam : 0.0; /* λ = 0: +inf, never again */
-        const double tn = z->tc[l] + w, sn = acc ? -sg : sg;
+        const double lr = acc ? ef : ep;
+        const double lam = lr > FR_BOUND_MIN ? lr : FR_BOUND_MIN;
+        const double tn = z->tc[l] + E / lam, sn = acc ? -sg : sg;
         const int out = tn > t1;
         double m0 = n0, m1 = n1, m2 = n2, cm;
         exact_turn(z->ux[l], z->uy[l], z->uz[l], out ? z->k[l] * (t1 - z->tc[l]) : 0.0, sn, &m0,
@@ -416,68 +422,136 @@ static void lanes_candidate(int m, lanes *restrict z, double le, double t1)
         z->tc[l] = tn;
         z->sg[l] = sn;
         z->lam[l] = lam;
-        z->R[l] = E;
         z->nfl[l] += acc;
     }
 }
 
-/* Set-up of the lanes: Ĥ, rates, the bound at t0 and the first candidate t0 + R/λ̄. */
+/* The field's part of the chunk, nh entries (1 for a uniform field): Ĥ, k = γ|H|, B = b|H| and
+ * the turn factor e^{−k dt} over the whole step. */
 FR_TARGET_CLONES
-static void lanes_begin(int n, lanes *restrict z, const double *restrict hx,
-                        const double *restrict hy, const double *restrict hz, int stride,
-                        double gam, double bb, double le, double t0)
+static void field_lanes(int nh, const double *restrict hx, const double *restrict hy,
+                        const double *restrict hz, double gam, double bb, double dt,
+                        double (*restrict u)[FR_CHUNK], double *restrict k, double *restrict B,
+                        double *restrict q)
 {
 #pragma omp simd
-    for (int l = 0; l < n; l++) {
-        const double Hx = hx[l * stride], Hy = hy[l * stride], Hz = hz[l * stride];
-        const double Hn = sqrt(Hx * Hx + Hy * Hy + Hz * Hz);
+    for (int l = 0; l < nh; l++) {
+        const double Hn = sqrt(hx[l] * hx[l] + hy[l] * hy[l] + hz[l] * hz[l]);
         const double inv = Hn > 0.0 ? 1.0 / Hn : 0.0;
-        z->ux[l] = Hx * inv;
-        z->uy[l] = Hy * inv;
-        z->uz[l] = Hn > 0.0 ? Hz * inv : 1.0; /* any axis when H = 0: k = 0 then */
-        z->k[l] = gam * Hn;
-        z->B[l] = bb * Hn;
-        z->te[l] = t0;
-        z->nfl[l] = 0.0;
-        const double cc = z->ux[l] * z->x0[l] + z->uy[l] * z->x1[l] + z->uz[l] * z->x2[l];
-        const double lam = exp(cap700(-z->sg[l] * z->B[l] * cc - le));
-        const double R = z->R[l] > 0.0 ? z->R[l] : 0.0;
-        z->lam[l] = lam;
-        z->R[l] = R;
-        z->tc[l] = t0 + (R > 0.0 ? R / lam : 0.0);
+        u[0][l] = hx[l] * inv;
+        u[1][l] = hy[l] * inv;
+        u[2][l] = Hn > 0.0 ? hz[l] * inv : 1.0; /* any axis when H = 0: k = 0 then */
+        k[l] = gam * Hn;
+        B[l] = bb * Hn;
+        q[l] = exp(-k[l] * dt);
     }
 }
 
-/* The turn factor over the whole step: one exp per particle only where k differs. */
+/* From the hazard form (Λ, E) to the candidate form at t0: the residual R = E − Λ ~ Exp(1)
+ * (memorylessness) at the bound λ̄ = λ(t0) gives the next candidate t0 + R/λ̄. hazard[] is not
+ * read when hazard_zero. Afterwards hazard[] holds λ̄ and thresh[] the candidate time. */
 FR_TARGET_CLONES
-static void lanes_qdt(int n, lanes *restrict z, double dt)
-{
-#pragma omp simd
-    for (int l = 0; l < n; l++)
-        z->qdt[l] = exp(-z->k[l] * dt);
-}
-
-/* The end of the step: lanes without a candidate turn by qdt (te = t0), the others are at t1
- * already (te = t1); the Exp(1) residual of the hazard form, R − λ̄(t1 − t0) for a lane whose
- * bound was set at t0 (no candidate), else λ̄(t_c − t1) (memorylessness). */
-FR_TARGET_CLONES
-static void lanes_end(int n, lanes *restrict z, double t0, double t1, double *restrict thr)
+static void clocks_begin(int n, int stride, const double (*restrict u)[FR_CHUNK],
+                         const double *restrict B, const double *restrict x0,
+                         const double *restrict x1, const double *restrict x2,
+                         const int8_t *restrict sigma, int hazard_zero, double *restrict hazard,
+                         double *restrict thresh, double le, double t0)
 {
 #pragma omp simd
     for (int l = 0; l < n; l++) {
-        double cn;
-        const int moved = z->te[l] == t1;
-        exact_turn_q(z->ux[l], z->uy[l], z->uz[l], moved ? 1.0 : z->qdt[l], z->sg[l], &z->x0[l],
-                     &z->x1[l], &z->x2[l], &cn);
-        const int fin = z->tc[l] < INFINITY;
-        const double r = moved ? (z->tc[l] - t1) * z->lam[l] : z->R[l] - z->lam[l] * (t1 - t0);
-        thr[l] = fin ? r : z->R[l];
+        const int f = l * stride;
+        const double cc = u[0][f] * x0[l] + u[1][f] * x1[l] + u[2][f] * x2[l];
+        const double lr = exp(cap700(-sigma[l] * B[f] * cc - le)); /* (1.2) */
+        const double lam = lr > FR_BOUND_MIN ? lr : FR_BOUND_MIN;
+        const double R0 = thresh[l] - (hazard_zero ? 0.0 : hazard[l]);
+        const double R = R0 > 0.0 ? R0 : 0.0;
+        hazard[l] = lam;
+        thresh[l] = t0 + R / lam;
+    }
+}
+
+void fr_clocks_to_hazard(int n, double *restrict hazard, double *restrict thresh, double t)
+{
+    /* R = λ̄(t_c − t) ~ Exp(1) given the past (memorylessness of the candidate stream) */
+#pragma omp simd
+    for (int l = 0; l < n; l++) {
+        const double R = hazard[l] * (thresh[l] - t);
+        thresh[l] = R > 0.0 ? R : 0.0;
+        hazard[l] = 0.0;
+    }
+}
+
+/* The particles of the chunk without a candidate in [t0, t1] (t_c > t1) turned to t1 by the
+ * closed form with their own spin: one factor q = e^{−k dt} per field entry, no exp per
+ * particle. The others keep ξ(t0) for their candidate lanes. One sequential pass: it is the
+ * chunk's first touch of ξ, t_c and σ. */
+#define TURN_QUIET(UX, UY, UZ, Q)                                                                 \
+    for (int l = 0; l < n; l++) {                                                              \
+        double y0 = x0[l], y1 = x1[l], y2 = x2[l], cn;                                         \
+        exact_turn_q(UX, UY, UZ, Q, sigma[l], &y0, &y1, &y2, &cn);                             \
+        const int quiet = tc[l] > t1;                                                          \
+        x0[l] = quiet ? y0 : x0[l];                                                            \
+        x1[l] = quiet ? y1 : x1[l];                                                            \
+        x2[l] = quiet ? y2 : x2[l];                                                            \
+    }
+FR_TARGET_CLONES
+static void turn_quiet(int n, int nh, const double (*restrict u)[FR_CHUNK],
+                       const double *restrict q, const int8_t *restrict sigma,
+                       const double *restrict tc, double t1, double *restrict x0,
+                       double *restrict x1, double *restrict x2)
+{
+    if (nh == 1) { /* uniform: the field's values as loop invariants (no gathers) */
+        const double ux = u[0][0], uy = u[1][0], uz = u[2][0], q0 = q[0];
+#pragma omp simd
+        TURN_QUIET(ux, uy, uz, q0)
+    } else {
+#pragma omp simd
+        TURN_QUIET(u[0][l], u[1][l], u[2][l], q[l])
+    }
+}
+#undef TURN_QUIET
+
+/* The candidates' lanes from the chunk's arrays (state at t0). */
+static void lanes_load(int m, const int *restrict idx, int stride, lanes *restrict a,
+                       const fr_block *blk, const double (*restrict u)[FR_CHUNK],
+                       const double *restrict k, const double *restrict B, double t0)
+{
+    for (int j = 0; j < m; j++) {
+        const int l = idx[j], f = l * stride;
+        a->ux[j] = u[0][f];
+        a->uy[j] = u[1][f];
+        a->uz[j] = u[2][f];
+        a->k[j] = k[f];
+        a->B[j] = B[f];
+        a->x0[j] = blk->xi[0][l];
+        a->x1[j] = blk->xi[1][l];
+        a->x2[j] = blk->xi[2][l];
+        a->sg[j] = blk->sigma[l];
+        a->te[j] = t0;
+        a->lam[j] = blk->hazard[l];
+        a->tc[j] = blk->thresh[l];
+        a->nfl[j] = 0.0;
+    }
+}
+
+/* ... and back: ξ at t1, the spin, the flips and the clock. */
+static void lanes_store(int m, const int *restrict idx, const lanes *restrict a, const fr_block *blk)
+{
+    for (int j = 0; j < m; j++) {
+        const int l = idx[j];
+        blk->xi[0][l] = a->x0[j];
+        blk->xi[1][l] = a->x1[j];
+        blk->xi[2][l] = a->x2[j];
+        blk->sigma[l] = (int8_t)a->sg[j];
+        blk->flips[l] += (long long)a->nfl[j];
+        blk->hazard[l] = a->lam[j];
+        blk->thresh[l] = a->tc[j];
     }
 }
 
 /* Gather the m lanes idx[] of z into a (compacted), and scatter them back: the fields the
  * candidate step reads or writes. Vector gathers (and scatters with AVX-512). */
-#define LANE_FIELDS(X) X(ux) X(uy) X(uz) X(k) X(B) X(x0) X(x1) X(x2) X(sg) X(te) X(lam) X(tc) X(R) X(nfl)
+#define LANE_FIELDS(X) X(ux) X(uy) X(uz) X(k) X(B) X(x0) X(x1) X(x2) X(sg) X(te) X(lam) X(tc) X(nfl)
 FR_TARGET_CLONES
 static void lanes_gather(int m, const int *restrict idx, lanes *restrict a, const lanes *restrict z)
 {
@@ -498,6 +572,21 @@ static void lanes_scatter(int m, const int *restrict idx, lanes *restrict z, con
         LANE_FIELDS(S)
     }
 #undef S
+}
+
+/* Lanes [m, m8) as copies of lane 0 (m8: m rounded up to the vector width FR_PAD), so the
+ * candidate loop has no scalar remainder (whose exp and log would be libm's scalar calls);
+ * their results are never read. */
+#define FR_PAD 8
+static int lanes_pad(lanes *z, int m)
+{
+    const int m8 = (m + FR_PAD - 1) / FR_PAD * FR_PAD;
+#define P(f) z->f[j] = z->f[0];
+    for (int j = m; j < m8; j++) {
+        LANE_FIELDS(P) P(u1) P(u2)
+    }
+#undef P
+    return m8;
 }
 
 /* Two uniforms for each of the m listed particles, from block ctr[idx] of the particle's own
@@ -528,108 +617,110 @@ static void draw_uniforms(const fr_block *blk, const int *idx, int m, double *u1
     draw_philox(m, cw, st, blk->rng_key, u1, u2);
 }
 
+/* The candidate rounds of the m lanes of a (particles pid[]): every lane has a candidate in
+ * [t0, t1] at first; each round draws for the lanes that still have one (from those particles'
+ * own streams), and the ones whose next candidate falls after t1 drop out, at t1. */
+static void candidate_rounds(const fr_dyn_ctx *c, const fr_block *blk, lanes *a, const int *pid,
+                             int m, double le, double t1)
+{
+    lanes b; /* 35 kB: the lanes still active after the first round */
+    int act[FR_CHUNK], who[FR_CHUNK];
+    draw_uniforms(blk, pid, m, a->u1, a->u2);
+    lanes_candidate(lanes_pad(a, m), a, le, t1);
+    int na = 0;
+    for (int j = 0; j < m; j++) { /* branch-free compaction */
+        act[na] = j;
+        na += a->tc[j] <= t1;
+    }
+    while (na > 0 && !fr_dyn_aborted(c)) {
+        for (int j = 0; j < na; j++)
+            who[j] = pid[act[j]];
+        lanes_gather(na, act, &b, a);
+        draw_uniforms(blk, who, na, b.u1, b.u2);
+        lanes_candidate(lanes_pad(&b, na), &b, le, t1);
+        lanes_scatter(na, act, a, &b);
+        int n2 = 0;
+        for (int j = 0; j < na; j++) {
+            act[n2] = act[j];
+            n2 += b.tc[j] <= t1;
+        }
+        na = n2;
+    }
+}
+
 int fr_static_eff_substeps(double k, double B, double dt)
 {
     return substep_rule(dt, k * (1.0 + B), k, 0.0); /* as substeps() without flow */
 }
 
+/* The effective model (1.9) of the chunk over [t0, t0 + dt]. Uniform field: the tabulated exact
+ * step of effective_map.h when the caller prepared it for these rates and this substep; H = 0:
+ * ξ* stays. Else RK4, substeps as substeps() with a static field and no flow. */
+static void chunk_effective_step(const fr_dyn_ctx *c, const fr_block *blk, int nh,
+                                 const double (*H)[FR_CHUNK], const double (*u)[FR_CHUNK],
+                                 const double *k, const double *B, double dt)
+{
+    const int n = blk->cnt;
+    if (nh == 1) {
+        if (!(k[0] > 0.0))
+            return;
+        const int ns = fr_static_eff_substeps(k[0], B[0], dt);
+        const fr_eff_map *em = c->eff;
+        if (em && em->nint > 0 && em->k == k[0] && em->B == B[0] && em->h == dt / ns) {
+            const double uu[3] = {u[0][0], u[1][0], u[2][0]};
+            for (int s = 0; s < ns; s++)
+                fr_eff_map_apply(em, n, uu, blk->xis[0], blk->xis[1], blk->xis[2]);
+            return;
+        }
+    }
+    double kmax = 0.0, gmax = 0.0;
+    for (int l = 0; l < nh; l++) {
+        kmax = fmax(kmax, k[l] * (1.0 + B[l]));
+        gmax = fmax(gmax, k[l]);
+    }
+    const int ns = substep_rule(dt, kmax, gmax, 0.0);
+    chunk_effective(n, ns, dt / ns, c->gamma, c->b, H[0], H[1], H[2], nh == 1 ? 0 : 1,
+                    blk->xis[0], blk->xis[1], blk->xis[2]);
+}
+
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1)
 {
     const int n = blk->cnt;
-    const double le = log(c->eps), gam = c->gamma, bb = c->b, dt = t1 - t0;
+    const double le = log(c->eps), dt = t1 - t0;
     const fr_field *f = c->field;
     /* the uniform part alone (the common case) is the same at every particle */
     const int uniform = f->grad_g == 0.0 && !f->has_magnet;
-    lanes z, a; /* 2 × 38 kB */
-    double Hs[3][FR_CHUNK], thr[FR_CHUNK];
-    const int nh = uniform || n < 1 ? 1 : n; /* at least Hs[.][0], read for the uniform rates */
+    const int nh = uniform || n < 1 ? 1 : n, stride = nh == 1 ? 0 : 1;
+    double H[3][FR_CHUNK], u[3][FR_CHUNK], k[FR_CHUNK], B[FR_CHUNK], q[FR_CHUNK];
     for (int l = 0; l < nh; l++) {
         const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
-        double H[3];
-        fr_field_eval(f, t0, X, H, NULL);
-        Hs[0][l] = H[0];
-        Hs[1][l] = H[1];
-        Hs[2][l] = H[2];
+        double h[3];
+        fr_field_eval(f, t0, X, h, NULL);
+        H[0][l] = h[0];
+        H[1][l] = h[1];
+        H[2][l] = h[2];
     }
-    const int stride = uniform ? 0 : 1;
-    for (int l = 0; l < n; l++) {
-        z.x0[l] = blk->xi[0][l];
-        z.x1[l] = blk->xi[1][l];
-        z.x2[l] = blk->xi[2][l];
-        z.sg[l] = blk->sigma[l];
-        z.R[l] = blk->thresh[l] - (blk->hazard_zero ? 0.0 : blk->hazard[l]);
-    }
-    lanes_begin(n, &z, Hs[0], Hs[1], Hs[2], stride, gam, bb, le, t0);
-    if (uniform) { /* one turn factor for the whole block */
-        const double q = exp(-z.k[0] * dt);
-        for (int l = 0; l < n; l++)
-            z.qdt[l] = q;
-    } else {
-        lanes_qdt(n, &z, dt);
-    }
+    field_lanes(nh, H[0], H[1], H[2], c->gamma, c->b, dt, u, k, B, q);
+    if (!blk->clock_cand)
+        clocks_begin(n, stride, (const double(*)[FR_CHUNK])u, B, blk->xi[0], blk->xi[1],
+                     blk->xi[2], blk->sigma, blk->hazard_zero, blk->hazard, blk->thresh, le, t0);
 
-    /* candidates inside [t0, t1], processed compacted: only particles with one take part, and
-     * each round draws only from those particles' own streams */
+    /* the particles without a candidate in the step (thresh[] holds the candidate times) only
+     * turn, with no random number and no exp; the others go into compacted lanes */
+    turn_quiet(n, nh, (const double(*)[FR_CHUNK])u, q, blk->sigma, blk->thresh, t1,
+               blk->xi[0], blk->xi[1], blk->xi[2]);
     int idx[FR_CHUNK], m = 0;
     for (int l = 0; l < n; l++) { /* branch-free compaction */
         idx[m] = l;
-        m += z.tc[l] <= t1;
+        m += blk->thresh[l] <= t1;
     }
-    while (m > 0 && !fr_dyn_aborted(c)) {
-        lanes_gather(m, idx, &a, &z);
-        draw_uniforms(blk, idx, m, a.u1, a.u2);
-        lanes_candidate(m, &a, le, t1);
-        lanes_scatter(m, idx, &z, &a);
-        int m2 = 0;
-        for (int j = 0; j < m; j++) {
-            idx[m2] = idx[j];
-            m2 += a.tc[j] <= t1;
-        }
-        m = m2;
+    lanes a; /* 35 kB */
+    lanes_load(m, idx, stride, &a, blk, (const double(*)[FR_CHUNK])u, k, B, t0);
+    if (m > 0 && !fr_dyn_aborted(c)) {
+        candidate_rounds(c, blk, &a, idx, m, le, t1);
+        lanes_store(m, idx, &a, blk);
     }
-    lanes_end(n, &z, t0, t1, thr);
-    /* At large N this loop and the loads above are the memory traffic of the step (≈ 65 bytes
-     * per particle): σ and the flip counter are written only when they change, the hazard
-     * (0 after the first step here) is neither read nor written once known to be 0. */
-    for (int l = 0; l < n; l++) {
-        blk->xi[0][l] = z.x0[l];
-        blk->xi[1][l] = z.x1[l];
-        blk->xi[2][l] = z.x2[l];
-        blk->thresh[l] = thr[l];
-        if (z.nfl[l] > 0.0) {
-            blk->sigma[l] = (int8_t)z.sg[l];
-            blk->flips[l] += (long long)z.nfl[l];
-        }
-    }
-    if (!blk->hazard_zero)
-        for (int l = 0; l < n; l++)
-            blk->hazard[l] = 0.0;
-    if (c->no_effective)
-        return;
-
-    /* The effective model (1.9). Uniform field: the tabulated exact step of effective_map.h
-     * when the caller prepared it for these rates and this substep; H = 0: ξ* stays. */
-    if (uniform) {
-        const double k0 = z.k[0], B0 = z.B[0];
-        if (!(k0 > 0.0))
-            return;
-        const int ns = fr_static_eff_substeps(k0, B0, dt);
-        const fr_eff_map *em = c->eff;
-        if (em && em->nint > 0 && em->k == k0 && em->B == B0 && em->h == dt / ns) {
-            const double u[3] = {z.ux[0], z.uy[0], z.uz[0]};
-            for (int s = 0; s < ns; s++)
-                fr_eff_map_apply(em, n, u, blk->xis[0], blk->xis[1], blk->xis[2]);
-            return;
-        }
-    }
-    /* else RK4, substeps as substeps() with a static field and no flow */
-    double kmax = 0.0, gmax = 0.0;
-    for (int l = 0; l < n; l++) {
-        const double kl = z.k[l] * (1.0 + z.B[l]);
-        kmax = kl > kmax ? kl : kmax;
-        gmax = z.k[l] > gmax ? z.k[l] : gmax;
-    }
-    const int ns = substep_rule(dt, kmax, gmax, 0.0);
-    chunk_effective(n, ns, dt / ns, gam, bb, Hs[0], Hs[1], Hs[2], stride, blk->xis[0],
-                    blk->xis[1], blk->xis[2]);
+    if (!c->no_effective)
+        chunk_effective_step(c, blk, nh, (const double(*)[FR_CHUNK])H,
+                             (const double(*)[FR_CHUNK])u, k, B, dt);
 }

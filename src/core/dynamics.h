@@ -65,20 +65,31 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
                          double t1, gsl_rng *rng);
 
 /* Vectorised path for a chunk of cnt <= FR_CHUNK particles when the field is constant in time
- * on [t0, t1], there is no ambient flow, no Brownian motion and orientations are free. */
+ * on [t0, t1], there is no ambient flow, no Brownian motion and orientations are free.
+ * The particles' clocks (dynamics.c) come in one of two forms: the integrated-hazard form
+ * (hazard[] = Λ, thresh[] = the Exp(1) threshold E) of the general path, or the candidate form
+ * of the static sampler (hazard[] = the rate bound λ̄, thresh[] = the absolute time of the next
+ * candidate), valid only while the field, ε, b and γ stay what they were made for. */
 #define FR_CHUNK 256
 typedef struct fr_block {
     int cnt;                            /* particles in this chunk, 1..FR_CHUNK */
     const double *X[3];                 /* pointers to the block's first particle (SoA) */
     double *xi[3], *xis[3], *hazard, *thresh;
-    int hazard_zero;                    /* 1: every hazard[] is 0, neither read nor written */
+    int clock_cand;                     /* 1: the clocks are in the candidate form already;
+                                         * 0: in the hazard form (converted on entry) */
+    int hazard_zero;                    /* hazard form: every hazard[] is 0 (not read) */
     int8_t *sigma;
     long long *flips;                   /* cumulative counters, incremented */
     uint64_t *rng_ctr;                  /* the particles' random-stream counters (rng.h) */
     uint32_t first;                     /* the block's first particle's index: its stream */
     fr_rng_key rng_key;
 } fr_block;
+/* Advances the chunk; its clocks are in the candidate form afterwards. */
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
+
+/* Clocks of n particles from the candidate form at time t back to the hazard form (Λ = 0,
+ * E = λ̄(t_c − t)): exact in law, no random numbers. */
+void fr_clocks_to_hazard(int n, double *restrict hazard, double *restrict thresh, double t);
 
 /* Substeps of the effective model in fr_block_advance_static for a uniform field with
  * k = γ|H|, B = b|H| over dt: c->eff is used when prepared for (k, B, dt / substeps). */

@@ -384,6 +384,38 @@ static void prepare_eff_map(fr_sim *s, const fr_field *seg, double t0, double dt
     fr_eff_map_prepare(&s->eff, k, B, dt / ns); /* nint = 0 if none: RK4 */
 }
 
+/* The key of the static field on a segment starting at t0 (sim_internal.h). */
+static fr_clock_key clock_key(const fr_sim *s, const fr_field *seg, double t0)
+{
+    fr_clock_key k = {.eps = s->p.eps, .b = s->p.b, .gamma = s->shape.gamma};
+    if (seg->has_switch_off && seg->t_off <= t0)
+        return k; /* H = 0 on the segment */
+    memcpy(k.H0, seg->H0, sizeof k.H0);
+    k.grad_g = seg->grad_g;
+    if (seg->has_magnet) {
+        memcpy(k.magnet_m, seg->magnet_m, sizeof k.magnet_m);
+        memcpy(k.magnet_p, seg->magnet_p, sizeof k.magnet_p);
+    }
+    return k;
+}
+
+/* The clocks back to the hazard form at time t (exact in law, no random numbers; dynamics.h):
+ * before anything but the static sampler with the same key uses or changes them. */
+static void clocks_to_hazard(fr_sim *s, double t)
+{
+    if (!s->clock_cand)
+        return;
+    const int nb = (s->n + FR_CHUNK - 1) / FR_CHUNK;
+#pragma omp parallel for schedule(static)
+    for (int b = 0; b < nb; b++) {
+        const int i0 = b * FR_CHUNK;
+        fr_clocks_to_hazard(i0 + FR_CHUNK <= s->n ? FR_CHUNK : s->n - i0, s->hazard + i0,
+                            s->thresh + i0, t);
+    }
+    s->clock_cand = 0;
+    s->hazard_zero = 1;
+}
+
 static void advance_segment(fr_sim *s, double t0, double t1)
 {
     s->diag_valid = 0;
@@ -407,6 +439,9 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     const int vector_ok = (!s->p.interactions || s->n < 2) && s->p.brownian == 0.0 &&
                           !s->p.hold_orientations && !seg.rotating && !seg.sweep;
     if (vector_ok) {
+        const fr_clock_key key = clock_key(s, &seg, t0);
+        if (s->clock_cand && memcmp(&key, &s->clock_key, sizeof key) != 0)
+            clocks_to_hazard(s, t0); /* made for another field, ε, b or γ */
         prepare_eff_map(s, &seg, t0, t1 - t0);
         fr_dyn_ctx vctx = ctx;
         vctx.eff = s->eff.nint > 0 ? &s->eff : NULL;
@@ -420,6 +455,7 @@ static void advance_segment(fr_sim *s, double t0, double t1)
                 .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
                 .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},
                 .hazard = s->hazard + i0,
+                .clock_cand = s->clock_cand,
                 .hazard_zero = s->hazard_zero,
                 .thresh = s->thresh + i0,
                 .sigma = s->sigma + i0,
@@ -431,10 +467,12 @@ static void advance_segment(fr_sim *s, double t0, double t1)
             fr_block_advance_static(&vctx, &blk, t0, t1);
             diag_block(s, b, t1, s->diag_part);
         }
-        s->hazard_zero = 1;
+        s->clock_cand = 1;
+        s->clock_key = key;
         diag_mark(s, t1);
         return;
     }
+    clocks_to_hazard(s, t0);
     s->hazard_zero = 0;
 #pragma omp parallel for schedule(dynamic, 256)
     for (int i = 0; i < s->n; i++) {
@@ -582,9 +620,11 @@ fr_shape fr_sim_shape(const fr_sim *s) { return s->shape; }
 
 void fr_sim_set_spin(fr_sim *s, int i, int sigma)
 {
-    if (i >= 0 && i < s->n)
-        s->sigma[i] = sigma >= 0 ? 1 : -1;
     s->diag_valid = 0;
+    if (i < 0 || i >= s->n || s->sigma[i] == (sigma >= 0 ? 1 : -1))
+        return;
+    clocks_to_hazard(s, s->t); /* its rate bound was for the other spin */
+    s->sigma[i] = sigma >= 0 ? 1 : -1;
 }
 
 void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3])
@@ -594,6 +634,7 @@ void fr_sim_set_orientation(fr_sim *s, int i, const double xi[3])
     const double nn = sqrt(xi[0] * xi[0] + xi[1] * xi[1] + xi[2] * xi[2]);
     if (!(nn > 0.0) || !isfinite(nn))
         return;
+    clocks_to_hazard(s, s->t); /* its rate bound was for the old orientation */
     s->diag_valid = 0;
     for (int k = 0; k < 3; k++) {
         s->xi[k][i] = xi[k] / nn;

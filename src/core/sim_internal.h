@@ -11,6 +11,14 @@
 #include <gsl/gsl_rng.h>
 #include <stdint.h>
 
+/* What the static sampler's candidate-form clocks were made for (dynamics.h): the static field
+ * (normalised: the parts that are off are zero), ε, b and γ. All doubles, no padding, so two
+ * keys compare with memcmp. */
+typedef struct fr_clock_key {
+    double H0[3], grad_g, magnet_m[3], magnet_p[3];
+    double eps, b, gamma;
+} fr_clock_key;
+
 struct fr_sim {
     fr_params p;
     double t;
@@ -25,7 +33,11 @@ struct fr_sim {
     fr_rng_key rng_key;      /* the streams' key, from the seed */
     double *F, *S, *G; /* scratch: 3n, 9n; ambient flow gradient at each particle: 9n */
     int G_zero;        /* G is known to be all zero (interactions off) */
-    int hazard_zero;   /* every hazard is 0 (after the static-field sampler): not read there */
+    int hazard_zero;   /* every hazard is 0 (hazard form only): not read by the static sampler */
+    /* 1: the clocks (hazard[], thresh[]) are in the static sampler's candidate form, made for
+     * clock_key (dynamics.h); anything else converts them back first (clocks_to_hazard in sim.c) */
+    int clock_cand;
+    fr_clock_key clock_key;
     const atomic_int *abort; /* set by another thread: stop the step early */
     struct fr_stokes_plan *plan; /* fast method: built once (positions never move), lazily */
     int plan_failed;             /* building it failed: direct sum from then on */

@@ -1,8 +1,9 @@
 /* Save and load the whole simulation state, so a lecture can start from a prepared moment.
  *
  * Binary, native byte order: magic "FRSTATE1", format version, sizeof(fr_params), the
- * parameters, t, the per-particle arrays (centres, orientations, effective orientations,
- * spins, integrated hazards and thresholds, flip counts, random-stream counters), then an FNV-1a 64
+ * parameters, the clocks' form and key, t, the per-particle arrays (centres, orientations,
+ * effective orientations, spins, the clocks — integrated hazards and thresholds, or rate bounds
+ * and candidate times — flip counts, random-stream counters), then an FNV-1a 64
  * checksum of everything before it. A file that is truncated, altered or from another build
  * is refused with a message; the caller's state is untouched. The checksum only guards
  * against accidents: the contents are then validated like any other input (parameters,
@@ -22,7 +23,8 @@
 #include <unistd.h>
 
 #define MAGIC "FRSTATE1"
-#define VERSION 2u /* 2: counter-based random streams (rng.h) instead of GSL taus2 states */
+#define VERSION 3u /* 2: counter-based random streams (rng.h) instead of GSL taus2 states;
+                    * 3: the clocks' form and key before t (the static sampler's candidate form) */
 
 static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
 {
@@ -51,8 +53,10 @@ static size_t state_layout(const fr_sim *s, void *ptrs[16], size_t sizes[16])
     return k;
 }
 
-/* Header: magic, version, sizeof(fr_params), the parameters, t. */
-#define HEAD (8 + 4 + 4 + sizeof(fr_params) + sizeof(double))
+/* Header: magic, version, sizeof(fr_params), the parameters, the clocks' form (int32 0 = hazard,
+ * 1 = candidate; int32 0) and key (sim_internal.h), t. */
+#define CLOCK_BYTES (4 + 4 + sizeof(fr_clock_key))
+#define HEAD (8 + 4 + 4 + sizeof(fr_params) + CLOCK_BYTES + sizeof(double))
 
 static int put(FILE *f, uint64_t *h, const void *p, size_t n)
 {
@@ -65,8 +69,10 @@ int fr_sim_write(const fr_sim *s, FILE *f, char *err, size_t errlen)
     const uint32_t ver = VERSION, psize = sizeof(fr_params);
     uint64_t h = FNV_START;
     int bad = put(f, &h, MAGIC, 8) | put(f, &h, &ver, sizeof ver) |
-              put(f, &h, &psize, sizeof psize) | put(f, &h, &s->p, sizeof s->p) |
-              put(f, &h, &s->t, sizeof s->t);
+              put(f, &h, &psize, sizeof psize) | put(f, &h, &s->p, sizeof s->p);
+    const int32_t form[2] = {s->clock_cand, 0};
+    bad |= put(f, &h, form, sizeof form) | put(f, &h, &s->clock_key, sizeof s->clock_key) |
+           put(f, &h, &s->t, sizeof s->t);
     void *ptrs[16];
     size_t sizes[16];
     const size_t k = state_layout(s, ptrs, sizes);
@@ -139,6 +145,10 @@ static int check_contents(const fr_sim *s, const char *path, char *err, size_t e
         if (!(isfinite(s->hazard[i]) && s->hazard[i] >= 0.0 && isfinite(s->thresh[i]) &&
               s->thresh[i] >= 0.0))
             return fail(err, errlen, path, "hazard or threshold not a finite number >= 0",
+                        (long long)i);
+        /* candidate form: a rate bound > 0 and a candidate not in the past */
+        if (s->clock_cand && !(s->hazard[i] > 0.0 && s->thresh[i] >= s->t))
+            return fail(err, errlen, path, "rate bound or candidate time out of range",
                         (long long)i);
         /* the total must not overflow in fr_sim_diag: each below 2^62 / n */
         if (s->flips[i] < 0 || s->flips[i] > (1LL << 62) / (long long)n - total / (long long)n)
@@ -253,7 +263,15 @@ int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen)
     }
     if (fr_sim_create(&p, &s, err, errlen))
         goto done;
-    memcpy(&s->t, head + 16 + sizeof p, sizeof s->t);
+    int32_t form[2];
+    memcpy(form, head + 16 + sizeof p, sizeof form);
+    memcpy(&s->clock_key, head + 16 + sizeof p + sizeof form, sizeof s->clock_key);
+    memcpy(&s->t, head + 16 + sizeof p + CLOCK_BYTES, sizeof s->t);
+    if (form[0] != 0 && form[0] != 1) {
+        snprintf(err, errlen, "state file '%s': invalid contents: clock form %d", path, (int)form[0]);
+        goto done;
+    }
+    s->clock_cand = form[0];
     void *ptrs[16];
     size_t sizes[16], off = 0;
     const size_t k = state_layout(s, ptrs, sizes);
@@ -262,6 +280,7 @@ int fr_sim_load(const char *path, fr_sim **out, char *err, size_t errlen)
     if (check_contents(s, path, err, errlen))
         goto done;
     s->hazard_zero = 0; /* as saved: the static-field sampler reads them once */
+    /* the candidate form as saved (a loaded run continues as if never stopped) */
     *out = s;
     s = NULL;
     rc = 0;
