@@ -1,7 +1,8 @@
 // Ray-cast arrow (see impostor.vert), in the arrow's unit frame: along +z with z in [-0.5, 0.5],
 // a shaft of radius u_shaft_r up to z = zb = 0.5 - u_head_len closed by a disc at z = -0.5, a
 // cone of base radius u_head_r from zb to the tip at z = 0.5 with its base disc; the same shape,
-// scale and lighting as the mesh (arrow.vert, arrow.frag). Writes the depth of the hit.
+// scale and lighting as the mesh (arrow.vert, arrow.frag). With FR_EXACT_DEPTH it writes the
+// depth of the hit; without, the triangle's depth stays (the renderer's choice: render.c).
 in vec3 v_o;
 flat in vec3 v_e;
 flat in vec3 v_light;
@@ -67,8 +68,10 @@ void main()
         discard;
     // view depth along the ray from the eye (view z = 0): z(hit) = z(point) (1 + t), with
     // z(point) = -1 / gl_FragCoord.w (a perspective projection: clip w = -view z)
+#ifdef FR_EXACT_DEPTH
     float zv = -(1.0 + tb) / gl_FragCoord.w;
     gl_FragDepth = 0.5 * (u_proj_z.x * zv + u_proj_z.y) / -zv + 0.5;
+#endif
 
     // normals of a scaled shape: divided by the scale (as arrow.vert); lit as arrow.frag
     vec3 n = normalize(nl / vec3(u_shape.x, u_shape.x, u_shape.y));

@@ -341,7 +341,6 @@ static void draw_scene(viz_app *a, viz_render_view *v)
     const float px = roundf((float)dh / 50.0f * (lecture ? 1.45f : 1.0f));
     hud_set_px(&a->H, fmaxf(12.0f, fminf(lecture ? 44.0f : 30.0f, px)));
     glViewport(0, 0, a->dw, dh);
-    background(a->dw, dh, lecture);
     camera_view(&a->cam, a->dw, dh, v);
     v->time = a->vo.frames ? (float)a->frames / 60.0f : (float)(viz_now() - a->t_start);
     const viz_snapshot *s = a->snap;
@@ -349,6 +348,9 @@ static void draw_scene(viz_app *a, viz_render_view *v)
                            s->seq ? s->radius + s->r : 1.0, a->ctl.colour,
                            s->seq ? &s->params.field : NULL, s->seq ? s->params.aspect : 1.0,
                            lecture ? 2.0f : 1.0f, s->seq && s->sel >= 0 ? s : NULL};
+    /* the arrow cache's copy covers the whole window (the view is the window): no clear */
+    if (!(v->x == 0 && v->y == 0 && v->w == a->dw && v->h == dh && render_scene_cached(&a->R, v, &so)))
+        background(a->dw, dh, lecture);
     render_scene(&a->R, v, &so);
 }
 

@@ -18,7 +18,8 @@ static const char VERSION_LINES[] = "#version 300 es\nprecision highp float;\npr
 static const char VERSION_LINES[] = "#version 330 core\n";
 #endif
 
-static GLuint compile(GLenum type, const char *path, char *err, size_t errlen)
+static GLuint compile(GLenum type, const char *path, const char *defines, char *err,
+                      size_t errlen)
 {
     size_t len;
     char *src = viz_read_file(path, &len);
@@ -26,15 +27,16 @@ static GLuint compile(GLenum type, const char *path, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read shader %s: %s", path, strerror(errno));
         return 0;
     }
-    /* the version lines, then the colour maps (colormap.c); #line 1 keeps the compiler's line
-     * numbers those of the file (which has no #version line) */
+    /* the version lines, the colour maps (colormap.c), the variant's defines; #line 1 keeps the
+     * compiler's line numbers those of the file (which has no #version line) */
     char prelude[4096];
-    const int np = cmap_glsl(prelude, sizeof prelude - 16);
-    snprintf(prelude + np, sizeof prelude - (size_t)np, "#line 1\n");
+    cmap_glsl(prelude, sizeof prelude);
     GLuint sh = glCreateShader(type);
-    const GLchar *parts[3] = {VERSION_LINES, prelude, src};
-    const GLint lens[3] = {(GLint)strlen(VERSION_LINES), (GLint)strlen(prelude), (GLint)len};
-    glShaderSource(sh, 3, parts, lens);
+    static const char LINE1[] = "#line 1\n";
+    const GLchar *parts[5] = {VERSION_LINES, prelude, defines, LINE1, src};
+    const GLint lens[5] = {(GLint)strlen(VERSION_LINES), (GLint)strlen(prelude),
+                           (GLint)strlen(defines), (GLint)strlen(LINE1), (GLint)len};
+    glShaderSource(sh, 5, parts, lens);
     glCompileShader(sh);
     free(src);
     GLint ok = 0;
@@ -54,6 +56,11 @@ static GLuint compile(GLenum type, const char *path, char *err, size_t errlen)
 
 GLuint viz_load_program(const char *name, char *err, size_t errlen)
 {
+    return viz_load_program_defs(name, "", err, errlen);
+}
+
+GLuint viz_load_program_defs(const char *name, const char *defines, char *err, size_t errlen)
+{
     char vname[128], fname[128], vpath[4096], fpath[4096], tried[4096];
     snprintf(vname, sizeof vname, "%s.vert", name);
     snprintf(fname, sizeof fname, "%s.frag", name);
@@ -67,10 +74,10 @@ GLuint viz_load_program(const char *name, char *err, size_t errlen)
         snprintf(err, errlen, "shader file %s not found (tried %s)", fname, tried);
         return 0;
     }
-    GLuint vs = compile(GL_VERTEX_SHADER, vpath, err, errlen);
+    GLuint vs = compile(GL_VERTEX_SHADER, vpath, defines, err, errlen);
     if (!vs)
         return 0;
-    GLuint fs = compile(GL_FRAGMENT_SHADER, fpath, err, errlen);
+    GLuint fs = compile(GL_FRAGMENT_SHADER, fpath, defines, err, errlen);
     if (!fs) {
         glDeleteShader(vs);
         return 0;

@@ -16,5 +16,8 @@
  * file and the compiler or linker log in err. The files have no #version line: the prelude
  * (GLSL 3.30 core, or GLSL ES 3.00 with FR_GLES defined) is put before them here. */
 GLuint viz_load_program(const char *name, char *err, size_t errlen);
+/* The same with extra lines after the prelude (e.g. "#define FR_EXACT_DEPTH 1\n"): variants
+ * of one shader source. */
+GLuint viz_load_program_defs(const char *name, const char *defines, char *err, size_t errlen);
 
 #endif
