@@ -366,48 +366,66 @@ int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const doub
     return 0;
 }
 
+/* The moments of source j: F and S (S from T = 2 axial(S) when S is NULL: exact halving). */
+static inline void source_moments(int j, const double *const *F, const double *const *T,
+                                  const double *const *S, ks_real f[3], ks_real s[9])
+{
+    for (int a = 0; a < 3; a++)
+        f[a] = (ks_real)F[a][j];
+    if (S) {
+        for (int a = 0; a < 9; a++)
+            s[a] = (ks_real)S[a][j];
+        return;
+    }
+    const ks_real h0 = (ks_real)(0.5 * T[0][j]), h1 = (ks_real)(0.5 * T[1][j]),
+                  h2 = (ks_real)(0.5 * T[2][j]);
+    s[0] = s[4] = s[8] = 0;
+    s[1] = h2;
+    s[3] = -h2;
+    s[2] = -h1;
+    s[6] = h1;
+    s[5] = h0;
+    s[7] = -h0;
+}
+
 /* Spread the force densities of the sources listed in idx[0..m) into R. PV (a constant after
- * inlining) is the padded window width: rows are updated PV wide (zero weights past P). */
+ * inlining) is the padded window width: rows are updated PV wide (zero weights past P). Per
+ * z-plane the row coefficients a, b of the P rows are computed as vectors over y first: the
+ * row loop is then one broadcast and two FMAs per row and component. */
 FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const double *sx,
                               const double *sy, const double *sz, const double *const *F,
                               const double *const *T, const double *const *S, const int PV)
 {
     const int P = k->P, Rs = k->Rs, My = k->M[1];
     ks_real wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
+    ks_real a[3][PVMAX], b[3][PVMAX];
     for (int q = 0; q < m; q++) {
         const int j = idx[q];
         const int ix = window1(sx[j], k->org[0], k->h, P, PV, k->aw, wx, dwx);
         const int iy = window1(sy[j], k->org[1], k->h, P, PV, k->aw, wy, dwy);
         const int iz = window1(sz[j], k->org[2], k->h, P, PV, k->aw, wz, dwz);
-        const double f[3] = {F[0][j], F[1][j], F[2][j]};
-        double s[9];
-        if (S) {
-            for (int a = 0; a < 9; a++)
-                s[a] = S[a][j];
-        } else { /* antisymmetric S from T = 2 axial(S): exact (halving) */
-            const double h0 = 0.5 * T[0][j], h1 = 0.5 * T[1][j], h2 = 0.5 * T[2][j];
-            s[0] = s[4] = s[8] = 0.0;
-            s[1] = h2;
-            s[3] = -h2;
-            s[2] = -h1;
-            s[6] = h1;
-            s[5] = h0;
-            s[7] = -h0;
-        }
-        for (int kz = 0; kz < P; kz++)
-            for (int ky = 0; ky < P; ky++) {
-                const ks_real wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
-                const size_t row =
-                    ((size_t)(iz + kz - k->u0[2]) * My + (iy + ky)) * Rs + ix;
-                for (int c = 0; c < 3; c++) {
-                    const ks_real a = f[c] * wyz + s[3 * c + 1] * dyz + s[3 * c + 2] * ydz;
-                    const ks_real b = s[3 * c] * wyz;
-                    ks_real *restrict r = k->R[c] + row;
+        ks_real f[3], s[9];
+        source_moments(j, F, T, S, f, s);
+        for (int kz = 0; kz < P; kz++) {
+            for (int c = 0; c < 3; c++) {
+                const ks_real fc = f[c], s0 = s[3 * c], s1 = s[3 * c + 1], s2 = s[3 * c + 2];
+                const ks_real z = wz[kz], dz = dwz[kz];
 #pragma omp simd
-                    for (int kx = 0; kx < PV; kx++)
-                        r[kx] += a * wx[kx] + b * dwx[kx];
+                for (int ky = 0; ky < PV; ky++) {
+                    a[c][ky] = (fc * wy[ky] + s1 * dwy[ky]) * z + s2 * wy[ky] * dz;
+                    b[c][ky] = s0 * wy[ky] * z;
                 }
             }
+            const size_t row0 = ((size_t)(iz + kz - k->u0[2]) * My + iy) * Rs + ix;
+            for (int ky = 0; ky < P; ky++)
+                for (int c = 0; c < 3; c++) {
+                    const ks_real ac = a[c][ky], bc = b[c][ky];
+                    ks_real *restrict r = k->R[c] + row0 + (size_t)ky * Rs;
+#pragma omp simd
+                    for (int kx = 0; kx < PV; kx++)
+                        r[kx] += ac * wx[kx] + bc * dwx[kx];
+                }
+        }
     }
 }
 
