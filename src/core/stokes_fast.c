@@ -157,7 +157,7 @@ static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double
 #pragma omp parallel for schedule(dynamic, 1) if (p->par)
     for (int b = 0; b < nchunk; b++) {
         const int s0 = b * 256, m = (n - s0) < 256 ? n - s0 : 256;
-        fr_ks_interp(k, m, p->X + s0, p->Y + s0, p->Z + s0, p->wu + 3 * (size_t)s0,
+        fr_ks_interp(k, rot ? KS_W : KS_UG, m, p->X + s0, p->Y + s0, p->Z + s0, p->wu + 3 * (size_t)s0,
                      p->wG + 9 * (size_t)s0);
     }
     tt[4] = omp_get_wtime();
@@ -302,7 +302,7 @@ int fr_stokes_fast_grid_smoothed_abortable(fr_stokes_plan *p, const double *F, c
     int fail = 0;
 #pragma omp parallel
     {
-        double *buf = malloc((size_t)n * 15 * sizeof(double));
+        double *buf = malloc((size_t)n * 6 * sizeof(double));
         int *rg = malloc(2 * (size_t)rcap * sizeof(int));
         int cap = 1024, *lst = malloc((size_t)cap * sizeof(int));
         if (!buf || !rg || !lst) {
@@ -314,14 +314,13 @@ int fr_stokes_fast_grid_smoothed_abortable(fr_stokes_plan *p, const double *F, c
             if (!buf || !rg || !lst || stop(abort))
                 continue; /* out of memory or aborted: the rest of the grid is skipped */
             const int jy = row % n, kz = row / n;
-            double *tx = buf, *ty = buf + n, *tz = buf + 2 * n, *uu = buf + 3 * n,
-                   *gg = buf + 6 * n;
+            double *tx = buf, *ty = buf + n, *tz = buf + 2 * n, *uu = buf + 3 * n;
             for (int i = 0; i < n; i++) {
                 tx[i] = lo + i * hg;
                 ty[i] = lo + jy * hg;
                 tz[i] = lo + kz * hg;
             }
-            fr_ks_interp(k, n, tx, ty, tz, uu, gg);
+            fr_ks_interp(k, KS_U, n, tx, ty, tz, uu, NULL);
             for (int i = 0; i < n; i++) {
                 const double v[3] = {tx[i], ty[i], tz[i]};
                 const int nr = fr_sf_cell_ranges(p, v, rad, rg, rcap);

@@ -429,10 +429,17 @@ FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const doub
     }
 }
 
-/* Velocity (and gradient) at targets tx.. [0..m) from the convolved field in R: contract the
- * P² rows (y, z weights) into PV-wide vectors, then along x. */
+/* What an interpolation computes (fr_ks_interp): sums it does not need are skipped. */
+static inline int need_s0(int out, int c) { return out != KS_W || c != 0; } /* u, ∂x */
+static inline int need_s1(int out, int c) { return out == KS_UG || (out == KS_W && c != 1); }
+static inline int need_s2(int out, int c) { return out == KS_UG || (out == KS_W && c != 2); }
+
+/* Velocity and/or gradient (out, a constant after inlining) at targets tx.. [0..m) from the
+ * convolved field in R: contract the P² rows (y, z weights) into PV-wide vectors, then along
+ * x. KS_W computes only the off-diagonal ∂_m u_c (what W needs), KS_U only u. */
 FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const double *ty,
-                               const double *tz, double *u, double *G, const int PV)
+                               const double *tz, double *u, double *G, const int PV,
+                               const int out)
 {
     const int P = k->P, Rs = k->Rs, My = k->M[1];
     ks_real wx[PVMAX], dwx[PVMAX], wy[PVMAX], dwy[PVMAX], wz[PVMAX], dwz[PVMAX];
@@ -449,14 +456,19 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
                 const ks_real wyz = wy[ky] * wz[kz], dyz = dwy[ky] * wz[kz], ydz = wy[ky] * dwz[kz];
                 const size_t row =
                     ((size_t)(iz + kz - k->u0[2]) * My + (iy + ky)) * Rs + ix;
+#pragma GCC unroll 3
                 for (int c = 0; c < 3; c++) {
                     const ks_real *restrict r = k->R[c] + row;
+                    const int n0 = need_s0(out, c), n1 = need_s1(out, c), n2 = need_s2(out, c);
 #pragma omp simd
                     for (int kx = 0; kx < PV; kx++) {
                         const ks_real v = r[kx];
-                        s0[c][kx] += wyz * v;
-                        s1[c][kx] += dyz * v;
-                        s2[c][kx] += ydz * v;
+                        if (n0)
+                            s0[c][kx] += wyz * v;
+                        if (n1)
+                            s1[c][kx] += dyz * v;
+                        if (n2)
+                            s2[c][kx] += ydz * v;
                     }
                 }
             }
@@ -468,11 +480,13 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
                 g1 += wx[kx] * s1[c][kx];
                 g2 += wx[kx] * s2[c][kx];
             }
-            u[3 * (size_t)i + c] = uu;
-            /* ∂_m ψ(x − g) = −ψ'(g − x) */
-            G[9 * (size_t)i + 3 * c] = -g0;
-            G[9 * (size_t)i + 3 * c + 1] = -g1;
-            G[9 * (size_t)i + 3 * c + 2] = -g2;
+            u[3 * (size_t)i + c] = out == KS_W ? 0.0 : uu; /* (later sums add to it) */
+            if (out == KS_U)
+                continue;
+            /* ∂_m ψ(x − g) = −ψ'(g − x); KS_W: the diagonal is not summed (0) */
+            G[9 * (size_t)i + 3 * c] = need_s0(out, c) ? -g0 : 0.0;
+            G[9 * (size_t)i + 3 * c + 1] = need_s1(out, c) ? -g1 : 0.0;
+            G[9 * (size_t)i + 3 * c + 2] = need_s2(out, c) ? -g2 : 0.0;
         }
     }
 }
@@ -482,9 +496,11 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
         const double *const *F, const double *const *T, const double *const *S
 #define SPREAD_CALL(PV) spread_list_body(k, idx, m, sx, sy, sz, F, T, S, PV)
 #define INTERP_ARGS                                                                                \
-    const kspace *k, int m, const double *tx, const double *ty, const double *tz, double *u,      \
-        double *G
-#define INTERP_CALL(PV) interp_range_body(k, m, tx, ty, tz, u, G, PV)
+    const kspace *k, int out, int m, const double *tx, const double *ty, const double *tz,       \
+        double *u, double *G
+#define INTERP_OUT(PV, OUT) interp_range_body(k, m, tx, ty, tz, u, G, PV, OUT)
+#define INTERP_CALL(PV)                                                                            \
+    (out == KS_UG ? INTERP_OUT(PV, KS_UG) : out == KS_W ? INTERP_OUT(PV, KS_W) : INTERP_OUT(PV, KS_U))
 #define PV_SWITCH(CALL)                                                                            \
     do {                                                                                           \
         if (k->PV == 8)                                                                            \
@@ -521,12 +537,12 @@ void fr_ks_interp(INTERP_ARGS)
     const int lvl = k->lvl;
 #ifdef FR_MV
     if (lvl == 2)
-        interp_range_v4(k, m, tx, ty, tz, u, G);
+        interp_range_v4(k, out, m, tx, ty, tz, u, G);
     else if (lvl == 1)
-        interp_range_v3(k, m, tx, ty, tz, u, G);
+        interp_range_v3(k, out, m, tx, ty, tz, u, G);
     else
 #endif
-        interp_range_v0(k, m, tx, ty, tz, u, G);
+        interp_range_v0(k, out, m, tx, ty, tz, u, G);
     (void)lvl;
 }
 
