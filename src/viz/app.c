@@ -71,14 +71,17 @@ int app_prepare(viz_app *a, fr_sim **loaded, int *done)
     return 0;
 }
 
-/* Threads of the core: all cores but one for the window (unless --threads or OMP_NUM_THREADS
- * says otherwise). */
+/* Threads of the core: all cores (unless --threads or OMP_NUM_THREADS says otherwise). The
+ * simulation thread and the OpenMP threads it starts run niced (--sim-nice), so the window and
+ * llvmpipe's raster threads come first and the simulation takes what they leave, on both cores
+ * of a two-core machine (with one thread it could never use more than one core while the
+ * renderer leaves part of each idle). */
 static int sim_threads(const viz_app *a)
 {
     int threads = a->fo.threads;
     if (threads == 0 && !getenv("OMP_NUM_THREADS")) {
         const long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = ncpu > 1 ? (int)(ncpu - 1) : 1;
+        threads = ncpu > 1 ? (int)ncpu : 1;
     }
     return threads;
 }
