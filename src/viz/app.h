@@ -32,8 +32,9 @@ typedef struct viz_app {
     char units_text[4096];
     const viz_snapshot *snap;      /* the newest snapshot (taken at each frame and key) */
     const viz_streams *streams;
-    uint64_t uploaded_seq, uploaded_stream_seq;
+    uint64_t uploaded_seq, uploaded_stream_seq, uploaded_gen;
     int uploaded_colour;
+    double uploaded_t;             /* when the arrows last took a new snapshot (pacing) */
     unsigned io_seen;
     int dw, dh;                    /* drawable size */
     int fingers;                   /* touching the window now */
