@@ -693,7 +693,9 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
     const int nh = uniform || n < 1 ? 1 : n, stride = nh == 1 ? 0 : 1;
     double H[3][FR_CHUNK], u[3][FR_CHUNK], k[FR_CHUNK], B[FR_CHUNK], q[FR_CHUNK];
     for (int l = 0; l < nh; l++) {
-        const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
+        /* a uniform field is the same anywhere: the centres are not read (a cache miss less) */
+        const double X[3] = {uniform ? 0.0 : blk->X[0][l], uniform ? 0.0 : blk->X[1][l],
+                             uniform ? 0.0 : blk->X[2][l]};
         double h[3];
         fr_field_eval(f, t0, X, h, NULL);
         H[0][l] = h[0];
@@ -705,15 +707,22 @@ void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0
         clocks_begin(n, stride, (const double(*)[FR_CHUNK])u, B, blk->xi[0], blk->xi[1],
                      blk->xi[2], blk->sigma, blk->hazard_zero, blk->hazard, blk->thresh, le, t0);
 
-    /* the particles without a candidate in the step (thresh[] holds the candidate times) only
-     * turn, with no random number and no exp; the others go into compacted lanes */
-    turn_quiet(n, nh, (const double(*)[FR_CHUNK])u, q, blk->sigma, blk->thresh, t1,
-               blk->xi[0], blk->xi[1], blk->xi[2]);
+    /* the particles with a candidate in the step (thresh[] holds the candidate times) go into
+     * compacted lanes; the others only turn, with no random number and no exp */
     int idx[FR_CHUNK], m = 0;
     for (int l = 0; l < n; l++) { /* branch-free compaction */
         idx[m] = l;
         m += blk->thresh[l] <= t1;
     }
+    /* the candidates' scattered reads (bound, stream counter, flip counter) would each miss
+     * the cache at large N: ask for them now, the turn of the chunk hides the latency */
+    for (int j = 0; j < m; j++) {
+        __builtin_prefetch(blk->hazard + idx[j], 0);
+        __builtin_prefetch(blk->rng_ctr + idx[j], 1);
+        __builtin_prefetch(blk->flips + idx[j], 1);
+    }
+    turn_quiet(n, nh, (const double(*)[FR_CHUNK])u, q, blk->sigma, blk->thresh, t1,
+               blk->xi[0], blk->xi[1], blk->xi[2]);
     lanes a; /* 35 kB */
     lanes_load(m, idx, stride, &a, blk, (const double(*)[FR_CHUNK])u, k, B, t0);
     if (m > 0 && !fr_dyn_aborted(c)) {

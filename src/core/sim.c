@@ -446,7 +446,9 @@ static void advance_segment(fr_sim *s, double t0, double t1)
         fr_dyn_ctx vctx = ctx;
         vctx.eff = s->eff.nint > 0 ? &s->eff : NULL;
         const int nb = (s->n + FR_CHUNK - 1) / FR_CHUNK;
-#pragma omp parallel for schedule(static)
+        /* dynamic: a thread the OS holds back does not make the others wait at the end (each
+         * block draws from its own particles' streams: the same bits for any schedule) */
+#pragma omp parallel for schedule(dynamic, 8)
         for (int b = 0; b < nb; b++) {
             const int i0 = b * FR_CHUNK;
             const fr_block blk = {
