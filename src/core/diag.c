@@ -54,6 +54,21 @@ static void block_sums(int cnt, int stride, const double *restrict hx, const dou
 }
 #undef BLOCK_SUMS
 
+/* Σ σ and Σ flips: integers, exact in any order, so one vector loop. */
+FR_TARGET_CLONES
+static void block_counts(int cnt, const int8_t *restrict sigma, const long long *restrict flips,
+                         long long *spin, long long *fl)
+{
+    long long sp = 0, f = 0;
+#pragma omp simd reduction(+ : sp, f)
+    for (int l = 0; l < cnt; l++) {
+        sp += sigma[l];
+        f += flips[l];
+    }
+    *spin = sp;
+    *fl = f;
+}
+
 void fr_diag_block(const fr_field *f, double t, double b, int i0, int cnt, double *const X[3],
                    double *const xi[3], double *const xis[3], const int8_t *sigma,
                    const long long *flips, fr_diag_part *out)
@@ -74,11 +89,8 @@ void fr_diag_block(const fr_field *f, double t, double b, int i0, int cnt, doubl
     double s[7];
     block_sums(cnt, uniform ? 0 : 1, H[0], H[1], H[2], b, xi[0] + i0, xi[1] + i0, xi[2] + i0,
                xis[0] + i0, xis[1] + i0, xis[2] + i0, sigma + i0, s);
-    long long spin = 0, fl = 0;
-    for (int l = 0; l < cnt; l++) {
-        spin += sigma[i0 + l];
-        fl += flips[i0 + l];
-    }
+    long long spin, fl;
+    block_counts(cnt, sigma + i0, flips + i0, &spin, &fl);
     for (int k = 0; k < 3; k++) {
         out->m[k] = s[k];
         out->e[k] = s[3 + k];
