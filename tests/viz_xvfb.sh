@@ -243,25 +243,34 @@ else
 fi
 
 # ---- 5b. the same with ray-cast impostor arrows (auto picks them too at this N) and the
-# arrow cache (N >= 4000: from the second frame of an unchanged state on, copied back) ----
-timeout 60 "$EXE" --n 4000 --seed 3 --size 960x600 --frames 24 --sim-steps 1 --rate 0 \
-    --arrow-draw impostor --screenshot "$T/imp.png" >"$T/imp.out" 2>"$T/imp.err"
-rc=$?
-if [ $rc -ne 0 ] || [ ! -s "$T/imp.png" ]; then
-    fail "impostor screenshot: rc=$rc $(cat "$T/imp.err")"
-else
-    grep -q '^frame_ms=.* arrows=impostor n=4000 ' "$T/imp.out" ||
-        fail "impostor run: no 'arrows=impostor n=4000' in $(grep frame_ms "$T/imp.out")"
-    read -r red blue <<<"$(convert "$T/imp.png" -format %c histogram:info:- 2>/dev/null |
+# arrow cache (N >= 4000: from the second frame of an unchanged state on, copied back); at
+# N = 4000 the impostors write the exact depth of the hit, at 6000 (above IMPOSTOR_EXACT_N in
+# render.c) they keep their triangle's depth and are drawn front to back ----
+impostor_shot() { # N: a screenshot with both spin colours
+    local n=$1
+    timeout 60 "$EXE" --n "$n" --seed 3 --size 960x600 --frames 24 --sim-steps 1 --rate 0 \
+        --arrow-draw impostor --screenshot "$T/imp$n.png" >"$T/imp$n.out" 2>"$T/imp$n.err"
+    local rc=$?
+    if [ $rc -ne 0 ] || [ ! -s "$T/imp$n.png" ]; then
+        fail "impostor screenshot N=$n: rc=$rc $(cat "$T/imp$n.err")"
+        return
+    fi
+    grep -q "^frame_ms=.* arrows=impostor n=$n " "$T/imp$n.out" ||
+        fail "impostor run: no 'arrows=impostor n=$n' in $(grep frame_ms "$T/imp$n.out")"
+    local red blue
+    read -r red blue <<<"$(convert "$T/imp$n.png" -format %c histogram:info:- 2>/dev/null |
         sed -n 's/^ *\([0-9]*\): *(\([0-9.]*\), *\([0-9.]*\), *\([0-9.]*\).*/\1 \2 \3 \4/p' | awk '
         { n=$1; r=$2; g=$3; b=$4 }
         r > 150 && g < 150 && b < 100 && r > g + 50 { red += n }
         b > 140 && b > r + 80 && b > g + 50         { blue += n }
         END { printf "%d %d\n", red, blue }')"
-    echo "viz_xvfb: impostor pixels: spin+1 $red, spin-1 $blue"
-    [ "${red:-0}" -ge 3000 ] && [ "${blue:-0}" -ge 3000 ] && pass "impostor arrows in both spin colours" ||
-        fail "impostor arrows: red $red, blue $blue"
-fi
+    echo "viz_xvfb: impostor pixels N=$n: spin+1 $red, spin-1 $blue"
+    [ "${red:-0}" -ge 3000 ] && [ "${blue:-0}" -ge 3000 ] &&
+        pass "impostor arrows in both spin colours (N=$n)" ||
+        fail "impostor arrows N=$n: red $red, blue $blue"
+}
+impostor_shot 4000
+impostor_shot 6000
 
 # ---- 6. --save on exit, --load continues from there; a damaged state file: exit 2, one line ----
 timeout 60 "$EXE" --n 200 --seed 5 --frames 3 --sim-steps 10 --rate 0 --save "$T/s.bin" \
