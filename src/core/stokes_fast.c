@@ -8,17 +8,6 @@
 #include <omp.h>
 #include <stdlib.h>
 
-static int is_antisymmetric(int n, const double *S)
-{
-    for (int j = 0; j < n; j++) {
-        const double *s = S + 9 * (size_t)j;
-        if (s[1] + s[3] != 0.0 || s[2] + s[6] != 0.0 || s[5] + s[7] != 0.0 || s[0] != 0.0 ||
-            s[4] != 0.0 || s[8] != 0.0)
-            return 0;
-    }
-    return 1;
-}
-
 /* The SoA moments S, allocated when first needed (general S, grid evaluation): for spheres
  * T = 2 axial(S) says everything and ~72 MB at N = 1e6 are saved. */
 static int need_moments(fr_stokes_plan *p)
@@ -29,21 +18,42 @@ static int need_moments(fr_stokes_plan *p)
     return 0;
 }
 
-/* F, T = 2 axial(S) and (with_S) S in storage order, structure of arrays. */
-static void load_sources(fr_stokes_plan *p, const double *F, const double *S, int with_S)
+/* What load_sources found out about the sources on the way: whether every S is antisymmetric
+ * (spheres: rotlets, the cheaper kernels) and every F zero (a uniform field: the vorticity
+ * path drops F). */
+typedef struct source_kind {
+    int antisym, no_force;
+} source_kind;
+
+/* F and T = 2 axial(S) in storage order, structure of arrays, in one parallel pass that also
+ * classifies the sources (exact boolean reductions: the same answer for any thread count). */
+static source_kind load_sources(fr_stokes_plan *p, const double *F, const double *S)
 {
-#pragma omp parallel for schedule(static) if (p->par)
+    int antisym = 1, no_force = 1;
+#pragma omp parallel for schedule(static) if (p->par) reduction(&& : antisym, no_force)
     for (int s = 0; s < p->n; s++) {
         const int j = p->perm[s];
-        const double *sj = S + 9 * (size_t)j;
+        const double *sj = S + 9 * (size_t)j, *fj = F + 3 * (size_t)j;
         for (int a = 0; a < 3; a++)
-            p->sF[a][s] = F[3 * (size_t)j + a];
-        if (with_S)
-            for (int a = 0; a < 9; a++)
-                p->sS[a][s] = sj[a];
+            p->sF[a][s] = fj[a];
         p->sT[0][s] = sj[5] - sj[7];
         p->sT[1][s] = sj[6] - sj[2];
         p->sT[2][s] = sj[1] - sj[3];
+        antisym = antisym && sj[1] + sj[3] == 0.0 && sj[2] + sj[6] == 0.0 &&
+                  sj[5] + sj[7] == 0.0 && sj[0] == 0.0 && sj[4] == 0.0 && sj[8] == 0.0;
+        no_force = no_force && fj[0] == 0.0 && fj[1] == 0.0 && fj[2] == 0.0;
+    }
+    return (source_kind){antisym, no_force};
+}
+
+/* The general moments S in storage order (need_moments first). */
+static void load_moments(fr_stokes_plan *p, const double *S)
+{
+#pragma omp parallel for schedule(static) if (p->par)
+    for (int s = 0; s < p->n; s++) {
+        const double *sj = S + 9 * (size_t)p->perm[s];
+        for (int a = 0; a < 9; a++)
+            p->sS[a][s] = sj[a];
     }
 }
 
@@ -133,14 +143,17 @@ static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double
     const int n = p->n;
     if (!u && !G)
         return 0;
-    const int general = !is_antisymmetric(n, S);
     if (n < FR_FAST_MIN_N)
         return small_direct(p, F, S, u, G, rot);
     double tt[6];
     tt[0] = omp_get_wtime();
-    if (general && need_moments(p))
-        return -1;
-    load_sources(p, F, S, general);
+    const source_kind sk = load_sources(p, F, S);
+    const int general = !sk.antisym;
+    if (general) {
+        if (need_moments(p))
+            return -1;
+        load_moments(p, S);
+    }
     kspace *k = &p->ks;
     tt[1] = omp_get_wtime();
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
@@ -164,7 +177,8 @@ static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double
     if (stop(abort))
         return 1;
     const int f32 = p->f32 && !general;
-    const int rc = f32 ? fr_sf_real_space_f32(p, rot, abort) : fr_sf_real_space(p, general, abort);
+    const int rc = f32 ? fr_sf_real_space_f32(p, rot, rot && sk.no_force, abort)
+                       : fr_sf_real_space(p, general, abort);
     if (rc && !stop(abort))
         return -1;
     tt[5] = omp_get_wtime();
@@ -279,7 +293,8 @@ int fr_stokes_fast_grid_smoothed_abortable(fr_stokes_plan *p, const double *F, c
     kspace *k = &p->gks;
     if (need_moments(p))
         return -1;
-    load_sources(p, F, S, 1);
+    load_sources(p, F, S);
+    load_moments(p, S);
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
                  (const double *const *)p->sT, (const double *const *)p->sS);
     if (fr_ks_convolve(k))

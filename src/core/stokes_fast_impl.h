@@ -250,8 +250,10 @@ int fr_sf_real_space(fr_stokes_plan *p, int general, const atomic_int *abort);
 
 /* The same in single precision for sphere sources (F, T; stokes_fast_real32.c), a target cell
  * at a time: rot = 0 adds u and G to wu, wG; rot = 1 adds only the antisymmetric part of G
- * (from the vorticity) to wG. 0, or −1 out of memory. */
-int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, const atomic_int *abort);
+ * (from the vorticity) to wG; nof (with rot only): every F is zero (a uniform field, ferroviz's
+ * default), the kernel skips F and the buffers do not carry it (a third of the per-target
+ * compaction's stores). 0, or −1 out of memory. */
+int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, int nof, const atomic_int *abort);
 /* The power coefficients of the plan's erfcx series, truncated to FR_F32_NPOLY terms. */
 void fr_sf_poly_from_cheb(const double *cheb, double *poly);
 

@@ -423,7 +423,7 @@ void fr_sf_poly_from_cheb(const double *cheb, double *poly)
     }
 }
 
-int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, const atomic_int *abort)
+int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, int nof, const atomic_int *abort)
 {
     r32_ctx ctx = {.xi = (float)p->xi,
                    .rc2 = (float)p->rc2,
@@ -433,12 +433,6 @@ int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, const atomic_int *abort)
                    .ts = (float)(2.0 / p->chebX)};
     for (int k = 0; k < FR_F32_NPOLY; k++)
         ctx.poly[k] = (float)p->poly[k];
-    /* no forces (a uniform field, ferroviz's default): the vorticity kernel skips F, the
-     * buffers do not carry it (a third of the per-target compaction's stores) */
-    int nof = rot;
-    for (int a = 0; a < 3 && nof; a++)
-        for (int s = 0; s < p->n && nof; s++)
-            nof = p->sF[a][s] == 0.0;
     rowtab rt;
     if (rowtab_make(p, &rt))
         return -1;
