@@ -550,8 +550,8 @@ static void upload_sorted(viz_renderer *r, const float eye[3])
     for (int i = 0; i < n; i++) {
         float d;
         memcpy(&d, &r->sort_key[i], sizeof d);
-        const int b = (int)((d - dmin) * scale);
-        r->sort_key[i] = b < 0 ? 0 : b >= SORT_BINS ? SORT_BINS - 1 : b;
+        const float f = (d - dmin) * scale; /* NaN (a blown-up state): bin 0, no UB cast */
+        r->sort_key[i] = f >= (float)(SORT_BINS - 1) ? SORT_BINS - 1 : f >= 0.0f ? (int)f : 0;
         count[r->sort_key[i] + 1]++;
     }
     for (int b = 0; b < SORT_BINS; b++)
