@@ -145,6 +145,10 @@ int fr_eff_map_prepare(fr_eff_map *m, double k, double B, double h)
         m->err = check(m, ms);
         if (m->err <= FR_EFF_TOL) {
             m->failed = 0;
+            m->isa = fr_cpu_level();
+            for (int j = 0; j <= FR_EFF_DEG; j++)
+                for (int i = 0; i < 32; i++)
+                    m->perm[j][i] = i < n ? m->coef[j * n + i] : 0.0;
             return 0;
         }
         fr_eff_map_free(m);
@@ -184,8 +188,72 @@ static void apply_kernel(int n, int nint, const double *restrict coef, double ux
     }
 }
 
+#ifdef FR_X86_SIMD
+/* apply_kernel for tables of at most 32 intervals (b|H| ≤ 8): each coefficient's 32 values sit
+ * in four registers and two permutes and a blend read them for 8 particles, where the
+ * compiler's vectorisation of the table reads is 8 scalar loads and inserts per coefficient.
+ * The same operations in the same order, no FMA: the same bits as apply_kernel. */
+FR_TARGET_AVX512
+static int apply_perm512(int n, int nint, const double (*perm)[32], double ux, double uy,
+                         double uz, double *restrict e0, double *restrict e1, double *restrict e2)
+{
+    const __m512d vux = _mm512_set1_pd(ux), vuy = _mm512_set1_pd(uy), vuz = _mm512_set1_pd(uz);
+    const __m512d one = _mm512_set1_pd(1.0), two = _mm512_set1_pd(2.0);
+    const __m512d half = _mm512_set1_pd(0.5 * nint);
+    const __m512d c15 = _mm512_set1_pd(1.5), c05 = _mm512_set1_pd(0.5);
+    const __m256i lo = _mm256_setzero_si256(), hi = _mm256_set1_epi32(nint - 1);
+    const __m512i sixteen = _mm512_set1_epi64(16);
+    int l = 0;
+    for (; l + 8 <= n; l += 8) {
+        const __m512d x0 = _mm512_loadu_pd(e0 + l), x1 = _mm512_loadu_pd(e1 + l),
+                      x2 = _mm512_loadu_pd(e2 + l);
+        const __m512d c = _mm512_add_pd(
+            _mm512_add_pd(_mm512_mul_pd(vux, x0), _mm512_mul_pd(vuy, x1)), _mm512_mul_pd(vuz, x2));
+        const __m512d p0 = _mm512_sub_pd(x0, _mm512_mul_pd(c, vux)),
+                      p1 = _mm512_sub_pd(x1, _mm512_mul_pd(c, vuy)),
+                      p2 = _mm512_sub_pd(x2, _mm512_mul_pd(c, vuz));
+        const __m512d u = _mm512_mul_pd(_mm512_add_pd(c, one), half);
+        const __m256i i32 = _mm256_min_epi32(_mm256_max_epi32(_mm512_cvttpd_epi32(u), lo), hi);
+        const __m512d t =
+            _mm512_sub_pd(_mm512_mul_pd(two, _mm512_sub_pd(u, _mm512_cvtepi32_pd(i32))), one);
+        const __m512i i = _mm512_cvtepi32_epi64(i32);
+        const __mmask8 upper = _mm512_test_epi64_mask(i, sixteen); /* intervals 16..31 */
+#define COEF(j)                                                                                    \
+    _mm512_mask_blend_pd(upper,                                                                    \
+                         _mm512_permutex2var_pd(_mm512_loadu_pd(perm[j]), i,                        \
+                                                _mm512_loadu_pd(perm[j] + 8)),                      \
+                         _mm512_permutex2var_pd(_mm512_loadu_pd(perm[j] + 16), i,                   \
+                                                _mm512_loadu_pd(perm[j] + 24)))
+        __m512d D = COEF(7);
+        for (int j = 6; j >= 0; j--)
+            D = _mm512_add_pd(_mm512_mul_pd(D, t), COEF(j));
+#undef COEF
+        const __m512d w = _mm512_mul_pd(_mm512_sub_pd(one, c), _mm512_add_pd(one, c));
+        const __m512d cn = _mm512_add_pd(c, _mm512_mul_pd(w, D));
+        const __m512d s2 = _mm512_sub_pd(
+            one, _mm512_mul_pd(D, _mm512_add_pd(_mm512_mul_pd(two, c), _mm512_mul_pd(w, D))));
+        const __m512d sq = _mm512_sqrt_pd(_mm512_abs_pd(s2));
+        const __m512d y0 = _mm512_add_pd(_mm512_mul_pd(cn, vux), _mm512_mul_pd(sq, p0)),
+                      y1 = _mm512_add_pd(_mm512_mul_pd(cn, vuy), _mm512_mul_pd(sq, p1)),
+                      y2 = _mm512_add_pd(_mm512_mul_pd(cn, vuz), _mm512_mul_pd(sq, p2));
+        const __m512d nn = _mm512_add_pd(
+            _mm512_add_pd(_mm512_mul_pd(y0, y0), _mm512_mul_pd(y1, y1)), _mm512_mul_pd(y2, y2));
+        const __m512d f = _mm512_sub_pd(c15, _mm512_mul_pd(c05, nn));
+        _mm512_storeu_pd(e0 + l, _mm512_mul_pd(y0, f));
+        _mm512_storeu_pd(e1 + l, _mm512_mul_pd(y1, f));
+        _mm512_storeu_pd(e2 + l, _mm512_mul_pd(y2, f));
+    }
+    return l;
+}
+#endif
+
 void fr_eff_map_apply(const fr_eff_map *m, int n, const double u[3], double *restrict e0,
                       double *restrict e1, double *restrict e2)
 {
-    apply_kernel(n, m->nint, m->coef, u[0], u[1], u[2], e0, e1, e2);
+    int l = 0;
+#ifdef FR_X86_SIMD
+    if (m->isa == FR_ISA_AVX512 && m->nint <= 32)
+        l = apply_perm512(n, m->nint, (const double(*)[32])m->perm, u[0], u[1], u[2], e0, e1, e2);
+#endif
+    apply_kernel(n - l, m->nint, m->coef, u[0], u[1], u[2], e0 + l, e1 + l, e2 + l);
 }

@@ -27,6 +27,10 @@ typedef struct fr_eff_map {
     double *coef;   /* coef[j * nint + i]: t^j coefficient of D on interval i, t ∈ [−1, 1] */
     double err;     /* largest |Δc'| found at the test points when it was built */
     int failed;     /* no table can be made for (k, B, h): not tried again */
+    int isa;        /* simd.h's fr_cpu_level() when the table was made */
+    /* tables of up to 32 intervals again, each coefficient padded to 32 values, read
+     * with register permutes instead of gathers (AVX-512; effective_map.c) */
+    double perm[FR_EFF_DEG + 1][32];
 } fr_eff_map;
 
 /* Make m the table for (k, B, h), reusing it when it already is; 0 when it can be used, −1 when
