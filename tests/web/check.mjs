@@ -6,6 +6,7 @@
 // same files served without the isolation headers, gets the build without threads: it must run
 // too (frames, steps, the picture, a key's set line).
 //   node check.mjs URL [--plain URL2] [--measure N...] [--measure-nothreads N...] [--shot FILE]
+//                  [--measure-only]  (the measurements without the checks)
 // Run by scripts/web test (which serves build-web/ and passes NODE_PATH to puppeteer-core).
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -18,12 +19,13 @@ const puppeteer = require('puppeteer-core');
 const args = process.argv.slice(2);
 const base = args[0];
 const measureN = [], measurePlainN = [];
-let shotFile = '', plain = '';
+let shotFile = '', plain = '', checks = true;
 for (let i = 1; i < args.length; i++) {
   const list = args[i] === '--measure' ? measureN : args[i] === '--measure-nothreads' ? measurePlainN : null;
   if (list) while (i + 1 < args.length && /^\d+$/.test(args[i + 1])) list.push(+args[++i]);
   else if (args[i] === '--shot') shotFile = args[++i];
   else if (args[i] === '--plain') plain = args[++i];
+  else if (args[i] === '--measure-only') checks = false;
 }
 
 let failures = 0;
@@ -97,7 +99,7 @@ async function decode(page, buf) { // the PNG decoded by the browser itself (no 
 
 try {
   // 1. the default demo: frames come, the picture has what the desktop's has
-  {
+  if (checks) {
     const { page, log, errors } = await open('?n=1000');
     const s1 = await waitFrames(page, 20, 90);
     await sleep(4000); // streamlines are computed after the first steps
@@ -141,7 +143,7 @@ try {
   }
 
   // 3. a bad option: the one line, on the page and as console.error, and nothing runs
-  {
+  if (checks) {
     const { page, errors } = await open('?n=-5');
     for (let t = 0; t < 300 && !errors.some((e) => e.startsWith('ferroviz: ')); t++) await sleep(200);
     await sleep(1000); // anything that would start has had its chance
@@ -154,7 +156,7 @@ try {
   }
 
   // 4. touch: one finger drags = orbit, two fingers spreading = zoom in (no orbit meanwhile)
-  {
+  if (checks) {
     const { page, errors } = await open('?n=300', true);
     await waitFrames(page, 5, 90);
     const cdp = await page.target().createCDPSession();
@@ -182,7 +184,7 @@ try {
   }
 
   // 5. F5 saves the state as a download; F9's file picker loads that file back
-  {
+  if (checks) {
     const { page, log, errors } = await open('?n=200');
     await waitFrames(page, 5, 90);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferroviz-dl-'));
@@ -211,7 +213,7 @@ try {
   // 6. served without the isolation headers (GitHub Pages and most static hosts): the build
   // without threads runs, with the simulation in the main loop: frames and steps come, the
   // picture has both spin colours and the streamlines, F gives its set line
-  if (plain) {
+  if (checks && plain) {
     const { page, log, errors } = await open('?n=1000', false, plain);
     const build = await page.evaluate(() => [window.crossOriginIsolated, window.ferroviz.build]);
     (!build[0] && build[1] === 'nothreads' ? pass : fail)(
