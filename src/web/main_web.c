@@ -16,9 +16,12 @@
 #include <string.h>
 
 EM_JS(void, publish_stats, (double frames, double fps, double steps, double t, int n, double sps,
-                            double yaw, double pitch, double dist), {
+                            double yaw, double pitch, double dist, double mx, double my,
+                            double mz, double flips, double msd), {
     Module.ferrovizStats = {frames: frames, fps: fps, sim_steps: steps, sim_time: t, n: n,
-                            steps_per_s: sps, camera: {yaw: yaw, pitch: pitch, dist: dist}};
+                            steps_per_s: sps, camera: {yaw: yaw, pitch: pitch, dist: dist},
+                            m: [mx, my, mz],
+                            flips: flips, msd: msd};
 })
 
 /* Without threads the simulation takes at most SIM_SHARE of the main thread's wall time (as
@@ -68,9 +71,13 @@ static void frame(void *arg)
     const int over = app_frame(a);
     const viz_snapshot *s = a->snap;
     const int have = s && s->seq;
+    static const double none[3] = {0.0, 0.0, 0.0};
+    const double *m = have ? s->diag.m : none;
     publish_stats((double)a->frames, a->fps, have ? (double)s->total_steps : 0.0,
                   have ? s->diag.t : 0.0, have ? s->n : 0, have ? s->steps_per_s : 0.0,
-                  (double)a->cam.yaw, (double)a->cam.pitch, (double)a->cam.dist);
+                  (double)a->cam.yaw, (double)a->cam.pitch, (double)a->cam.dist,
+                  m[0], m[1], m[2], have ? (double)s->diag.flips : 0.0,
+                  have ? s->diag.msd : 0.0);
     if (over) {
         emscripten_cancel_main_loop();
         emscripten_force_exit(app_finish(a));

@@ -4,7 +4,7 @@
 // one finger orbits and two fingers zoom, F5's download loads back through F9's file picker.
 // URL is served cross-origin isolated (the build with the simulation thread); --plain URL2, the
 // same files served without the isolation headers, gets the build without threads: it must run
-// too (frames, steps, the picture, a key's set line).
+// too (frames, steps, the picture, a key's set line) and compute what the other computes.
 //   node check.mjs URL [--plain URL2] [--measure N...] [--measure-nothreads N...] [--shot FILE]
 //                  [--measure-only]  (the measurements without the checks)
 // Run by scripts/web test (which serves build-web/ and passes NODE_PATH to puppeteer-core).
@@ -242,7 +242,27 @@ try {
     await page.close();
   }
 
-  // 7. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s, then frames/s
+  // 7. both builds compute the same numbers: the page without threads links the core's, GSL's
+  // and FFTW's objects compiled for the threaded one (-pthread: wasm atomics); the same seed
+  // and steps with the fast method (FFTW) must give the same magnetisation, flips and msd to
+  // the last bit in both
+  if (checks && plain) {
+    const q = '?n=2000&stokes=fast&seed=5&sim-steps=4';
+    const after = async (at) => {
+      const { page, errors } = await open(q, false, at);
+      let s = await stats(page);
+      for (let t = 0; t < 450 && s.sim_steps < 4; t++) { await sleep(200); s = await stats(page); }
+      await page.close();
+      return { s, errors };
+    };
+    const a = await after(base), b = await after(plain);
+    const key = ({ s }) => JSON.stringify([s.sim_steps, s.sim_time, s.m, s.flips, s.msd]);
+    (a.s.sim_steps === 4 && a.s.flips > 0 && key(a) === key(b) ? pass : fail)(
+      `same numbers with and without threads (${q}): ${key(a)} vs ${key(b)}` +
+      (a.errors.length + b.errors.length ? `; errors: ${[...a.errors, ...b.errors].join(' | ')}` : ''));
+  }
+
+  // 8. speed (not a pass/fail test): frames/s and simulation steps/s over 10 s, then frames/s
   // paused (Space) in the same page, so that the two are compared at the same load
   const measures = [...measureN.map((n) => [n, base, '']),
                     ...(plain ? measurePlainN.map((n) => [n, plain, ' nothreads']) : [])];
