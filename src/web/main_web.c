@@ -17,11 +17,11 @@
 
 EM_JS(void, publish_stats, (double frames, double fps, double steps, double t, int n, double sps,
                             double yaw, double pitch, double dist, double mx, double my,
-                            double mz, double flips, double msd), {
+                            double mz, double flips, double msd, double step_ms), {
     Module.ferrovizStats = {frames: frames, fps: fps, sim_steps: steps, sim_time: t, n: n,
                             steps_per_s: sps, camera: {yaw: yaw, pitch: pitch, dist: dist},
                             m: [mx, my, mz],
-                            flips: flips, msd: msd};
+                            flips: flips, msd: msd, step_ms: step_ms};
 })
 
 /* Without threads the simulation takes at most SIM_SHARE of the main thread's wall time (as
@@ -77,7 +77,8 @@ static void frame(void *arg)
                   have ? s->diag.t : 0.0, have ? s->n : 0, have ? s->steps_per_s : 0.0,
                   (double)a->cam.yaw, (double)a->cam.pitch, (double)a->cam.dist,
                   m[0], m[1], m[2], have ? (double)s->diag.flips : 0.0,
-                  have ? s->diag.msd : 0.0);
+                  have ? s->diag.msd : 0.0,
+                  a->S.inline_sim ? 1e3 * simthread_step_cost(&a->S) : 0.0);
     if (over) {
         emscripten_cancel_main_loop();
         emscripten_force_exit(app_finish(a));

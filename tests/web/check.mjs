@@ -274,11 +274,12 @@ try {
       const a = await stats(page), t0 = Date.now();
       await sleep(10000);
       const b = await stats(page), dt = (Date.now() - t0) / 1000;
-      return { fps: (b.frames - a.frames) / dt, sps: (b.sim_steps - a.sim_steps) / dt, dt };
+      return { fps: (b.frames - a.frames) / dt, sps: (b.sim_steps - a.sim_steps) / dt, dt, step_ms: b.step_ms };
     };
     const run = await rate();
     console.log(`measure${what} n=${n}: ${run.fps.toFixed(1)} frames/s, ` +
-                `${run.sps.toFixed(2)} sim steps/s over ${run.dt.toFixed(1)} s`);
+                `${run.sps.toFixed(2)} sim steps/s over ${run.dt.toFixed(1)} s` +
+                (run.step_ms ? ` (predicted step ${run.step_ms.toFixed(1)} ms)` : ''));
     await page.keyboard.press('Space');
     await sleep(1500);
     const still = await rate();
