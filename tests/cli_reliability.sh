@@ -125,7 +125,12 @@ checks=$((checks + 1))
 mkdir -p h
 "$BIN" --n 2000 --t-end 100 --out h/h.csv 2>/dev/null &
 pid=$!
-sleep 1
+# the temporary exists once the handlers are in (a loaded machine can take seconds to get there)
+for _ in $(seq 1 $((100 * SLOW))); do
+    [ -n "$(ls -A h)" ] && break
+    sleep 0.1
+done
+sleep 0.2
 kill -HUP $pid
 wait $pid
 rc=$?
