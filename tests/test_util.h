@@ -41,4 +41,22 @@ static inline void test_place(int n, uint64_t seed, double *x, double *y, double
     fr_sim_free(s);
 }
 
+/* a and b are the same state, bit for bit: centres, ξ, ξ*, σ and the diagnostics (flips, m, ...). */
+static inline void test_same_state(const fr_sim *a, const fr_sim *b)
+{
+    const fr_view va = fr_sim_view(a), vb = fr_sim_view(b);
+    assert_int_equal(va.n, vb.n);
+    const size_t bytes = sizeof(double) * (size_t)va.n;
+    for (int k = 0; k < 3; k++) {
+        assert_memory_equal(va.X[k], vb.X[k], bytes);
+        assert_memory_equal(va.xi[k], vb.xi[k], bytes);
+        assert_memory_equal(va.xis[k], vb.xis[k], bytes);
+    }
+    assert_memory_equal(va.sigma, vb.sigma, (size_t)va.n);
+    fr_diag da, db;
+    fr_sim_diag(a, &da);
+    fr_sim_diag(b, &db);
+    assert_memory_equal(&da, &db, sizeof da);
+}
+
 #endif
