@@ -42,6 +42,7 @@
 #else
 #define SIM_REST 0.0
 #endif
+#define RATE_CATCHUP 0.1 /* s, without a thread: see sim_pass */
 
 
 typedef struct worker {
@@ -630,7 +631,12 @@ static double sim_pass(worker *w, double budget)
             return next - now;
         }
         if (w->step_cost <= budget) { /* the predicted cost fits (always in the thread) */
-            w->last_step_wall = now;
+            /* the step's slot in the --rate schedule: the thread steps when due; passes from a
+             * main loop come once a frame, so they catch up with the schedule by up to
+             * RATE_CATCHUP s (several steps in one frame when they fit) */
+            w->last_step_wall = st->inline_sim && st->rate > 0.0
+                                    ? fmax(now - RATE_CATCHUP, w->last_step_wall + 1.0 / st->rate)
+                                    : now;
             do_step(w);
             const double end = viz_now(), cost = end - now;
             /* the prediction follows a costlier step at once and a cheaper one slowly (a
