@@ -650,11 +650,9 @@ static int step_preset(viz_app *a, const control *c, int dir)
 static int step_io(viz_app *a, const control *c, int dir)
 {
     (void)dir;
-#ifdef __EMSCRIPTEN__ /* a page loads what the user picks (web.h); F9 again once it is there */
-    if (strcmp(c->name, "save") && !web_take_file()) {
-        web_pick_file(STATE_FILE);
+#ifdef __EMSCRIPTEN__ /* a page loads what the user picks: F9 opened the picker (web.h), */
+    if (strcmp(c->name, "save") && !web_take_file()) /* and F9 comes again once it is there */
         return ACT_NONE;
-    }
 #endif
     push_path(a, !strcmp(c->name, "save") ? CMD_SAVE : CMD_LOAD, STATE_FILE);
     controls_say(&a->ctl, "%s=%s", c->name, STATE_FILE);

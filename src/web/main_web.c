@@ -96,6 +96,7 @@ int main(int argc, char **argv)
     int rc;
     if (!app_launch(a, argc, argv, &rc))
         return rc;
+    web_pick_file_on_key(STATE_FILE, "F9");
     emscripten_set_main_loop_arg(frame, &P, 0, 1); /* 0: at the browser's frame rate */
     return 0;
 }

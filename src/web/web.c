@@ -15,19 +15,26 @@ EM_JS(void, web_download, (const char *path, const char *mime), {
     setTimeout(function() { URL.revokeObjectURL(a.href); }, 10000);
 })
 
-EM_JS(void, web_pick_file, (const char *path), {
-    var p = UTF8ToString(path);
-    var input = document.createElement('input');
-    input.type = 'file';
-    input.onchange = function() {
-        if (!input.files.length)
+/* The picker opens inside the key's own event: browsers open a file picker only in the short
+ * window of user activation a key press gives, and a frame loop that picked it up later (a
+ * slow frame, a loaded machine) could miss that window. */
+EM_JS(void, web_pick_file_on_key, (const char *path, const char *key), {
+    var p = UTF8ToString(path), k = UTF8ToString(key);
+    window.addEventListener('keydown', function(e) {
+        if (e.key !== k || e.repeat || e.ctrlKey || e.altKey || e.metaKey || e.shiftKey)
             return;
-        input.files[0].arrayBuffer().then(function(buf) {
-            FS.writeFile(p, new Uint8Array(buf));
-            Module.ferrovizFileWaiting = 1;
-        });
-    };
-    input.click();
+        var input = document.createElement('input');
+        input.type = 'file';
+        input.onchange = function() {
+            if (!input.files.length)
+                return;
+            input.files[0].arrayBuffer().then(function(buf) {
+                FS.writeFile(p, new Uint8Array(buf));
+                Module.ferrovizFileWaiting = 1;
+            });
+        };
+        input.click();
+    }, true);
 })
 
 EM_JS(int, web_file_waiting, (void), { return Module.ferrovizFileWaiting | 0; })
