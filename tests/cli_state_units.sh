@@ -20,8 +20,12 @@ check "--load --dt 0.03: rows at 0.1, 0.13, 0.16, 0.19, 0.2" '[ "$(cut -d, -f1 "
 "$BIN" --load "$T/s.bin" --switch-off 0 --t-end 0.02 --out "$T/l.csv" >/dev/null
 check "--load --switch-off 0: the field is off from the saved time on" '[ "$(tail -1 "$T/l.csv" | cut -d, -f2-4)" = "0.0,0.0,0.0" ]'
 "$BIN" --n 30 --H 0,1,0 --t-end 0.01 --save "$T/h.bin" >/dev/null
-"$BIN" --load "$T/h.bin" --grad 1 --eps 0.5 --t-end 0.01 --out "$T/l.csv" >/dev/null
+"$BIN" --load "$T/h.bin" --t-end 0.01 --particles-out "$T/k.csv" >/dev/null
+"$BIN" --load "$T/h.bin" --grad 1 --t-end 0.01 --out "$T/l.csv" --particles-out "$T/g.csv" >/dev/null
 check "--load --grad: adds to the saved H (0,1,0), which stays" '[ "$(tail -1 "$T/l.csv" | cut -d, -f2-4)" = "0.0,1.0,0.0" ]'
+check "--load --grad: the gradient acts (other particles than without it)" '! cmp -s "$T/k.csv" "$T/g.csv"'
+"$BIN" --load "$T/h.bin" --sweep 2,1 --t-end 0.01 --dt 0.01 --out "$T/l.csv" >/dev/null
+check "--load --sweep: starts at the loaded time (H = 0 there, no jump)" '[ "$(sed -n 2p "$T/l.csv" | cut -d, -f2-4)" = "0.0,0.0,0.0" ]'
 "$BIN" --load "$T/s.bin" --n 5 --out "$T/o.csv" 2>"$T/err"; rc=$?
 check "--load --n 5: exit 2, one line naming n, no output" '[ $rc -eq 2 ] && [ "$(wc -l <"$T/err")" -eq 1 ] && grep -q "^ferrosim: --load: n cannot change" "$T/err" && [ ! -e "$T/o.csv" ]'
 

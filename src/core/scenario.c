@@ -10,7 +10,8 @@
  *
  * The command line is tokenised first, then the scenario file (if any) is applied and
  * checked, then the command-line options in order: so the command line overrides the file
- * wherever --scenario appears, and within one source the last occurrence wins.
+ * wherever --scenario appears; on the command line the last occurrence wins, in a file a key
+ * given twice is refused.
  */
 #include "ferro/scenario.h"
 #include "ferro/sim.h"
@@ -766,6 +767,9 @@ int fr_options_sim(const fr_options *o, fr_sim **out, char *err, size_t errlen)
         return msg(err, errlen, "--load: %s", sub);
     fr_params p;
     over_saved(o, fr_sim_params(*out), &p);
+    const size_t sweep = (size_t)(find_core("sweep", 5) - OPTS);
+    if (o->given >> sweep & 1) /* a sweep given now starts now (no jump), as ferroviz's key */
+        p.field.sweep_t0 = fr_sim_time(*out);
     if (fr_sim_set_params(*out, &p, sub, sizeof sub)) {
         fr_sim_free(*out);
         *out = NULL;

@@ -710,10 +710,12 @@ double simthread_run(viz_simthread *st, double budget)
         if (sim_begin(w))
             return viz_now() - t0;
     }
-    for (;;) {
+    /* The first pass runs even without budget left (a long step can leave the caller in debt
+     * for several frames): its commands (keys) are applied at once; it steps only if it fits. */
+    for (int first = 1;; first = 0) {
         w->pass_t0 = viz_now();
         const double left = budget - (w->pass_t0 - t0);
-        if (left <= 0.0 || sim_pass(w, left) > 0.0 || atomic_load(&st->failed))
+        if ((left <= 0.0 && !first) || sim_pass(w, left) > 0.0 || atomic_load(&st->failed))
             break;
     }
     return viz_now() - t0;
