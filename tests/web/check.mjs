@@ -190,6 +190,10 @@ try {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ferroviz-dl-'));
     const cdp = await page.target().createCDPSession();
     await cdp.send('Page.setDownloadBehavior', { behavior: 'allow', downloadPath: dir });
+    // The chooser is awaited from here on: Chromium enables the interception of choosers
+    // asynchronously, and a chooser opened before that is cancelled (headless), which made
+    // waiting only when F9 was pressed flaky under load.
+    const chooserSeen = page.waitForFileChooser({ timeout: 90000 }).catch(() => null);
     await page.focus('canvas');
     await page.keyboard.press(' '); // paused: the saved time is the time loaded back
     await page.keyboard.press('F5');
@@ -197,8 +201,10 @@ try {
     for (let t = 0; t < 150 && !fs.existsSync(file); t++) await sleep(200);
     const saved = log.find((l) => l.startsWith('set save='));
     if (fs.existsSync(file)) {
-      const [chooser] = await Promise.all([page.waitForFileChooser({ timeout: 30000 }), page.keyboard.press('F9')]);
-      await chooser.accept([file]);
+      await page.keyboard.press('F9');
+      const chooser = await chooserSeen;
+      if (chooser) await chooser.accept([file]);
+      else fail(`F9 opened no file chooser; errors: ${errors.join(' | ')}`);
       let loaded;
       for (let t = 0; t < 150 && !loaded; t++) { await sleep(200); loaded = log.find((l) => l.startsWith('loaded ')); }
       (loaded && /n=200$/.test(loaded) ? pass : fail)(
