@@ -147,6 +147,19 @@ static void test_accuracy_1e4(void **state)
 }
 
 /* max_i |ΔW_i| / max_i |W_i| and rms, W = ½(G − Gᵀ) of the reference (Frobenius norms). */
+/* W (zeroed by the caller) from fr_stokes_fast_rotation with 1 thread, and the same with 2
+ * threads into W2: bit-identical. */
+static void rotation_1_and_2_threads(fr_stokes_plan *p, const problem *pb, double *W, double *W2)
+{
+    const int saved = omp_get_max_threads();
+    omp_set_num_threads(1);
+    assert_int_equal(fr_stokes_fast_rotation(p, pb->F, pb->S, W, NULL), 0);
+    omp_set_num_threads(2);
+    assert_int_equal(fr_stokes_fast_rotation(p, pb->F, pb->S, W2, NULL), 0);
+    omp_set_num_threads(saved);
+    assert_memory_equal(W, W2, 72 * (size_t)pb->n);
+}
+
 static void rot_errors(int n, const double *W, const double *Gd, double *emax, double *erms)
 {
     double m = 0, e = 0, s = 0, se = 0;
@@ -182,13 +195,7 @@ static void rotation_no_forces(void)
     assert_non_null(p);
     double *W = calloc(9 * (size_t)n, 8), *W2 = calloc(9 * (size_t)n, 8), emax, erms;
     assert_true(W && W2);
-    const int saved = omp_get_max_threads();
-    omp_set_num_threads(1);
-    assert_int_equal(fr_stokes_fast_rotation(p, pb.F, pb.S, W, NULL), 0);
-    omp_set_num_threads(2);
-    assert_int_equal(fr_stokes_fast_rotation(p, pb.F, pb.S, W2, NULL), 0);
-    omp_set_num_threads(saved);
-    assert_memory_equal(W, W2, 72 * (size_t)n);
+    rotation_1_and_2_threads(p, &pb, W, W2);
     rot_errors(n, W, pb.Gd, &emax, &erms);
     printf("rotation tol 1e-03, F = 0: W max %.2e rms %.2e\n", emax, erms);
     assert_true(emax <= 1e-3 && erms <= 1e-3);
@@ -215,13 +222,8 @@ static void test_rotation(void **state)
         fr_stokes_plan *p = fr_stokes_plan_create(n, pb.x, pb.y, pb.z, tol, err, sizeof err);
         assert_non_null(p);
         double *W = calloc(9 * (size_t)n, 8), *W2 = calloc(9 * (size_t)n, 8);
-        const int saved = omp_get_max_threads();
-        omp_set_num_threads(1);
-        assert_int_equal(fr_stokes_fast_rotation(p, pb.F, pb.S, W, NULL), 0);
-        omp_set_num_threads(2);
-        assert_int_equal(fr_stokes_fast_rotation(p, pb.F, pb.S, W2, NULL), 0);
-        omp_set_num_threads(saved);
-        assert_memory_equal(W, W2, 72 * (size_t)n);
+        assert_true(W && W2);
+        rotation_1_and_2_threads(p, &pb, W, W2);
         for (size_t k = 0; k < 9 * (size_t)n; k++)
             W2[k] = 0.25;
         assert_int_equal(fr_stokes_fast_rotation(p, pb.F, pb.S, W2, NULL), 0);
