@@ -523,19 +523,23 @@ void render_set_particles(viz_renderer *r, const viz_snapshot *s, int mode)
  * (llvmpipe tests first when the shader writes no depth): N = 2e4 at 1280x720 covers each pixel
  * of the cloud ~5 times. */
 #define SORT_BINS 4096
-static void upload_sorted(viz_renderer *r, const float eye[3])
+/* Returns 0 when memory ran out: the buffer then holds fewer than part_n particles, and the
+ * caller must not draw them. */
+static int upload_sorted(viz_renderer *r, const float eye[3])
 {
     const int n = r->part_n;
     float *out = staging(&r->sorted, &r->sorted_cap, INST_FLOATS * (n > 0 ? n : 1));
     if (n > r->sort_cap) {
         int *k = realloc(r->sort_key, (size_t)n * sizeof *k);
         if (!k)
-            return;
+            return 0;
         r->sort_key = k;
         r->sort_cap = n;
     }
-    if (!out || n <= 0)
-        return;
+    if (!out)
+        return 0;
+    if (n <= 0)
+        return 1;
     float dmin = INFINITY, dmax = 0.0f;
     for (int i = 0; i < n; i++) { /* the distances first, in the keys' place */
         const float *q = r->inst + INST_FLOATS * i;
@@ -570,6 +574,7 @@ static void upload_sorted(viz_renderer *r, const float eye[3])
 #ifdef FR_GLES
     impostor_upload(r, out, n);
 #endif
+    return 1;
 }
 
 int render_uses_impostors(const viz_renderer *r)
@@ -743,7 +748,10 @@ static void draw_one_arrow(viz_renderer *r, const float *vp, const float pos[3],
 static void draw_arrows(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o,
                         const float light[3], const float fwd[3])
 {
-    upload_sorted(r, v->eye);
+    if (!upload_sorted(r, v->eye)) { /* out of memory: no arrows this frame, no bad read */
+        glUseProgram(r->arrow_prog);
+        return;
+    }
     if (render_uses_impostors(r)) {
         draw_impostors(r, v, o, light, fwd);
         glUseProgram(r->arrow_prog);
