@@ -62,6 +62,21 @@ typedef struct row {
 
 static double now(void) { return omp_get_wtime(); }
 
+static void die(const char *what)
+{
+    fprintf(stderr, "ferrobench: %s\n", what);
+    exit(1);
+}
+
+static fr_sim *make_sim(const fr_params *prm)
+{
+    char err[256];
+    fr_sim *sim;
+    if (fr_sim_create(prm, &sim, err, sizeof err))
+        die(err);
+    return sim;
+}
+
 static double peak_rss_mb(void)
 {
     struct rusage ru;
@@ -179,10 +194,8 @@ static double time_fast(fr_stokes_plan *p, int n, const double *F, const double 
         memset(u, 0, 3 * (size_t)n * sizeof(double));
         memset(G, 0, 9 * (size_t)n * sizeof(double));
         const double t0 = now();
-        if (fr_stokes_fast(p, F, S, u, G) < 0) {
-            fprintf(stderr, "ferrobench: fr_stokes_fast failed (out of memory)\n");
-            exit(1);
-        }
+        if (fr_stokes_fast(p, F, S, u, G) < 0)
+            die("fr_stokes_fast failed (out of memory)");
         const double t = now() - t0;
         if (t < best) {
             best = t;
@@ -199,28 +212,32 @@ static fr_stokes_plan *make_plan(int n, const double *x, const double *y, const 
     const double t0 = now();
     fr_stokes_plan *p = fr_stokes_plan_create(n, x, y, z, tol, err, sizeof err);
     *t_build = now() - t0;
-    if (!p) {
-        fprintf(stderr, "ferrobench: %s\n", err);
-        exit(1);
-    }
+    if (!p)
+        die(err);
     return p;
 }
 
-static void run_n(int n, int quick, double *pairs_rate, row *r)
-{
-    memset(r, 0, sizeof *r);
-    r->n = n;
-    char err[256];
+/* The simulator's cloud at N (centres and particle volume), kept for the interaction timings. */
+typedef struct cloud {
+    int n;
+    double v, *x, *y, *z;
+} cloud;
 
-    /* --- the jump process without interactions (and the cloud of the simulator) */
+/* The reference (u, G) the fast method is compared with: the full direct sum (idx = NULL), or
+ * m random targets summed directly. */
+typedef struct reference {
+    int m, *idx;
+    double *ur, *Gr;
+} reference;
+
+/* The jump process without interactions: best of K steps after a warm-up; the simulator's
+ * cloud is copied into *c. */
+static void time_jump(int n, row *r, cloud *c)
+{
     fr_params prm = fr_params_default();
     prm.n = n;
     prm.interactions = 0;
-    fr_sim *sim;
-    if (fr_sim_create(&prm, &sim, err, sizeof err)) {
-        fprintf(stderr, "ferrobench: %s\n", err);
-        exit(1);
-    }
+    fr_sim *sim = make_sim(&prm);
     fr_sim_step(sim); /* warm-up */
     const int K = n <= 10000 ? 20 : (n <= 100000 ? 6 : 3);
     fr_diag d0, d1;
@@ -239,106 +256,132 @@ static void run_n(int n, int quick, double *pairs_rate, row *r)
     r->psteps_per_s = n / best;
     r->flips_per_s = (double)fl / K / best;
     const fr_view vw = fr_sim_view(sim);
-    const double v = vw.v;
-    double *x = malloc((size_t)n * sizeof(double)), *y = malloc((size_t)n * sizeof(double)),
-           *z = malloc((size_t)n * sizeof(double));
-    memcpy(x, vw.X[0], (size_t)n * sizeof(double));
-    memcpy(y, vw.X[1], (size_t)n * sizeof(double));
-    memcpy(z, vw.X[2], (size_t)n * sizeof(double));
-    fr_sim_free(sim);
-
-    double *F = malloc(3 * (size_t)n * sizeof(double)), *S = malloc(9 * (size_t)n * sizeof(double));
-    double *u = calloc(3 * (size_t)n, sizeof(double)), *G = calloc(9 * (size_t)n, sizeof(double));
-    if (!x || !y || !z || !F || !S || !u || !G) {
-        fprintf(stderr, "ferrobench: out of memory at N = %d\n", n);
-        exit(1);
+    c->n = n;
+    c->v = vw.v;
+    double **dst[3] = {&c->x, &c->y, &c->z};
+    for (int k = 0; k < 3; k++) {
+        *dst[k] = malloc((size_t)n * sizeof(double));
+        if (!*dst[k])
+            die("out of memory");
+        memcpy(*dst[k], vw.X[k], (size_t)n * sizeof(double));
     }
-    sources(n, v, F, S);
+    fr_sim_free(sim);
+}
 
-    /* --- reference: full direct sum, or a random subset of targets */
+/* The direct sum timed on all targets (N <= 1e4, or 1e5 unless quick), else its time estimated
+ * from the last measured pairs/s and the reference computed on 1000 random targets. */
+static void direct_reference(const cloud *c, const double *F, const double *S, int quick,
+                             double *pairs_rate, row *r, reference *ref)
+{
+    const int n = c->n;
     const int full = n <= 10000 || (n <= 100000 && !quick);
-    int m = full ? n : (n < 1000 ? n : 1000);
-    int *idx = NULL;
-    double *ur = malloc(3 * (size_t)m * sizeof(double)), *Gr = malloc(9 * (size_t)m * sizeof(double));
+    const int m = full ? n : (n < 1000 ? n : 1000);
+    ref->m = m;
+    ref->idx = NULL;
+    ref->ur = malloc(3 * (size_t)m * sizeof(double));
+    ref->Gr = malloc(9 * (size_t)m * sizeof(double));
+    if (!ref->ur || !ref->Gr)
+        die("out of memory");
     if (full) {
-        memset(ur, 0, 3 * (size_t)m * sizeof(double));
-        memset(Gr, 0, 9 * (size_t)m * sizeof(double));
-        int reps = n <= 1000 ? 20 : 1;
+        const int reps = n <= 1000 ? 20 : 1;
         double bt = 1e300;
         for (int rr = 0; rr < reps; rr++) {
-            memset(ur, 0, 3 * (size_t)m * sizeof(double));
-            memset(Gr, 0, 9 * (size_t)m * sizeof(double));
+            memset(ref->ur, 0, 3 * (size_t)m * sizeof(double));
+            memset(ref->Gr, 0, 9 * (size_t)m * sizeof(double));
             const double t0 = now();
-            fr_stokes_direct(n, x, y, z, F, S, ur, Gr);
+            fr_stokes_direct(n, c->x, c->y, c->z, F, S, ref->ur, ref->Gr);
             bt = fmin(bt, now() - t0);
         }
         r->t_direct = bt;
         r->pairs_per_s = (double)n * (n - 1) / bt;
         *pairs_rate = r->pairs_per_s;
     } else {
-        idx = malloc((size_t)m * sizeof(int));
+        ref->idx = malloc((size_t)m * sizeof(int));
+        if (!ref->idx)
+            die("out of memory");
         uint64_t st = 12345;
         for (int q = 0; q < m; q++)
-            idx[q] = (int)(urand(&st) * n) % n;
-        direct_subset(n, x, y, z, F, S, m, idx, ur, Gr);
+            ref->idx[q] = (int)(urand(&st) * n) % n;
+        direct_subset(n, c->x, c->y, c->z, F, S, m, ref->idx, ref->ur, ref->Gr);
         r->pairs_per_s = *pairs_rate;
         r->t_direct = (double)n * (n - 1) / *pairs_rate;
         r->direct_est = 1;
     }
     r->subset = m;
+}
 
-    /* --- the fast method, tol 1e-3 (default) and 1e-6 */
+/* The visualiser's velocity grid (64³, sources smoothed over 0.5 N^(-1/3)): best of 3 after
+ * a first call; 0 if it could not run. */
+static double time_grid(fr_stokes_plan *p, int n, const double *F, const double *S)
+{
+    const int ng = 64;
+    double *ug = malloc(3 * (size_t)ng * ng * ng * sizeof(double));
+    const double delta = 0.5 * pow(n, -1.0 / 3.0);
+    double bg = 0.0;
+    if (ug && fr_stokes_fast_grid_smoothed(p, F, S, ng, -1.2, 1.2, delta, ug) == 0) {
+        bg = 1e300;
+        for (int k = 0; k < 3; k++) {
+            const double t0 = now();
+            fr_stokes_fast_grid_smoothed(p, F, S, ng, -1.2, 1.2, delta, ug);
+            bg = fmin(bg, now() - t0);
+        }
+    }
+    free(ug);
+    return bg;
+}
+
+/* The fast method at tol 1e-3 (and the velocity grid up to 1e5), and at tol 1e-6 up to 1e5
+ * (1e4 when quick): times, plans and errors against the reference. */
+static void time_fast_both(const cloud *c, const double *F, const double *S, int quick,
+                           const reference *ref, row *r)
+{
+    const int n = c->n;
+    double *u = calloc(3 * (size_t)n, sizeof(double)), *G = calloc(9 * (size_t)n, sizeof(double));
+    if (!u || !G)
+        die("out of memory");
     const int reps = n <= 100000 ? 5 : 3;
-    fr_stokes_plan *p = make_plan(n, x, y, z, 1e-3, &r->t_build);
+    fr_stokes_plan *p = make_plan(n, c->x, c->y, c->z, 1e-3, &r->t_build);
     fr_stokes_fast(p, F, S, u, G); /* warm-up */
     r->t_fast = time_fast(p, n, F, S, u, G, reps, &r->info);
-    r->e = compare(m, idx, u, G, ur, Gr);
+    r->e = compare(ref->m, ref->idx, u, G, ref->ur, ref->Gr);
     r->ratio = r->t_direct / r->t_fast;
-    if (n <= 100000) { /* the visualiser's velocity grid, sources smoothed over 0.5 N^(-1/3) */
-        const int ng = 64;
-        double *ug = malloc(3 * (size_t)ng * ng * ng * sizeof(double));
-        const double delta = 0.5 * pow(n, -1.0 / 3.0);
-        if (ug && fr_stokes_fast_grid_smoothed(p, F, S, ng, -1.2, 1.2, delta, ug) == 0) {
-            double bg = 1e300;
-            for (int k = 0; k < 3; k++) {
-                const double t0 = now();
-                fr_stokes_fast_grid_smoothed(p, F, S, ng, -1.2, 1.2, delta, ug);
-                bg = fmin(bg, now() - t0);
-            }
-            r->t_grid = bg;
-        }
-        free(ug);
-    }
+    if (n <= 100000)
+        r->t_grid = time_grid(p, n, F, S);
     fr_stokes_plan_free(p);
     if (n <= 100000 && !(quick && n > 10000)) {
-        p = make_plan(n, x, y, z, 1e-6, &r->t_build6);
+        p = make_plan(n, c->x, c->y, c->z, 1e-6, &r->t_build6);
         fr_stokes_fast(p, F, S, u, G);
-        r->t_fast6 = time_fast(p, n, F, S, u, G, n <= 100000 ? 3 : 1, &r->info6);
-        r->e6 = compare(m, idx, u, G, ur, Gr);
+        r->t_fast6 = time_fast(p, n, F, S, u, G, 3, &r->info6);
+        r->e6 = compare(ref->m, ref->idx, u, G, ref->ur, ref->Gr);
         r->ratio6 = r->t_direct / r->t_fast6;
         r->have6 = 1;
         fr_stokes_plan_free(p);
     }
+    free(u);
+    free(G);
+}
 
-    /* --- a full step with interactions: direct sum (N <= 1e4) and fast method (the simulator
-     * builds its plan on the first such step: a warm-up step, not timed) */
+/* A full step with interactions: the direct sum (N <= 1e4) and the fast method (the simulator
+ * builds its plan on the first such step: a warm-up step, not timed; beyond 1e5 estimated as
+ * the step without interactions + the fast update, for the time budget). */
+static void time_full_steps(int n, row *r)
+{
+    fr_params prm = fr_params_default();
+    prm.n = n;
+    prm.interactions = 1;
     for (int method = 0; method < 2; method++) {
         if (method == 0 && n > 10000)
             continue;
-        if (method == 1 && n > 100000) { /* time budget: estimate */
+        if (method == 1 && n > 100000) {
             r->t_step_fast = r->t_step + r->t_fast;
             r->step_fast_est = 1;
             continue;
         }
-        prm.interactions = 1;
         prm.stokes = method == 0 ? FR_STOKES_DIRECT : FR_STOKES_FAST;
-        if (fr_sim_create(&prm, &sim, err, sizeof err)) {
-            fprintf(stderr, "ferrobench: %s\n", err);
-            exit(1);
-        }
+        fr_sim *sim = make_sim(&prm);
         if (method == 1)
             fr_sim_step(sim);
-        best = 1e300;
+        double best = 1e300;
         for (int k = 0; k < (n <= 1000 ? 5 : (n <= 10000 ? 3 : 2)); k++) {
             const double t0 = now();
             fr_sim_step(sim);
@@ -350,17 +393,31 @@ static void run_n(int n, int quick, double *pairs_rate, row *r)
             r->t_step_fast = best;
         fr_sim_free(sim);
     }
+}
+
+static void run_n(int n, int quick, double *pairs_rate, row *r)
+{
+    memset(r, 0, sizeof *r);
+    r->n = n;
+    cloud c;
+    time_jump(n, r, &c);
+    double *F = malloc(3 * (size_t)n * sizeof(double)), *S = malloc(9 * (size_t)n * sizeof(double));
+    if (!F || !S)
+        die("out of memory");
+    sources(n, c.v, F, S);
+    reference ref;
+    direct_reference(&c, F, S, quick, pairs_rate, r, &ref);
+    time_fast_both(&c, F, S, quick, &ref, r);
+    time_full_steps(n, r);
     r->rss_mb = peak_rss_mb();
-    free(x);
-    free(y);
-    free(z);
+    free(c.x);
+    free(c.y);
+    free(c.z);
     free(F);
     free(S);
-    free(u);
-    free(G);
-    free(ur);
-    free(Gr);
-    free(idx);
+    free(ref.ur);
+    free(ref.Gr);
+    free(ref.idx);
 }
 
 static void json_errs(FILE *f, const char *name, errs e)
@@ -393,17 +450,12 @@ typedef struct jrow {
 
 static double jump_run(int n, double eps, int no_effective, double *flips_per_step)
 {
-    char err[256];
     fr_params prm = fr_params_default();
     prm.n = n;
     prm.eps = eps;
     prm.interactions = 0;
     prm.no_effective = no_effective;
-    fr_sim *sim;
-    if (fr_sim_create(&prm, &sim, err, sizeof err)) {
-        fprintf(stderr, "ferrobench: %s\n", err);
-        exit(1);
-    }
+    fr_sim *sim = make_sim(&prm);
     fr_sim_step(sim);
     fr_sim_step(sim);
     const int K = n <= 100000 ? 20 : 10;
@@ -469,6 +521,98 @@ static void json_jump(FILE *f, const jrow *jr, int m)
     fprintf(f, "  ],\n");
 }
 
+/* The interaction, tol 1e-6 and step tables of the rows measured. */
+static void print_rows(const row *rows, int nr)
+{
+    printf("\nInteraction update (u and G at all N particles), fast method at tol 1e-3\n");
+    printf("%9s %11s %10s %9s %8s %9s | %9s %9s %9s %9s | %5s %4s %5s %9s\n", "N", "direct[s]",
+           "pairs/s", "fast[s]", "ratio", "build[s]", "u max", "u rms", "G max", "G rms", "grid",
+           "P", "nbrs", "err on");
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        printf("%9d %10.4g%s %10.3g %9.4f %8.1f %9.2f | %9.2e %9.2e %9.2e %9.2e | %5d %4d %5.0f %9d\n",
+               r->n, r->t_direct, r->direct_est ? "*" : " ", r->pairs_per_s, r->t_fast, r->ratio,
+               r->t_build, r->e.umax, r->e.urms, r->e.gmax, r->e.grms, r->info.M[0], r->info.P,
+               r->info.neighbours, r->subset);
+    }
+    printf("  fast phases [s] (spread / FFT+kernel / interpolation / real space / other):\n");
+    for (int i = 0; i < nr; i++)
+        printf("  %9d  %.4f / %.4f / %.4f / %.4f / %.4f   plan %.0f MB\n", rows[i].n,
+               rows[i].info.t_spread, rows[i].info.t_fft, rows[i].info.t_interp, rows[i].info.t_real,
+               rows[i].info.t_other, rows[i].info.bytes / 1e6);
+    printf("\nFast method at tol 1e-6\n");
+    printf("%9s %9s %8s %9s | %9s %9s %9s %9s | %5s %4s\n", "N", "fast[s]", "ratio", "build[s]",
+           "u max", "u rms", "G max", "G rms", "grid", "P");
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        if (r->have6)
+            printf("%9d %9.4f %8.1f %9.2f | %9.2e %9.2e %9.2e %9.2e | %5d %4d\n", r->n, r->t_fast6,
+                   r->ratio6, r->t_build6, r->e6.umax, r->e6.urms, r->e6.gmax, r->e6.grms,
+                   r->info6.M[0], r->info6.P);
+    }
+    printf("\nSimulation step (dt = %g)\n", fr_params_default().dt);
+    printf("%9s %14s %16s %12s %16s %15s %14s %12s\n", "N", "step,no-int[s]",
+           "particle-steps/s", "flips/s", "step,direct[s]", "step,fast[s]", "grid 64^3 [s]",
+           "peak RSS MB");
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        printf("%9d %14.4f %16.3g %12.3g %16.4f %14.4f%s %14.4f %12.0f\n", r->n, r->t_step,
+               r->psteps_per_s, r->flips_per_s, r->t_step_direct, r->t_step_fast,
+               r->step_fast_est ? "*" : " ", r->t_grid, r->rss_mb);
+    }
+    printf("\n* direct: estimated from the measured pairs/s; errors then on 1000 random targets.\n"
+           "* step,fast: estimated as the step without interactions + the fast update.\n"
+           "step,direct / step,fast: fr_sim_step with interactions, stokes = direct / fast "
+           "(0: not run).\n");
+    printf("Errors: max_i|du_i|/max_i|u_i|, rms|du|/rms|u| (G: Frobenius) against the direct sum.\n");
+    printf("grid 64^3: fr_stokes_fast_grid_smoothed over [-1.2,1.2]^3, delta = 0.5 N^(-1/3) (0: not run).\n");
+}
+
+/* bench.json: the goals' JSON (already formatted), the jump table and the rows. */
+static int write_json(int threads, int quick, const char *goals_json, const jrow *jr, int nj,
+                      const row *rows, int nr, double t_all)
+{
+    FILE *f = fopen("bench.json", "w");
+    if (!f) {
+        perror("bench.json");
+        return 1;
+    }
+    fprintf(f, "{\n  \"threads\": %d,\n  \"quick\": %d,\n%s", threads, quick, goals_json);
+    json_jump(f, jr, nj);
+    fprintf(f, "  \"rows\": [\n");
+    for (int i = 0; i < nr; i++) {
+        const row *r = &rows[i];
+        fprintf(f, "    {\"N\": %d, \"direct_s\": %.6g, \"direct_estimated\": %s, "
+                   "\"direct_pairs_per_s\": %.4g, \"error_targets\": %d,\n",
+                r->n, r->t_direct, r->direct_est ? "true" : "false", r->pairs_per_s, r->subset);
+        fprintf(f, "     \"fast_1e-3\": {\"s\": %.6g, \"build_s\": %.4g, \"ratio\": %.4g, ", r->t_fast,
+                r->t_build, r->ratio);
+        json_errs(f, "errors", r->e);
+        fprintf(f, ", ");
+        json_info(f, "plan", &r->info);
+        fprintf(f, "},\n");
+        if (r->have6) {
+            fprintf(f, "     \"fast_1e-6\": {\"s\": %.6g, \"build_s\": %.4g, \"ratio\": %.4g, ",
+                    r->t_fast6, r->t_build6, r->ratio6);
+            json_errs(f, "errors", r->e6);
+            fprintf(f, ", ");
+            json_info(f, "plan", &r->info6);
+            fprintf(f, "},\n");
+        }
+        fprintf(f,
+                "     \"step_no_interactions_s\": %.6g, \"particle_steps_per_s\": %.4g, "
+                "\"flips_per_s\": %.4g, \"step_direct_s\": %.6g, \"step_fast_s\": %.6g, "
+                "\"step_fast_estimated\": %s, \"velocity_grid_64_s\": %.4g, "
+                "\"peak_rss_MB\": %.1f}%s\n",
+                r->t_step, r->psteps_per_s, r->flips_per_s, r->t_step_direct, r->t_step_fast,
+                r->step_fast_est ? "true" : "false", r->t_grid, r->rss_mb, i + 1 < nr ? "," : "");
+    }
+    fprintf(f, "  ],\n  \"total_s\": %.1f,\n  \"peak_rss_MB\": %.1f\n}\n", now() - t_all,
+            peak_rss_mb());
+    fclose(f);
+    return 0;
+}
+
 int main(void)
 {
     const char *mx = getenv("FERRO_BENCH_MAX_N");
@@ -513,89 +657,12 @@ int main(void)
         fflush(stdout);
     }
 
-    printf("\nInteraction update (u and G at all N particles), fast method at tol 1e-3\n");
-    printf("%9s %11s %10s %9s %8s %9s | %9s %9s %9s %9s | %5s %4s %5s %9s\n", "N", "direct[s]",
-           "pairs/s", "fast[s]", "ratio", "build[s]", "u max", "u rms", "G max", "G rms", "grid",
-           "P", "nbrs", "err on");
-    for (int i = 0; i < nr; i++) {
-        const row *r = &rows[i];
-        printf("%9d %10.4g%s %10.3g %9.4f %8.1f %9.2f | %9.2e %9.2e %9.2e %9.2e | %5d %4d %5.0f %9d\n",
-               r->n, r->t_direct, r->direct_est ? "*" : " ", r->pairs_per_s, r->t_fast, r->ratio,
-               r->t_build, r->e.umax, r->e.urms, r->e.gmax, r->e.grms, r->info.M[0], r->info.P,
-               r->info.neighbours, r->subset);
-    }
-    printf("  fast phases [s] (spread / FFT+kernel / interpolation / real space / other):\n");
-    for (int i = 0; i < nr; i++)
-        printf("  %9d  %.4f / %.4f / %.4f / %.4f / %.4f   plan %.0f MB\n", rows[i].n,
-               rows[i].info.t_spread, rows[i].info.t_fft, rows[i].info.t_interp, rows[i].info.t_real,
-               rows[i].info.t_other, rows[i].info.bytes / 1e6);
-    printf("\nFast method at tol 1e-6\n");
-    printf("%9s %9s %8s %9s | %9s %9s %9s %9s | %5s %4s\n", "N", "fast[s]", "ratio", "build[s]",
-           "u max", "u rms", "G max", "G rms", "grid", "P");
-    for (int i = 0; i < nr; i++) {
-        const row *r = &rows[i];
-        if (r->have6)
-            printf("%9d %9.4f %8.1f %9.2f | %9.2e %9.2e %9.2e %9.2e | %5d %4d\n", r->n, r->t_fast6,
-                   r->ratio6, r->t_build6, r->e6.umax, r->e6.urms, r->e6.gmax, r->e6.grms,
-                   r->info6.M[0], r->info6.P);
-    }
-    printf("\nSimulation step (dt = %g)\n", fr_params_default().dt);
-    printf("%9s %14s %16s %12s %16s %15s %14s %12s\n", "N", "step,no-int[s]",
-           "particle-steps/s", "flips/s", "step,direct[s]", "step,fast[s]", "grid 64^3 [s]",
-           "peak RSS MB");
-    for (int i = 0; i < nr; i++) {
-        const row *r = &rows[i];
-        printf("%9d %14.4f %16.3g %12.3g %16.4f %14.4f%s %14.4f %12.0f\n", r->n, r->t_step,
-               r->psteps_per_s, r->flips_per_s, r->t_step_direct, r->t_step_fast,
-               r->step_fast_est ? "*" : " ", r->t_grid, r->rss_mb);
-    }
-    printf("\n* direct: estimated from the measured pairs/s; errors then on 1000 random targets.\n"
-           "* step,fast: estimated as the step without interactions + the fast update.\n"
-           "step,direct / step,fast: fr_sim_step with interactions, stokes = direct / fast "
-           "(0: not run).\n");
-    printf("Errors: max_i|du_i|/max_i|u_i|, rms|du|/rms|u| (G: Frobenius) against the direct sum.\n");
-    printf("grid 64^3: fr_stokes_fast_grid_smoothed over [-1.2,1.2]^3, delta = 0.5 N^(-1/3) (0: not run).\n");
+    print_rows(rows, nr);
     printf("Total %.0f s, peak RSS %.0f MB\n", now() - t_all, peak_rss_mb());
-
-    FILE *f = fopen("bench.json", "w");
-    if (!f) {
-        perror("bench.json");
-        return 1;
-    }
-    fprintf(f, "{\n  \"threads\": %d,\n  \"quick\": %d,\n%s", threads, quick, goals_json);
+    const int rc = write_json(threads, quick, goals_json, jr, nj, rows, nr, t_all);
     free(goals_json);
-    json_jump(f, jr, nj);
-    fprintf(f, "  \"rows\": [\n");
-    for (int i = 0; i < nr; i++) {
-        const row *r = &rows[i];
-        fprintf(f, "    {\"N\": %d, \"direct_s\": %.6g, \"direct_estimated\": %s, "
-                   "\"direct_pairs_per_s\": %.4g, \"error_targets\": %d,\n",
-                r->n, r->t_direct, r->direct_est ? "true" : "false", r->pairs_per_s, r->subset);
-        fprintf(f, "     \"fast_1e-3\": {\"s\": %.6g, \"build_s\": %.4g, \"ratio\": %.4g, ", r->t_fast,
-                r->t_build, r->ratio);
-        json_errs(f, "errors", r->e);
-        fprintf(f, ", ");
-        json_info(f, "plan", &r->info);
-        fprintf(f, "},\n");
-        if (r->have6) {
-            fprintf(f, "     \"fast_1e-6\": {\"s\": %.6g, \"build_s\": %.4g, \"ratio\": %.4g, ",
-                    r->t_fast6, r->t_build6, r->ratio6);
-            json_errs(f, "errors", r->e6);
-            fprintf(f, ", ");
-            json_info(f, "plan", &r->info6);
-            fprintf(f, "},\n");
-        }
-        fprintf(f,
-                "     \"step_no_interactions_s\": %.6g, \"particle_steps_per_s\": %.4g, "
-                "\"flips_per_s\": %.4g, \"step_direct_s\": %.6g, \"step_fast_s\": %.6g, "
-                "\"step_fast_estimated\": %s, \"velocity_grid_64_s\": %.4g, "
-                "\"peak_rss_MB\": %.1f}%s\n",
-                r->t_step, r->psteps_per_s, r->flips_per_s, r->t_step_direct, r->t_step_fast,
-                r->step_fast_est ? "true" : "false", r->t_grid, r->rss_mb, i + 1 < nr ? "," : "");
-    }
-    fprintf(f, "  ],\n  \"total_s\": %.1f,\n  \"peak_rss_MB\": %.1f\n}\n", now() - t_all,
-            peak_rss_mb());
-    fclose(f);
+    if (rc)
+        return 1;
     printf("wrote bench.json\n");
     return 0;
 }
