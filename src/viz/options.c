@@ -14,13 +14,6 @@ static const char *PRESETS[VIZ_PRESETS] = {"switch-off", "rotating", "magnet", "
 
 const char *viz_preset_name(int k) { return k >= 0 && k < VIZ_PRESETS ? PRESETS[k] : ""; }
 
-static const fr_extra_option EXTRA[] = {
-    {"size", 1}, {"fullscreen", 0}, {"frames", 1}, {"screenshot", 1}, {"sim-steps", 1},
-    {"rate", 1}, {"lecture", 0}, {"arrow-draw", 1}, {"sim-nice", 1}, {"clean-capture", 0},
-    {"max-fps", 1},
-    {NULL, 0},
-};
-
 /* VALUE as an integer in [lo, hi], or the message "expected WHAT, got 'VALUE'". */
 static int int_in(const char *value, long long lo, long long hi, const char *what, long long *out,
                   char *err, size_t errlen)
@@ -50,84 +43,175 @@ static int real_in(const char *value, double lo, double hi, const char *what, do
     return 0;
 }
 
-static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+/* ---- the window's own options: one table row each (name, value, setter, usage) ---- */
+
+static int set_size(viz_opts *o, const char *value, char *err, size_t errlen)
 {
-    viz_opts *o = ctx;
     char *end;
-    if (!strcmp(name, "size")) {
-        errno = 0;
-        const long w = strtol(value, &end, 10);
-        if (end == value || (*end != 'x' && *end != 'X'))
-            goto bad_size;
+    errno = 0;
+    const long w = strtol(value, &end, 10);
+    int ok = end != value && (*end == 'x' || *end == 'X');
+    long h = 0;
+    if (ok) {
         const char *hs = end + 1;
-        const long hh = strtol(hs, &end, 10);
-        if (end == hs || *end || errno || w < 64 || hh < 64 || w > 16384 || hh > 16384)
-            goto bad_size;
-        o->w = (int)w;
-        o->h = (int)hh;
-        return 0;
-    bad_size:
+        h = strtol(hs, &end, 10);
+        ok = end != hs && !*end && !errno && w >= 64 && h >= 64 && w <= 16384 && h <= 16384;
+    }
+    if (!ok) {
         snprintf(err, errlen, "expected WxH with 64 <= W, H <= 16384, got '%s'", value);
         return -1;
     }
-    if (!strcmp(name, "fullscreen")) {
-        o->fullscreen = 1;
-        return 0;
-    }
-    if (!strcmp(name, "lecture")) {
-        o->lecture = 1;
-        return 0;
-    }
-    if (!strcmp(name, "clean-capture")) {
-        o->clean_capture = 1;
-        return 0;
-    }
-    if (!strcmp(name, "sim-nice")) {
-        long long v;
-        if (int_in(value, 0, 19, "an integer in [0, 19]", &v, err, errlen))
-            return -1;
-        o->sim_nice = (int)v;
-        return 0;
-    }
-    if (!strcmp(name, "arrow-draw")) {
-        for (int m = 0; m < ARROW_MODES; m++)
-            if (!strcmp(value, render_arrow_mode_name(m))) {
-                o->arrow_draw = m;
-                return 0;
-            }
-        snprintf(err, errlen, "expected auto, mesh or impostor, got '%s'", value);
+    o->w = (int)w;
+    o->h = (int)h;
+    return 0;
+}
+
+static int set_fullscreen(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    (void)value, (void)err, (void)errlen;
+    o->fullscreen = 1;
+    return 0;
+}
+
+static int set_lecture(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    (void)value, (void)err, (void)errlen;
+    o->lecture = 1;
+    return 0;
+}
+
+static int set_clean_capture(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    (void)value, (void)err, (void)errlen;
+    o->clean_capture = 1;
+    return 0;
+}
+
+static int set_sim_nice(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    long long v;
+    if (int_in(value, 0, 19, "an integer in [0, 19]", &v, err, errlen))
+        return -1;
+    o->sim_nice = (int)v;
+    return 0;
+}
+
+static int set_arrow_draw(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    for (int m = 0; m < ARROW_MODES; m++)
+        if (!strcmp(value, render_arrow_mode_name(m))) {
+            o->arrow_draw = m;
+            return 0;
+        }
+    snprintf(err, errlen, "expected auto, mesh or impostor, got '%s'", value);
+    return -1;
+}
+
+static int set_frames(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    long long v;
+    if (int_in(value, 1, 1000000000LL, "an integer in [1, 1e9]", &v, err, errlen))
+        return -1;
+    o->frames = (long)v;
+    return 0;
+}
+
+static int set_sim_steps(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    return int_in(value, 1, 1000000000LL, "an integer in [1, 1e9]", &o->sim_steps, err, errlen);
+}
+
+static int set_screenshot(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    if (!*value || strlen(value) >= sizeof o->screenshot) {
+        snprintf(err, errlen, "bad file name '%s'", value);
         return -1;
     }
-    if (!strcmp(name, "frames") || !strcmp(name, "sim-steps")) {
-        long long v;
-        if (int_in(value, 1, 1000000000LL, "an integer in [1, 1e9]", &v, err, errlen))
-            return -1;
-        if (name[0] == 'f')
-            o->frames = (long)v;
-        else
-            o->sim_steps = v;
-        return 0;
-    }
-    if (!strcmp(name, "screenshot")) {
-        if (!*value || strlen(value) >= sizeof o->screenshot) {
-            snprintf(err, errlen, "bad file name '%s'", value);
-            return -1;
-        }
-        strcpy(o->screenshot, value);
-        return 0;
-    }
-    if (!strcmp(name, "max-fps")) {
-        o->max_fps_set = 1;
-        return real_in(value, 0.0, 1000.0, "frames per second in [0, 1000] (0 = unlimited)",
-                       &o->max_fps, err, errlen);
-    }
-    if (!strcmp(name, "rate")) {
-        o->rate_set = 1;
-        return real_in(value, 0.0, 1e6, "steps per second in [0, 1e6] (0 = unlimited)", &o->rate,
-                       err, errlen);
-    }
+    strcpy(o->screenshot, value);
+    return 0;
+}
+
+static int set_max_fps(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    o->max_fps_set = 1;
+    return real_in(value, 0.0, 1000.0, "frames per second in [0, 1000] (0 = unlimited)",
+                   &o->max_fps, err, errlen);
+}
+
+static int set_rate(viz_opts *o, const char *value, char *err, size_t errlen)
+{
+    o->rate_set = 1;
+    return real_in(value, 0.0, 1e6, "steps per second in [0, 1e6] (0 = unlimited)", &o->rate, err,
+                   errlen);
+}
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+typedef struct viz_option {
+    const char *name;    /* without "--" */
+    const char *metavar; /* NULL: a flag without a value */
+    int (*set)(viz_opts *o, const char *value, char *err, size_t errlen);
+    const char *help;    /* usage text, lines after the first indented under it */
+} viz_option;
+
+/* In the order of the usage text. --preset is handled before the shared parser (it becomes
+ * --scenario FILE), so it has no setter. */
+static const viz_option OPTIONS[] = {
+    {"preset", "NAME", NULL,
+     "switch-off, rotating, magnet, aligned or large-N (a scenario\n"
+     "file in assets/; the other options override it)"},
+    {"size", "WxH", set_size, "window size (default 1280x800)"},
+    {"fullscreen", NULL, set_fullscreen, "start in fullscreen"},
+    {"frames", "K", set_frames, "quit after K frames"},
+    {"screenshot", "FILE", set_screenshot, "write the last frame as PNG on exit"},
+    {"sim-steps", "K", set_sim_steps,
+     "stop the simulation after K steps; with --frames the last\n"
+     "frame waits for step K and its streamlines (reproducible)"},
+    {"rate", "R", set_rate, "at most R simulation steps per second, 0 = unlimited\n(default 60)"},
+    {"lecture", NULL, set_lecture, "lecture mode: big text, thick lines, high contrast (key L)"},
+    {"clean-capture", NULL, set_clean_capture,
+     "recordings (V) and screenshots (P, --screenshot) show the\n"
+     "scene alone: no HUD, plot, captions or gizmo (key O); the\n"
+     "help box and the REC label are never captured"},
+    {"arrow-draw", "MODE", set_arrow_draw,
+     "particle arrows as mesh (instanced, level of detail),\n"
+     "impostor (one ray-cast triangle each) or auto (impostors\n"
+     "above " STR(IMPOSTOR_AUTO_N) " particles; the default) (key T cycles)"},
+    {"sim-nice", "K", set_sim_nice,
+     "nice value of the simulation thread, 0..19 (default " STR(VIZ_SIM_NICE) "):\n"
+     "the window's frame rate comes first"},
+    {"max-fps", "F", set_max_fps,
+     "at most F frames per second, 0 = unlimited (default " STR(VIZ_MAX_FPS) ";\n"
+     STR(VIZ_MAX_FPS_SOFTWARE) " with a software rasteriser such as llvmpipe, whose\n"
+     "frames take the CPU the simulation needs)"},
+};
+#define N_OPTIONS (sizeof OPTIONS / sizeof OPTIONS[0])
+
+static int extra_cb(void *ctx, const char *name, const char *value, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (OPTIONS[i].set && !strcmp(name, OPTIONS[i].name))
+            return OPTIONS[i].set(ctx, value, err, errlen);
     snprintf(err, errlen, "unknown option");
     return -1;
+}
+
+/* The table's rows for the shared parser (fr_options_parse), NULL-terminated. */
+static void extra_options(fr_extra_option extra[N_OPTIONS + 1])
+{
+    size_t k = 0;
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        if (OPTIONS[i].set)
+            extra[k++] = (fr_extra_option){OPTIONS[i].name, OPTIONS[i].metavar != NULL};
+    extra[k] = (fr_extra_option){NULL, 0};
+}
+
+static int parse(fr_options *fo, int ac, char **av, viz_opts *vo, char *err, size_t errlen)
+{
+    fr_extra_option extra[N_OPTIONS + 1];
+    extra_options(extra);
+    return fr_options_parse(fo, ac, av, extra, extra_cb, vo, err, errlen);
 }
 
 static int preset_path(const char *name, char *out, size_t cap, char *err, size_t errlen)
@@ -136,9 +220,11 @@ static int preset_path(const char *name, char *out, size_t cap, char *err, size_
     for (int i = 0; i < VIZ_PRESETS; i++)
         known |= !strcmp(name, PRESETS[i]);
     if (!known) {
-        snprintf(err, errlen,
-                 "--preset: unknown preset '%s' (switch-off, rotating, magnet, aligned, large-N)",
-                 name);
+        char list[256];
+        size_t k = 0;
+        for (int i = 0; i < VIZ_PRESETS && k < sizeof list; i++)
+            k += (size_t)snprintf(list + k, sizeof list - k, "%s%s", i ? ", " : "", PRESETS[i]);
+        snprintf(err, errlen, "--preset: unknown preset '%s' (%s)", name, list);
         return -1;
     }
     char file[128], tried[4096];
@@ -150,38 +236,33 @@ static int preset_path(const char *name, char *out, size_t cap, char *err, size_
     return 0;
 }
 
+/* "  --name METAVAR" padded to 24 columns, then the help, its later lines indented as deep. */
+static void usage_row(const viz_option *o)
+{
+    char head[64];
+    snprintf(head, sizeof head, "--%s%s%s", o->name, o->metavar ? " " : "",
+             o->metavar ? o->metavar : "");
+    printf("  %-21s ", head);
+    for (const char *h = o->help; *h; h++) {
+        putchar(*h);
+        if (*h == '\n')
+            printf("%24s", "");
+    }
+    putchar('\n');
+}
+
 void viz_usage(void)
 {
     printf("Usage: ferroviz [options]\n"
            "The real-time visualizer of the ferrofluid model. Scenario options as ferrosim:\n\n%s\n"
-           "ferroviz:\n"
-           "  --preset NAME         switch-off, rotating, magnet, aligned or large-N (a scenario\n"
-           "                        file in assets/; the other options override it)\n"
-           "  --size WxH            window size (default 1280x800)\n"
-           "  --fullscreen          start in fullscreen\n"
-           "  --frames K            quit after K frames\n"
-           "  --screenshot FILE     write the last frame as PNG on exit\n"
-           "  --sim-steps K         stop the simulation after K steps; with --frames the last\n"
-           "                        frame waits for step K and its streamlines (reproducible)\n"
-           "  --rate R              at most R simulation steps per second, 0 = unlimited\n"
-           "                        (default 60)\n"
-           "  --lecture             lecture mode: big text, thick lines, high contrast (key L)\n"
-           "  --clean-capture       recordings (V) and screenshots (P, --screenshot) show the\n"
-           "                        scene alone: no HUD, plot, captions or gizmo (key O); the\n"
-           "                        help box and the REC label are never captured\n"
-           "  --arrow-draw MODE     particle arrows as mesh (instanced, level of detail),\n"
-           "                        impostor (one ray-cast triangle each) or auto (impostors\n"
-           "                        above %d particles; the default) (key T cycles)\n"
-           "  --sim-nice K          nice value of the simulation thread, 0..19 (default %d):\n"
-           "                        the window's frame rate comes first\n"
-           "  --max-fps F           at most F frames per second, 0 = unlimited (default %.0f;\n"
-           "                        %.0f with a software rasteriser such as llvmpipe, whose\n"
-           "                        frames take the CPU the simulation needs)\n"
-           "  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
+           "ferroviz:\n",
+           fr_options_usage());
+    for (size_t i = 0; i < N_OPTIONS; i++)
+        usage_row(&OPTIONS[i]);
+    printf("  (also used here: --aspect, --brownian, --sweep; --units FILE for the physical\n"
            "  units panel (key U); --load FILE to start from a saved state, --save FILE to\n"
            "  write the state on exit)\n"
-           "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n",
-           fr_options_usage(), IMPOSTOR_AUTO_N, VIZ_SIM_NICE, VIZ_MAX_FPS, VIZ_MAX_FPS_SOFTWARE);
+           "Keys: press F1 or ? in the window. Exit status 2 on bad input or without a display.\n");
 }
 
 /* Parse: --preset NAME becomes --scenario FILE. Exit status 2 on error. */
@@ -238,7 +319,7 @@ int viz_parse_args(int argc, char **argv, fr_options *fo, viz_opts *vo)
         return 2;
     }
     fr_options_default(fo);
-    const int rc = fr_options_parse(fo, ac, av, EXTRA, extra_cb, vo, err, sizeof err);
+    const int rc = parse(fo, ac, av, vo, err, sizeof err);
     free(av);
     if (rc) {
         fprintf(stderr, "ferroviz: %s\n", err);
@@ -257,7 +338,7 @@ int viz_preset_params(int k, fr_params *p, char *err, size_t errlen)
     memset(&dummy, 0, sizeof dummy);
     char *av[3] = {"ferroviz", "--scenario", path};
     fr_options_default(&fo);
-    if (fr_options_parse(&fo, 3, av, EXTRA, extra_cb, &dummy, e, sizeof e)) {
+    if (parse(&fo, 3, av, &dummy, e, sizeof e)) {
         snprintf(err, errlen, "preset %s: %s", PRESETS[k], e);
         return -1;
     }

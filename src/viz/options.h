@@ -12,8 +12,8 @@
  * frame costs CPU the simulation needs (~25 ms of CPU per frame at 1280x720 and N = 2e4):
  * 36 keeps the frame rate above 30 when a frame is late, and leaves the rest of the cores to
  * the simulation thread. */
-#define VIZ_MAX_FPS 60.0
-#define VIZ_MAX_FPS_SOFTWARE 36.0
+#define VIZ_MAX_FPS 60          /* integers: the usage text prints them as written */
+#define VIZ_MAX_FPS_SOFTWARE 36
 #define VIZ_PRESETS 5
 
 typedef struct viz_opts {
