@@ -143,16 +143,12 @@ void fr_sim_free(fr_sim *s)
     free(s);
 }
 
-int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
+/* The state's arrays for p->n particles, zeroed; NULL when memory ran out. */
+static fr_sim *sim_alloc(const fr_params *p)
 {
-    *out = NULL;
-    if (fr_params_validate(p, err, errlen))
-        return -1;
     fr_sim *s = calloc(1, sizeof *s);
-    if (!s) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    if (!s)
+        return NULL;
     s->p = *p;
     s->n = p->n;
     const size_t n = (size_t)p->n;
@@ -181,6 +177,59 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
     s->diag_scratch = xcalloc((size_t)s->diag_nblk, sizeof(fr_diag_part), &fail);
     if (fail) {
         fr_sim_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+/* Orientations (all along H(0, 0) with --init aligned, e_z if H = 0; else uniform on the
+ * sphere) and spins (±1 with probability 1/2) from the master stream, in particle order. */
+static void initial_orientations(fr_sim *s, gsl_rng *master)
+{
+    const fr_params *p = &s->p;
+    double H[3], e[3] = {0.0, 0.0, 1.0};
+    fr_field_eval(&p->field, 0.0, (const double[3]){0.0, 0.0, 0.0}, H, NULL);
+    const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
+    if (Hn > 0.0)
+        for (int k = 0; k < 3; k++)
+            e[k] = H[k] / Hn;
+    for (int i = 0; i < s->n; i++) {
+        double u[3];
+        if (p->init == FR_INIT_ALIGNED) {
+            memcpy(u, e, sizeof u);
+        } else {
+            gsl_ran_dir_3d(master, &u[0], &u[1], &u[2]);
+        }
+        for (int k = 0; k < 3; k++)
+            s->xi[k][i] = s->xis[k][i] = u[k];
+        s->sigma[i] = gsl_rng_uniform(master) < 0.5 ? 1 : -1;
+    }
+    if (p->no_effective) /* not integrated: NaN rather than a stale ξ* that looks valid */
+        for (int i = 0; i < s->n; i++)
+            s->xis[0][i] = s->xis[1][i] = s->xis[2][i] = NAN;
+}
+
+/* Per-particle streams: particle i's counter-based stream under the seed's key (rng.h), its
+ * first Exp(1) threshold from block 0. */
+static void initial_streams(fr_sim *s)
+{
+    s->rng_key = fr_rng_key_from_seed(s->p.seed);
+    for (int i = 0; i < s->n; i++) {
+        gsl_rng r;
+        fr_rng_stream st;
+        fr_rng_open(&r, &st, s->rng_key, (uint32_t)i, 0);
+        s->thresh[i] = gsl_ran_exponential(&r, 1.0);
+        s->rng_ctr[i] = fr_rng_close(&st);
+    }
+}
+
+int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (fr_params_validate(p, err, errlen))
+        return -1;
+    fr_sim *s = sim_alloc(p);
+    if (!s) {
         snprintf(err, errlen, "out of memory for %d particles", p->n);
         return -1;
     }
@@ -196,42 +245,15 @@ int fr_sim_create(const fr_params *p, fr_sim **out, char *err, size_t errlen)
         return -1;
     }
     gsl_rng_set(master, (unsigned long)(splitmix64(p->seed) & 0xffffffffUL));
-    if (place_centres(s, master, p->c0 * pow(p->n, -1.0 / 3.0), err, errlen)) {
-        gsl_rng_free(master);
+    const int rc = place_centres(s, master, p->c0 * pow(p->n, -1.0 / 3.0), err, errlen);
+    if (rc == 0)
+        initial_orientations(s, master);
+    gsl_rng_free(master);
+    if (rc) {
         fr_sim_free(s);
         return -1;
     }
-    double H[3], e[3] = {0.0, 0.0, 1.0};
-    fr_field_eval(&p->field, 0.0, (const double[3]){0.0, 0.0, 0.0}, H, NULL);
-    const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
-    if (Hn > 0.0)
-        for (int k = 0; k < 3; k++)
-            e[k] = H[k] / Hn;
-    for (size_t i = 0; i < n; i++) {
-        double u[3];
-        if (p->init == FR_INIT_ALIGNED) {
-            memcpy(u, e, sizeof u);
-        } else {
-            gsl_ran_dir_3d(master, &u[0], &u[1], &u[2]);
-        }
-        for (int k = 0; k < 3; k++)
-            s->xi[k][i] = s->xis[k][i] = u[k];
-        s->sigma[i] = gsl_rng_uniform(master) < 0.5 ? 1 : -1;
-    }
-    gsl_rng_free(master);
-    if (p->no_effective) /* not integrated: NaN rather than a stale ξ* that looks valid */
-        for (size_t i = 0; i < n; i++)
-            s->xis[0][i] = s->xis[1][i] = s->xis[2][i] = NAN;
-    /* Per-particle streams: particle i's counter-based stream under the seed's key (rng.h),
-     * its first Exp(1) threshold from block 0. */
-    s->rng_key = fr_rng_key_from_seed(p->seed);
-    for (size_t i = 0; i < n; i++) {
-        gsl_rng r;
-        fr_rng_stream st;
-        fr_rng_open(&r, &st, s->rng_key, (uint32_t)i, 0);
-        s->thresh[i] = gsl_ran_exponential(&r, 1.0);
-        s->rng_ctr[i] = fr_rng_close(&st);
-    }
+    initial_streams(s);
     *out = s;
     return 0;
 }
