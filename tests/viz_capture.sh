@@ -60,6 +60,18 @@ if [ -s normal.png ] && [ -s clean.png ]; then
         fail "clean screenshot without the scene? orange $c_orange, blue $c_blue"
     fi
 fi
+# The same scripted run twice (a swept field, 30 steps after 10 frames: the last frame waits for
+# step 30 a number of frames that depends on the machine) gives the same file: the streamlines'
+# dashes of the last frame stand where frame K - 1 puts them, however long it waited.
+again=(--n 200 --seed 3 --size 800x500 --frames 10 --sim-steps 30 --sweep 2,1 --clean-capture)
+timeout 120 "$EXE" "${again[@]}" --screenshot r1.png >/dev/null 2>"$T/r.err" &&
+    timeout 120 "$EXE" "${again[@]}" --screenshot r2.png >/dev/null 2>>"$T/r.err" ||
+    fail "reproducibility runs: $(cat r.err)"
+if [ -s r1.png ] && cmp -s r1.png r2.png; then
+    pass "a scripted --sim-steps screenshot is the same file in two runs"
+else
+    fail "two scripted runs gave different screenshots ($(compare -metric AE r1.png r2.png null: 2>&1) px differ)"
+fi
 
 # ---- 2. interactive: help (F1) and REC on screen, never in a P screenshot or a V frame ----
 mkdir -p run

@@ -365,7 +365,10 @@ static void draw_scene(viz_app *a, viz_render_view *v)
     hud_set_px(&a->H, fmaxf(12.0f, fminf(lecture ? 44.0f : 30.0f, px)));
     glViewport(0, 0, a->dw, dh);
     camera_view(&a->cam, a->dw, dh, v);
-    v->time = a->vo.frames ? (float)a->frames / 60.0f : (float)(viz_now() - a->t_start);
+    /* A scripted run's dashes move with its frame count, and its last frame shows them at
+     * frame K - 1 however many frames waited for --sim-steps: the same picture every run. */
+    v->time = a->vo.frames ? (float)(a->frames < a->vo.frames ? a->frames : a->vo.frames - 1) / 60.0f
+                           : (float)(viz_now() - a->t_start);
     const viz_snapshot *s = a->snap;
     const viz_scene_opts so = {a->ctl.arrows, a->ctl.view.streams, 1, 1,
                            s->seq ? s->radius + s->r : 1.0, a->ctl.colour,
