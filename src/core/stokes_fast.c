@@ -39,6 +39,11 @@ static source_kind load_sources(fr_stokes_plan *p, const double *F, const double
         p->sT[0][s] = sj[5] - sj[7];
         p->sT[1][s] = sj[6] - sj[2];
         p->sT[2][s] = sj[1] - sj[3];
+        if (p->f32) /* the float real space's copy (its cell buffers are filled from it) */
+            for (int a = 0; a < 3; a++) {
+                p->fF[a][s] = (float)p->sF[a][s];
+                p->fT[a][s] = (float)p->sT[a][s];
+            }
         antisym = antisym && sj[1] + sj[3] == 0.0 && sj[2] + sj[6] == 0.0 &&
                   sj[5] + sj[7] == 0.0 && sj[0] == 0.0 && sj[4] == 0.0 && sj[8] == 0.0;
         no_force = no_force && fj[0] == 0.0 && fj[1] == 0.0 && fj[2] == 0.0;

@@ -70,6 +70,7 @@ static inline int cpu_level(void)
 #define VL 8       /* near-field lists are padded to a multiple of VL */
 #define FR_F32_NPOLY 13      /* erfcx polynomial of the single-precision real space */
 #define FR_F32_MIN_TOL 1e-4  /* from this tol up, sphere sources take the float real space */
+#define FR_F32_SLACK 16      /* entries past n in the float real space's inputs */
 
 static const double INV8PI = 1.0 / (8.0 * M_PI);
 
@@ -225,6 +226,12 @@ struct fr_stokes_plan {
     double *wu, *wG;        /* u (3n), G (9n): Fourier part, then + the real-space part */
     double *sF[3], *sT[3];  /* F and the rotlet strengths T = 2 axial(S) */
     double *sS[9];          /* the moments S: allocated on the first general S or grid call */
+    /* the float real space's inputs (f32 plans), storage order: positions on an integer
+     * lattice of spacing qun about qorg (plan time; differences exact, 4 bytes a coordinate),
+     * and the sources in float (per call, by load_sources) */
+    int32_t *qX[3];
+    double qorg[3], qun;
+    float *fF[3], *fT[3];
     /* grid engine cache */
     kspace gks;
     int g_have, g_n;

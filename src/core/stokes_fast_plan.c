@@ -95,6 +95,11 @@ void fr_stokes_plan_free(fr_stokes_plan *p)
     }
     for (int a = 0; a < 9; a++)
         free(p->sS[a]);
+    for (int a = 0; a < 3; a++) {
+        fr_big_free(p->qX[a]);
+        fr_big_free(p->fF[a]);
+        fr_big_free(p->fT[a]);
+    }
     fr_big_free(p->wu);
     fr_big_free(p->wG);
     free(p);
@@ -337,6 +342,39 @@ static int build_cells(fr_stokes_plan *p, const cloud *g, const double *x, const
     return 0;
 }
 
+/* The float real space's lattice (f32 plans): each coordinate as an integer multiple of qun
+ * about the box centre, |q| <= 2^29, so that differences of two coordinates are exact int32
+ * and the cell buffers are filled from 4-byte integers (one subtraction, one conversion)
+ * instead of 8-byte doubles. The rounding to the lattice, qun/2 = 2^-30 of the half extent
+ * (~3e-9 at N = 1e6), is below the float rounding of the relative coordinates it replaces. */
+static int build_lattice(fr_stokes_plan *p, const cloud *g)
+{
+    const size_t nn = (size_t)p->n;
+    double half = 0.0;
+    for (int a = 0; a < 3; a++) {
+        p->qorg[a] = 0.5 * (g->lo[a] + g->hi[a]);
+        half = fmax(half, 0.5 * (g->hi[a] - g->lo[a]));
+    }
+    p->qun = fmax(half, 1e-300) / 536870912.0; /* 2^29 */
+    const double *v[3] = {p->X, p->Y, p->Z};
+    for (int a = 0; a < 3; a++) {
+        /* FR_F32_SLACK zeros at the end: the cell buffers copy whole chunks (real32.c) */
+        const size_t len = nn + FR_F32_SLACK;
+        p->qX[a] = fr_big_alloc(len * sizeof(int32_t));
+        p->fF[a] = fr_big_alloc(len * sizeof(float));
+        p->fT[a] = fr_big_alloc(len * sizeof(float));
+        if (!p->qX[a] || !p->fF[a] || !p->fT[a])
+            return -1;
+        for (size_t s = 0; s < nn; s++)
+            p->qX[a][s] = (int32_t)lrint((v[a][s] - p->qorg[a]) / p->qun);
+        for (size_t s = nn; s < len; s++) {
+            p->qX[a][s] = 0;
+            p->fF[a][s] = p->fT[a][s] = 0.0f;
+        }
+    }
+    return 0;
+}
+
 /* Per-call work arrays (storage order; the sources with one extra zero entry for the dummy). */
 static int alloc_buffers(fr_stokes_plan *p)
 {
@@ -361,6 +399,7 @@ static size_t plan_bytes(const fr_stokes_plan *p)
     const size_t nn = (size_t)p->n;
     return sizeof *p + p->ks.bytes + nn * sizeof(int) + (nn + 1) * 3 * sizeof(double) +
            nn * 12 * sizeof(double) + (nn + 1) * 6 * sizeof(double) +
+           (p->f32 ? (nn + FR_F32_SLACK) * 3 * (sizeof(int32_t) + 2 * sizeof(float)) : 0) +
            (size_t)(p->ncell + 1) * sizeof(int);
 }
 
@@ -400,7 +439,7 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
     if (fr_ks_init(&p->ks, n, p->X, p->Y, p->Z, none_lo, none_hi, p->xi, p->eta, p->h, p->P))
         FAIL("fast Stokes plan: out of memory building the Fourier grid");
     p->ks.par = p->par;
-    if (alloc_buffers(p))
+    if (alloc_buffers(p) || (p->f32 && build_lattice(p, &g)))
         FAIL("fast Stokes plan: out of memory (%d particles)", n);
     p->bytes = plan_bytes(p);
     p->build_s = omp_get_wtime() - t_start;

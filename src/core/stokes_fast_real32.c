@@ -216,11 +216,36 @@ static void buf_free(cellbuf *b)
     free(b->tz);
 }
 
-FR_BODY void copy_run(int len, const double *restrict src, double off, float *restrict dst)
+/* Lattice coordinate (plan's qX) relative to the lattice point c, in float: the difference
+ * is exact, the conversion and the scaling round once each (relative ~1e-7). */
+FR_BODY float rel_coord(int32_t q, int32_t c, float qun) { return (float)(q - c) * qun; }
+
+/* One run of sources [t0, t0 + len) appended at m: whole chunks of LANES, the last one
+ * running past the run's end (the next run or the padding overwrites it; the plan's arrays
+ * have LANES entries of slack). A run holds ~30 sources: per-array loops with remainders
+ * cost more than the copying. */
+FR_BODY void copy_run(const fr_stokes_plan *p, int t0, int len, const int32_t c[3], float qun,
+                      cellbuf *b, int m, const int nof)
 {
+    for (int q = 0; q < len; q += LANES) {
+        const int s = t0 + q, d = m + q;
 #pragma omp simd
-    for (int q = 0; q < len; q++)
-        dst[q] = (float)(src[q] - off);
+        for (int l = 0; l < LANES; l++) {
+            b->x[d + l] = rel_coord(p->qX[0][s + l], c[0], qun);
+            b->y[d + l] = rel_coord(p->qX[1][s + l], c[1], qun);
+            b->z[d + l] = rel_coord(p->qX[2][s + l], c[2], qun);
+            b->tx[d + l] = p->fT[0][s + l];
+            b->ty[d + l] = p->fT[1][s + l];
+            b->tz[d + l] = p->fT[2][s + l];
+        }
+        if (!nof)
+#pragma omp simd
+            for (int l = 0; l < LANES; l++) {
+                b->fx[d + l] = p->fF[0][s + l];
+                b->fy[d + l] = p->fF[1][s + l];
+                b->fz[d + l] = p->fF[2][s + l];
+            }
+    }
 }
 
 /* The rows of cells that can hold sources within r_c of a cell: offsets (dy, dz) in
@@ -254,7 +279,7 @@ static int rowtab_make(const fr_stokes_plan *p, rowtab *t)
  * ctr (nof: without F, all zero); padded to LANES. Returns the padded count, or −1 out of
  * memory. */
 FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1, int iy,
-                      int iz, const double ctr[3], cellbuf *b, const int nof)
+                      int iz, const int32_t ctr[3], cellbuf *b, const int nof)
 {
     const int *nc = p->nc;
     const int ky = rt->ky, kz = rt->kz;
@@ -274,17 +299,7 @@ FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
             const int len = t1 - t0;
             if (buf_grow(b, m + len + LANES))
                 return -1;
-            copy_run(len, p->X + t0, ctr[0], b->x + m);
-            copy_run(len, p->Y + t0, ctr[1], b->y + m);
-            copy_run(len, p->Z + t0, ctr[2], b->z + m);
-            if (!nof) {
-                copy_run(len, p->sF[0] + t0, 0.0, b->fx + m);
-                copy_run(len, p->sF[1] + t0, 0.0, b->fy + m);
-                copy_run(len, p->sF[2] + t0, 0.0, b->fz + m);
-            }
-            copy_run(len, p->sT[0] + t0, 0.0, b->tx + m);
-            copy_run(len, p->sT[1] + t0, 0.0, b->ty + m);
-            copy_run(len, p->sT[2] + t0, 0.0, b->tz + m);
+            copy_run(p, t0, len, ctr, (float)p->qun, b, m, nof);
             m += len;
         }
     if (buf_grow(b, m + LANES))
@@ -348,12 +363,17 @@ FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
         return 0;
     const double ctr[3] = {p->clo[0] + 0.5 * (ix + ix1 + 1) * p->ca[0],
                            p->clo[1] + (iy + 0.5) * p->ca[1], p->clo[2] + (iz + 0.5) * p->ca[2]};
-    const int m = fill_cell(p, rt, ix, ix1, iy, iz, ctr, b, nof);
+    int32_t qc[3]; /* the group's centre on the lattice */
+    for (int a = 0; a < 3; a++)
+        qc[a] = (int32_t)lrint((ctr[a] - p->qorg[a]) / p->qun);
+    const int m = fill_cell(p, rt, ix, ix1, iy, iz, qc, b, nof);
     if (m < 0 || (v4 && buf_grow(o, m + LANES)))
         return -1;
+    const float qun = (float)p->qun;
     for (int s = s0; s < s1; s++) {
-        const float px = (float)(p->X[s] - ctr[0]), py = (float)(p->Y[s] - ctr[1]),
-                    pz = (float)(p->Z[s] - ctr[2]);
+        const float px = rel_coord(p->qX[0][s], qc[0], qun),
+                    py = rel_coord(p->qX[1][s], qc[1], qun),
+                    pz = rel_coord(p->qX[2][s], qc[2], qun);
         const cellbuf *src = b;
         int mm = m;
 #ifdef FR_MV
