@@ -462,6 +462,49 @@ static void test_grid(void **state)
     free_problem(&pb);
 }
 
+/* The rotation's float near field evaluates each pair once for both particles and colours
+ * the groups that write the same particles (stokes_fast_real32.c). Above FR_PAR_MIN_N, where
+ * the threads really share it: the same bits for 1 and 2 threads, with forces and without
+ * (F = 0, the kernel's other variant); and the kernels of the other CPU levels (FERRO_ISA:
+ * AVX2 and portable, which pair over the whole buffer instead of compacting it) within tol of
+ * the direct sum. */
+static void rotation_parallel(fr_stokes_plan *p, const problem *pb)
+{
+    const int n = pb->n;
+    double *W = calloc(9 * (size_t)n, 8), *W2 = calloc(9 * (size_t)n, 8), emax, erms;
+    double *F0 = calloc(3 * (size_t)n, 8);
+    assert_true(W && W2 && F0);
+    rotation_1_and_2_threads(p, pb, W, W2);
+    problem pz = *pb;
+    pz.F = F0;
+    memset(W, 0, 72 * (size_t)n);
+    memset(W2, 0, 72 * (size_t)n);
+    rotation_1_and_2_threads(p, &pz, W, W2);
+    const char *isa[2] = {"avx2", "scalar"}, *was = getenv("FERRO_ISA");
+    char saved[64] = "";
+    if (was)
+        snprintf(saved, sizeof saved, "%s", was);
+    for (int k = 0; k < 2; k++) {
+        setenv("FERRO_ISA", isa[k], 1);
+        char err[256];
+        fr_stokes_plan *q = fr_stokes_plan_create(n, pb->x, pb->y, pb->z, 1e-3, err, sizeof err);
+        assert_non_null(q);
+        memset(W, 0, 72 * (size_t)n);
+        assert_int_equal(fr_stokes_fast_rotation(q, pb->F, pb->S, W, NULL), 0);
+        rot_errors(n, W, pb->Gd, &emax, &erms);
+        printf("rotation N %d, FERRO_ISA=%s: W max %.2e rms %.2e\n", n, isa[k], emax, erms);
+        assert_true(emax <= 1e-3 && erms <= 1e-3);
+        fr_stokes_plan_free(q);
+    }
+    if (was)
+        setenv("FERRO_ISA", saved, 1);
+    else
+        unsetenv("FERRO_ISA");
+    free(W);
+    free(W2);
+    free(F0);
+}
+
 /* The display's grid (ferroviz: 24³ over [−1.5, 1.5]³, δ = 2h as fr_sim_delta gives it) at
  * N = 2e4: its own, coarser splitting (ξ 9 against the plan's 12; at N = 1e5 12 against 21) keeps
  * the tolerance, with the default plan's splitting and with a finer one. Also the rotation
@@ -484,6 +527,7 @@ static void test_grid_display(void **state)
            pi.neighbours, emax, erms);
     assert_true(emax <= 1e-3 && erms <= 1e-3);
     free(W);
+    rotation_parallel(p, &pb);
     check_grid(p, &pb, n, 24, -1.5, 1.5, 6.0 / 23.0, 5);
     fr_stokes_plan_free(p);
     /* the plan's own ξ (9.7) is near the grid's best at this N; a plan with the finer splitting

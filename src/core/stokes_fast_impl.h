@@ -232,6 +232,7 @@ struct fr_stokes_plan {
     int32_t *qX[3];
     double qorg[3], qun;
     float *fF[3], *fT[3];
+    double *om[3];          /* the vorticity's near field, storage order (f32 rotation) */
     /* grid engine cache */
     kspace gks;
     int g_have, g_n;

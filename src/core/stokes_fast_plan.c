@@ -99,6 +99,7 @@ void fr_stokes_plan_free(fr_stokes_plan *p)
         fr_big_free(p->qX[a]);
         fr_big_free(p->fF[a]);
         fr_big_free(p->fT[a]);
+        fr_big_free(p->om[a]);
     }
     fr_big_free(p->wu);
     fr_big_free(p->wG);
@@ -363,7 +364,8 @@ static int build_lattice(fr_stokes_plan *p, const cloud *g)
         p->qX[a] = fr_big_alloc(len * sizeof(int32_t));
         p->fF[a] = fr_big_alloc(len * sizeof(float));
         p->fT[a] = fr_big_alloc(len * sizeof(float));
-        if (!p->qX[a] || !p->fF[a] || !p->fT[a])
+        p->om[a] = fr_big_alloc(nn * sizeof(double));
+        if (!p->qX[a] || !p->fF[a] || !p->fT[a] || !p->om[a])
             return -1;
         for (size_t s = 0; s < nn; s++)
             p->qX[a][s] = (int32_t)lrint((v[a][s] - p->qorg[a]) / p->qun);
@@ -399,7 +401,7 @@ static size_t plan_bytes(const fr_stokes_plan *p)
     const size_t nn = (size_t)p->n;
     return sizeof *p + p->ks.bytes + nn * sizeof(int) + (nn + 1) * 3 * sizeof(double) +
            nn * 12 * sizeof(double) + (nn + 1) * 6 * sizeof(double) +
-           (p->f32 ? (nn + FR_F32_SLACK) * 3 * (sizeof(int32_t) + 2 * sizeof(float)) : 0) +
+           (p->f32 ? (nn + FR_F32_SLACK) * 3 * (sizeof(int32_t) + 2 * sizeof(float)) + nn * 3 * sizeof(double) : 0) +
            (size_t)(p->ncell + 1) * sizeof(int);
 }
 

@@ -149,10 +149,15 @@ FR_BODY void full_body(const r32_ctx *c, float px, float py, float pz, const cel
         acc[k] = a[k];
 }
 
-/* Vorticity ω = ∇×u (×8π) at (px,py,pz) from the buffered sources (see the file comment);
- * nof: every F is zero (a uniform field exerts no force on a dipole), the F terms dropped. */
-FR_BODY void rot_body(const r32_ctx *c, float px, float py, float pz, const cellbuf *b, int m,
-                      double *acc, const int nof)
+/* Vorticity ω = ∇×u (×8π) at the target (px,py,pz) from the buffered sources q0 ≤ q < m (see
+ * the file comment) into acc, and each pair's term for its source, the same formula with the
+ * target's T, F and d → −d: k0 T_i − Rp (d·T_i) d − S d×F_i (only the F term is odd in d),
+ * stored at o[q] (add = 0) or added to it (add = 1). nof: every F is zero (a uniform field
+ * exerts no force on a dipole), the F terms dropped. */
+FR_BODY void rot_pair_body(const r32_ctx *c, float px, float py, float pz, const float Ti[3],
+                           const float Fi[3], const cellbuf *b, int q0, int m, double *acc,
+                           float *restrict ox, float *restrict oy, float *restrict oz,
+                           const int add, const int nof)
 {
     float w0 = 0, w1 = 0, w2 = 0;
     float P[FR_F32_NPOLY];
@@ -160,17 +165,19 @@ FR_BODY void rot_body(const r32_ctx *c, float px, float py, float pz, const cell
     const float *restrict bx = b->x, *restrict by = b->y, *restrict bz = b->z;
     const float *restrict fx = b->fx, *restrict fy = b->fy, *restrict fz = b->fz;
     const float *restrict tx = b->tx, *restrict ty = b->ty, *restrict tz = b->tz;
+    const float tix = Ti[0], tiy = Ti[1], tiz = Ti[2], fix = Fi[0], fiy = Fi[1], fiz = Fi[2];
 #pragma omp simd reduction(+ : w0, w1, w2)
-    for (int q = 0; q < m; q++) {
+    for (int q = q0; q < m; q++) {
         const float dx = px - bx[q], dy = py - by[q], dz = pz - bz[q];
         const float r2 = dx * dx + dy * dy + dz * dz;
         const radial k = pair_radial(c, P, r2);
         const float r2s = k.r2s, ir2 = k.ir2, B2 = k.B2, e2 = k.e2, e4 = k.e4, R = k.R;
-        const float S = 2.0f * (e2 - B2);                    /* A'/r − B2 */
+        const float S = 2.0f * (e2 - B2);                            /* A'/r − B2 */
         const float Rp = -(3.0f * B2 + 2.0f * e2) * ir2 + 2.0f * e4; /* R'/r */
         const float Tx = tx[q], Ty = ty[q], Tz = tz[q];
-        const float dT = dx * Tx + dy * Ty + dz * Tz;
-        const float k0 = Rp * r2s + 2.0f * R, k1 = Rp * dT;
+        const float dT = dx * Tx + dy * Ty + dz * Tz, dTi = dx * tix + dy * tiy + dz * tiz;
+        const float k0 = Rp * r2s + 2.0f * R, k1 = Rp * dT, k1i = Rp * dTi;
+        float o0 = k0 * tix - k1i * dx, o1 = k0 * tiy - k1i * dy, o2 = k0 * tiz - k1i * dz;
         if (nof) {
             w0 += k0 * Tx - k1 * dx;
             w1 += k0 * Ty - k1 * dy;
@@ -180,6 +187,18 @@ FR_BODY void rot_body(const r32_ctx *c, float px, float py, float pz, const cell
             w0 += S * (dy * Fz - dz * Fy) + k0 * Tx - k1 * dx;
             w1 += S * (dz * Fx - dx * Fz) + k0 * Ty - k1 * dy;
             w2 += S * (dx * Fy - dy * Fx) + k0 * Tz - k1 * dz;
+            o0 -= S * (dy * fiz - dz * fiy);
+            o1 -= S * (dz * fix - dx * fiz);
+            o2 -= S * (dx * fiy - dy * fix);
+        }
+        if (add) {
+            ox[q] += o0;
+            oy[q] += o1;
+            oz[q] += o2;
+        } else {
+            ox[q] = o0;
+            oy[q] = o1;
+            oz[q] = o2;
         }
     }
     acc[0] = w0;
@@ -275,6 +294,30 @@ static int rowtab_make(const fr_stokes_plan *p, rowtab *t)
     return 0;
 }
 
+/* The buffer's m entries padded to a multiple of LANES with far-away zero sources. Returns the
+ * padded count, or −1 out of memory. */
+static int pad_buf(cellbuf *b, int m)
+{
+    if (buf_grow(b, m + LANES))
+        return -1;
+    while (m % LANES) {
+        b->x[m] = b->y[m] = b->z[m] = FAR;
+        b->fx[m] = b->fy[m] = b->fz[m] = b->tx[m] = b->ty[m] = b->tz[m] = 0.0f;
+        m++;
+    }
+    return m;
+}
+
+/* The centre of the cells (ix..ix1, iy, iz) on the lattice: the buffers' coordinates are
+ * relative to it. */
+static void group_centre(const fr_stokes_plan *p, int ix, int ix1, int iy, int iz, int32_t qc[3])
+{
+    const double ctr[3] = {p->clo[0] + 0.5 * (ix + ix1 + 1) * p->ca[0],
+                           p->clo[1] + (iy + 0.5) * p->ca[1], p->clo[2] + (iz + 0.5) * p->ca[2]};
+    for (int a = 0; a < 3; a++)
+        qc[a] = (int32_t)lrint((ctr[a] - p->qorg[a]) / p->qun);
+}
+
 /* Copy the sources that may lie within r_c of cells (ix..ix1, iy, iz) into b, positions relative to
  * ctr (nof: without F, all zero); padded to LANES. Returns the padded count, or −1 out of
  * memory. */
@@ -302,36 +345,34 @@ FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
             copy_run(p, t0, len, ctr, (float)p->qun, b, m, nof);
             m += len;
         }
-    if (buf_grow(b, m + LANES))
-        return -1;
-    while (m % LANES) {
-        b->x[m] = b->y[m] = b->z[m] = FAR;
-        b->fx[m] = b->fy[m] = b->fz[m] = b->tx[m] = b->ty[m] = b->tz[m] = 0.0f;
-        m++;
-    }
-    return m;
+    return pad_buf(b, m);
 }
 
 #ifdef FR_MV
 #include <immintrin.h>
-/* AVX-512: the buffered sources within r_c of (px,py,pz) (0 < r² < r_c², the kernel's own
- * mask), compressed in buffer order into o and padded to LANES; returns the padded count. The
- * cell buffer covers ~3× the ball's volume: the kernels then do a third of the work. */
-FR_V4 static int compact_v4(const cellbuf *b, int m, float px, float py, float pz, float rc2,
-                            cellbuf *o, int nof)
+/* AVX-512: the buffered sources q0 ≤ q < m within r_c of (px,py,pz) (0 < r² < r_c², the
+ * kernel's own mask), compressed in buffer order into o and padded to LANES; returns the padded
+ * count. The masks per chunk of LANES slots go to mk (unless NULL). The cell buffer covers ~3×
+ * the ball's volume: the kernels then do a third of the work. */
+FR_V4 static int compact_v4(const cellbuf *b, int q0, int m, float px, float py, float pz,
+                            float rc2, cellbuf *o, uint16_t *mk, int nof)
 {
     const __m512 vx = _mm512_set1_ps(px), vy = _mm512_set1_ps(py), vz = _mm512_set1_ps(pz);
     const __m512 vr = _mm512_set1_ps(rc2), zero = _mm512_setzero_ps();
     const float *src[9] = {b->x, b->y, b->z, b->fx, b->fy, b->fz, b->tx, b->ty, b->tz};
     float *dst[9] = {o->x, o->y, o->z, o->fx, o->fy, o->fz, o->tx, o->ty, o->tz};
     int k = 0;
-    for (int q = 0; q < m; q += 16) {
+    for (int q = q0 / LANES * LANES; q < m; q += 16) {
         const __m512 dx = _mm512_sub_ps(vx, _mm512_loadu_ps(b->x + q));
         const __m512 dy = _mm512_sub_ps(vy, _mm512_loadu_ps(b->y + q));
         const __m512 dz = _mm512_sub_ps(vz, _mm512_loadu_ps(b->z + q));
         const __m512 r2 = _mm512_fmadd_ps(dz, dz, _mm512_fmadd_ps(dy, dy, _mm512_mul_ps(dx, dx)));
-        const __mmask16 ok = _mm512_cmp_ps_mask(r2, zero, _CMP_GT_OQ) &
-                             _mm512_cmp_ps_mask(r2, vr, _CMP_LT_OQ);
+        __mmask16 ok = _mm512_cmp_ps_mask(r2, zero, _CMP_GT_OQ) &
+                       _mm512_cmp_ps_mask(r2, vr, _CMP_LT_OQ);
+        if (q < q0)
+            ok &= (__mmask16)(0xFFFFu << (q0 - q));
+        if (mk)
+            mk[q / LANES] = ok;
         if (!ok)
             continue;
         for (int a = 0; a < 9; a++)
@@ -349,10 +390,10 @@ FR_V4 static int compact_v4(const cellbuf *b, int m, float px, float py, float p
 #endif
 
 /* One group of GX target cells along x (a cell holds ~2.7 particles: the buffer is shared by
- * ~5, at ~15% more candidates than one cell's): its buffer, then each of its particles' sums added to wu/wG (rot: the
- * antisymmetric G from ω, W_im = −½ ε_imk ω_k). 0, or −1 out of memory. */
+ * ~5, at ~15% more candidates than one cell's): its buffer, then each of its particles' u and
+ * G added to wu/wG. 0, or −1 out of memory. */
 FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int grp,
-                      cellbuf *b, cellbuf *o, const int rot, const int v4, const int nof)
+                      cellbuf *b, cellbuf *o, const int v4)
 {
     const int ngx = (p->nc[0] + GX - 1) / GX;
     const int ix = grp % ngx * GX, iy = (grp / ngx) % p->nc[1], iz = grp / (ngx * p->nc[1]);
@@ -361,12 +402,9 @@ FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
     const int s0 = p->cstart[row + ix], s1 = p->cstart[row + ix1 + 1];
     if (s0 == s1)
         return 0;
-    const double ctr[3] = {p->clo[0] + 0.5 * (ix + ix1 + 1) * p->ca[0],
-                           p->clo[1] + (iy + 0.5) * p->ca[1], p->clo[2] + (iz + 0.5) * p->ca[2]};
-    int32_t qc[3]; /* the group's centre on the lattice */
-    for (int a = 0; a < 3; a++)
-        qc[a] = (int32_t)lrint((ctr[a] - p->qorg[a]) / p->qun);
-    const int m = fill_cell(p, rt, ix, ix1, iy, iz, qc, b, nof);
+    int32_t qc[3];
+    group_centre(p, ix, ix1, iy, iz, qc);
+    const int m = fill_cell(p, rt, ix, ix1, iy, iz, qc, b, 0);
     if (m < 0 || (v4 && buf_grow(o, m + LANES)))
         return -1;
     const float qun = (float)p->qun;
@@ -378,51 +416,211 @@ FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
         int mm = m;
 #ifdef FR_MV
         if (v4) {
-            mm = compact_v4(b, m, px, py, pz, ctx->rc2, o, nof);
+            mm = compact_v4(b, 0, m, px, py, pz, ctx->rc2, o, NULL, 0);
             src = o;
         }
 #endif
         double acc[12];
-        if (rot) {
-            rot_body(ctx, px, py, pz, src, mm, acc, nof);
-            double *g = p->wG + 9 * (size_t)s;
-            const double h = 0.5 * INV8PI;
-            g[1] -= h * acc[2], g[3] += h * acc[2];
-            g[2] += h * acc[1], g[6] -= h * acc[1];
-            g[5] -= h * acc[0], g[7] += h * acc[0];
-        } else {
-            full_body(ctx, px, py, pz, src, mm, acc);
-            for (int a = 0; a < 3; a++)
-                p->wu[3 * (size_t)s + a] += INV8PI * acc[a];
-            for (int a = 0; a < 9; a++)
-                p->wG[9 * (size_t)s + a] += INV8PI * acc[3 + a];
+        full_body(ctx, px, py, pz, src, mm, acc);
+        for (int a = 0; a < 3; a++)
+            p->wu[3 * (size_t)s + a] += INV8PI * acc[a];
+        for (int a = 0; a < 9; a++)
+            p->wG[9 * (size_t)s + a] += INV8PI * acc[3 + a];
+    }
+    return 0;
+}
+
+/* ---- The vorticity with each pair evaluated once (Newton's third law), for the step ------
+ * A group's buffer holds only the sources after its targets in storage order: its own row of
+ * cells from the group on (first, so that target s pairs with the slots after s − s0), then
+ * the rows above (dz > 0, or dz = 0 and dy > 0). Each pair (i < j) is thus evaluated once, in
+ * i's group: ω_i from T_j (rot_pair_body's acc), and j's term from T_i summed in float per
+ * buffer slot over the group's targets, then added to om[j]. Groups that could write the same
+ * particle never run at the same time: a task is a block of 2ky + 1 rows of groups (one z),
+ * done in order by one thread; the blocks are coloured by (y-block mod 2, z mod kz + 1), the
+ * extent of their write regions, and the colours run in a fixed order with a barrier between
+ * them, so every particle receives its terms in the same order whatever the thread count:
+ * bit-identical for any number of threads. */
+typedef struct halfbuf {
+    float *ax, *ay, *az; /* the sources' terms, per buffer slot */
+    float *ox, *oy, *oz; /* the same per compacted pair (v4) */
+    uint16_t *mk;        /* the compaction's mask per chunk of LANES slots (v4) */
+    int cap;
+    int (*run)[3];       /* the buffer's runs: first source, length, first slot */
+    int nrun;
+} halfbuf;
+
+static int half_grow(halfbuf *h, int need)
+{
+    if (need <= h->cap)
+        return 0;
+    const int cap = 2 * need;
+    float **arr[6] = {&h->ax, &h->ay, &h->az, &h->ox, &h->oy, &h->oz};
+    for (int a = 0; a < 6; a++) {
+        float *q = realloc(*arr[a], (size_t)cap * sizeof(float));
+        if (!q)
+            return -1;
+        *arr[a] = q;
+    }
+    uint16_t *mk = realloc(h->mk, (size_t)(cap / LANES + 1) * sizeof(uint16_t));
+    if (!mk)
+        return -1;
+    h->mk = mk;
+    h->cap = cap;
+    return 0;
+}
+
+static void half_free(halfbuf *h)
+{
+    float *arr[6] = {h->ax, h->ay, h->az, h->ox, h->oy, h->oz};
+    for (int a = 0; a < 6; a++)
+        free(arr[a]);
+    free(h->mk);
+    free(h->run);
+}
+
+/* The half buffer of group (ix..ix1, iy, iz): see above; its runs recorded in h. Returns the
+ * padded count, or −1 out of memory. */
+FR_BODY int fill_half(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1, int iy, int iz,
+                      const int32_t ctr[3], cellbuf *b, halfbuf *h, const int nof)
+{
+    const int *nc = p->nc;
+    const int ky = rt->ky, kz = rt->kz;
+    const int z1 = iz + kz >= nc[2] ? nc[2] - 1 - iz : kz;
+    const int y0 = iy - ky < 0 ? -iy : -ky, y1 = iy + ky >= nc[1] ? nc[1] - 1 - iy : ky;
+    int m = 0;
+    h->nrun = 0;
+    for (int dz = 0; dz <= z1; dz++)
+        for (int dy = dz ? y0 : 0; dy <= y1; dy++) {
+            const int wx = rt->wx[(dz + kz) * (2 * ky + 1) + dy + ky];
+            if (wx < 0)
+                continue;
+            const int xa = (dz || dy) && ix - wx > 0 ? ix - wx : (dz || dy) ? 0 : ix;
+            const int xb = ix1 + wx >= nc[0] ? nc[0] - 1 : ix1 + wx;
+            const int row = ((iz + dz) * nc[1] + iy + dy) * nc[0];
+            const int t0 = p->cstart[row + xa], t1 = p->cstart[row + xb + 1];
+            if (t0 == t1)
+                continue;
+            const int len = t1 - t0;
+            if (buf_grow(b, m + len + LANES))
+                return -1;
+            copy_run(p, t0, len, ctr, (float)p->qun, b, m, nof);
+            h->run[h->nrun][0] = t0;
+            h->run[h->nrun][1] = len;
+            h->run[h->nrun][2] = m;
+            h->nrun++;
+            m += len;
+        }
+    return pad_buf(b, m);
+}
+
+#ifdef FR_MV
+/* The compacted pairs' source terms (o) added back to their buffer slots (a) with the masks
+ * the compaction kept, from slot q0 on. */
+FR_V4 static void expand_v4(halfbuf *h, int q0, int m)
+{
+    float *acc[3] = {h->ax, h->ay, h->az};
+    const float *src[3] = {h->ox, h->oy, h->oz};
+    int k = 0;
+    for (int q = q0 / LANES * LANES; q < m; q += 16) {
+        const __mmask16 ok = h->mk[q / LANES];
+        if (!ok)
+            continue;
+        for (int a = 0; a < 3; a++)
+            _mm512_storeu_ps(acc[a] + q,
+                             _mm512_add_ps(_mm512_loadu_ps(acc[a] + q),
+                                           _mm512_maskz_expand_ps(ok, _mm512_loadu_ps(src[a] + k))));
+        k += __builtin_popcount(ok);
+    }
+}
+#endif
+
+/* Group (gx, iy, iz): its half buffer, each target's ω (to om) and its sources' terms (summed
+ * per slot, then to om). 0, or −1 out of memory. */
+FR_BODY int half_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int gx, int iy,
+                      int iz, cellbuf *b, cellbuf *o, halfbuf *h, const int v4, const int nof)
+{
+    const int ix = gx * GX, ix1 = ix + GX - 1 < p->nc[0] ? ix + GX - 1 : p->nc[0] - 1;
+    const int row = (iz * p->nc[1] + iy) * p->nc[0];
+    const int s0 = p->cstart[row + ix], s1 = p->cstart[row + ix1 + 1];
+    if (s0 == s1)
+        return 0;
+    int32_t qc[3];
+    group_centre(p, ix, ix1, iy, iz, qc);
+    const int m = fill_half(p, rt, ix, ix1, iy, iz, qc, b, h, nof);
+    if (m < 0 || half_grow(h, m + LANES) || (v4 && buf_grow(o, m + LANES)))
+        return -1;
+    memset(h->ax, 0, (size_t)m * sizeof(float));
+    memset(h->ay, 0, (size_t)m * sizeof(float));
+    memset(h->az, 0, (size_t)m * sizeof(float));
+    const float qun = (float)p->qun;
+    for (int s = s0; s < s1; s++) {
+        const float px = rel_coord(p->qX[0][s], qc[0], qun),
+                    py = rel_coord(p->qX[1][s], qc[1], qun),
+                    pz = rel_coord(p->qX[2][s], qc[2], qun);
+        const float Ti[3] = {p->fT[0][s], p->fT[1][s], p->fT[2][s]};
+        const float Fi[3] = {p->fF[0][s], p->fF[1][s], p->fF[2][s]};
+        const int q0 = s - s0 + 1; /* the sources after s */
+        double acc[3];
+#ifdef FR_MV
+        if (v4) {
+            const int mm = compact_v4(b, q0, m, px, py, pz, ctx->rc2, o, h->mk, nof);
+            rot_pair_body(ctx, px, py, pz, Ti, Fi, o, 0, mm, acc, h->ox, h->oy, h->oz, 0, nof);
+            expand_v4(h, q0, m);
+        } else
+#endif
+            rot_pair_body(ctx, px, py, pz, Ti, Fi, b, q0, m, acc, h->ax, h->ay, h->az, 1, nof);
+        for (int a = 0; a < 3; a++)
+            p->om[a][s] += acc[a];
+    }
+    for (int r = 0; r < h->nrun; r++) {
+        const int t0 = h->run[r][0], len = h->run[r][1], m0 = h->run[r][2];
+        for (int q = 0; q < len; q++) {
+            p->om[0][t0 + q] += h->ax[m0 + q];
+            p->om[1][t0 + q] += h->ay[m0 + q];
+            p->om[2][t0 + q] += h->az[m0 + q];
         }
     }
     return 0;
 }
 
 #define CELL_ARGS                                                                                  \
-    fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int cell, cellbuf *b, cellbuf *o,     \
-        int rot, int nof
-#define CELL_CALL(V4)                                                                              \
-    rot ? (nof ? cell_body(p, ctx, rt, cell, b, o, 1, V4, 1)                                        \
-               : cell_body(p, ctx, rt, cell, b, o, 1, V4, 0))                                       \
-        : cell_body(p, ctx, rt, cell, b, o, 0, V4, 0)
+    fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int cell, cellbuf *b, cellbuf *o
+#define HALF_ARGS                                                                                  \
+    fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int gx, int iy, int iz, cellbuf *b,   \
+        cellbuf *o, halfbuf *h, int nof
+#define HALF_CALL(V4)                                                                              \
+    nof ? half_body(p, ctx, rt, gx, iy, iz, b, o, h, V4, 1)                                         \
+        : half_body(p, ctx, rt, gx, iy, iz, b, o, h, V4, 0)
 #ifdef FR_MV
-FR_V4 static int cell_v4(CELL_ARGS) { return CELL_CALL(1); }
-FR_V3 static int cell_v3(CELL_ARGS) { return CELL_CALL(0); }
+FR_V4 static int cell_v4(CELL_ARGS) { return cell_body(p, ctx, rt, cell, b, o, 1); }
+FR_V3 static int cell_v3(CELL_ARGS) { return cell_body(p, ctx, rt, cell, b, o, 0); }
+FR_V4 static int half_v4(HALF_ARGS) { return HALF_CALL(1); }
+FR_V3 static int half_v3(HALF_ARGS) { return HALF_CALL(0); }
 #endif
-static int cell_v0(CELL_ARGS) { return CELL_CALL(0); }
+static int cell_v0(CELL_ARGS) { return cell_body(p, ctx, rt, cell, b, o, 0); }
+static int half_v0(HALF_ARGS) { return HALF_CALL(0); }
 static int do_cell(int lvl, CELL_ARGS)
 {
 #ifdef FR_MV
     if (lvl == 2)
-        return cell_v4(p, ctx, rt, cell, b, o, rot, nof);
+        return cell_v4(p, ctx, rt, cell, b, o);
     if (lvl == 1)
-        return cell_v3(p, ctx, rt, cell, b, o, rot, nof);
+        return cell_v3(p, ctx, rt, cell, b, o);
 #endif
     (void)lvl;
-    return cell_v0(p, ctx, rt, cell, b, o, rot, nof);
+    return cell_v0(p, ctx, rt, cell, b, o);
+}
+static int do_half(int lvl, HALF_ARGS)
+{
+#ifdef FR_MV
+    if (lvl == 2)
+        return half_v4(p, ctx, rt, gx, iy, iz, b, o, h, nof);
+    if (lvl == 1)
+        return half_v3(p, ctx, rt, gx, iy, iz, b, o, h, nof);
+#endif
+    (void)lvl;
+    return half_v0(p, ctx, rt, gx, iy, iz, b, o, h, nof);
 }
 
 /* erfcx on [0, X] as a polynomial in t = 2x/X − 1 (the plan's Chebyshev series, truncated to
@@ -443,6 +641,98 @@ void fr_sf_poly_from_cheb(const double *cheb, double *poly)
     }
 }
 
+static int stopped(const int *fail, const atomic_int *abort)
+{
+    int failed;
+#pragma omp atomic read
+    failed = *fail;
+    return failed || (abort && atomic_load_explicit(abort, memory_order_relaxed));
+}
+
+/* u and G at every particle, a group of target cells at a time (any order: each writes its
+ * own targets only). */
+static int real_space_full(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt,
+                           const atomic_int *abort)
+{
+    const int ngrp = (p->nc[0] + GX - 1) / GX * p->nc[1] * p->nc[2];
+    int fail = 0;
+#pragma omp parallel if (p->par)
+    {
+        cellbuf b = {0}, o = {0};
+#pragma omp for schedule(dynamic, 16)
+        for (int grp = 0; grp < ngrp; grp++) {
+            if (stopped(&fail, abort))
+                continue;
+            if (do_cell(p->lvl, p, ctx, rt, grp, &b, &o)) {
+#pragma omp atomic write
+                fail = 1;
+            }
+        }
+        buf_free(&b);
+        buf_free(&o);
+    }
+    return fail ? -1 : 0;
+}
+
+/* ω at every particle with each pair once (see half_body), colour by colour, then W from it
+ * into wG (W_im = −½ ε_imk ω_k). */
+static int real_space_rot(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, int nof,
+                          const atomic_int *abort)
+{
+    const int ky = rt->ky, kz = rt->kz, ngx = (p->nc[0] + GX - 1) / GX;
+    const int yb = 2 * ky + 1;                   /* rows of groups per task */
+    const int per[2] = {2, kz + 1};              /* tasks' write regions: 2 yb − 1 rows in y */
+    const int ng[2] = {(p->nc[1] + yb - 1) / yb, p->nc[2]};
+    const int ncol = per[0] * per[1];
+    const size_t n = (size_t)p->n;
+    int fail = 0;
+#pragma omp parallel if (p->par)
+    {
+#pragma omp for schedule(static)
+        for (size_t s = 0; s < n; s++)
+            p->om[0][s] = p->om[1][s] = p->om[2][s] = 0.0;
+        cellbuf b = {0}, o = {0};
+        halfbuf h = {0};
+        h.run = malloc((size_t)(2 * ky + 1) * (kz + 1) * sizeof *h.run);
+        if (!h.run) {
+#pragma omp atomic write
+            fail = 1;
+        }
+        for (int col = 0; col < ncol; col++) {
+            const int c[2] = {col % per[0], col / per[0]};
+            int cnt[2];
+            for (int a = 0; a < 2; a++)
+                cnt[a] = c[a] < ng[a] ? (ng[a] - c[a] + per[a] - 1) / per[a] : 0;
+            /* a task: yb rows of groups along x, each in order, so that consecutive groups
+             * share most of their buffers' runs in cache (colouring along x as well, or
+             * tasks of one row, cost ~30% and ~10%: the runs came from memory) */
+#pragma omp for schedule(dynamic, 1)
+            for (int k = 0; k < cnt[0] * cnt[1]; k++) {
+                const int y0 = (c[0] + k % cnt[0] * per[0]) * yb, iz = c[1] + k / cnt[0] * per[1];
+                for (int iy = y0; iy < y0 + yb && iy < p->nc[1]; iy++)
+                    for (int gx = 0; gx < ngx && !stopped(&fail, abort); gx++)
+                        if (do_half(p->lvl, p, ctx, rt, gx, iy, iz, &b, &o, &h, nof)) {
+#pragma omp atomic write
+                            fail = 1;
+                        }
+            }
+        }
+        buf_free(&b);
+        buf_free(&o);
+        half_free(&h);
+        const double hh = 0.5 * INV8PI;
+#pragma omp for schedule(static)
+        for (size_t s = 0; s < n; s++) {
+            double *g = p->wG + 9 * s;
+            const double w0 = p->om[0][s], w1 = p->om[1][s], w2 = p->om[2][s];
+            g[1] -= hh * w2, g[3] += hh * w2;
+            g[2] += hh * w1, g[6] -= hh * w1;
+            g[5] -= hh * w0, g[7] += hh * w0;
+        }
+    }
+    return fail ? -1 : 0;
+}
+
 int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, int nof, const atomic_int *abort)
 {
     r32_ctx ctx = {.xi = (float)p->xi,
@@ -456,26 +746,8 @@ int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, int nof, const atomic_int *
     rowtab rt;
     if (rowtab_make(p, &rt))
         return -1;
-    const int ngrp = (p->nc[0] + GX - 1) / GX * p->nc[1] * p->nc[2];
-    int fail = 0;
-#pragma omp parallel if (p->par)
-    {
-        cellbuf b = {0}, o = {0};
-#pragma omp for schedule(dynamic, 16)
-        for (int grp = 0; grp < ngrp; grp++) {
-            int failed;
-#pragma omp atomic read
-            failed = fail;
-            if (failed || (abort && atomic_load_explicit(abort, memory_order_relaxed)))
-                continue;
-            if (do_cell(p->lvl, p, &ctx, &rt, grp, &b, &o, rot, nof)) {
-#pragma omp atomic write
-                fail = 1;
-            }
-        }
-        buf_free(&b);
-        buf_free(&o);
-    }
+    const int rc = rot ? real_space_rot(p, &ctx, &rt, nof, abort)
+                       : real_space_full(p, &ctx, &rt, abort);
     free(rt.wx);
-    return fail ? -1 : 0;
+    return rc;
 }
