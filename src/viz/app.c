@@ -106,6 +106,9 @@ int app_start(viz_app *a, fr_sim *loaded)
     controls_init(&a->ctl, &a->fo.p, a->vo.rate, a->vo.lecture, a->vo.preset);
     a->ctl.clean_capture = a->vo.clean_capture;
     a->R.arrow_mode = a->vo.arrow_draw;
+#ifndef __EMSCRIPTEN__ /* llvmpipe keeps the window's depth across swaps; WebGL clears it */
+    a->R.keep_depth = a->win.software;
+#endif
     camera_init(&a->cam, &a->fo.p);
     a->uploaded_colour = -1;
     app_set_lecture(a, a->vo.lecture);

@@ -663,6 +663,8 @@ void render_set_streams(viz_renderer *r, const viz_streams *s)
     glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)s->nheads * 7 * (GLsizeiptr)sizeof(float),
                  s->heads, GL_STREAM_DRAW);
     r->head_n = s->nheads;
+    if (r->cache_depth_heads) /* the old heads' depth would hide what the new ones uncover */
+        r->cache_depth_ok = 0;
 }
 
 /* ---- lines ---- */
@@ -817,6 +819,18 @@ int render_scene_cached(const viz_renderer *r, const viz_render_view *v, const v
     return !memcmp(&k, r->cache_key, sizeof k);
 }
 
+/* The cache's depth in the gizmo's box (which the gizmo cleared), clipped to the view. */
+static void restore_depth_box(viz_renderer *r, const viz_render_view *v)
+{
+    const int *b = r->cache_depth_box;
+    const int x0 = b[0] > v->x ? b[0] : v->x, y0 = b[1] > v->y ? b[1] : v->y;
+    const int x1 = b[0] + b[2] < v->x + v->w ? b[0] + b[2] : v->x + v->w;
+    const int y1 = b[1] + b[3] < v->y + v->h ? b[1] + b[3] : v->y + v->h;
+    if (x1 > x0 && y1 > y0)
+        glBlitFramebuffer(x0 - v->x, y0 - v->y, x1 - v->x, y1 - v->y, x0, y0, x1, y1,
+                          GL_DEPTH_BUFFER_BIT, GL_NEAREST);
+}
+
 static int cache_restore(viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o)
 {
     cache_key k;
@@ -833,9 +847,17 @@ static int cache_restore(viz_renderer *r, const viz_render_view *v, const viz_sc
     }
     r->cache_misses = 0;
     glBindFramebuffer(GL_READ_FRAMEBUFFER, r->cache_fbo);
+    /* llvmpipe copies colour and depth at ~4.5 ms of CPU each (1280x720); the depth is still
+     * in the window when nothing but the gizmo wrote it since */
+    const int depth = !(r->keep_depth && r->cache_depth_ok);
     glBlitFramebuffer(0, 0, v->w, v->h, v->x, v->y, v->x + v->w, v->y + v->h,
-                      GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT, GL_NEAREST);
+                      GL_COLOR_BUFFER_BIT | (depth ? GL_DEPTH_BUFFER_BIT : 0), GL_NEAREST);
+    if (!depth)
+        restore_depth_box(r, v);
     glBindFramebuffer(GL_READ_FRAMEBUFFER, 0);
+    r->cache_depth_ok = 1;
+    if (depth)
+        r->cache_depth_heads = 0;
     return 1;
 }
 
@@ -906,6 +928,8 @@ static void cache_store(viz_renderer *r, const viz_render_view *v)
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     const GLenum e = glGetError();
     r->cache_state = e == GL_NO_ERROR ? 1 : -1;
+    r->cache_depth_ok = 1; /* the window's depth is the cache's: the arrows just drawn */
+    r->cache_depth_heads = 0;
 }
 
 /* Light from the upper left of the viewer, in world space; fwd: towards the viewer. */
@@ -937,9 +961,12 @@ static void draw_magnet(viz_renderer *r, const viz_render_view *v, const fr_fiel
     }
 }
 
-/* The streamlines' arrowheads: instanced cones coloured by speed (viridis). */
+/* The streamlines' arrowheads: instanced cones coloured by speed (viridis). Their depth test
+ * passes equal depths: with keep_depth the window may still hold the same heads' depth from
+ * the frame before (the same vertices give the same depths), which must not hide them. */
 static void draw_stream_heads(viz_renderer *r, const viz_render_view *v)
 {
+    glDepthFunc(GL_LEQUAL);
     glUseProgram(r->arrow_prog);
     glUniformMatrix4fv(r->a_vp, 1, GL_FALSE, (const float *)v->vp);
     glUniform1f(r->a_scale, 0.075f);
@@ -953,6 +980,8 @@ static void draw_stream_heads(viz_renderer *r, const viz_render_view *v)
     glDrawElementsInstanced(GL_TRIANGLES, r->head_mesh.nidx, GL_UNSIGNED_SHORT, NULL, r->head_n);
 #endif
     glBindVertexArray(0);
+    glDepthFunc(GL_LESS);
+    r->cache_depth_heads = 1;
 }
 
 /* The bounding sphere's circles and the axes (queued as lines). */
@@ -1051,20 +1080,28 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
     glUniform3fv(r->a_eye, 1, fwd);
 
     const int cache = r->part_n >= ARROW_CACHE_N;
-    if (o->arrows && r->part_n > 0 && !(cache && cache_restore(r, v, o))) {
-        /* (render_scene_cached must agree: the caller skipped the background on a hit) */
-        draw_arrows(r, v, o, light, fwd);
-        if (cache)
-            cache_store(r, v);
+    const int heads = o->streams && r->head_n > 0;
+    if (r->cache_depth_heads && !heads) /* the window's depth has heads this frame lacks */
+        r->cache_depth_ok = 0;
+    /* (render_scene_cached must agree: the caller skipped the background on a hit) */
+    if (!(o->arrows && r->part_n > 0 && cache && cache_restore(r, v, o))) {
+        r->cache_depth_ok = 0; /* the caller cleared the window's depth */
+        if (o->arrows && r->part_n > 0) {
+            draw_arrows(r, v, o, light, fwd);
+            if (cache)
+                cache_store(r, v);
+        }
     }
-    if (o->field && o->field->has_magnet)
+    if (o->field && o->field->has_magnet) {
         draw_magnet(r, v, o->field, fwd);
+        r->cache_depth_ok = 0;
+    }
     const viz_snapshot *pk = o->pick;
     const int picked = pk && pk->sel >= 0 && pk->sel < pk->n;
     float pk_pos[3] = {0, 0, 0};
     if (picked)
         memcpy(pk_pos, pk->pos + 3 * pk->sel, sizeof pk_pos);
-    if (o->streams && r->head_n > 0)
+    if (heads)
         draw_stream_heads(r, v);
 
     /* translucent: lines without depth writes */
@@ -1080,8 +1117,10 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
         draw_streamlines(r, v, ls);
     glDepthMask(GL_TRUE);
     glDisable(GL_BLEND);
-    if (picked)
+    if (picked) {
         draw_picked_arrow(r, v, pk, pk_pos, fwd);
+        r->cache_depth_ok = 0;
+    }
 }
 
 void render_gizmo(viz_renderer *r, const viz_render_view *mv, int x, int y, int size, int win_h,
@@ -1098,6 +1137,9 @@ void render_gizmo(viz_renderer *r, const viz_render_view *mv, int x, int y, int 
     glEnable(GL_SCISSOR_TEST);
     glScissor(x, y, size, size);
     glClear(GL_DEPTH_BUFFER_BIT);
+    r->cache_depth_box[0] = x; /* the arrow cache gives this box its depth back */
+    r->cache_depth_box[1] = y;
+    r->cache_depth_box[2] = r->cache_depth_box[3] = size;
     glDisable(GL_SCISSOR_TEST);
     glViewport(x, y, size, size);
     glEnable(GL_DEPTH_TEST);

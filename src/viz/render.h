@@ -79,6 +79,13 @@ typedef struct viz_renderer {
     int cache_misses, cache_wanted; /* misses in a row; copy after this frame's drawing */
     GLuint cache_fbo, cache_rb[2];
     unsigned char cache_key[160];
+    /* The window's depth buffer survives a swap (set by the caller: a software rasteriser on
+     * the desktop, where it was checked; a page's WebGL clears it): a cached frame then copies
+     * back only the colour, and the depth in the gizmo's box (cache_depth_box: x, y, w, h in
+     * window pixels), as long as nothing else wrote the window's depth (cache_depth_ok; the
+     * streamlines' heads are drawn again where they were, until new streamlines come). */
+    int keep_depth, cache_depth_ok, cache_depth_box[4];
+    int cache_depth_heads;       /* the window's depth holds the streamlines' heads too */
     GLuint line_vao, line_vbo;
     float *lines;                /* staging: x, y, z, r, g, b, a */
     int line_n, line_cap;
