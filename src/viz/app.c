@@ -106,8 +106,9 @@ int app_start(viz_app *a, fr_sim *loaded)
     controls_init(&a->ctl, &a->fo.p, a->vo.rate, a->vo.lecture, a->vo.preset);
     a->ctl.clean_capture = a->vo.clean_capture;
     a->R.arrow_mode = a->vo.arrow_draw;
-#ifndef __EMSCRIPTEN__ /* llvmpipe keeps the window's depth across swaps; WebGL clears it */
-    a->R.keep_depth = a->win.software;
+#ifndef __EMSCRIPTEN__ /* a page: WebGL clears the depth after each frame; strips of its own */
+    a->R.keep_depth = a->win.software;    /* llvmpipe keeps the window's depth across swaps */
+    a->R.stream_stride = a->win.software ? 2 : 1;
 #endif
     camera_init(&a->cam, &a->fo.p);
     a->uploaded_colour = -1;
@@ -567,14 +568,20 @@ int app_frame(viz_app *a)
     return a->ctl.quit && (!a->vo.screenshot[0] || a->captured_last);
 }
 
-double app_frame_pause(const viz_app *a)
+double app_frame_pause(viz_app *a)
 {
     /* at most --max-fps frames/s, also with --frames (benchmarks see what a user sees): the
      * rest of the CPU goes to the simulation; a scripted run waiting for step K: at most ~15/s
-     * (the simulation thread is niced below us) */
+     * (the simulation thread is niced below us). Frames start on a grid of 1/fps, so that a
+     * late frame (one that redraws the arrows) is made up by shorter pauses after it; more
+     * than a period behind, the grid starts again from now (no burst of frames). */
     const double fps = a->waiting ? 15.0 : a->vo.max_fps;
     if (!(fps > 0.0))
         return 0.0;
-    const double spent = viz_now() - a->frame_t0;
-    return spent < 1.0 / fps ? 1.0 / fps - spent : 0.0;
+    const double period = 1.0 / fps, now = viz_now();
+    double due = a->frame_due + period;
+    if (due < now - period || due > now + period)
+        due = fmax(now, a->frame_t0 + period);
+    a->frame_due = due;
+    return due > now ? due - now : 0.0;
 }

@@ -42,6 +42,7 @@ typedef struct viz_app {
     long frames, fps_frames;
     double t_launch, t_start, fps, fps_t0, t_warm, cpu_warm; /* t_launch: app_launch began */
     double frame_t0;               /* when this frame began */
+    double frame_due;              /* when the next frame is due (app_frame_pause) */
     int final_capture, captured_last, last, waiting, rc;
 } viz_app;
 
@@ -58,7 +59,7 @@ int app_start(viz_app *a, fr_sim *loaded);
 /* One frame. 1 when the run is over (quit, --frames, an error: see a->rc). */
 int app_frame(viz_app *a);
 /* The pause before the next frame: s (the window comes first, the simulation gets the rest). */
-double app_frame_pause(const viz_app *a);
+double app_frame_pause(viz_app *a);
 /* Prints the run's summary, stops the simulation (--save), frees everything: the exit status. */
 int app_finish(viz_app *a);
 /* Frees what app_start made (after an error). */

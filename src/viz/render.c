@@ -481,6 +481,7 @@ void render_free(viz_renderer *r)
     free(r->stream_first);
     free(r->stream_count);
     free(r->lines);
+    free(r->stream_thin);
     memset(r, 0, sizeof *r);
 }
 
@@ -631,11 +632,27 @@ void render_arrow_shape(double aspect, float *transverse, float *axial)
     }
 }
 
+/* Every stride-th vertex of each line and its last into a staging buffer (x, y, z, speed,
+ * arc: the dashes follow the arc length, so they stay where they were); the lines' first and
+ * count as drawn. The vertex count, or -1 when out of memory. */
+static int stream_thin(viz_renderer *r, const viz_streams *s, int stride)
+{
+    float *o = staging(&r->stream_thin, &r->stream_thin_cap, 5 * (s->nverts > 0 ? s->nverts : 1));
+    if (!o)
+        return -1;
+    int n = 0;
+    for (int k = 0; k < s->nlines; k++) {
+        const int a = s->first[k], b = a + s->count[k] - 1;
+        r->stream_first[k] = n;
+        for (int j = a; j <= b; j = j < b && j + stride > b ? b : j + stride)
+            memcpy(o + 5 * n++, s->verts + 5 * j, 5 * sizeof(float));
+        r->stream_count[k] = n - r->stream_first[k];
+    }
+    return n;
+}
+
 void render_set_streams(viz_renderer *r, const viz_streams *s)
 {
-    glBindBuffer(GL_ARRAY_BUFFER, r->stream_vbo);
-    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)s->nverts * 5 * (GLsizeiptr)sizeof(float),
-                 s->verts, GL_STREAM_DRAW);
     if (s->nlines > r->stream_lcap) {
         GLint *f = realloc(r->stream_first, (size_t)s->nlines * sizeof *f);
         if (f)
@@ -649,12 +666,19 @@ void render_set_streams(viz_renderer *r, const viz_streams *s)
         }
         r->stream_lcap = s->nlines;
     }
-    for (int i = 0; i < s->nlines; i++) {
-        r->stream_first[i] = s->first[i];
-        r->stream_count[i] = s->count[i];
-    }
+    /* a software rasteriser pays ~0.6 us per wide line segment: every other traced vertex
+     * (the trace steps 0.6 grid spacings, so the curves stay smooth; as WebGL's strips) */
+    const int thin = r->stream_stride > 1 ? stream_thin(r, s, r->stream_stride) : -1;
+    if (thin < 0)
+        for (int i = 0; i < s->nlines; i++) {
+            r->stream_first[i] = s->first[i];
+            r->stream_count[i] = s->count[i];
+        }
+    glBindBuffer(GL_ARRAY_BUFFER, r->stream_vbo);
+    glBufferData(GL_ARRAY_BUFFER, (GLsizeiptr)(thin < 0 ? s->nverts : thin) * 5 * (GLsizeiptr)sizeof(float),
+                 thin < 0 ? s->verts : r->stream_thin, GL_STREAM_DRAW);
     r->stream_lines = s->nlines;
-    r->stream_verts = s->nverts;
+    r->stream_verts = thin < 0 ? s->nverts : thin;
 #ifdef FR_GLES
     stream_strips(r, s);
     head_copies(r, s);

@@ -86,6 +86,9 @@ typedef struct viz_renderer {
      * streamlines' heads are drawn again where they were, until new streamlines come). */
     int keep_depth, cache_depth_ok, cache_depth_box[4];
     int cache_depth_heads;       /* the window's depth holds the streamlines' heads too */
+    int stream_stride;           /* draw every stride-th traced vertex (set by the caller) */
+    float *stream_thin;          /* staging of those vertices */
+    int stream_thin_cap;
     GLuint line_vao, line_vbo;
     float *lines;                /* staging: x, y, z, r, g, b, a */
     int line_n, line_cap;

@@ -24,11 +24,12 @@
  * it follows the orientations (m0 = tanh(b H.xi)), which turn on the time scale 1/(gamma |H|)
  * = 6 time units at |H| = 1, so ten steps of dt = 0.01 change it by ~2%, less than a
  * streamline's width shows. While the simulation runs the field is therefore refreshed at most
- * twice per wall second and with at most ~1/8 of the thread's time (it waits 7 times its own
- * cost), so that the time goes to the steps; after a command (a key: H, eps, a reset, the
- * slice) the next one comes as soon as 0.1 s and twice its cost allow, so the streamlines
- * answer a key at once. */
-#define FIELD_REFRESH 0.5    /* s: at most 2 routine recomputations per second */
+ * once per wall second (N = 2e4: ~3% of the field between refreshes at 15 steps/s) and with at
+ * most ~1/8 of the thread's time (it waits 7 times its own cost), so that the time goes to the
+ * steps (twice a second took ~10% of a core at N = 2e4); after a command (a key: H, eps, a
+ * reset, the slice) the next one comes as soon as 0.1 s and twice its cost allow, so the
+ * streamlines answer a key at once. */
+#define FIELD_REFRESH 1.0    /* s: at most 1 routine recomputation per second */
 #define FIELD_SHARE 7.0      /* routine: wait >= FIELD_SHARE * cost between recomputations */
 #define FIELD_MIN_PERIOD 0.1 /* s: after a command */
 #define FIELD_SHARE_CMD 2.0  /* after a command: wait >= FIELD_SHARE_CMD * cost */
