@@ -4,9 +4,9 @@
  * and tighter tolerances.
  *
  * Why it is accurate enough: every pair is evaluated in float (relative rounding ~1e-7 per
- * operation), but on coordinates taken relative to the target cell's centre in double before
- * the conversion, so d = x_i − x_j keeps ~1e-7 relative accuracy even for the closest pairs
- * (|d| ≥ the minimal distance, |x − centre| ≤ ~1.2 r_c); erfc by a degree-12 polynomial of
+ * operation), but on coordinates taken relative to the target cells' centre exactly (integer
+ * lattice positions, plan time) before the conversion, so d = x_i − x_j keeps ~1e-7 relative
+ * accuracy even for the closest pairs (|d| ≥ the minimal distance, |x − centre| ≤ ~1.2 r_c); erfc by a degree-12 polynomial of
  * erfcx (relative 1.3e-6 on [0, ξ r_c]), e^{−x²} and 1/r to ~2e-7. The ~300 terms per target
  * are summed in float over 16 (8) lanes, the lanes in double: ~1e-6 of the sum of magnitudes,
  * three orders below tol. The tests compare with the direct sum at the same bounds as the
@@ -21,8 +21,9 @@
  * Two kernels: velocity and full gradient (fr_stokes_fast), or only the vorticity ω = ∇×u
  * (fr_stokes_fast_rotation: what a sphere's rotation W = ½(∇u − ∇uᵀ) needs), with
  *   ω = (A'/r − B2) d×F + R'/r (r² T − d (d·T)) + 2 R T   (the curl of A F + B2 d(d·F) + R T×d).
+ * The vorticity path evaluates each pair once for both particles (real_space_rot, below).
  * With every F zero (a uniform field) the vorticity path neither copies, compacts nor sums F.
- * Deterministic: each target sums its buffer in a fixed order whatever the thread count. */
+ * Deterministic: every sum runs in a fixed order whatever the thread count. */
 #include "stokes_fast_impl.h"
 
 #include <omp.h>
