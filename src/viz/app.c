@@ -568,19 +568,20 @@ int app_frame(viz_app *a)
     return a->ctl.quit && (!a->vo.screenshot[0] || a->captured_last);
 }
 
+#define CATCH_UP 4
 double app_frame_pause(viz_app *a)
 {
     /* at most --max-fps frames/s, also with --frames (benchmarks see what a user sees): the
      * rest of the CPU goes to the simulation; a scripted run waiting for step K: at most ~15/s
      * (the simulation thread is niced below us). Frames start on a grid of 1/fps, so that a
-     * late frame (one that redraws the arrows) is made up by shorter pauses after it; more
-     * than a period behind, the grid starts again from now (no burst of frames). */
+     * late frame (one that redraws the arrows: N = 1e5 ~80 ms) is made up by shorter pauses
+     * after it; more than CATCH_UP periods behind, the grid starts again from now. */
     const double fps = a->waiting ? 15.0 : a->vo.max_fps;
     if (!(fps > 0.0))
         return 0.0;
     const double period = 1.0 / fps, now = viz_now();
     double due = a->frame_due + period;
-    if (due < now - period || due > now + period)
+    if (due < now - CATCH_UP * period || due > now + period)
         due = fmax(now, a->frame_t0 + period);
     a->frame_due = due;
     return due > now ? due - now : 0.0;
