@@ -6,15 +6,12 @@
 // projection (widened for perspective): its base across the head end, its apex behind the tail,
 // on the line that just clears the tail disc (shaft radius) and the cone's base disc (head
 // radius). One triangle rather than a tighter hexagon of four: on llvmpipe the cost per
-// triangle outweighs the ~20% fewer pixels. impostor.frag gets the point in the arrow's unit
-// frame (the one interpolated input: llvmpipe pays per input) and, flat, the eye in that frame:
+// triangle outweighs the ~20% fewer pixels, and on SwiftShader (the page's software WebGL) too:
+// the arrow's own outline, five triangles of half the pixels, drew slower (paused, the same
+// page: N = 1000 21 vs 24 frames/s, N = 5000 13.7 vs 15.9). impostor.frag gets the point in
+// the arrow's unit frame (the one interpolated input: llvmpipe pays per input) and, flat, the eye in that frame:
 // the ray is point + t (point - eye), and the hit's view depth is the point's (from
 // gl_FragCoord.w) times 1 + t.
-//
-// WebGL 2 (FR_GLES): software WebGL (SwiftShader) pays for every fragment the ray cast runs on
-// and little per vertex, so there the outline is the arrow's own: nine corners a particle
-// (indexed: gl_VertexID = 9 * particle + corner, five triangles), about half the triangle's
-// pixels; the same pixels come out.
 #ifdef FR_GLES
 // WebGL 2 has no buffer textures: the same texels in rows of a 2D float texture.
 uniform highp sampler2D u_inst;
@@ -44,11 +41,7 @@ flat out vec3 v_col;
 
 void main()
 {
-#ifdef FR_GLES
-    int i = gl_VertexID / 9, c = gl_VertexID - 9 * i;
-#else
     int i = gl_VertexID / 3, c = gl_VertexID - 3 * i;
-#endif
 #ifdef FR_GLES
     vec4 ta = inst_texel(2 * i);
     vec4 tb = inst_texel(2 * i + 1);
@@ -82,22 +75,6 @@ void main()
     // along u: tail disc centre, cone base centre, tip; the discs reach +-radius * |cos| along u
     float u1 = -0.5 * Lz * lp, u2 = (0.5 - u_head_len) * Lz * lp, u3 = 0.5 * Lz * lp;
     float ua = u1 - rs * ac, ub = u2 - rh * ac;
-    // a point at depth delta in front of the plane projects D / (D - delta) times further out
-    float rho = sqrt(0.25 * Lz * Lz + rh * rh);
-    float k = 1.02 * D / max(D - rho, 0.25 * D);
-#ifdef FR_GLES
-    // The shaft's rectangle (ua .. s, +-rs) and the head's pentagon: the box (s .. uf, +-rh)
-    // round the cone's base disc, then the tip ut; all scaled by k about the particle (the
-    // outline is star-shaped about it where it matters). The shoulder s sits back by 1 / k^2
-    // when in front of the particle, so that the base disc's rim, which perspective moves in
-    // by as little as D / (D + rho) >= 1 / k, stays inside.
-    float sh_u = ub > 0.0 ? ub / (k * k) : ub;
-    ua = min(ua, sh_u);
-    float uf = u2 + rh * ac, ut = max(u3, uf);
-    float qu = c < 2 ? ua : c < 6 ? sh_u : c < 8 ? uf : ut;
-    float qw = c < 4 ? rs : c < 8 ? rh : 0.0;
-    vec2 q = vec2(qu, (c & 1) == 1 ? -qw : qw);
-#else
     float wa = rs;
     if (ub <= ua) {                       // seen nearly end-on: a rectangle
         ua = ub;
@@ -117,8 +94,10 @@ void main()
         x = x2;
         W = W2;
     }
+    // a point at depth delta in front of the plane projects D / (D - delta) times further out
+    float rho = sqrt(0.25 * Lz * Lz + rh * rh);
+    float k = 1.02 * D / max(D - rho, 0.25 * D);
     vec2 q = c == 0 ? vec2(ua - x, 0.0) : vec2(uc, c == 1 ? W : -W);
-#endif
     vec3 world = p + k * (q.x * u + q.y * w);
     gl_Position = u_viewproj * vec4(world, 1.0);
 

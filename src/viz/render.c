@@ -188,10 +188,6 @@ static void impostor_init(viz_renderer *r)
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
     glBindTexture(GL_TEXTURE_2D, 0);
     glGenVertexArrays(1, &r->imp_vao);
-    glGenBuffers(1, &r->imp_ibo);
-    glBindVertexArray(r->imp_vao);
-    glBindBuffer(GL_ELEMENT_ARRAY_BUFFER, r->imp_ibo);
-    glBindVertexArray(0);
     GLint side = 0;
     glGetIntegerv(GL_MAX_TEXTURE_SIZE, &side);
     r->imp_max_n = side >= 1 ? (int)((long long)IMP_TEX_W * (side < 16384 ? side : 16384) / 2) : 0;
@@ -218,39 +214,13 @@ static void impostor_upload(viz_renderer *r, const float *p, int n)
     glBindTexture(GL_TEXTURE_2D, 0);
 }
 
-/* The outlines' triangles (impostor.vert, FR_GLES): corners 9 i + 0..8 of particle i are the
- * shaft's rectangle (0-3) and the head's box (4-7) and tip (8). Grown with N, kept. */
-#define IMP_CORNERS 9
-#define IMP_IDX 15
-static void impostor_indices(viz_renderer *r)
+static void impostor_draw(const viz_renderer *r, int exact)
 {
-    static const GLuint tri[IMP_IDX] = {0, 1, 2, 2, 1, 3, 4, 5, 6, 6, 5, 7, 6, 7, 8};
-    if (r->part_n <= r->imp_ibo_n)
-        return;
-    GLuint *idx = malloc((size_t)r->part_n * IMP_IDX * sizeof *idx);
-    if (!idx)
-        return;
-    for (int i = 0; i < r->part_n; i++)
-        for (int j = 0; j < IMP_IDX; j++)
-            idx[(size_t)i * IMP_IDX + (size_t)j] = (GLuint)(IMP_CORNERS * i) + tri[j];
-    glBindVertexArray(r->imp_vao);
-    glBufferData(GL_ELEMENT_ARRAY_BUFFER, (GLsizeiptr)r->part_n * IMP_IDX * (GLsizeiptr)sizeof *idx,
-                 idx, GL_STATIC_DRAW);
-    glBindVertexArray(0);
-    free(idx);
-    r->imp_ibo_n = r->part_n;
-}
-
-static void impostor_draw(viz_renderer *r, int exact)
-{
-    impostor_indices(r);
-    if (r->part_n > r->imp_ibo_n)
-        return;
     glActiveTexture(GL_TEXTURE0);
     glBindTexture(GL_TEXTURE_2D, r->imp_tex);
     glUniform1i(r->iu[exact][IU_INST], 0);
     glBindVertexArray(r->imp_vao);
-    glDrawElements(GL_TRIANGLES, IMP_IDX * r->part_n, GL_UNSIGNED_INT, NULL);
+    glDrawArrays(GL_TRIANGLES, 0, 3 * r->part_n);
     glBindVertexArray(0);
     glBindTexture(GL_TEXTURE_2D, 0);
 }
@@ -461,7 +431,6 @@ void render_free(viz_renderer *r)
     free(r->head_mesh.idx_data);
     free(r->head_mesh.vert_data);
 #ifdef FR_GLES
-    glDeleteBuffers(1, &r->imp_ibo);
     glDeleteBuffers(1, &r->stream_ibo);
     glDeleteVertexArrays(1, &r->head_flat_vao);
     glDeleteBuffers(2, r->head_flat_buf);

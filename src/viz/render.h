@@ -71,8 +71,6 @@ typedef struct viz_renderer {
     int arrow_mode;              /* ARROWS_*, set by the caller */
     int imp_max_n;               /* particles that fit the buffer texture */
     int imp_rows;                /* WebGL 2: rows of the particle texture */
-    GLuint imp_ibo;              /* WebGL 2: the outlines' triangles, IMP_IDX per particle */
-    int imp_ibo_n;               /* particles the index buffer holds */
     uint64_t part_version;       /* +1 per render_set_particles */
     /* the arrow cache (render.c): state -1 off, 0 empty, 1 valid for cache_key */
     int cache_state, cache_w, cache_h, cache_depth_fmt;
