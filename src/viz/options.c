@@ -179,8 +179,8 @@ static const viz_option OPTIONS[] = {
      "impostor (one ray-cast triangle each) or auto (impostors\n"
      "above " STR(IMPOSTOR_AUTO_N) " particles; the default) (key T cycles)"},
     {"sim-nice", "K", set_sim_nice,
-     "nice value of the simulation thread, 0..19 (default " STR(VIZ_SIM_NICE) "):\n"
-     "the window's frame rate comes first"},
+     "nice value of the simulation thread, 0..19 (default " STR(VIZ_SIM_NICE) "; > 0:\n"
+     "also the batch scheduling class): the window's frame rate comes first"},
     {"max-fps", "F", set_max_fps,
      "at most F frames per second, 0 = unlimited (default " STR(VIZ_MAX_FPS) ";\n"
      STR(VIZ_MAX_FPS_SOFTWARE) " with a software rasteriser such as llvmpipe, whose\n"

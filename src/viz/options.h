@@ -10,11 +10,11 @@
 #define VIZ_SIM_NICE 10 /* default nice value of the simulation thread */
 /* Default frame-rate caps: with a GPU, and with a software rasteriser (llvmpipe), where every
  * frame costs CPU the simulation needs (~10-15 ms of CPU per frame at 1280x720 and N = 2e4,
- * ~50 when it redraws the arrows): 32, just above the 30 we promise (frames keep to a grid, so
+ * ~50 when it redraws the arrows): 33, just above the 30 we promise (frames keep to a grid, so
  * a late frame is made up, see app_frame_pause), leaves the rest of the cores to the
  * simulation thread. */
 #define VIZ_MAX_FPS 60          /* integers: the usage text prints them as written */
-#define VIZ_MAX_FPS_SOFTWARE 32
+#define VIZ_MAX_FPS_SOFTWARE 33
 #define VIZ_PRESETS 5
 
 typedef struct viz_opts {
