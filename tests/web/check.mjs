@@ -52,7 +52,11 @@ async function open(query, touch = false, at = base) {
   const log = [], errors = [];
   page.on('console', (m) => (m.type() === 'error' ? errors : log).push(m.text()));
   page.on('pageerror', (e) => errors.push('pageerror: ' + e.message));
-  await page.goto(at + query, { waitUntil: 'load' });
+  // the isolated page with its simulation worker (?worker=1): on 2 cores it would choose the
+  // build without threads by itself (check 1b), and the checks here are meant for the threaded
+  // build; the plain host always gets the build without threads
+  const q = at === base && !/[?&]worker=/.test(query) ? query + (query ? '&' : '?') + 'worker=1' : query;
+  await page.goto(at + q, { waitUntil: 'load' });
   return { page, log, errors };
 }
 const stats = (page) => page.evaluate(() => window.ferroviz.stats());
@@ -245,6 +249,28 @@ try {
     (JSON.stringify(sets) === JSON.stringify(['set H=0,0,0']) ? pass : fail)(
       `without threads, key F -> ${JSON.stringify(sets)} (want ["set H=0,0,0"])`);
     if (errors.length) fail(`console errors (without threads): ${errors.join(' | ')}`);
+    await page.close();
+  }
+
+  // 1b. which build the isolated page chooses by itself: the simulation worker only with more
+  // than 2 cores (index.html); ?worker=0 forces the build without threads, a bad value is refused
+  if (checks) {
+    // worker= (empty): the page's own choice, as without the key
+    for (const [query, want] of [['?n=300&worker=', ''], ['?n=300&worker=0', 'nothreads']]) {
+      const { page } = await open(query);
+      await waitFrames(page, 5, 60);
+      const [iso, cores, build] = await page.evaluate(
+        () => [window.crossOriginIsolated, navigator.hardwareConcurrency, window.ferroviz.build]);
+      const expect = want || (cores > 2 ? 'threads' : 'nothreads');
+      (iso && build === expect ? pass : fail)(
+        `isolated page${query.slice(6)}: ${cores} cores, build ${build} (want ${expect})`);
+      await page.close();
+    }
+    const { page, errors } = await open('?n=300&worker=2');
+    await sleep(1500);
+    const shown = await page.evaluate(() => document.getElementById('msg').textContent);
+    (shown === "ferroviz: ?worker: expected 0 or 1, got '2'" && errors.includes(shown) ? pass : fail)(
+      `?worker=2: "${shown}" on the page and the console`);
     await page.close();
   }
 
