@@ -30,6 +30,7 @@
 #include <stdlib.h>
 
 #define LANES 16 /* buffer padding: a multiple of every vector width used */
+_Static_assert(FR_F32_SLACK >= LANES, "copy_run reads whole chunks of LANES past a run's end");
 #define GX 2       /* target cells per group along x */
 #define FAR 1e10f /* padding sources: far beyond r_c, finite squares */
 

@@ -107,7 +107,7 @@ int app_start(viz_app *a, fr_sim *loaded)
     a->ctl.clean_capture = a->vo.clean_capture;
     a->R.arrow_mode = a->vo.arrow_draw;
 #ifndef __EMSCRIPTEN__ /* a page: WebGL clears the depth after each frame; strips of its own */
-    a->R.keep_depth = a->win.software;    /* llvmpipe keeps the window's depth across swaps */
+    a->R.keep_depth = a->win.depth_kept;  /* llvmpipe keeps the window's depth across swaps */
     a->R.stream_stride = a->win.software ? 2 : 1;
 #endif
     camera_init(&a->cam, &a->fo.p);

@@ -53,11 +53,16 @@ static int create(viz_window *w, int width, int height, Uint32 flags)
     return w->win ? 0 : -1;
 }
 
-static int is_software(void)
+static int renderer_has(const char *name)
 {
     const char *r = (const char *)glGetString(GL_RENDERER);
-    return r && (strstr(r, "llvmpipe") || strstr(r, "softpipe") || strstr(r, "swrast") ||
-                 strstr(r, "SWR"));
+    return r && strstr(r, name);
+}
+
+static int is_software(void)
+{
+    return renderer_has("llvmpipe") || renderer_has("softpipe") || renderer_has("swrast") ||
+           renderer_has("SWR");
 }
 
 /* Window and context with multisampling ($FERROVIZ_MSAA samples, default 4), falling back to
@@ -92,6 +97,8 @@ static int create_context(viz_window *w, int width, int height, Uint32 flags, ch
         return 2;
     }
     w->software = is_software();
+    /* GL leaves the depth buffer undefined after a swap; llvmpipe (checked) keeps it */
+    w->depth_kept = renderer_has("llvmpipe") != 0;
     return 0;
 }
 

@@ -14,6 +14,7 @@ typedef struct viz_window {
     int fullscreen;
     int sdl_up;           /* SDL_Init succeeded */
     int software;         /* OpenGL is a software rasteriser (llvmpipe, ...): frames cost CPU */
+    int depth_kept;       /* the window's depth survives a swap (llvmpipe: render.c's cache) */
 } viz_window;
 
 /* Opens a w x h window (fullscreen if asked) with a GL 3.3 core context; vsync unless
