@@ -106,7 +106,9 @@ int app_start(viz_app *a, fr_sim *loaded)
     controls_init(&a->ctl, &a->fo.p, a->vo.rate, a->vo.lecture, a->vo.preset);
     a->ctl.clean_capture = a->vo.clean_capture;
     a->R.arrow_mode = a->vo.arrow_draw;
-#ifndef __EMSCRIPTEN__ /* a page: WebGL clears the depth after each frame; strips of its own */
+#ifdef __EMSCRIPTEN__ /* WebGL clears the depth after each frame; SwiftShader pays per index */
+    a->R.stream_stride = 2;
+#else
     a->R.keep_depth = a->win.depth_kept;  /* llvmpipe keeps the window's depth across swaps */
     a->R.stream_stride = a->win.software ? 2 : 1;
 #endif

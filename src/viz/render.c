@@ -230,12 +230,11 @@ static void impostor_draw(const viz_renderer *r, int exact)
 /* WebGL 2 draws the streamlines and their arrowheads without one draw per line (ES has no
  * glMultiDrawArrays) and without instancing (see impostor_init): SwiftShader pays ~50 us per
  * draw or instance (140 lines: ~14 ms a frame), and about 1 us per vertex index. The lines:
- * one GL_LINES draw of index pairs over every STREAM_STRIDE-th vertex (the traced step is 0.6
- * grid spacings: the curves stay smooth), not line strips separated by primitive restarts,
- * which SwiftShader drew far slower (N = 1000, paused, the same page: 18.5 -> 24 frames/s
- * with pairs); the heads: one plain draw of the cone mesh copied per head, each vertex
- * carrying its head's attributes (the arrow program's inputs 0-4, divisor 0). */
-#define STREAM_STRIDE 2
+ * one GL_LINES draw of index pairs over the thinned lines (stream_thin, as on the desktop with
+ * a software rasteriser), not line strips separated by primitive restarts, which SwiftShader
+ * drew far slower (N = 1000, paused, the same page: 18.5 -> 24 frames/s with pairs); the
+ * heads: one plain draw of the cone mesh copied per head, each vertex carrying its head's
+ * attributes (the arrow program's inputs 0-4, divisor 0). */
 #define FLAT_FLOATS 13 /* mesh position, normal; head position, direction, value */
 static void head_flat_init(viz_renderer *r)
 {
@@ -253,21 +252,22 @@ static void head_flat_init(viz_renderer *r)
     glBindVertexArray(0);
 }
 
-/* The lines' index buffer (bound to stream_vao): a pair per segment. */
-static void stream_segments(viz_renderer *r, const viz_streams *s)
+/* The lines' index buffer (bound to stream_vao): a pair per segment of the lines as uploaded
+ * (stream_first, stream_count). */
+static void stream_segments(viz_renderer *r)
 {
     long cap = 0;
-    for (int k = 0; k < s->nlines; k++)
-        cap += s->count[k] > 1 ? 2 * ((s->count[k] - 2) / STREAM_STRIDE + 1) : 0;
+    for (int k = 0; k < r->stream_lines; k++)
+        cap += r->stream_count[k] > 1 ? 2 * (r->stream_count[k] - 1) : 0;
     GLuint *li = malloc((size_t)(cap + 1) * sizeof *li), *q = li;
     r->stream_nidx = 0;
     if (!li)
         return;
-    for (int k = 0; k < s->nlines; k++) {
-        const int a = s->first[k], b = a + s->count[k] - 1;
-        for (int j = a; j < b; j += STREAM_STRIDE) {
+    for (int k = 0; k < r->stream_lines; k++) {
+        const int a = r->stream_first[k], b = a + r->stream_count[k] - 1;
+        for (int j = a; j < b; j++) {
             *q++ = (GLuint)j;
-            *q++ = (GLuint)(j + STREAM_STRIDE < b ? j + STREAM_STRIDE : b);
+            *q++ = (GLuint)(j + 1);
         }
     }
     glBindVertexArray(r->stream_vao);
@@ -634,8 +634,9 @@ void render_set_streams(viz_renderer *r, const viz_streams *s)
         }
         r->stream_lcap = s->nlines;
     }
-    /* a software rasteriser pays ~0.6 us per wide line segment: every other traced vertex
-     * (the trace steps 0.6 grid spacings, so the curves stay smooth; as WebGL's strips) */
+    /* a software rasteriser pays ~0.6 us per wide line segment (software WebGL ~1 us per
+     * vertex index): every other traced vertex (the trace steps 0.6 grid spacings, so the
+     * curves stay smooth) */
     const int thin = r->stream_stride > 1 ? stream_thin(r, s, r->stream_stride) : -1;
     if (thin < 0)
         for (int i = 0; i < s->nlines; i++) {
@@ -648,7 +649,7 @@ void render_set_streams(viz_renderer *r, const viz_streams *s)
     r->stream_lines = s->nlines;
     r->stream_verts = thin < 0 ? s->nverts : thin;
 #ifdef FR_GLES
-    stream_segments(r, s);
+    stream_segments(r);
     head_copies(r, s);
 #endif
     glBindBuffer(GL_ARRAY_BUFFER, r->head_inst);
