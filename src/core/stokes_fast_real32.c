@@ -320,6 +320,22 @@ static void group_centre(const fr_stokes_plan *p, int ix, int ix1, int iy, int i
         qc[a] = (int32_t)lrint((ctr[a] - p->qorg[a]) / p->qun);
 }
 
+/* The sources of cells xa..xb of one cell row (first cell index row) appended to b at slot m
+ * (copy_run); their first storage index in *t0. The new count (m for an empty run), or -1 out
+ * of memory. */
+FR_BODY int append_run(const fr_stokes_plan *p, int row, int xa, int xb, const int32_t ctr[3],
+                       cellbuf *b, int m, const int nof, int *t0)
+{
+    *t0 = p->cstart[row + xa];
+    const int len = p->cstart[row + xb + 1] - *t0;
+    if (len == 0)
+        return m;
+    if (buf_grow(b, m + len + LANES))
+        return -1;
+    copy_run(p, *t0, len, ctr, (float)p->qun, b, m, nof);
+    return m + len;
+}
+
 /* Copy the sources that may lie within r_c of cells (ix..ix1, iy, iz) into b, positions relative to
  * ctr (nof: without F, all zero); padded to LANES. Returns the padded count, or −1 out of
  * memory. */
@@ -337,15 +353,10 @@ FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
             if (wx < 0)
                 continue;
             const int xa = ix - wx < 0 ? 0 : ix - wx, xb = ix1 + wx >= nc[0] ? nc[0] - 1 : ix1 + wx;
-            const int row = ((iz + dz) * nc[1] + iy + dy) * nc[0];
-            const int t0 = p->cstart[row + xa], t1 = p->cstart[row + xb + 1];
-            if (t0 == t1)
-                continue;
-            const int len = t1 - t0;
-            if (buf_grow(b, m + len + LANES))
+            int t0;
+            m = append_run(p, ((iz + dz) * nc[1] + iy + dy) * nc[0], xa, xb, ctr, b, m, nof, &t0);
+            if (m < 0)
                 return -1;
-            copy_run(p, t0, len, ctr, (float)p->qun, b, m, nof);
-            m += len;
         }
     return pad_buf(b, m);
 }
@@ -499,19 +510,18 @@ FR_BODY int fill_half(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
                 continue;
             const int xa = (dz || dy) && ix - wx > 0 ? ix - wx : (dz || dy) ? 0 : ix;
             const int xb = ix1 + wx >= nc[0] ? nc[0] - 1 : ix1 + wx;
-            const int row = ((iz + dz) * nc[1] + iy + dy) * nc[0];
-            const int t0 = p->cstart[row + xa], t1 = p->cstart[row + xb + 1];
-            if (t0 == t1)
-                continue;
-            const int len = t1 - t0;
-            if (buf_grow(b, m + len + LANES))
+            int t0;
+            const int m1 =
+                append_run(p, ((iz + dz) * nc[1] + iy + dy) * nc[0], xa, xb, ctr, b, m, nof, &t0);
+            if (m1 < 0)
                 return -1;
-            copy_run(p, t0, len, ctr, (float)p->qun, b, m, nof);
+            if (m1 == m)
+                continue;
             h->run[h->nrun][0] = t0;
-            h->run[h->nrun][1] = len;
+            h->run[h->nrun][1] = m1 - m;
             h->run[h->nrun][2] = m;
             h->nrun++;
-            m += len;
+            m = m1;
         }
     return pad_buf(b, m);
 }
