@@ -25,6 +25,7 @@
 #include "simd.h"
 
 #include <gsl/gsl_randist.h>
+#include <stddef.h>
 #include <string.h>
 
 typedef struct {
@@ -35,42 +36,127 @@ typedef struct {
     double log_eps;
 } rhs_ctx;
 
-/* y = (ξ, Λ); σ fixed during a step. */
+/* ---- The arithmetic of one particle, shared by the scalar path (fr_particle_advance) and its
+ * chunked form (fr_block_advance): the same expressions in the same order, so the two agree
+ * bit for bit. W and E are read at W[k * st] (st = 1: a particle's own 3×3 matrices; st = the
+ * lane count: a column of the lanes' matrices); the field values at the stage times are given. */
+#if defined(__GNUC__)
+#define PT_INLINE static inline __attribute__((always_inline)) /* into the lane loops */
+#else
+#define PT_INLINE static inline
+#endif
+typedef struct mpar {
+    double gamma, beta, b, le; /* γ, Jeffery's β, b, ln ε */
+    int hold;
+} mpar;
+
+/* y = (ξ, Λ), σ fixed: ξ̇ = σγP_ξ⊥H + Wξ + β(Eξ − (ξ·Eξ)ξ) (own torque (1.15), rotation by the
+ * ambient flow, Jeffery's strain term), Λ̇ = λ^σ/ε (1.2). */
+PT_INLINE void micro_rhs_pt(const mpar *P, const double *W, const double *E, ptrdiff_t st,
+                                double sg, double Hx, double Hy, double Hz, double y0, double y1,
+                                double y2, double *d0, double *d1, double *d2, double *d3)
+{
+    const double Hxi = Hx * y0 + Hy * y1 + Hz * y2;
+    const double g = sg * P->gamma, beta = P->beta;
+    const double Ey0 = E[0] * y0 + E[st] * y1 + E[2 * st] * y2;
+    const double Ey1 = E[3 * st] * y0 + E[4 * st] * y1 + E[5 * st] * y2;
+    const double Ey2 = E[6 * st] * y0 + E[7 * st] * y1 + E[8 * st] * y2;
+    double yEy = 0.0;
+    yEy += y0 * Ey0;
+    yEy += y1 * Ey1;
+    yEy += y2 * Ey2;
+    const double a0 = g * (Hx - Hxi * y0) + W[0] * y0 + W[st] * y1 + W[2 * st] * y2 +
+                      beta * (Ey0 - yEy * y0);
+    const double a1 = g * (Hy - Hxi * y1) + W[3 * st] * y0 + W[4 * st] * y1 + W[5 * st] * y2 +
+                      beta * (Ey1 - yEy * y1);
+    const double a2 = g * (Hz - Hxi * y2) + W[6 * st] * y0 + W[7 * st] * y1 + W[8 * st] * y2 +
+                      beta * (Ey2 - yEy * y2);
+    *d0 = P->hold ? 0.0 : a0;
+    *d1 = P->hold ? 0.0 : a1;
+    *d2 = P->hold ? 0.0 : a2;
+    *d3 = fr_flip_rate(sg, P->b, Hxi, P->le);
+}
+
+/* Classical RK4 for (ξ, Λ) over h, k1 given, field Hm at t + h/2 and He at t + h; ξ
+ * renormalised onto S². Scalars only (no local arrays), so the lane loops vectorise. */
+PT_INLINE void micro_rk4_pt(const mpar *P, const double *W, const double *E, ptrdiff_t st,
+                            double sg, double Hm0, double Hm1, double Hm2, double He0, double He1,
+                            double He2, double h, double y0, double y1, double y2, double y3,
+                            double k10, double k11, double k12, double k13, double *o0,
+                            double *o1, double *o2, double *o3)
+{
+    double k20, k21, k22, k23, k30, k31, k32, k33, k40, k41, k42, k43;
+    micro_rhs_pt(P, W, E, st, sg, Hm0, Hm1, Hm2, y0 + 0.5 * h * k10, y1 + 0.5 * h * k11,
+                 y2 + 0.5 * h * k12, &k20, &k21, &k22, &k23);
+    micro_rhs_pt(P, W, E, st, sg, Hm0, Hm1, Hm2, y0 + 0.5 * h * k20, y1 + 0.5 * h * k21,
+                 y2 + 0.5 * h * k22, &k30, &k31, &k32, &k33);
+    micro_rhs_pt(P, W, E, st, sg, He0, He1, He2, y0 + h * k30, y1 + h * k31, y2 + h * k32, &k40,
+                 &k41, &k42, &k43);
+    const double u0 = y0 + h / 6.0 * (k10 + 2.0 * k20 + 2.0 * k30 + k40);
+    const double u1 = y1 + h / 6.0 * (k11 + 2.0 * k21 + 2.0 * k31 + k41);
+    const double u2 = y2 + h / 6.0 * (k12 + 2.0 * k22 + 2.0 * k32 + k42);
+    *o3 = y3 + h / 6.0 * (k13 + 2.0 * k23 + 2.0 * k33 + k43);
+    const double n = sqrt(u0 * u0 + u1 * u1 + u2 * u2);
+    *o0 = u0 / n;
+    *o1 = u1 / n;
+    *o2 = u2 / n;
+}
+
+/* tanh from one exp, to ~1e-16 absolute (all the effective model needs), in the portable exp:
+ * exp(2x) capped at e^700 gives 1, below e^−708 it is 0 and gives −1. */
+PT_INLINE double tanh_portable(double x)
+{
+    const double z = 2.0 * x;
+    return 1.0 - 2.0 / (fr_exp_portable(z < 700.0 ? z : 700.0) + 1.0);
+}
+
+/* (1.9): ξ̇* = γ m0 P_ξ*⊥ H, m0 = tanh(b H·ξ*) (1.8). */
+PT_INLINE void eff_rhs_pt(const mpar *P, double H0, double H1, double H2, double y0, double y1,
+                          double y2, double *d0, double *d1, double *d2)
+{
+    const double Hxi = H0 * y0 + H1 * y1 + H2 * y2;
+    const double g = P->gamma * tanh_portable(P->b * Hxi);
+    *d0 = P->hold ? 0.0 : g * (H0 - Hxi * y0);
+    *d1 = P->hold ? 0.0 : g * (H1 - Hxi * y1);
+    *d2 = P->hold ? 0.0 : g * (H2 - Hxi * y2);
+}
+
+/* RK4 of (1.9) over h with the field H1, Hm, He at t, t + h/2, t + h; y renormalised. */
+PT_INLINE void eff_rk4_pt(const mpar *P, const double *H1, const double *Hm, const double *He,
+                          ptrdiff_t st, double h, double *y0, double *y1, double *y2)
+{
+    double k10, k11, k12, k20, k21, k22, k30, k31, k32, k40, k41, k42;
+    const double a0 = *y0, a1 = *y1, a2 = *y2;
+    eff_rhs_pt(P, H1[0], H1[st], H1[2 * st], a0, a1, a2, &k10, &k11, &k12);
+    eff_rhs_pt(P, Hm[0], Hm[st], Hm[2 * st], a0 + 0.5 * h * k10, a1 + 0.5 * h * k11,
+               a2 + 0.5 * h * k12, &k20, &k21, &k22);
+    eff_rhs_pt(P, Hm[0], Hm[st], Hm[2 * st], a0 + 0.5 * h * k20, a1 + 0.5 * h * k21,
+               a2 + 0.5 * h * k22, &k30, &k31, &k32);
+    eff_rhs_pt(P, He[0], He[st], He[2 * st], a0 + h * k30, a1 + h * k31, a2 + h * k32, &k40, &k41,
+               &k42);
+    const double u0 = a0 + h / 6.0 * (k10 + 2.0 * k20 + 2.0 * k30 + k40);
+    const double u1 = a1 + h / 6.0 * (k11 + 2.0 * k21 + 2.0 * k31 + k41);
+    const double u2 = a2 + h / 6.0 * (k12 + 2.0 * k22 + 2.0 * k32 + k42);
+    const double n = sqrt(u0 * u0 + u1 * u1 + u2 * u2);
+    *y0 = u0 / n;
+    *y1 = u1 / n;
+    *y2 = u2 / n;
+}
+
+static mpar mpar_of(const fr_dyn_ctx *c, double le)
+{
+    return (mpar){.gamma = c->gamma, .beta = c->beta, .b = c->b, .le = le, .hold = c->hold};
+}
+
+/* ---- The scalar path: one particle ------------------------------------------------------ */
+
 static void rhs_micro(const rhs_ctx *r, int sigma, double t, const double y[4], double dy[4])
 {
     double H[3];
     fr_field_eval(r->c->field, t, r->X, H, NULL);
-    const double Hxi = H[0] * y[0] + H[1] * y[1] + H[2] * y[2];
-    if (r->c->hold) {
-        dy[0] = dy[1] = dy[2] = 0.0;
-    } else {
-        /* own torque (1.15), rotation by the ambient flow, and Jeffery's strain term */
-        const double g = sigma * r->c->gamma, beta = r->c->beta;
-        const double *W = r->W, *E = r->E;
-        double Ey[3], yEy = 0.0;
-        for (int k = 0; k < 3; k++) {
-            Ey[k] = E[3 * k] * y[0] + E[3 * k + 1] * y[1] + E[3 * k + 2] * y[2];
-            yEy += y[k] * Ey[k];
-        }
-        for (int k = 0; k < 3; k++)
-            dy[k] = g * (H[k] - Hxi * y[k]) + W[3 * k] * y[0] + W[3 * k + 1] * y[1] +
-                    W[3 * k + 2] * y[2] + beta * (Ey[k] - yEy * y[k]);
-    }
-    dy[3] = fr_flip_rate(sigma, r->c->b, Hxi, r->log_eps);
-}
-
-static void rhs_eff(const rhs_ctx *r, double t, const double y[3], double dy[3])
-{
-    double H[3];
-    fr_field_eval(r->c->field, t, r->X, H, NULL);
-    const double Hxi = H[0] * y[0] + H[1] * y[1] + H[2] * y[2];
-    if (r->c->hold) {
-        dy[0] = dy[1] = dy[2] = 0.0;
-        return;
-    }
-    const double g = r->c->gamma * fr_mean_spin_eq(r->c->b, Hxi);
-    for (int k = 0; k < 3; k++)
-        dy[k] = g * (H[k] - Hxi * y[k]);
+    const mpar P = mpar_of(r->c, r->log_eps);
+    micro_rhs_pt(&P, r->W, r->E, 1, sigma, H[0], H[1], H[2], y[0], y[1], y[2], &dy[0], &dy[1],
+                 &dy[2], &dy[3]);
 }
 
 static void normalise(double v[3])
@@ -85,37 +171,23 @@ static void normalise(double v[3])
 static void rk4_micro(const rhs_ctx *r, int sigma, double t, const double y[4], const double k1[4],
                       double h, double out[4])
 {
-    double k2[4], k3[4], k4[4], tmp[4];
-    for (int i = 0; i < 4; i++)
-        tmp[i] = y[i] + 0.5 * h * k1[i];
-    rhs_micro(r, sigma, t + 0.5 * h, tmp, k2);
-    for (int i = 0; i < 4; i++)
-        tmp[i] = y[i] + 0.5 * h * k2[i];
-    rhs_micro(r, sigma, t + 0.5 * h, tmp, k3);
-    for (int i = 0; i < 4; i++)
-        tmp[i] = y[i] + h * k3[i];
-    rhs_micro(r, sigma, t + h, tmp, k4);
-    for (int i = 0; i < 4; i++)
-        out[i] = y[i] + h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-    normalise(out);
+    double Hm[3], He[3];
+    fr_field_eval(r->c->field, t + 0.5 * h, r->X, Hm, NULL);
+    fr_field_eval(r->c->field, t + h, r->X, He, NULL);
+    const mpar P = mpar_of(r->c, r->log_eps);
+    micro_rk4_pt(&P, r->W, r->E, 1, sigma, Hm[0], Hm[1], Hm[2], He[0], He[1], He[2], h, y[0],
+                 y[1], y[2], y[3], k1[0], k1[1], k1[2], k1[3], &out[0], &out[1], &out[2],
+                 &out[3]);
 }
 
 static void rk4_eff(const rhs_ctx *r, double t, double y[3], double h)
 {
-    double k1[3], k2[3], k3[3], k4[3], tmp[3];
-    rhs_eff(r, t, y, k1);
-    for (int i = 0; i < 3; i++)
-        tmp[i] = y[i] + 0.5 * h * k1[i];
-    rhs_eff(r, t + 0.5 * h, tmp, k2);
-    for (int i = 0; i < 3; i++)
-        tmp[i] = y[i] + 0.5 * h * k2[i];
-    rhs_eff(r, t + 0.5 * h, tmp, k3);
-    for (int i = 0; i < 3; i++)
-        tmp[i] = y[i] + h * k3[i];
-    rhs_eff(r, t + h, tmp, k4);
-    for (int i = 0; i < 3; i++)
-        y[i] += h / 6.0 * (k1[i] + 2.0 * k2[i] + 2.0 * k3[i] + k4[i]);
-    normalise(y);
+    double H1[3], Hm[3], He[3];
+    fr_field_eval(r->c->field, t, r->X, H1, NULL);
+    fr_field_eval(r->c->field, t + 0.5 * h, r->X, Hm, NULL);
+    fr_field_eval(r->c->field, t + h, r->X, He, NULL);
+    const mpar P = mpar_of(r->c, r->log_eps);
+    eff_rk4_pt(&P, H1, Hm, He, 1, h, &y[0], &y[1], &y[2]);
 }
 
 /* s in (0, 1] where the cubic Hermite interpolant p of Λ reaches E: safeguarded Newton
@@ -273,6 +345,388 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
     }
     memcpy(p->xi, y, 3 * sizeof(double));
     p->hazard = y[3];
+}
+
+/* ---- The general path over a chunk of particles (fr_block_advance) ------------------------
+ * fr_particle_advance's control flow for up to FR_GCHUNK particles at once: the RK4 stages run
+ * as SIMD loops over the lanes (micro_rhs_pt, micro_rk4_pt, eff_rk4_pt above), the rest — the
+ * substep counts, the field where it depends on time, the crossings located on the Hermite
+ * interpolant, the flips and their fresh thresholds, the Brownian increments — lane by lane
+ * with fr_particle_advance's own functions and each particle's own stream. Every particle goes
+ * through the same operations in the same order as there (the exp is the portable one), so the
+ * results are bit-identical to it, whatever the lane, the chunk, the thread or the ISA level.
+ *
+ * A substep is done in rounds: every lane still inside its substep takes one RK4 step to the
+ * substep's end; the lanes whose Λ stays below the threshold are done, the others (about half
+ * of them at the defaults, ε = 0.01, b|H| = 2) are compacted, redone to their crossing, flip,
+ * and go round again from the flip time. */
+
+#define GL FR_GCHUNK
+
+/* What the RK4 stages read per lane: (ξ, Λ), σ, W, E and the field when it is constant on
+ * [t0, t1]. */
+typedef struct glanes {
+    double y[4][GL], sg[GL], W[9][GL], E[9][GL], H[3][GL];
+} glanes;
+
+/* A round's lanes: start, step and substep end, k1, the RK4 result and the result redone to
+ * the crossing, the stage fields when the field depends on time, and the chunk lane of each. */
+typedef struct ground {
+    double t[GL], tb[GL], h[GL], hp[GL], sf[GL], tt[GL];
+    double k1[4][GL], y1[4][GL], yf[4][GL];
+    double f1[3][GL], fm[3][GL], fe[3][GL];
+    int lane[GL];
+} ground;
+
+typedef struct gchunk {
+    glanes a; /* in particle order: the chunk's state */
+    double xs[3][GL], th[GL], hs[GL], bsd[GL];
+    int ns[GL], n, tdep;
+    long long nfl[GL];
+    const double *X[3];
+    const fr_field *field;
+    fr_rng_stream rs[GL];
+    gsl_rng rng[GL];
+} gchunk;
+
+FR_TARGET_CLONES
+static void lanes_k1(int m, const mpar *restrict P, const glanes *restrict a,
+                     const double (*restrict f1)[GL], double (*restrict k1)[GL])
+{
+#pragma omp simd
+    for (int j = 0; j < m; j++)
+        micro_rhs_pt(P, &a->W[0][j], &a->E[0][j], GL, a->sg[j], f1[0][j], f1[1][j], f1[2][j],
+                     a->y[0][j], a->y[1][j], a->y[2][j], &k1[0][j], &k1[1][j], &k1[2][j],
+                     &k1[3][j]);
+}
+
+FR_TARGET_CLONES
+static void lanes_rk4(int m, const mpar *restrict P, const glanes *restrict a,
+                      const double (*restrict fm)[GL], const double (*restrict fe)[GL],
+                      const double *restrict h, const double (*restrict k1)[GL],
+                      double (*restrict out)[GL])
+{
+#pragma omp simd
+    for (int j = 0; j < m; j++)
+        micro_rk4_pt(P, &a->W[0][j], &a->E[0][j], GL, a->sg[j], fm[0][j], fm[1][j], fm[2][j],
+                     fe[0][j], fe[1][j], fe[2][j], h[j], a->y[0][j], a->y[1][j], a->y[2][j],
+                     a->y[3][j], k1[0][j], k1[1][j], k1[2][j], k1[3][j], &out[0][j], &out[1][j],
+                     &out[2][j], &out[3][j]);
+}
+
+FR_TARGET_CLONES
+static void lanes_eff(int m, const mpar *restrict P, double *restrict x0, double *restrict x1,
+                      double *restrict x2, const double (*restrict f1)[GL],
+                      const double (*restrict fm)[GL], const double (*restrict fe)[GL],
+                      const double *restrict h)
+{
+#pragma omp simd
+    for (int j = 0; j < m; j++)
+        eff_rk4_pt(P, &f1[0][j], &fm[0][j], &fe[0][j], GL, h[j], &x0[j], &x1[j], &x2[j]);
+}
+
+/* The field at the round's lanes at times t + frac·h (frac 0, 1/2, 1: the RK4 stage times,
+ * written as fr_particle_advance writes them). */
+static void lanes_field(const gchunk *g, int m, const int *lane, const double *t, const double *h,
+                        int frac2, double *tt, double (*out)[GL])
+{
+    for (int j = 0; j < m; j++) {
+        tt[j] = frac2 == 0 ? t[j] : frac2 == 1 ? t[j] + 0.5 * h[j] : t[j] + h[j];
+        const int l = lane[j];
+        const double X[3] = {g->X[0][l], g->X[1][l], g->X[2][l]};
+        double H[3];
+        fr_field_eval(g->field, tt[j], X, H, NULL);
+        out[0][j] = H[0];
+        out[1][j] = H[1];
+        out[2][j] = H[2];
+    }
+}
+
+static void copy_lane(glanes *d, int jd, const glanes *s, int js)
+{
+    for (int k = 0; k < 4; k++)
+        d->y[k][jd] = s->y[k][js];
+    d->sg[jd] = s->sg[js];
+    for (int k = 0; k < 9; k++) {
+        d->W[k][jd] = s->W[k][js];
+        d->E[k][jd] = s->E[k][js];
+    }
+    for (int k = 0; k < 3; k++)
+        d->H[k][jd] = s->H[k][js];
+}
+
+/* The round's lanes keep[0..nk) (ascending) moved to the front of cx, from cur (cx itself or
+ * the chunk's lanes). */
+static glanes *compact(const glanes *cur, glanes *cx, ground *r, const int *keep, int nk)
+{
+    for (int i = 0; i < nk; i++) {
+        const int j = keep[i];
+        if (cur != cx || i != j)
+            copy_lane(cx, i, cur, j);
+        r->t[i] = r->t[j];
+        r->tb[i] = r->tb[j];
+        r->h[i] = r->h[j];
+        r->lane[i] = r->lane[j];
+        for (int k = 0; k < 4; k++) {
+            r->k1[k][i] = r->k1[k][j];
+            r->y1[k][i] = r->y1[k][j];
+        }
+    }
+    return cx;
+}
+
+/* The stage fields of a round at t + frac·h for frac = 0, 1/2, 1 (time-dependent field), or
+ * the lanes' own constant field. */
+static void round_fields(const gchunk *g, const glanes *cur, ground *r, int m, const double *h,
+                         const double (**f1)[GL], const double (**fm)[GL],
+                         const double (**fe)[GL])
+{
+    if (!g->tdep) {
+        if (f1)
+            *f1 = (const double(*)[GL])cur->H;
+        *fm = *fe = (const double(*)[GL])cur->H;
+        return;
+    }
+    if (f1) {
+        lanes_field(g, m, r->lane, r->t, h, 0, r->tt, r->f1);
+        *f1 = (const double(*)[GL])r->f1;
+    }
+    lanes_field(g, m, r->lane, r->t, h, 1, r->tt, r->fm);
+    lanes_field(g, m, r->lane, r->t, h, 2, r->tt, r->fe);
+    *fm = (const double(*)[GL])r->fm;
+    *fe = (const double(*)[GL])r->fe;
+}
+
+/* Where the crossing lanes (cx, round r) reach their thresholds: micro_substep's location. */
+static void locate_crossings(const mpar *P, const gchunk *g, const glanes *cx, ground *r, int m)
+{
+    for (int j = 0; j < m; j++) {
+        const int l = r->lane[j];
+        double H[3] = {cx->H[0][j], cx->H[1][j], cx->H[2][j]};
+        if (g->tdep) {
+            const double X[3] = {g->X[0][l], g->X[1][l], g->X[2][l]};
+            fr_field_eval(g->field, r->tb[j], X, H, NULL);
+        }
+        const double Hxi = H[0] * r->y1[0][j] + H[1] * r->y1[1][j] + H[2] * r->y1[2][j];
+        const double kend = fr_flip_rate(cx->sg[j], P->b, Hxi, P->le);
+        const double h = r->h[j];
+        r->sf[j] = hermite_crossing(cx->y[3][j], r->y1[3][j], r->k1[3][j] * h, kend * h, g->th[l]);
+        r->hp[j] = r->sf[j] * h;
+    }
+}
+
+/* (1.2): the crossing lanes flip at their crossing times, with fresh thresholds. */
+static void flip_lanes(gchunk *g, glanes *cx, ground *r, int m)
+{
+    for (int j = 0; j < m; j++) {
+        const int l = r->lane[j];
+        const int inside = r->sf[j] < 1.0;
+        const double tf = inside ? r->t[j] + r->sf[j] * r->h[j] : r->tb[j];
+        for (int k = 0; k < 3; k++)
+            g->a.y[k][l] = cx->y[k][j] = inside ? r->yf[k][j] : r->y1[k][j];
+        g->a.y[3][l] = cx->y[3][j] = 0.0;
+        g->a.sg[l] = cx->sg[j] = -cx->sg[j];
+        g->nfl[l]++;
+        g->th[l] = gsl_ran_exponential(&g->rng[l], 1.0);
+        r->t[j] = tf;
+    }
+}
+
+/* micro_substep for the m lanes lane[] (all the chunk's, in order, when identity) over their
+ * substep s: rounds of RK4 steps to the substep's end, compacted to the lanes that flipped. */
+static void micro_rounds(const fr_dyn_ctx *c, const mpar *P, gchunk *g, int m, const int *lane,
+                         int identity, double t0, int s, glanes *cx, ground *r)
+{
+    const glanes *cur = &g->a;
+    int keep[GL];
+    for (int j = 0; j < m; j++) {
+        const int l = lane[j];
+        r->t[j] = t0 + s * g->hs[l];
+        r->tb[j] = t0 + (s + 1) * g->hs[l];
+        r->lane[j] = l;
+    }
+    if (!identity) {
+        for (int j = 0; j < m; j++)
+            copy_lane(cx, j, &g->a, lane[j]);
+        cur = cx;
+    }
+    while (m > 0 && !fr_dyn_aborted(c)) {
+        int nk = 0;
+        for (int j = 0; j < m; j++) { /* the lanes at their substep's end leave */
+            r->h[j] = r->tb[j] - r->t[j];
+            keep[nk] = j;
+            nk += r->h[j] > 0.0;
+        }
+        if (nk < m) {
+            cur = compact(cur, cx, r, keep, nk);
+            m = nk;
+            if (m == 0)
+                break;
+        }
+        const double(*f1)[GL], (*fm)[GL], (*fe)[GL];
+        round_fields(g, cur, r, m, r->h, &f1, &fm, &fe);
+        lanes_k1(m, P, cur, f1, r->k1);
+        lanes_rk4(m, P, cur, fm, fe, r->h, (const double(*)[GL])r->k1, r->y1);
+        int nx = 0;
+        for (int j = 0; j < m; j++) {
+            const int l = r->lane[j];
+            if (r->y1[3][j] < g->th[l]) { /* no flip in this step: done */
+                for (int k = 0; k < 4; k++)
+                    g->a.y[k][l] = r->y1[k][j];
+            } else {
+                keep[nx++] = j;
+            }
+        }
+        if (nx == 0)
+            break;
+        glanes *x = compact(cur, cx, r, keep, nx);
+        cur = x;
+        m = nx;
+        locate_crossings(P, g, x, r, m);
+        round_fields(g, x, r, m, r->hp, NULL, &fm, &fe);
+        lanes_rk4(m, P, x, fm, fe, r->hp, (const double(*)[GL])r->k1, r->yf);
+        flip_lanes(g, x, r, m);
+    }
+}
+
+/* rk4_eff for the m lanes lane[] over their substep s. */
+static void eff_lanes(const mpar *P, gchunk *g, int m, const int *lane, int identity, double t0,
+                      int s, ground *r)
+{
+    for (int j = 0; j < m; j++) {
+        const int l = lane[j];
+        r->lane[j] = l;
+        r->h[j] = g->hs[l];
+        r->t[j] = t0 + s * g->hs[l];
+        for (int k = 0; k < 3; k++) {
+            r->y1[k][j] = g->xs[k][l];
+            r->f1[k][j] = g->a.H[k][l];
+        }
+    }
+    double *x[3] = {r->y1[0], r->y1[1], r->y1[2]};
+    const double(*f1)[GL] = (const double(*)[GL])r->f1, (*fm)[GL] = f1, (*fe)[GL] = f1;
+    if (identity)
+        for (int k = 0; k < 3; k++)
+            x[k] = g->xs[k];
+    if (g->tdep) {
+        lanes_field(g, m, r->lane, r->t, r->h, 0, r->tt, r->f1);
+        lanes_field(g, m, r->lane, r->t, r->h, 1, r->tt, r->fm);
+        lanes_field(g, m, r->lane, r->t, r->h, 2, r->tt, r->fe);
+        fm = (const double(*)[GL])r->fm;
+        fe = (const double(*)[GL])r->fe;
+    }
+    lanes_eff(m, P, x[0], x[1], x[2], f1, fm, fe, r->h);
+    if (!identity)
+        for (int j = 0; j < m; j++)
+            for (int k = 0; k < 3; k++)
+                g->xs[k][lane[j]] = r->y1[k][j];
+}
+
+/* fr_particle_advance's Brownian step for the m lanes lane[]. */
+static void brownian_lanes(gchunk *g, int m, const int *lane)
+{
+    for (int j = 0; j < m; j++) {
+        const int l = lane[j];
+        if (!(g->bsd[l] > 0.0))
+            continue;
+        const double w[3] = {gsl_ran_gaussian_ziggurat(&g->rng[l], g->bsd[l]),
+                             gsl_ran_gaussian_ziggurat(&g->rng[l], g->bsd[l]),
+                             gsl_ran_gaussian_ziggurat(&g->rng[l], g->bsd[l])};
+        double y[3] = {g->a.y[0][l], g->a.y[1][l], g->a.y[2][l]};
+        double e[3] = {g->xs[0][l], g->xs[1][l], g->xs[2][l]};
+        rotate(y, w);
+        rotate(e, w);
+        for (int k = 0; k < 3; k++) {
+            g->a.y[k][l] = y[k];
+            g->xs[k][l] = e[k];
+        }
+    }
+}
+
+/* The chunk's lanes from the block, with fr_particle_advance's set-up per particle. */
+static void chunk_load(const fr_dyn_ctx *c, const fr_block *blk, gchunk *g, double le, double t0,
+                       double t1)
+{
+    g->n = blk->cnt;
+    g->field = c->field;
+    const fr_field *f = c->field;
+    /* the field is constant on [t0, t1] unless it rotates, sweeps or may switch off in it */
+    g->tdep = f->rotating || f->sweep || (f->has_switch_off && !(t0 >= f->t_off));
+    for (int k = 0; k < 3; k++)
+        g->X[k] = blk->X[k];
+    for (int l = 0; l < g->n; l++) {
+        const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
+        const double *G = blk->G + 9 * (size_t)l;
+        rhs_ctx rr = {.c = c, .X = X, .log_eps = le};
+        double gn = 0.0;
+        for (int a = 0; a < 3; a++)
+            for (int m = 0; m < 3; m++) {
+                rr.W[3 * a + m] = 0.5 * (G[3 * a + m] - G[3 * m + a]);
+                rr.E[3 * a + m] = 0.5 * (G[3 * a + m] + G[3 * m + a]);
+                gn += G[3 * a + m] * G[3 * a + m];
+            }
+        rr.Gnorm = sqrt(gn);
+        for (int k = 0; k < 9; k++) {
+            g->a.W[k][l] = rr.W[k];
+            g->a.E[k][l] = rr.E[k];
+        }
+        g->ns[l] = substeps(&rr, t0, t1);
+        g->hs[l] = (t1 - t0) / g->ns[l];
+        g->bsd[l] = (c->brownian > 0.0 && !c->hold) ? sqrt(2.0 * c->brownian * g->hs[l]) : 0.0;
+        double H[3];
+        fr_field_eval(f, t0, X, H, NULL); /* read only when constant on [t0, t1] */
+        for (int k = 0; k < 3; k++) {
+            g->a.H[k][l] = H[k];
+            g->a.y[k][l] = blk->xi[k][l];
+            g->xs[k][l] = blk->xis[k][l];
+        }
+        g->a.y[3][l] = blk->hazard[l];
+        g->a.sg[l] = blk->sigma[l];
+        g->th[l] = blk->thresh[l];
+        g->nfl[l] = 0;
+        fr_rng_open(&g->rng[l], &g->rs[l], blk->rng_key, blk->first + (uint32_t)l, blk->rng_ctr[l]);
+    }
+}
+
+static void chunk_store(const gchunk *g, const fr_block *blk)
+{
+    for (int l = 0; l < g->n; l++) {
+        for (int k = 0; k < 3; k++) {
+            blk->xi[k][l] = g->a.y[k][l];
+            blk->xis[k][l] = g->xs[k][l];
+        }
+        blk->hazard[l] = g->a.y[3][l];
+        blk->sigma[l] = (int8_t)g->a.sg[l];
+        blk->thresh[l] = g->th[l];
+        blk->flips[l] += g->nfl[l];
+        blk->rng_ctr[l] = fr_rng_close(&g->rs[l]);
+    }
+}
+
+void fr_block_advance(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1)
+{
+    const double le = log(c->eps);
+    const mpar P = mpar_of(c, le);
+    gchunk g;
+    glanes cx;
+    ground r;
+    chunk_load(c, blk, &g, le, t0, t1);
+    int nsmax = 0, lane[GL];
+    for (int l = 0; l < g.n; l++)
+        nsmax = g.ns[l] > nsmax ? g.ns[l] : nsmax;
+    for (int s = 0; s < nsmax && !fr_dyn_aborted(c); s++) {
+        int m = 0; /* the lanes with a substep s */
+        for (int l = 0; l < g.n; l++) {
+            lane[m] = l;
+            m += s < g.ns[l];
+        }
+        const int identity = m == g.n;
+        if (!c->no_effective)
+            eff_lanes(&P, &g, m, lane, identity, t0, s, &r);
+        micro_rounds(c, &P, &g, m, lane, identity, t0, s, &cx, &r);
+        brownian_lanes(&g, m, lane);
+    }
+    chunk_store(&g, blk);
 }
 
 /* ---- Static field, no ambient flow, no Brownian motion: exact in law, vectorised --------

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Vector variants from glibc's libmvec, for the lane loop in dynamics.c (declared here,
  * before any use, as glibc does under -ffast-math; we keep IEEE semantics otherwise). */
@@ -51,12 +52,50 @@ typedef struct fr_particle_state {
 /* (1.8): m0 = m⁺ − m⁻ = tanh(b H·ξ); tanh cannot overflow. */
 static inline double fr_mean_spin_eq(double b, double Hxi) { return tanh(b * Hxi); }
 
+/* e^x for x <= 700 (0 below −708), to about 2 ulp, in plain C arithmetic: the same bits
+ * whether a loop runs it scalar or vectorised, at any ISA level (no FMA contraction in ISO C
+ * mode), unlike libm's exp and libmvec's vector exp, which differ. The general path
+ * (fr_particle_advance and its chunked form fr_block_advance) uses it so the two agree bit for
+ * bit. x = k ln2 + r (Cody–Waite, |r| <= ln2/2), e^r by its Taylor series to r^13 (truncation
+ * < 1e-17 relative), 2^k put into the exponent field. */
+#if defined(__GNUC__)
+__attribute__((always_inline))
+#endif
+static inline double fr_exp_portable(double x)
+{
+    const double shift = 0x1.8p52; /* adding it rounds to an integer k held in the low bits */
+    const double kd0 = x * 0x1.71547652b82fep0 + shift;
+    uint64_t ki;
+    memcpy(&ki, &kd0, sizeof ki);
+    const double kd = kd0 - shift;
+    const double r = (x - kd * 0x1.62e42feep-1) - kd * 0x1.a39ef35793c76p-33; /* ln2 hi, lo */
+    double p = 1.0 / 6227020800.0;
+    p = p * r + 1.0 / 479001600.0;
+    p = p * r + 1.0 / 39916800.0;
+    p = p * r + 1.0 / 3628800.0;
+    p = p * r + 1.0 / 362880.0;
+    p = p * r + 1.0 / 40320.0;
+    p = p * r + 1.0 / 5040.0;
+    p = p * r + 1.0 / 720.0;
+    p = p * r + 1.0 / 120.0;
+    p = p * r + 1.0 / 24.0;
+    p = p * r + 1.0 / 6.0;
+    p = p * r + 0.5;
+    p = p * r + 1.0;
+    p = p * r + 1.0;
+    const uint64_t sb = (ki << 52) + 0x3ff0000000000000ULL; /* 2^k, k in [−1021, 1010] */
+    double sc;
+    memcpy(&sc, &sb, sizeof sc);
+    return x < -708.0 ? 0.0 : p * sc;
+}
+
 /* (1.2): flip rate λ^σ/ε = exp(−σ b H·ξ)/ε, evaluated as exp(min(−σbH·ξ − ln ε, 700)) so
- * it cannot overflow for any b|H| (a rate of e^700 already means "flips at once"). */
-static inline double fr_flip_rate(int sigma, double b, double Hxi, double log_eps)
+ * it cannot overflow for any b|H| (a rate of e^700 already means "flips at once"). sigma is
+ * ±1 (a double, so lane loops stay in one type). */
+static inline double fr_flip_rate(double sigma, double b, double Hxi, double log_eps)
 {
     const double x = -sigma * b * Hxi - log_eps;
-    return exp(x < 700.0 ? x : 700.0);
+    return fr_exp_portable(x < 700.0 ? x : 700.0);
 }
 
 /* Advance one particle from t0 to t1 with the ambient flow gradient G = ∇w (row-major,
@@ -83,9 +122,19 @@ typedef struct fr_block {
     uint64_t *rng_ctr;                  /* the particles' random-stream counters (rng.h) */
     uint32_t first;                     /* the block's first particle's index: its stream */
     fr_rng_key rng_key;
+    const double *G;                    /* fr_block_advance: the ambient flow gradients, 9 per
+                                         * particle as in fr_particle_advance */
 } fr_block;
 /* Advances the chunk; its clocks are in the candidate form afterwards. */
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
+
+/* The general path (any field, ambient flow, Brownian motion, held orientations) for a chunk of
+ * cnt <= FR_GCHUNK particles, clocks in the hazard form: fr_particle_advance for each particle
+ * (G from blk->G, its stream from rng_key, first + lane and rng_ctr), with the RK4 stages
+ * vectorised across the particles; bit-identical to it. clock_cand and hazard_zero are not
+ * read. */
+#define FR_GCHUNK 64
+void fr_block_advance(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
 
 /* Clocks of n particles from the candidate form at time t back to the hazard form (Λ = 0,
  * E = λ̄(t_c − t)): exact in law, no random numbers. */

@@ -498,30 +498,27 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     }
     clocks_to_hazard(s, t0);
     s->hazard_zero = 0;
-#pragma omp parallel for schedule(dynamic, 256)
-    for (int i = 0; i < s->n; i++) {
-        fr_particle_state st = {
-            .X = {s->X[0][i], s->X[1][i], s->X[2][i]},
-            .xi = {s->xi[0][i], s->xi[1][i], s->xi[2][i]},
-            .xis = {s->xis[0][i], s->xis[1][i], s->xis[2][i]},
-            .sigma = s->sigma[i],
-            .hazard = s->hazard[i],
-            .thresh = s->thresh[i],
-            .flips = 0,
+    /* the general path, FR_GCHUNK particles at a time (each from its own stream: the same
+     * bits for any schedule and thread count) */
+    const int nb = (s->n + FR_GCHUNK - 1) / FR_GCHUNK;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (int b = 0; b < nb; b++) {
+        const int i0 = b * FR_GCHUNK;
+        const fr_block blk = {
+            .cnt = i0 + FR_GCHUNK <= s->n ? FR_GCHUNK : s->n - i0,
+            .X = {s->X[0] + i0, s->X[1] + i0, s->X[2] + i0},
+            .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
+            .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},
+            .hazard = s->hazard + i0,
+            .thresh = s->thresh + i0,
+            .sigma = s->sigma + i0,
+            .flips = s->flips + i0,
+            .rng_ctr = s->rng_ctr + i0,
+            .first = (uint32_t)i0,
+            .rng_key = s->rng_key,
+            .G = s->G + 9 * (size_t)i0,
         };
-        gsl_rng r;
-        fr_rng_stream rs;
-        fr_rng_open(&r, &rs, s->rng_key, (uint32_t)i, s->rng_ctr[i]);
-        fr_particle_advance(&ctx, &st, s->G + 9 * (size_t)i, t0, t1, &r);
-        s->rng_ctr[i] = fr_rng_close(&rs);
-        for (int k = 0; k < 3; k++) {
-            s->xi[k][i] = st.xi[k];
-            s->xis[k][i] = st.xis[k];
-        }
-        s->sigma[i] = (int8_t)st.sigma;
-        s->hazard[i] = st.hazard;
-        s->thresh[i] = st.thresh;
-        s->flips[i] += st.flips;
+        fr_block_advance(&ctx, &blk, t0, t1);
     }
 }
 
