@@ -15,6 +15,27 @@
 
 /* ---- start and stop ---- */
 
+/* llvmpipe's raster threads (it starts one per core, reading LP_NUM_THREADS when the context
+ * is made): on two cores, up to RASTER_ONE_THREAD_N particles, one. Each raster thread takes a
+ * core from the simulation's two OpenMP threads for every frame, and the partner of a thread so
+ * preempted waits at the next barrier; one raster thread does the same work (no more CPU a
+ * frame) on one core at a time. Measured at N = 2e4 (runs alternating, Xvfb 1280x720, load 2-3):
+ * 14.25 and 13.30 steps/s with two raster threads, 15.30 and 14.86 with one, both at 32.9
+ * frames/s. Not at N = 1e5, where a redraw of the arrows (~80 ms of raster work) on one thread
+ * costs frames (30.7 -> 25.8 frames/s). A user's LP_NUM_THREADS wins; other drivers ignore it. */
+#define RASTER_ONE_THREAD_N 50000
+static void raster_threads(const viz_app *a)
+{
+#ifndef __EMSCRIPTEN__
+    if (getenv("LP_NUM_THREADS") || a->fo.p.n > RASTER_ONE_THREAD_N ||
+        sysconf(_SC_NPROCESSORS_ONLN) > 2)
+        return;
+    (void)setenv("LP_NUM_THREADS", "1", 0);
+#else
+    (void)a;
+#endif
+}
+
 int app_launch(viz_app *a, int argc, char **argv, int *rc)
 {
     a->t_launch = viz_now();
@@ -26,6 +47,7 @@ int app_launch(viz_app *a, int argc, char **argv, int *rc)
     *rc = app_prepare(a, &loaded, &done);
     if (done)
         return 0;
+    raster_threads(a);
     char err[1024];
     *rc = window_open(&a->win, a->vo.w, a->vo.h, a->vo.fullscreen, a->vo.frames != 0, err,
                       sizeof err);
@@ -95,6 +117,8 @@ int app_start(viz_app *a, fr_sim *loaded)
         return app_fail(a, 1);
     }
     a->render_ok = 1;
+    prof_init(&a->prof);
+    a->R.prof = &a->prof;
     window_drawable_size(&a->win, &a->dw, &a->dh);
     if (hud_init(&a->H, fmaxf(12.0f, fminf(30.0f, roundf((float)a->dh / 50.0f))), err,
                  sizeof err)) {
@@ -139,6 +163,7 @@ int app_fail(viz_app *a, int code)
         hud_free(&a->H);
     if (a->render_ok)
         render_free(&a->R);
+    prof_free(&a->prof);
     window_close(&a->win);
     return code;
 }
@@ -154,6 +179,7 @@ int app_finish(viz_app *a)
                1e3 * (viz_cpu_now() - a->cpu_warm) / (double)n, n,
                !a->ctl.arrows ? "off" : render_uses_impostors(&a->R) ? "impostor" : "mesh",
                a->R.part_n, a->dw, a->dh);
+    prof_print(&a->prof);
     app_rec_stop(a);
     SDL_HideWindow(a->win.win);
     const viz_snapshot *s = simthread_snapshot(&a->S, NULL);
@@ -381,8 +407,10 @@ static void draw_scene(viz_app *a, viz_render_view *v)
                            s->seq ? &s->params.field : NULL, s->seq ? s->params.aspect : 1.0,
                            lecture ? 2.0f : 1.0f, s->seq && s->sel >= 0 ? s : NULL};
     /* the arrow cache's copy covers the whole window (the view is the window): no clear */
-    if (!(v->x == 0 && v->y == 0 && v->w == a->dw && v->h == dh && render_scene_cached(&a->R, v, &so)))
+    if (!(v->x == 0 && v->y == 0 && v->w == a->dw && v->h == dh && render_scene_cached(&a->R, v, &so))) {
         background(a->dw, dh, lecture);
+        prof_mark(&a->prof, PROF_CLEAR);
+    }
     render_scene(&a->R, v, &so);
 }
 
@@ -549,6 +577,7 @@ int app_frame(viz_app *a)
         return 1;
     }
     take_snapshots(a);
+    prof_mark(&a->prof, PROF_INPUT);
     scripted_last(a);
     window_drawable_size(&a->win, &a->dw, &a->dh);
     viz_render_view v;
@@ -561,7 +590,10 @@ int app_frame(viz_app *a)
     if (!a->ctl.clean_capture)
         captures(a);
     draw_window_only(a, &u);
+    prof_mark(&a->prof, PROF_OVERLAY);
     window_swap(&a->win);
+    prof_mark(&a->prof, PROF_SWAP);
+    prof_frame(&a->prof, a->frames < WARM_FRAMES);
     count_frame(a);
     if (a->final_capture)
         return 1;

@@ -10,6 +10,7 @@
 #include "controls.h"
 #include "hud.h"
 #include "options.h"
+#include "prof.h"
 #include "render.h"
 #include "simthread.h"
 #include "ui.h"
@@ -44,6 +45,7 @@ typedef struct viz_app {
     double frame_t0;               /* when this frame began */
     double frame_due;              /* when the next frame is due (app_frame_pause) */
     int final_capture, captured_last, last, waiting, rc;
+    viz_prof prof;                 /* FERROVIZ_PROF=1: the window's CPU per part of a frame */
 } viz_app;
 
 /* The start both front ends share: options (argv), app_prepare, the window, app_start.

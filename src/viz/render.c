@@ -1083,7 +1083,10 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
             draw_arrows(r, v, o, light, fwd);
             if (cache)
                 cache_store(r, v);
+            prof_mark(r->prof, PROF_ARROWS);
         }
+    } else {
+        prof_mark(r->prof, PROF_CLEAR);
     }
     if (o->field && o->field->has_magnet) {
         draw_magnet(r, v, o->field, fwd);
@@ -1096,6 +1099,7 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
         memcpy(pk_pos, pk->pos + 3 * pk->sel, sizeof pk_pos);
     if (heads)
         draw_stream_heads(r, v);
+    prof_mark(r->prof, PROF_HEADS);
 
     /* translucent: lines without depth writes */
     glEnable(GL_BLEND);
@@ -1106,8 +1110,10 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
     draw_lines(r, &v->vp[0][0], 1.5f * ls);
     if (picked)
         draw_pick_trace(r, v, pk, pk_pos, 1.6f * r->arrow_scale, ls);
+    prof_mark(r->prof, PROF_LINES);
     if (o->streams && r->stream_lines > 0)
         draw_streamlines(r, v, ls);
+    prof_mark(r->prof, PROF_STREAMS);
     glDepthMask(GL_TRUE);
     glDisable(GL_BLEND);
     if (picked) {

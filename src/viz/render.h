@@ -4,6 +4,7 @@
 #define VIZ_RENDER_H
 
 #include "gl.h"
+#include "prof.h"
 #include "simthread.h"
 
 #include <cglm/cglm.h>
@@ -92,6 +93,7 @@ typedef struct viz_renderer {
     int line_n, line_cap;
     float line_w_max;
     float arrow_scale;
+    viz_prof *prof;              /* FERROVIZ_PROF's marks (set by the caller), or NULL */
 } viz_renderer;
 
 int render_init(viz_renderer *r, char *err, size_t errlen);
