@@ -308,11 +308,15 @@ static int arrows_due(const viz_app *a, const viz_snapshot *s)
     return viz_now() - a->uploaded_t >= ARROW_PACE_S * (double)s->n;
 }
 
-/* The newest snapshot and streamlines, uploaded when new (or the colouring changed). */
+/* The newest snapshot and streamlines, uploaded when new (or the colouring changed). While the
+ * arrow cache is in use new streamlines wait for the next new arrows (at most ARROW_PACE_S x N,
+ * on a software rasteriser) unless the arrows shown are the newest: the cache holds their heads,
+ * and new heads alone would cost a redraw of the arrows more. */
 static void take_snapshots(viz_app *a)
 {
     const viz_snapshot *s = a->snap = simthread_snapshot(&a->S, NULL);
     const viz_streams *st = a->streams = simthread_streams(&a->S, NULL);
+    int arrows_new = 0;
     if (s->seq && (s->seq != a->uploaded_seq || a->ctl.colour != a->uploaded_colour) &&
         arrows_due(a, s)) {
         render_set_particles(&a->R, s, a->ctl.colour);
@@ -320,8 +324,11 @@ static void take_snapshots(viz_app *a)
         a->uploaded_colour = a->ctl.colour;
         a->uploaded_gen = s->gen;
         a->uploaded_t = viz_now();
+        arrows_new = 1;
     }
-    if (st->seq && st->seq != a->uploaded_stream_seq) {
+    const int streams_due = arrows_new || s->seq == a->uploaded_seq ||
+                            !render_caches(&a->R, a->ctl.arrows);
+    if (st->seq && st->seq != a->uploaded_stream_seq && streams_due) {
         render_set_streams(&a->R, st);
         a->uploaded_stream_seq = st->seq;
     }

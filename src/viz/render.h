@@ -77,14 +77,13 @@ typedef struct viz_renderer {
     int cache_state, cache_w, cache_h, cache_depth_fmt;
     int cache_misses, cache_wanted; /* misses in a row; copy after this frame's drawing */
     GLuint cache_fbo, cache_rb[2];
-    unsigned char cache_key[160];
+    unsigned char cache_key[256];
     /* The window's depth buffer survives a swap (set by the caller: a software rasteriser on
      * the desktop, where it was checked; a page's WebGL clears it): a cached frame then copies
      * back only the colour, and the depth in the gizmo's box (cache_depth_box: x, y, w, h in
-     * window pixels), as long as nothing else wrote the window's depth (cache_depth_ok; the
-     * streamlines' heads are drawn again where they were, until new streamlines come). */
+     * window pixels), as long as nothing else wrote the window's depth (cache_depth_ok). */
     int keep_depth, cache_depth_ok, cache_depth_box[4];
-    int cache_depth_heads;       /* the window's depth holds the streamlines' heads too */
+    uint64_t stream_version;     /* +1 per render_set_streams (the heads are in the cache) */
     int stream_stride;           /* draw every stride-th traced vertex (set by the caller) */
     float *stream_thin;          /* staging of those vertices */
     int stream_thin_cap;
@@ -128,6 +127,9 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
  * colour (the background included) and depth cover the viewport, so the caller need not clear
  * it first (llvmpipe: ~3 ms of CPU a frame at 1280x720). */
 int render_scene_cached(const viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o);
+/* 1 if the arrow cache is in use (arrows shown: the caller's switch): new streamlines then cost
+ * a redraw of the arrows, whose cache holds the streamlines' heads. */
+int render_caches(const viz_renderer *r, int arrows);
 
 /* The gizmo in its own viewport: axes and the field H (at the origin) as an arrow whose length
  * grows with |H| (1 - exp(-|H|)); fills the window-pixel positions (origin top left, window of
