@@ -190,36 +190,44 @@ static void rk4_eff(const rhs_ctx *r, double t, double y[3], double h)
     eff_rk4_pt(&P, H1, Hm, He, 1, h, &y[0], &y[1], &y[2]);
 }
 
+/* One safeguarded Newton step for the crossing of the cubic Hermite interpolant p of Λ
+ * (values L0, L1, rates times the step r0h, r1h) with E, bracket [lo, hi]; 1 when converged
+ * (s then final). Shared by the scalar and the lane loops (same bits). */
+PT_INLINE int hermite_iter(double L0, double L1, double r0h, double r1h, double E, double *s,
+                           double *lo, double *hi)
+{
+    const double S = *s, s2 = S * S, s3 = s2 * S;
+    const double p = (2 * s3 - 3 * s2 + 1) * L0 + (s3 - 2 * s2 + S) * r0h +
+                     (-2 * s3 + 3 * s2) * L1 + (s3 - s2) * r1h - E;
+    const double dp = (6 * s2 - 6 * S) * L0 + (3 * s2 - 4 * S + 1) * r0h +
+                      (-6 * s2 + 6 * S) * L1 + (3 * s2 - 2 * S) * r1h;
+    const int up = p >= 0.0;
+    const double nlo = up ? *lo : S, nhi = up ? S : *hi;
+    *lo = nlo;
+    *hi = nhi;
+    const int tight = nhi - nlo <= 1e-15;
+    const double sn0 = S - p / dp;
+    const double sn = (sn0 > nlo && sn0 < nhi) ? sn0 : 0.5 * (nlo + nhi);
+    *s = tight ? S : sn;
+    return tight || fabs(sn - S) <= 1e-15;
+}
+
+/* The linear interpolant's crossing, the start of the iteration. */
+PT_INLINE double hermite_start(double L0, double L1, double E)
+{
+    const double s = (E - L0) / (L1 - L0);
+    return (s > 0.0 && s < 1.0) ? s : 0.5;
+}
+
 /* s in (0, 1] where the cubic Hermite interpolant p of Λ reaches E: safeguarded Newton
  * (bisection whenever a Newton step leaves the bracket), robust even when the rate changes
  * by many orders of magnitude across the step. Converges to 1e-15 in a few iterations. */
 static double hermite_crossing(double L0, double L1, double r0h, double r1h, double E)
 {
-    double lo = 0.0, hi = 1.0;
-    /* start from the linear interpolant's crossing */
-    double s = (E - L0) / (L1 - L0);
-    if (!(s > 0.0 && s < 1.0))
-        s = 0.5;
-    for (int it = 0; it < 100; it++) {
-        const double s2 = s * s, s3 = s2 * s;
-        const double p = (2 * s3 - 3 * s2 + 1) * L0 + (s3 - 2 * s2 + s) * r0h +
-                         (-2 * s3 + 3 * s2) * L1 + (s3 - s2) * r1h - E;
-        const double dp = (6 * s2 - 6 * s) * L0 + (3 * s2 - 4 * s + 1) * r0h +
-                          (-6 * s2 + 6 * s) * L1 + (3 * s2 - 2 * s) * r1h;
-        if (p >= 0.0)
-            hi = s;
-        else
-            lo = s;
-        if (hi - lo <= 1e-15)
+    double lo = 0.0, hi = 1.0, s = hermite_start(L0, L1, E);
+    for (int it = 0; it < 100; it++)
+        if (hermite_iter(L0, L1, r0h, r1h, E, &s, &lo, &hi))
             break;
-        double sn = s - p / dp;
-        if (!(sn > lo && sn < hi))
-            sn = 0.5 * (lo + hi);
-        const int done = fabs(sn - s) <= 1e-15;
-        s = sn;
-        if (done)
-            break;
-    }
     return s;
 }
 
@@ -228,29 +236,58 @@ static double hermite_crossing(double L0, double L1, double r0h, double r1h, dou
  * substeps; 0 = none) (fr_params_validate refuses time-dependent fields
  * that would need more); but RK4 stability of the orientation itself is never traded away:
  * γ|H|h <= 0.5 (k_xi = γ|H| + |∇w|). */
+PT_INLINE double substep_count(double dt, double kappa, double k_xi, double want_brownian)
+{
+    /* the maxima as fmax would take them (a NaN rate is ignored), written as selects so that
+     * the lane loop of the chunked path vectorises */
+    const double c = ceil(dt * kappa / 0.05);
+    double steps = c > want_brownian ? c : want_brownian;
+    steps = steps < 1.0 ? 1.0 : steps > FR_MAX_SUBSTEPS ? FR_MAX_SUBSTEPS : steps;
+    const double x = ceil(dt * k_xi / 0.5);
+    steps = x > steps ? x : steps;
+    return steps > 1e7 ? 1e7 : steps; /* a whole number */
+}
+
 static int substep_rule(double dt, double kappa, double k_xi, double want_brownian)
 {
-    double steps = fmax(ceil(dt * kappa / 0.05), want_brownian);
-    steps = steps < 1.0 ? 1.0 : steps > FR_MAX_SUBSTEPS ? FR_MAX_SUBSTEPS : steps;
-    steps = fmax(steps, ceil(dt * k_xi / 0.5));
-    return steps > 1e7 ? 10000000 : (int)steps;
+    return (int)substep_count(dt, kappa, k_xi, want_brownian);
 }
 
 /* Number of RK4 substeps on [t0, t1]: resolve the orientation rate, the change of the
  * log-rate b H·ξ (which sets how fast the hazard varies) and a rotating field. */
+/* What the substep count needs besides the particle's field and flow. */
+typedef struct subpar {
+    double gamma, b, omega, brown, dt;
+    int hold;
+} subpar;
+
+static subpar subpar_of(const fr_dyn_ctx *c, double t0, double t1)
+{
+    const fr_field *f = c->field;
+    /* Brownian splitting error per unit time ~ (2/3) D_r² h: keep D_r h <= 0.002 */
+    return (subpar){.gamma = c->gamma,
+                    .b = c->b,
+                    .omega = f->rotating ? fabs(f->rot_omega) : 0.0,
+                    .brown = c->brownian > 0.0 && !c->hold ? ceil((t1 - t0) * c->brownian / 0.002) : 0.0,
+                    .dt = t1 - t0,
+                    .hold = c->hold};
+}
+
+PT_INLINE double substeps_for(const subpar *q, double H0, double H1, double H2, double Gnorm)
+{
+    const double Hn = sqrt(H0 * H0 + H1 * H1 + H2 * H2);
+    const double Wn = Gnorm, omega = q->omega;
+    const double k_xi = q->hold ? 0.0 : q->gamma * Hn + Wn;
+    const double kappa = k_xi + q->b * (Hn * k_xi + omega * Hn) + omega;
+    return substep_count(q->dt, kappa, k_xi, q->brown);
+}
+
 static int substeps(const rhs_ctx *r, double t0, double t1)
 {
     double H[3];
     fr_field_eval(r->c->field, t0, r->X, H, NULL);
-    const double Hn = sqrt(H[0] * H[0] + H[1] * H[1] + H[2] * H[2]);
-    const double Wn = r->Gnorm;
-    const fr_field *f = r->c->field;
-    const double omega = f->rotating ? fabs(f->rot_omega) : 0.0;
-    const double k_xi = r->c->hold ? 0.0 : r->c->gamma * Hn + Wn;
-    const double kappa = k_xi + r->c->b * (Hn * k_xi + omega * Hn) + omega;
-    /* Brownian splitting error per unit time ~ (2/3) D_r² h: keep D_r h <= 0.002 */
-    const double brown = r->c->brownian > 0.0 && !r->c->hold ? ceil((t1 - t0) * r->c->brownian / 0.002) : 0.0;
-    return substep_rule(t1 - t0, kappa, k_xi, brown);
+    const subpar q = subpar_of(r->c, t0, t1);
+    return (int)substeps_for(&q, H[0], H[1], H[2], r->Gnorm);
 }
 
 /* The microscopic state y = (ξ, Λ) from t to tb (one substep), with exact flips: RK4 over
@@ -497,22 +534,76 @@ static void round_fields(const gchunk *g, const glanes *cur, ground *r, int m, c
     *fe = (const double(*)[GL])r->fe;
 }
 
+/* hermite_crossing for m lanes: the same iterations per lane. The first HERMITE_VEC iterations
+ * run across the lanes (most lanes converge within them); a lane still unconverged goes on
+ * alone, so that a few slow lanes do not hold the others. */
+#ifndef HERMITE_VEC
+#define HERMITE_VEC 4
+#endif
+FR_TARGET_CLONES
+static void hermite_lanes(int m, const double *restrict L0, const double *restrict L1,
+                          const double *restrict r0h, const double *restrict r1h,
+                          const double *restrict E, double *restrict s)
+{
+    double lo[GL], hi[GL];
+    int done[GL];
+#pragma omp simd
+    for (int j = 0; j < m; j++) {
+        s[j] = hermite_start(L0[j], L1[j], E[j]);
+        lo[j] = 0.0;
+        hi[j] = 1.0;
+        done[j] = 0;
+    }
+    for (int it = 0; it < HERMITE_VEC; it++) {
+#pragma omp simd
+        for (int j = 0; j < m; j++) {
+            double S = s[j], LO = lo[j], HI = hi[j];
+            const int d = hermite_iter(L0[j], L1[j], r0h[j], r1h[j], E[j], &S, &LO, &HI);
+            const int was = done[j];
+            s[j] = was ? s[j] : S;
+            lo[j] = was ? lo[j] : LO;
+            hi[j] = was ? hi[j] : HI;
+            done[j] = was | d;
+        }
+    }
+    for (int j = 0; j < m; j++)
+        for (int it = HERMITE_VEC; it < 100 && !done[j]; it++)
+            done[j] = hermite_iter(L0[j], L1[j], r0h[j], r1h[j], E[j], &s[j], &lo[j], &hi[j]);
+}
+
+/* The rate at the substep's end and the Hermite data of the crossing lanes (cx, round r). */
+FR_TARGET_CLONES
+static void crossing_data(int m, const mpar *restrict P, const glanes *restrict cx,
+                          const double (*restrict fb)[GL], ground *restrict r,
+                          const double *restrict th, double *restrict L0, double *restrict r0h,
+                          double *restrict r1h, double *restrict E)
+{
+#pragma omp simd
+    for (int j = 0; j < m; j++) {
+        const double Hxi = fb[0][j] * r->y1[0][j] + fb[1][j] * r->y1[1][j] + fb[2][j] * r->y1[2][j];
+        const double kend = fr_flip_rate(cx->sg[j], P->b, Hxi, P->le);
+        const double h = r->h[j];
+        L0[j] = cx->y[3][j];
+        r0h[j] = r->k1[3][j] * h;
+        r1h[j] = kend * h;
+        E[j] = th[r->lane[j]];
+    }
+}
+
 /* Where the crossing lanes (cx, round r) reach their thresholds: micro_substep's location. */
 static void locate_crossings(const mpar *P, const gchunk *g, const glanes *cx, ground *r, int m)
 {
-    for (int j = 0; j < m; j++) {
-        const int l = r->lane[j];
-        double H[3] = {cx->H[0][j], cx->H[1][j], cx->H[2][j]};
-        if (g->tdep) {
-            const double X[3] = {g->X[0][l], g->X[1][l], g->X[2][l]};
-            fr_field_eval(g->field, r->tb[j], X, H, NULL);
-        }
-        const double Hxi = H[0] * r->y1[0][j] + H[1] * r->y1[1][j] + H[2] * r->y1[2][j];
-        const double kend = fr_flip_rate(cx->sg[j], P->b, Hxi, P->le);
-        const double h = r->h[j];
-        r->sf[j] = hermite_crossing(cx->y[3][j], r->y1[3][j], r->k1[3][j] * h, kend * h, g->th[l]);
-        r->hp[j] = r->sf[j] * h;
+    const double(*fb)[GL] = (const double(*)[GL])cx->H;
+    if (g->tdep) { /* the field at the substep's end */
+        lanes_field(g, m, r->lane, r->tb, r->tb, 0, r->tt, r->f1);
+        fb = (const double(*)[GL])r->f1;
     }
+    double L0[GL], r0h[GL], r1h[GL], E[GL];
+    crossing_data(m, P, cx, fb, r, g->th, L0, r0h, r1h, E);
+    hermite_lanes(m, L0, r->y1[3], r0h, r1h, E, r->sf);
+#pragma omp simd
+    for (int j = 0; j < m; j++)
+        r->hp[j] = r->sf[j] * r->h[j];
 }
 
 /* (1.2): the crossing lanes flip at their crossing times, with fresh thresholds. */
@@ -589,7 +680,7 @@ static void micro_rounds(const fr_dyn_ctx *c, const mpar *P, gchunk *g, int m, c
     }
 }
 
-/* rk4_eff for the m lanes lane[] over their substep s. */
+/* rk4_eff for the m lanes lane[] over their substep s (identity: all the chunk's, in order). */
 static void eff_lanes(const mpar *P, gchunk *g, int m, const int *lane, int identity, double t0,
                       int s, ground *r)
 {
@@ -598,20 +689,25 @@ static void eff_lanes(const mpar *P, gchunk *g, int m, const int *lane, int iden
         r->lane[j] = l;
         r->h[j] = g->hs[l];
         r->t[j] = t0 + s * g->hs[l];
-        for (int k = 0; k < 3; k++) {
-            r->y1[k][j] = g->xs[k][l];
-            r->f1[k][j] = g->a.H[k][l];
-        }
     }
-    double *x[3] = {r->y1[0], r->y1[1], r->y1[2]};
-    const double(*f1)[GL] = (const double(*)[GL])r->f1, (*fm)[GL] = f1, (*fe)[GL] = f1;
-    if (identity)
-        for (int k = 0; k < 3; k++)
-            x[k] = g->xs[k];
+    double *x[3] = {g->xs[0], g->xs[1], g->xs[2]};
+    const double(*f1)[GL] = (const double(*)[GL])g->a.H;
+    if (!identity) {
+        for (int k = 0; k < 3; k++) {
+            x[k] = r->y1[k];
+            for (int j = 0; j < m; j++) {
+                r->y1[k][j] = g->xs[k][lane[j]];
+                r->f1[k][j] = g->a.H[k][lane[j]];
+            }
+        }
+        f1 = (const double(*)[GL])r->f1;
+    }
+    const double(*fm)[GL] = f1, (*fe)[GL] = f1;
     if (g->tdep) {
         lanes_field(g, m, r->lane, r->t, r->h, 0, r->tt, r->f1);
         lanes_field(g, m, r->lane, r->t, r->h, 1, r->tt, r->fm);
         lanes_field(g, m, r->lane, r->t, r->h, 2, r->tt, r->fe);
+        f1 = (const double(*)[GL])r->f1;
         fm = (const double(*)[GL])r->fm;
         fe = (const double(*)[GL])r->fe;
     }
@@ -643,43 +739,79 @@ static void brownian_lanes(gchunk *g, int m, const int *lane)
     }
 }
 
-/* The chunk's lanes from the block, with fr_particle_advance's set-up per particle. */
-static void chunk_load(const fr_dyn_ctx *c, const fr_block *blk, gchunk *g, double le, double t0,
-                       double t1)
+/* W, E and |G| of the lanes from their gradients (9 per particle), as fr_particle_advance. */
+FR_TARGET_CLONES
+static void lanes_flow(int n, const double *restrict G, glanes *restrict a, double *restrict gnorm)
 {
-    g->n = blk->cnt;
+#pragma omp simd
+    for (int l = 0; l < n; l++) {
+        const double *g = G + 9 * (size_t)l;
+        double gn = 0.0;
+        for (int i = 0; i < 3; i++)
+            for (int m = 0; m < 3; m++) {
+                a->W[3 * i + m][l] = 0.5 * (g[3 * i + m] - g[3 * m + i]);
+                a->E[3 * i + m][l] = 0.5 * (g[3 * i + m] + g[3 * m + i]);
+                gn += g[3 * i + m] * g[3 * i + m];
+            }
+        gnorm[l] = sqrt(gn);
+    }
+}
+
+/* Substeps, their length and the Brownian increments' size per lane, as fr_particle_advance. */
+FR_TARGET_CLONES
+static void lanes_substeps(int n, const subpar *restrict q, const glanes *restrict a,
+                           const double *restrict gnorm, double brownian, int *restrict ns,
+                           double *restrict hs, double *restrict bsd)
+{
+    const double dt = q->dt;
+    const int brown = brownian > 0.0 && !q->hold;
+    double nsd[GL];
+#pragma omp simd
+    for (int l = 0; l < n; l++) {
+        nsd[l] = substeps_for(q, a->H[0][l], a->H[1][l], a->H[2][l], gnorm[l]);
+        hs[l] = dt / nsd[l]; /* (t1 − t0) / ns: ns converts exactly */
+        bsd[l] = brown ? sqrt(2.0 * brownian * hs[l]) : 0.0;
+    }
+    for (int l = 0; l < n; l++)
+        ns[l] = (int)nsd[l];
+}
+
+/* The chunk's lanes from the block, with fr_particle_advance's set-up per particle. */
+static void chunk_load(const fr_dyn_ctx *c, const fr_block *blk, gchunk *g, double t0, double t1)
+{
+    const int n = g->n = blk->cnt;
     g->field = c->field;
     const fr_field *f = c->field;
     /* the field is constant on [t0, t1] unless it rotates, sweeps or may switch off in it */
     g->tdep = f->rotating || f->sweep || (f->has_switch_off && !(t0 >= f->t_off));
     for (int k = 0; k < 3; k++)
         g->X[k] = blk->X[k];
-    for (int l = 0; l < g->n; l++) {
-        const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
-        const double *G = blk->G + 9 * (size_t)l;
-        rhs_ctx rr = {.c = c, .X = X, .log_eps = le};
-        double gn = 0.0;
-        for (int a = 0; a < 3; a++)
-            for (int m = 0; m < 3; m++) {
-                rr.W[3 * a + m] = 0.5 * (G[3 * a + m] - G[3 * m + a]);
-                rr.E[3 * a + m] = 0.5 * (G[3 * a + m] + G[3 * m + a]);
-                gn += G[3 * a + m] * G[3 * a + m];
-            }
-        rr.Gnorm = sqrt(gn);
-        for (int k = 0; k < 9; k++) {
-            g->a.W[k][l] = rr.W[k];
-            g->a.E[k][l] = rr.E[k];
-        }
-        g->ns[l] = substeps(&rr, t0, t1);
-        g->hs[l] = (t1 - t0) / g->ns[l];
-        g->bsd[l] = (c->brownian > 0.0 && !c->hold) ? sqrt(2.0 * c->brownian * g->hs[l]) : 0.0;
+    /* H(t0) at each lane (the stages read it only when it is constant on [t0, t1]); without a
+     * gradient or a magnet it is the same everywhere: one evaluation */
+    const int same = f->grad_g == 0.0 && !f->has_magnet;
+    for (int l = 0; l < n; l++) {
         double H[3];
-        fr_field_eval(f, t0, X, H, NULL); /* read only when constant on [t0, t1] */
-        for (int k = 0; k < 3; k++) {
+        if (l == 0 || !same) {
+            const double X[3] = {blk->X[0][l], blk->X[1][l], blk->X[2][l]};
+            fr_field_eval(f, t0, X, H, NULL);
+        } else {
+            H[0] = g->a.H[0][0];
+            H[1] = g->a.H[1][0];
+            H[2] = g->a.H[2][0];
+        }
+        for (int k = 0; k < 3; k++)
             g->a.H[k][l] = H[k];
+    }
+    double gnorm[GL];
+    lanes_flow(n, blk->G, &g->a, gnorm);
+    const subpar q = subpar_of(c, t0, t1);
+    lanes_substeps(n, &q, &g->a, gnorm, c->brownian, g->ns, g->hs, g->bsd);
+    for (int k = 0; k < 3; k++)
+        for (int l = 0; l < n; l++) {
             g->a.y[k][l] = blk->xi[k][l];
             g->xs[k][l] = blk->xis[k][l];
         }
+    for (int l = 0; l < n; l++) {
         g->a.y[3][l] = blk->hazard[l];
         g->a.sg[l] = blk->sigma[l];
         g->th[l] = blk->thresh[l];
@@ -710,7 +842,7 @@ void fr_block_advance(const fr_dyn_ctx *c, const fr_block *blk, double t0, doubl
     gchunk g;
     glanes cx;
     ground r;
-    chunk_load(c, blk, &g, le, t0, t1);
+    chunk_load(c, blk, &g, t0, t1);
     int nsmax = 0, lane[GL];
     for (int l = 0; l < g.n; l++)
         nsmax = g.ns[l] > nsmax ? g.ns[l] : nsmax;
