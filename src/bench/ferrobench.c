@@ -18,6 +18,7 @@
  * First the goals of issue 12 (goals.c), each beside its target and the previous round's figure.
  * Environment: FERRO_BENCH_MAX_N (default 1000000), FERRO_BENCH_QUICK=1 (no direct sum and no
  * tol 1e-6 run beyond 1e4), FERRO_BENCH_GOALS_ONLY=1 (the goals table alone). */
+#include "general_path.h"
 #include "goals.h"
 
 #include "ferro/params.h"
@@ -631,6 +632,11 @@ int main(void)
     size_t goals_len = 0;
     FILE *gj = open_memstream(&goals_json, &goals_len);
     if (!gj || bench_goals(maxn, gj))
+        return 1;
+    /* FERRO_BENCH_GOAL=rk4: this row alone (3b runs it too) */
+    const char *only = getenv("FERRO_BENCH_GOAL");
+    if ((!only || !*only || !strcmp(only, "3b") || !strcmp(only, "rk4")) &&
+        bench_general_path(maxn, gj))
         return 1;
     fclose(gj);
     if (getenv("FERRO_BENCH_GOALS_ONLY")) {
