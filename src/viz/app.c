@@ -131,10 +131,10 @@ int app_start(viz_app *a, fr_sim *loaded)
     a->ctl.clean_capture = a->vo.clean_capture;
     a->R.arrow_mode = a->vo.arrow_draw;
 #ifdef __EMSCRIPTEN__ /* WebGL clears the depth after each frame; SwiftShader pays per index */
-    a->R.stream_stride = 2;
+    a->R.stream_skip = 4;
 #else
     a->R.keep_depth = a->win.depth_kept;  /* llvmpipe keeps the window's depth across swaps */
-    a->R.stream_stride = a->win.software ? 2 : 1;
+    a->R.stream_skip = a->win.software ? 4 : 1;
 #endif
     camera_init(&a->cam, &a->fo.p);
     a->uploaded_colour = -1;

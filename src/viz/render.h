@@ -84,7 +84,8 @@ typedef struct viz_renderer {
      * window pixels), as long as nothing else wrote the window's depth (cache_depth_ok). */
     int keep_depth, cache_depth_ok, cache_depth_box[4];
     uint64_t stream_version;     /* +1 per render_set_streams (the heads are in the cache) */
-    int stream_stride;           /* draw every stride-th traced vertex (set by the caller) */
+    int stream_skip;             /* > 1: thin the lines, a segment spanning at most this many
+                                  * traced steps (stream_thin; set by the caller) */
     float *stream_thin;          /* staging of those vertices */
     int stream_thin_cap;
     GLuint line_vao, line_vbo;
