@@ -859,9 +859,19 @@ int render_caches(const viz_renderer *r, int arrows)
     return arrows && r->part_n >= ARROW_CACHE_N && r->cache_state >= 0;
 }
 
+/* Whether the cache holds the depth a restore needs: all of it, or, while the window kept the
+ * cache's own (cache_depth_ok), the gizmo's box as it is now. */
+static int cache_depth_usable(const viz_renderer *r)
+{
+    if (r->cache_depth_full)
+        return 1;
+    return r->keep_depth && r->cache_depth_ok &&
+           !memcmp(r->cache_depth_box, r->cache_box_stored, sizeof r->cache_box_stored);
+}
+
 int render_scene_cached(const viz_renderer *r, const viz_render_view *v, const viz_scene_opts *o)
 {
-    if (!o->arrows || r->part_n < ARROW_CACHE_N || r->cache_state != 1)
+    if (!o->arrows || r->part_n < ARROW_CACHE_N || r->cache_state != 1 || !cache_depth_usable(r))
         return 0;
     cache_key k;
     make_key(r, v, o, &k);
@@ -885,7 +895,7 @@ static int cache_restore(viz_renderer *r, const viz_render_view *v, const viz_sc
     cache_key k;
     make_key(r, v, o, &k);
     const int same = !memcmp(&k, r->cache_key, sizeof k);
-    if (r->cache_state != 1 || !same) {
+    if (r->cache_state != 1 || !same || !cache_depth_usable(r)) {
         /* a miss: worth a copy after a hit (one change) or when the key stayed the same (the
          * camera stopped), not while it changes every frame (dragging, a fast simulation) */
         r->cache_wanted = same || r->cache_misses == 0;
@@ -908,7 +918,9 @@ static int cache_restore(viz_renderer *r, const viz_render_view *v, const viz_sc
     return 1;
 }
 
-static void cache_store(viz_renderer *r, const viz_render_view *v)
+/* The window's colour, and its depth (all of it when full_depth, else the gizmo's box: the
+ * window keeps its depth across frames), into the cache. */
+static void cache_store(viz_renderer *r, const viz_render_view *v, int full_depth)
 {
     if (r->cache_state < 0 || !r->cache_wanted || v->w <= 0 || v->h <= 0)
         return;
@@ -971,11 +983,20 @@ static void cache_store(viz_renderer *r, const viz_render_view *v)
     }
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, r->cache_fbo);
     glBlitFramebuffer(v->x, v->y, v->x + v->w, v->y + v->h, 0, 0, v->w, v->h,
-                      GL_COLOR_BUFFER_BIT | GL_DEPTH_BUFFER_BIT, GL_NEAREST);
+                      GL_COLOR_BUFFER_BIT | (full_depth ? GL_DEPTH_BUFFER_BIT : 0), GL_NEAREST);
+    const int *b = r->cache_depth_box;
+    const int x0 = b[0] > v->x ? b[0] : v->x, y0 = b[1] > v->y ? b[1] : v->y;
+    const int x1 = b[0] + b[2] < v->x + v->w ? b[0] + b[2] : v->x + v->w;
+    const int y1 = b[1] + b[3] < v->y + v->h ? b[1] + b[3] : v->y + v->h;
+    if (!full_depth && x1 > x0 && y1 > y0)
+        glBlitFramebuffer(x0, y0, x1, y1, x0 - v->x, y0 - v->y, x1 - v->x, y1 - v->y,
+                          GL_DEPTH_BUFFER_BIT, GL_NEAREST);
     glBindFramebuffer(GL_DRAW_FRAMEBUFFER, 0);
     const GLenum e = glGetError();
     r->cache_state = e == GL_NO_ERROR ? 1 : -1;
     r->cache_depth_ok = 1; /* the window's depth is the cache's: what was just drawn */
+    r->cache_depth_full = full_depth;
+    memcpy(r->cache_box_stored, r->cache_depth_box, sizeof r->cache_box_stored);
 }
 
 /* Light from the upper left of the viewer, in world space; fwd: towards the viewer. */
@@ -1147,19 +1168,21 @@ void render_scene(viz_renderer *r, const viz_render_view *v, const viz_scene_opt
     glUniform3fv(r->a_eye, 1, fwd);
 
     const int arrows = o->arrows && r->part_n > 0, cache = arrows && r->part_n >= ARROW_CACHE_N;
+    const viz_snapshot *pk = o->pick;
+    const int picked = pk && pk->sel >= 0 && pk->sel < pk->n;
     /* (render_scene_cached must agree: the caller skipped the background on a hit) */
     if (!(cache && cache_restore(r, v, o))) {
         r->cache_depth_ok = 0; /* the caller cleared the window's depth */
         draw_still(r, v, o, light, fwd);
+        /* all the depth only where the window's will not do: a picked particle's arrow
+         * clears it every frame (a depth copy costs llvmpipe ~3 ms at 1280x720) */
         if (cache)
-            cache_store(r, v);
+            cache_store(r, v, !r->keep_depth || picked);
         if (arrows)
             prof_mark(r->prof, PROF_ARROWS);
     } else {
         prof_mark(r->prof, PROF_CLEAR);
     }
-    const viz_snapshot *pk = o->pick;
-    const int picked = pk && pk->sel >= 0 && pk->sel < pk->n;
     float pk_pos[3] = {0, 0, 0};
     if (picked)
         memcpy(pk_pos, pk->pos + 3 * pk->sel, sizeof pk_pos);

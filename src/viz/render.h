@@ -83,6 +83,8 @@ typedef struct viz_renderer {
      * back only the colour, and the depth in the gizmo's box (cache_depth_box: x, y, w, h in
      * window pixels), as long as nothing else wrote the window's depth (cache_depth_ok). */
     int keep_depth, cache_depth_ok, cache_depth_box[4];
+    /* the cache holds all of the depth, or (keep_depth) only that of cache_box_stored */
+    int cache_depth_full, cache_box_stored[4];
     uint64_t stream_version;     /* +1 per render_set_streams (the heads are in the cache) */
     int stream_skip;             /* > 1: thin the lines, a segment spanning at most this many
                                   * traced steps (stream_thin; set by the caller) */
