@@ -61,6 +61,8 @@ static void window_cpu(const viz_prof *p, double cpu[2])
             s += 1e-9 * strtod(b, NULL);
         }
     }
+#else
+    (void)p;
 #endif
     cpu[1] = s;
 }
