@@ -185,13 +185,15 @@ static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double
         load_moments(p, S);
     }
     kspace *k = &p->ks;
+    if (rot && fr_ks_omega_tables(k, p->xi, p->eta))
+        return -1;
     tt[1] = omp_get_wtime();
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
                  (const double *const *)p->sT, general ? (const double *const *)p->sS : NULL);
     tt[2] = omp_get_wtime();
     if (stop(abort))
         return 1;
-    if (fr_ks_convolve(k))
+    if (fr_ks_convolve(k, rot))
         return -1;
     tt[3] = omp_get_wtime();
     if (stop(abort))
@@ -200,7 +202,7 @@ static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double
 #pragma omp parallel for schedule(dynamic, 1) if (p->par)
     for (int b = 0; b < nchunk; b++) {
         const int s0 = b * 256, m = (n - s0) < 256 ? n - s0 : 256;
-        fr_ks_interp(k, rot ? KS_W : KS_UG, m, p->X + s0, p->Y + s0, p->Z + s0, p->wu + 3 * (size_t)s0,
+        fr_ks_interp(k, rot ? KS_OMEGA : KS_UG, m, p->X + s0, p->Y + s0, p->Z + s0, p->wu + 3 * (size_t)s0,
                      p->wG + 9 * (size_t)s0);
     }
     tt[4] = omp_get_wtime();
@@ -327,7 +329,7 @@ int fr_stokes_fast_grid_smoothed_abortable(fr_stokes_plan *p, const double *F, c
     load_moments(p, S);
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
                  (const double *const *)p->sT, (const double *const *)p->sS);
-    if (fr_ks_convolve(k))
+    if (fr_ks_convolve(k, 0))
         return -1;
     if (stop(abort))
         return 2;

@@ -167,6 +167,7 @@ typedef struct kspace {
     int s0[3], s1[3];           /* source box [s0, s1) (grid indices) */
     int t0[3], t1[3];           /* target box */
     int u0[3], u1[3];           /* union */
+    float *otab[3];             /* the vorticity kernel's (fr_ks_omega_tables), or NULL */
     float *tab[6];              /* xx yy zz xy xz yz on the octant, [fy][fx][fz]: single
                                  * precision (relative 6e-8, far below tol) halves them */
     ks_real *R[3];              /* real rows, the same memory as C: z in [u0z,u1z), y in [0,My),
@@ -195,10 +196,13 @@ void fr_ks_free(kspace *k);
 void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *sz,
                   const double *const F[3], const double *const T[3], const double *const S[9]);
 /* R (source rows, spread) → R (target rows, convolved). 0, or −1 out of memory. */
-int fr_ks_convolve(kspace *k);
+int fr_ks_convolve(kspace *k, int omega);
+/* The vorticity kernel's tables (once; fr_ks_convolve with omega = 1 needs them). 0, or −1 out
+ * of memory. */
+int fr_ks_omega_tables(kspace *k, double xi, double eta);
 /* What fr_ks_interp computes: u and G; u only (G may be NULL); only G's off-diagonal entries,
  * all W = ½(G − Gᵀ) needs, with a third fewer sums (G's diagonal and u set to 0). */
-enum { KS_UG, KS_U, KS_W };
+enum { KS_UG, KS_U, KS_W, KS_OMEGA };
 /* Velocity u[3i..] and gradient G[9i..] at targets tx.. [0..m) from the convolved R. */
 void fr_ks_interp(const kspace *k, int out, int m, const double *tx, const double *ty,
                   const double *tz, double *u, double *G);

@@ -29,8 +29,8 @@ int fr_ks_nice_size(int m)
 
 /* Window weights along one axis: w[k] = ψ1(g_k − x), dw[k] = ψ1'(g_k − x), g_k = grid point
  * i0 + k, for k < P, and 0 for P <= k < PV (padding to a vector width). Returns i0. */
-static inline int window1(double x, double org, double h, int P, int PV, double aw, ks_real *w,
-                          ks_real *dw)
+FR_BODY int window1(double x, double org, double h, int P, int PV, double aw, ks_real *w,
+                     ks_real *dw)
 {
     const double t = (x - org) / h;
     const int i0 = win_start(t, P);
@@ -75,6 +75,22 @@ static void mid_kernel(double r, double xi, double eta, double scale, double *al
     *beta = scale * (b1 + b2);
 }
 
+/* The vorticity's mid kernel (fr_ks_omega_tables): the curl of K = α Id + β g⊗g acting on f is
+ * (∇×(K f))_i = ε_imj ∂_m K_nj... = γ(r) (g × f)_i with γ = α'/r − β (the g⊗g term's derivative
+ * is symmetric in m, n and drops out). With Er' = −q r and q' = (2ζ²g − 3q)/r (notation of
+ * mid_kernel): γ = −scale [(ζ² g + q)/4π + c2 ζ⁴ g/π]. Unscreened (g → 0, q → 1/r³):
+ * γ → −1/(4π r³), the Stokeslet's vorticity −2 d×F/(8π r³). At r = 0 it multiplies g = 0. */
+static double mid_gamma(double r, double xi, double eta, double scale)
+{
+    if (r == 0.0)
+        return 0.0;
+    const double zeta = xi / sqrt(1.0 - eta), c2 = eta / (4.0 * xi * xi);
+    const double cz = 2.0 * zeta / sqrt(M_PI);
+    const double x = zeta * r, E = erf(x), g = cz * exp(-x * x), ir = 1.0 / r;
+    const double q = (E * ir - g) * ir * ir, z2 = zeta * zeta;
+    return -scale * ((z2 * g + q) / (4.0 * M_PI) + c2 * z2 * z2 * g / M_PI);
+}
+
 /* Samples of one component c of K = α Id + β g⊗g on the octant (len, offset lo per axis) from
  * the radial α, β at the grid points (ix, iy, iz) of the octant. */
 static void component_samples(int c, const int len[3], const int lo[3], int hx, int hy, double h,
@@ -98,7 +114,8 @@ static void component_samples(int c, const int len[3], const int lo[3], int hx, 
 static int component_layout(int c, const int hh[3], int len[3], int lo[3], fftw_r2r_kind kind[3])
 {
     /* parity per axis (x, y, z): 1 = odd */
-    static const int par[6][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, {1, 0, 1}, {0, 1, 1}};
+    static const int par[9][3] = {{0, 0, 0}, {0, 0, 0}, {0, 0, 0}, {1, 1, 0}, {1, 0, 1},
+                                  {0, 1, 1}, {1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
     int nodd = 0;
     for (int a = 0; a < 3; a++) {
         if (par[c][a]) {
@@ -197,6 +214,94 @@ static int build_tables(kspace *k, double xi, double eta)
     return rc || fail ? -1 : 0;
 }
 
+/* The vorticity kernel's octant tables: v_m = γ(r) g_m (m = x, y, z; odd in axis m alone), so
+ * that the vorticity of the Fourier part is ω̂ = v̂ × f̂, the interpolation then needs the
+ * window alone (3 sums a row instead of the 6 of W from the window's derivatives). Built on the
+ * first rotation call; stored [fy][fx][fz] like tab, the DFT's factor −i (one odd axis) left to
+ * the multiplication. */
+int fr_ks_omega_tables(kspace *k, double xi, double eta)
+{
+    if (k->otab[0])
+        return 0;
+    const int hx = k->M[0] / 2, hy = k->M[1] / 2, hz = k->M[2] / 2;
+    const int hh[3] = {hx, hy, hz};
+    const size_t nt = (size_t)(hz + 1) * (hy + 1) * (hx + 1);
+    float *tab[3] = {0};
+    fftw_plan plan[3] = {0};
+    double *gam = fr_big_alloc(nt * sizeof(double)), *scratch = fftw_malloc(nt * sizeof(double));
+    int rc = (!gam || !scratch) ? -1 : 0;
+    for (int c = 0; c < 3 && !rc; c++) {
+        int len[3], lo[3];
+        fftw_r2r_kind kind[3];
+        component_layout(6 + c, hh, len, lo, kind);
+        if (!(tab[c] = fr_big_alloc(nt * sizeof(float))))
+            rc = -1;
+        else if ((size_t)len[0] * len[1] * len[2] > 0 &&
+                 !(plan[c] = fftw_plan_r2r_3d(len[2], len[1], len[0], scratch, scratch, kind[2],
+                                              kind[1], kind[0], FFTW_ESTIMATE)))
+            rc = -1;
+    }
+    fftw_free(scratch);
+    const double h = k->h, scale = mid_scale(k->aw);
+    const double norm = pow(h, 6) / ((double)k->M[0] * k->M[1] * k->M[2]);
+    if (!rc) {
+#pragma omp parallel for schedule(static)
+        for (int iz = 0; iz <= hz; iz++)
+            for (int iy = 0; iy <= hy; iy++)
+                for (int ix = 0; ix <= hx; ix++) {
+                    const double gx = ix * h, gy = iy * h, gz = iz * h;
+                    gam[((size_t)iz * (hy + 1) + iy) * (hx + 1) + ix] =
+                        mid_gamma(sqrt(gx * gx + gy * gy + gz * gz), xi, eta, scale);
+                }
+    }
+    int fail = 0;
+#pragma omp parallel for schedule(dynamic, 1) if (!rc)
+    for (int c = 0; c < 3; c++) {
+        if (rc)
+            continue;
+        int len[3], lo[3];
+        fftw_r2r_kind kind[3];
+        component_layout(6 + c, hh, len, lo, kind);
+        const size_t nb = (size_t)len[0] * len[1] * len[2];
+        double *buf = fr_big_alloc((nb ? nb : 1) * sizeof(double));
+        if (!buf) {
+#pragma omp atomic write
+            fail = 1;
+            continue;
+        }
+        for (int iz = 0; iz < len[2]; iz++)
+            for (int iy = 0; iy < len[1]; iy++)
+                for (int ix = 0; ix < len[0]; ix++) {
+                    const int i[3] = {ix + lo[0], iy + lo[1], iz + lo[2]};
+                    const size_t o = ((size_t)i[2] * (hy + 1) + i[1]) * (hx + 1) + i[0];
+                    buf[((size_t)iz * len[1] + iy) * len[0] + ix] = gam[o] * (i[c] * h);
+                }
+        if (nb)
+            fftw_execute_r2r(plan[c], buf, buf);
+        float *tc = tab[c];
+        memset(tc, 0, nt * sizeof(float));
+        for (int iz = 0; iz < len[2]; iz++)
+            for (int iy = 0; iy < len[1]; iy++)
+                for (int ix = 0; ix < len[0]; ix++)
+                    tc[((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
+                        (float)(norm * buf[((size_t)iz * len[1] + iy) * len[0] + ix]);
+        fr_big_free(buf);
+    }
+    for (int c = 0; c < 3; c++)
+        if (plan[c])
+            fftw_destroy_plan(plan[c]);
+    fr_big_free(gam);
+    if (rc || fail) {
+        for (int c = 0; c < 3; c++)
+            fr_big_free(tab[c]);
+        return -1;
+    }
+    for (int c = 0; c < 3; c++)
+        k->otab[c] = tab[c];
+    k->bytes += 3 * nt * sizeof(float);
+    return 0;
+}
+
 void fr_ks_free(kspace *k)
 {
     if (k->xf)
@@ -213,6 +318,8 @@ void fr_ks_free(kspace *k)
         KS(destroy_plan)(k->xb);
     for (int c = 0; c < 6; c++)
         fr_big_free(k->tab[c]);
+    for (int c = 0; c < 3; c++)
+        fr_big_free(k->otab[c]);
     for (int c = 0; c < 3; c++) {
         fr_big_free(k->C[c]);
     }
@@ -430,9 +537,10 @@ FR_BODY void spread_list_body(const kspace *k, const int *idx, int m, const doub
 }
 
 /* What an interpolation computes (fr_ks_interp): sums it does not need are skipped. */
-static inline int need_s0(int out, int c) { return out != KS_W || c != 0; } /* u, ∂x */
+static inline int need_s0(int out, int c) { return out != KS_W || c != 0; } /* u (ω), ∂x */
 static inline int need_s1(int out, int c) { return out == KS_UG || (out == KS_W && c != 1); }
 static inline int need_s2(int out, int c) { return out == KS_UG || (out == KS_W && c != 2); }
+/* KS_OMEGA: the grid holds the vorticity (fr_ks_convolve with omega): its values alone, then W. */
 
 /* Velocity and/or gradient (out, a constant after inlining) at targets tx.. [0..m) from the
  * convolved field in R: contract the P² rows (y, z weights) into PV-wide vectors, then along
@@ -472,6 +580,22 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
                     }
                 }
             }
+        if (out == KS_OMEGA) { /* W_im = −½ ε_imk ω_k */
+            double w[3];
+            for (int c = 0; c < 3; c++) {
+                double uu = 0.0;
+                for (int kx = 0; kx < PV; kx++)
+                    uu += wx[kx] * s0[c][kx];
+                w[c] = 0.5 * uu;
+                u[3 * (size_t)i + c] = 0.0;
+            }
+            double *g = G + 9 * (size_t)i;
+            g[0] = g[4] = g[8] = 0.0;
+            g[1] = -w[2], g[3] = w[2];
+            g[2] = w[1], g[6] = -w[1];
+            g[5] = -w[0], g[7] = w[0];
+            continue;
+        }
         for (int c = 0; c < 3; c++) {
             double uu = 0.0, g0 = 0.0, g1 = 0.0, g2 = 0.0;
             for (int kx = 0; kx < PV; kx++) {
@@ -500,7 +624,10 @@ FR_BODY void interp_range_body(const kspace *k, int m, const double *tx, const d
         double *u, double *G
 #define INTERP_OUT(PV, OUT) interp_range_body(k, m, tx, ty, tz, u, G, PV, OUT)
 #define INTERP_CALL(PV)                                                                            \
-    (out == KS_UG ? INTERP_OUT(PV, KS_UG) : out == KS_W ? INTERP_OUT(PV, KS_W) : INTERP_OUT(PV, KS_U))
+    (out == KS_UG      ? INTERP_OUT(PV, KS_UG)                                                    \
+     : out == KS_W     ? INTERP_OUT(PV, KS_W)                                                     \
+     : out == KS_OMEGA ? INTERP_OUT(PV, KS_OMEGA)                                                 \
+                       : INTERP_OUT(PV, KS_U))
 #define PV_SWITCH(CALL)                                                                            \
     do {                                                                                           \
         if (k->PV == 8)                                                                            \
@@ -592,11 +719,62 @@ FR_BODY void kernel_mult_body(const kspace *k, int ky, ks_complex *t0, ks_comple
         kernel_col(Txx, Tyy, Tzz, Txy, Txz, Tyz, sy, -1.0, a, b, c, hz + 1, Mz, Mz - hz - 1, -1);
     }
 }
+/* The vorticity kernel on one column: ω̂ = −i (V × f̂) with V the tables' values (signs sy, sz
+ * of the y- and z-odd components at negative frequencies), (−i)(a + ib) = b − ia. */
+FR_BODY void omega_col(const float *restrict Vx, const float *restrict Vy,
+                       const float *restrict Vz, ks_real sy, ks_real sz, ks_real *restrict a,
+                       ks_real *restrict b, ks_real *restrict c, int z0, int z1, int fz0,
+                       const int dir)
+{
+#pragma omp simd
+    for (int kz = z0; kz < z1; kz++) {
+        const int fz = fz0 + dir * (kz - z0);
+        const ks_real vx = Vx[fz], vy = sy * Vy[fz], vz = sz * Vz[fz];
+        const ks_real fxr = a[2 * kz], fyr = b[2 * kz], fzr = c[2 * kz];
+        const ks_real fxi = a[2 * kz + 1], fyi = b[2 * kz + 1], fzi = c[2 * kz + 1];
+        a[2 * kz] = vy * fzi - vz * fyi;
+        b[2 * kz] = vz * fxi - vx * fzi;
+        c[2 * kz] = vx * fyi - vy * fxi;
+        a[2 * kz + 1] = vz * fyr - vy * fzr;
+        b[2 * kz + 1] = vx * fzr - vz * fxr;
+        c[2 * kz + 1] = vy * fxr - vx * fyr;
+    }
+}
+
+FR_BODY void omega_mult_body(const kspace *k, int ky, ks_complex *t0, ks_complex *t1,
+                             ks_complex *t2)
+{
+    const int My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Ms = k->Ms;
+    const int hy = My / 2, hz = Mz / 2;
+    const int fy = ky <= hy ? ky : My - ky;
+    const ks_real sy = ky <= hy ? 1.0 : -1.0;
+    for (int kx = 0; kx < Mxh; kx++) {
+        const size_t o = ((size_t)fy * Mxh + kx) * (hz + 1);
+        const float *Vx = k->otab[0] + o, *Vy = k->otab[1] + o, *Vz = k->otab[2] + o;
+        ks_real *a = t0[(size_t)kx * Ms], *b = t1[(size_t)kx * Ms], *c = t2[(size_t)kx * Ms];
+        omega_col(Vx, Vy, Vz, sy, 1.0, a, b, c, 0, hz + 1, 0, 1);
+        omega_col(Vx, Vy, Vz, sy, -1.0, a, b, c, hz + 1, Mz, Mz - hz - 1, -1);
+    }
+}
+
 #define KMULT_ARGS const kspace *k, int ky, ks_complex *t0, ks_complex *t1, ks_complex *t2
 #ifdef FR_MV
 FR_V4 static void kernel_mult_v4(KMULT_ARGS) { kernel_mult_body(k, ky, t0, t1, t2); }
 FR_V3 static void kernel_mult_v3(KMULT_ARGS) { kernel_mult_body(k, ky, t0, t1, t2); }
+FR_V4 static void omega_mult_v4(KMULT_ARGS) { omega_mult_body(k, ky, t0, t1, t2); }
+FR_V3 static void omega_mult_v3(KMULT_ARGS) { omega_mult_body(k, ky, t0, t1, t2); }
 #endif
+static void omega_mult(KMULT_ARGS)
+{
+#ifdef FR_MV
+    if (k->lvl == 2)
+        omega_mult_v4(k, ky, t0, t1, t2);
+    else if (k->lvl == 1)
+        omega_mult_v3(k, ky, t0, t1, t2);
+    else
+#endif
+        omega_mult_body(k, ky, t0, t1, t2);
+}
 static void kernel_mult(KMULT_ARGS)
 {
 #ifdef FR_MV
@@ -642,7 +820,7 @@ static void ks_ypass(const kspace *k, ks_complex *plane, ks_complex *tb, int for
 }
 
 /* R (source rows, spread) → R (target rows, convolved). */
-int fr_ks_convolve(kspace *k)
+int fr_ks_convolve(kspace *k, int omega)
 {
     const int My = k->M[1], Mz = k->M[2], Mxh = k->Mxh, Cs = k->Cs;
     const int nzs = k->s1[2] - k->s0[2], nzt = k->t1[2] - k->t0[2];
@@ -702,7 +880,10 @@ int fr_ks_convolve(kspace *k)
                 }
                 KS(execute_dft)(k->zf, tc, tc);
             }
-            kernel_mult(k, ky, t[0], t[1], t[2]);
+            if (omega)
+                omega_mult(k, ky, t[0], t[1], t[2]);
+            else
+                kernel_mult(k, ky, t[0], t[1], t[2]);
             for (int c = 0; c < 3; c++) {
                 ks_complex *tc = t[c];
                 KS(execute_dft)(k->zb, tc, tc);
