@@ -185,7 +185,7 @@ static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double
         load_moments(p, S);
     }
     kspace *k = &p->ks;
-    if (rot && fr_ks_omega_tables(k, p->xi, p->eta))
+    if (rot ? fr_ks_omega_tables(k, p->xi, p->eta) : fr_ks_k_tables(k))
         return -1;
     tt[1] = omp_get_wtime();
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,
@@ -313,7 +313,7 @@ int fr_stokes_fast_grid_smoothed_abortable(fr_stokes_plan *p, const double *F, c
             fr_ks_free(&p->gks);
         p->g_have = 0;
         const double tlo[3] = {lo, lo, lo}, thi[3] = {hi, hi, hi};
-        if (fr_ks_init(&p->gks, p->n, p->X, p->Y, p->Z, tlo, thi, xi, p->eta, hk, GRID_P(p))) {
+        if (fr_ks_init(&p->gks, p->n, p->X, p->Y, p->Z, tlo, thi, xi, p->eta, hk, GRID_P(p), 1)) {
             fr_ks_free(&p->gks);
             return -1;
         }

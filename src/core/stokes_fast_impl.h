@@ -164,6 +164,7 @@ typedef struct kspace {
     double h, org[3];           /* grid point (i,j,k) at org + h (i,j,k) */
     int P;
     double aw;                  /* ψ1(y) = exp(−aw y²) */
+    double xi, eta;             /* the splitting the tables are built for */
     int s0[3], s1[3];           /* source box [s0, s1) (grid indices) */
     int t0[3], t1[3];           /* target box */
     int u0[3], u1[3];           /* union */
@@ -187,9 +188,14 @@ static inline int win_start(double t, int P) { return (int)floor(t - 0.5 * P + 1
 /* Smallest FFT-friendly even size >= max(m, 8): 2^a 3^{0,1} 5^c. */
 int fr_ks_nice_size(int m);
 /* Build the engine for sources (sx,sy,sz)[0..ns) and targets in the box [tlo, thi] (coordinates;
- * tlo > thi in an axis means: targets = sources). 0, or −1 out of memory / grid too large. */
+ * tlo > thi in an axis means: targets = sources); ktab = 0 leaves K's tables to the first
+ * fr_ks_k_tables (a sphere's step needs only the vorticity kernel's: 195 MB and ~1 s of the
+ * plan at N = 1e6). 0, or −1 out of memory / grid too large. */
 int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
-               const double tlo[3], const double thi[3], double xi, double eta, double h, int P);
+               const double tlo[3], const double thi[3], double xi, double eta, double h, int P,
+               int ktab);
+/* K's tables, once (fr_ks_convolve with KS_CONV_K needs them). 0, or −1 out of memory. */
+int fr_ks_k_tables(kspace *k);
 void fr_ks_free(kspace *k);
 /* Spread all sources (deterministic slab colouring) into a zeroed R; F[3] and S[9] per source
  * (structure of arrays), or S = NULL for antisymmetric moments given by T = 2 axial(S). */

@@ -457,10 +457,18 @@ static int ks_slabs(kspace *k, int ns, const double *sz)
     return 0;
 }
 
+int fr_ks_k_tables(kspace *k)
+{
+    return k->tab[0] ? 0 : build_tables(k, k->xi, k->eta);
+}
+
 int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
-               const double tlo[3], const double thi[3], double xi, double eta, double h, int P)
+               const double tlo[3], const double thi[3], double xi, double eta, double h, int P,
+               int ktab)
 {
     memset(k, 0, sizeof *k);
+    k->xi = xi;
+    k->eta = eta;
     k->lvl = cpu_level();
     k->par = 1;
     k->h = h;
@@ -468,7 +476,7 @@ int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const doub
     k->PV = P <= 8 ? 8 : (P <= 16 ? 16 : 24);
     k->aw = 2.0 * xi * xi / eta;
     if (ks_geometry(k, ns, sx, sy, sz, tlo, thi) || ks_alloc_grids(k) ||
-        build_tables(k, xi, eta) || ks_fftw_plans(k) || ks_slabs(k, ns, sz))
+        (ktab && build_tables(k, xi, eta)) || ks_fftw_plans(k) || ks_slabs(k, ns, sz))
         return -1;
     return 0;
 }

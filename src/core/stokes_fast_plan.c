@@ -438,7 +438,7 @@ fr_stokes_plan *fr_stokes_plan_create_opts(int n, const double *x, const double 
     p->neighbours = fmin(g.dens * 4.0 / 3.0 * M_PI * p->rc * p->rc * p->rc, n - 1.0);
     /* Fourier engine for targets = sources */
     const double none_lo[3] = {1, 1, 1}, none_hi[3] = {0, 0, 0};
-    if (fr_ks_init(&p->ks, n, p->X, p->Y, p->Z, none_lo, none_hi, p->xi, p->eta, p->h, p->P))
+    if (fr_ks_init(&p->ks, n, p->X, p->Y, p->Z, none_lo, none_hi, p->xi, p->eta, p->h, p->P, 0))
         FAIL("fast Stokes plan: out of memory building the Fourier grid");
     p->ks.par = p->par;
     if (alloc_buffers(p) || (p->f32 && build_lattice(p, &g)))
@@ -474,7 +474,7 @@ void fr_stokes_plan_get_info(const fr_stokes_plan *p, fr_stokes_plan_info *info)
         info->box[a] = p->ks.s1[a] - p->ks.s0[a];
     }
     info->neighbours = p->neighbours;
-    info->bytes = p->bytes + (p->g_have ? p->gks.bytes : 0) +
+    info->bytes = plan_bytes(p) + (p->g_have ? p->gks.bytes : 0) + /* (tables built since) */
                   (p->sS[0] ? 9 * ((size_t)p->n + 1) * sizeof(double) : 0);
     info->build_seconds = p->build_s;
     info->t_spread = p->tph[0];
