@@ -22,7 +22,10 @@
  *   exactly by FFT on a grid of ≥ 2× the box with the exact samples of K (Hockney–Eastwood;
  *   no periodic images, no truncated Green's function with its large oscillating transform).
  *   K is even, so each of its 6 components has a definite parity per axis and its DFT is real:
- *   stored on the octant (r2r REDFT00/RODFT00 transforms at plan time).
+ *   stored on the octant (r2r REDFT00/RODFT00 transforms, on first use).
+ *   The vorticity ω = ∇×u_F (all a sphere's rotation W = −½ ε ω needs) comes from the curl of
+ *   K instead, (∇×K f)_i = γ(r) (g × f)_i, γ = α'/r − β (stokes_fast_kspace.c: mid_gamma):
+ *   three tables, each odd in one axis, and the window's values alone at the targets.
  *   Self terms: Φ_F(0) = ξ/(2π^{3/2}) Id, ∇Φ_F(0) = 0, ∂_m∂_kΦ_F,il(0) S_lk =
  *   −g0 [S_im/3 − (S_im + S_mi + δ_im tr S)/15], g0 = 5ξ³/(2π^{3/2}). */
 #ifndef FERRO_STOKES_FAST_IMPL_H
