@@ -459,8 +459,9 @@ typedef struct halfbuf {
     float *ox, *oy, *oz; /* the same per compacted pair (v4) */
     uint16_t *mk;        /* the compaction's mask per chunk of LANES slots (v4) */
     int cap;
-    int (*run)[3];       /* the buffer's runs: first source, length, first slot */
-    int nrun;
+    int *sid;            /* the source (storage index) in each buffer slot */
+    int scap;
+    int nsl;             /* slots filled (before the padding) */
 } halfbuf;
 
 static int half_grow(halfbuf *h, int need)
@@ -489,20 +490,126 @@ static void half_free(halfbuf *h)
     for (int a = 0; a < 6; a++)
         free(arr[a]);
     free(h->mk);
-    free(h->run);
+    free(h->sid);
+}
+
+static int sid_grow(halfbuf *h, int need)
+{
+    if (need <= h->scap)
+        return 0;
+    int *q = realloc(h->sid, (size_t)(2 * need) * sizeof(int));
+    if (!q)
+        return -1;
+    h->sid = q;
+    h->scap = 2 * need;
+    return 0;
+}
+
+/* The box [lo, hi] of the group's targets s0 ≤ s < s1 (buffer coordinates relative to ctr). */
+static void target_box(const fr_stokes_plan *p, int s0, int s1, const int32_t ctr[3], float lo[3],
+                       float hi[3])
+{
+    const float qun = (float)p->qun;
+    for (int a = 0; a < 3; a++) {
+        lo[a] = hi[a] = rel_coord(p->qX[a][s0], ctr[a], qun);
+        for (int s = s0 + 1; s < s1; s++) {
+            const float v = rel_coord(p->qX[a][s], ctr[a], qun);
+            lo[a] = v < lo[a] ? v : lo[a];
+            hi[a] = v > hi[a] ? v : hi[a];
+        }
+    }
+}
+
+/* The squared distance from (x,y,z) to the box, float. */
+FR_BODY float box_d2(float x, float y, float z, const float lo[3], const float hi[3])
+{
+    const float v[3] = {x, y, z};
+    float d2 = 0.0f;
+    for (int a = 0; a < 3; a++) {
+        const float g = v[a] < lo[a] ? lo[a] - v[a] : v[a] > hi[a] ? v[a] - hi[a] : 0.0f;
+        d2 += g * g;
+    }
+    return d2;
+}
+
+#ifdef FR_MV
+/* cut_run's AVX-512 form: compress by the mask, chunk by chunk in place. */
+FR_V4 static int cut_v4(cellbuf *b, halfbuf *h, int m, int m1, int t0, const float lo[3],
+                        const float hi[3], float lim2, int nof)
+{
+    float *arr[9] = {b->x, b->y, b->z, b->tx, b->ty, b->tz, b->fx, b->fy, b->fz};
+    const int na = nof ? 6 : 9;
+    int k = m;
+    const __m512 vl = _mm512_set1_ps(lim2), z = _mm512_setzero_ps();
+    const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    __m512 l[3], u[3];
+    for (int a = 0; a < 3; a++)
+        l[a] = _mm512_set1_ps(lo[a]), u[a] = _mm512_set1_ps(hi[a]);
+    for (int q = m; q < m1; q += LANES) {
+        __m512 d2 = z;
+        for (int a = 0; a < 3; a++) {
+            const __m512 v = _mm512_loadu_ps(arr[a] + q);
+            const __m512 g = _mm512_max_ps(_mm512_max_ps(_mm512_sub_ps(l[a], v),
+                                                         _mm512_sub_ps(v, u[a])), z);
+            d2 = _mm512_fmadd_ps(g, g, d2);
+        }
+        __mmask16 ok = _mm512_cmp_ps_mask(d2, vl, _CMP_LT_OQ);
+        if (m1 - q < LANES)
+            ok &= (__mmask16)((1u << (m1 - q)) - 1u);
+        for (int a = 0; a < na; a++)
+            _mm512_storeu_ps(arr[a] + k,
+                             _mm512_maskz_compress_ps(ok, _mm512_loadu_ps(arr[a] + q)));
+        _mm512_storeu_si512(
+            h->sid + k,
+            _mm512_maskz_compress_epi32(
+                ok, _mm512_add_epi32(iota, _mm512_set1_epi32(t0 + q - m))));
+        k += __builtin_popcount(ok);
+    }
+    return k;
+}
+#endif
+
+/* The run just appended at slots [m, m1) (sources t0, t0 + 1, ...) cut to the sources within
+ * √lim2 of the targets' box, moved down in order from slot m, their sources to h->sid; returns
+ * the new end. The rows of cells the buffer takes cover ~3.5× the volume of a target's ball,
+ * the box's neighbourhood ~2.3×: every target's scan (compaction, or the masked kernel)
+ * shrinks by a third. lim2 exceeds r_c² by far more than the rounding of either distance, so
+ * no pair within r_c of any target is lost (the v4 compaction keeps the same pairs). */
+FR_BODY int cut_run(cellbuf *b, halfbuf *h, int m, int m1, int t0, const float lo[3],
+                    const float hi[3], float lim2, const int nof, const int v4)
+{
+    float *arr[9] = {b->x, b->y, b->z, b->tx, b->ty, b->tz, b->fx, b->fy, b->fz};
+    const int na = nof ? 6 : 9;
+    int k = m;
+#ifdef FR_MV
+    if (v4)
+        return cut_v4(b, h, m, m1, t0, lo, hi, lim2, nof);
+#endif
+    (void)v4;
+    for (int q = m; q < m1; q++) {
+        const int keep = box_d2(arr[0][q], arr[1][q], arr[2][q], lo, hi) < lim2;
+        for (int a = 0; a < na; a++)
+            arr[a][k] = arr[a][q];
+        h->sid[k] = t0 + q - m;
+        k += keep;
+    }
+    return k;
 }
 
 /* The half buffer of group (ix..ix1, iy, iz): see above; its runs recorded in h. Returns the
  * padded count, or −1 out of memory. */
 FR_BODY int fill_half(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1, int iy, int iz,
-                      const int32_t ctr[3], cellbuf *b, halfbuf *h, const int nof)
+                      const int32_t ctr[3], int s0, int s1, cellbuf *b, halfbuf *h, const int nof,
+                      const int v4)
 {
     const int *nc = p->nc;
     const int ky = rt->ky, kz = rt->kz;
     const int z1 = iz + kz >= nc[2] ? nc[2] - 1 - iz : kz;
     const int y0 = iy - ky < 0 ? -iy : -ky, y1 = iy + ky >= nc[1] ? nc[1] - 1 - iy : ky;
+    float lo[3], hi[3];
+    target_box(p, s0, s1, ctr, lo, hi);
+    const float lim2 = (float)(p->rc2 * (1.0 + 1e-4));
     int m = 0;
-    h->nrun = 0;
     for (int dz = 0; dz <= z1; dz++)
         for (int dy = dz ? y0 : 0; dy <= y1; dy++) {
             const int wx = rt->wx[(dz + kz) * (2 * ky + 1) + dy + ky];
@@ -513,16 +620,11 @@ FR_BODY int fill_half(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
             int t0;
             const int m1 =
                 append_run(p, ((iz + dz) * nc[1] + iy + dy) * nc[0], xa, xb, ctr, b, m, nof, &t0);
-            if (m1 < 0)
+            if (m1 < 0 || sid_grow(h, m1 + LANES))
                 return -1;
-            if (m1 == m)
-                continue;
-            h->run[h->nrun][0] = t0;
-            h->run[h->nrun][1] = m1 - m;
-            h->run[h->nrun][2] = m;
-            h->nrun++;
-            m = m1;
+            m = cut_run(b, h, m, m1, t0, lo, hi, lim2, nof, v4);
         }
+    h->nsl = m;
     return pad_buf(b, m);
 }
 
@@ -559,7 +661,7 @@ FR_BODY int half_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
         return 0;
     int32_t qc[3];
     group_centre(p, ix, ix1, iy, iz, qc);
-    const int m = fill_half(p, rt, ix, ix1, iy, iz, qc, b, h, nof);
+    const int m = fill_half(p, rt, ix, ix1, iy, iz, qc, s0, s1, b, h, nof, v4);
     if (m < 0 || half_grow(h, m + LANES) || (v4 && buf_grow(o, m + LANES)))
         return -1;
     memset(h->ax, 0, (size_t)m * sizeof(float));
@@ -585,13 +687,11 @@ FR_BODY int half_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
         for (int a = 0; a < 3; a++)
             p->om[a][s] += acc[a];
     }
-    for (int r = 0; r < h->nrun; r++) {
-        const int t0 = h->run[r][0], len = h->run[r][1], m0 = h->run[r][2];
-        for (int q = 0; q < len; q++) {
-            p->om[0][t0 + q] += h->ax[m0 + q];
-            p->om[1][t0 + q] += h->ay[m0 + q];
-            p->om[2][t0 + q] += h->az[m0 + q];
-        }
+    for (int q = 0; q < h->nsl; q++) {
+        const int j = h->sid[q];
+        p->om[0][j] += h->ax[q];
+        p->om[1][j] += h->ay[q];
+        p->om[2][j] += h->az[q];
     }
     return 0;
 }
@@ -705,11 +805,6 @@ static int real_space_rot(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *r
             p->om[0][s] = p->om[1][s] = p->om[2][s] = 0.0;
         cellbuf b = {0}, o = {0};
         halfbuf h = {0};
-        h.run = malloc((size_t)(2 * ky + 1) * (kz + 1) * sizeof *h.run);
-        if (!h.run) {
-#pragma omp atomic write
-            fail = 1;
-        }
         for (int col = 0; col < ncol; col++) {
             const int c[2] = {col % per[0], col / per[0]};
             int cnt[2];
