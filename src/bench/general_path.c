@@ -146,21 +146,20 @@ static void step_scalar(const fr_dyn_ctx *c, gp_state *s, fr_rng_key key, double
 static void step_chunked(const fr_dyn_ctx *c, gp_state *s, fr_rng_key key, double t0, double t1)
 {
     const int nb = (s->n + FR_GCHUNK - 1) / FR_GCHUNK;
+    const fr_block all = {.X = {s->X[0], s->X[1], s->X[2]},
+                          .xi = {s->xi[0], s->xi[1], s->xi[2]},
+                          .xis = {s->xis[0], s->xis[1], s->xis[2]},
+                          .hazard = s->hazard,
+                          .thresh = s->thresh,
+                          .sigma = s->sigma,
+                          .flips = s->flips,
+                          .rng_ctr = s->ctr,
+                          .rng_key = key,
+                          .G = s->G};
 #pragma omp parallel for schedule(dynamic, 4)
     for (int b = 0; b < nb; b++) {
         const int i0 = b * FR_GCHUNK;
-        const fr_block blk = {.cnt = i0 + FR_GCHUNK <= s->n ? FR_GCHUNK : s->n - i0,
-                              .X = {s->X[0] + i0, s->X[1] + i0, s->X[2] + i0},
-                              .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
-                              .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},
-                              .hazard = s->hazard + i0,
-                              .thresh = s->thresh + i0,
-                              .sigma = s->sigma + i0,
-                              .flips = s->flips + i0,
-                              .rng_ctr = s->ctr + i0,
-                              .first = (uint32_t)i0,
-                              .rng_key = key,
-                              .G = s->G + 9 * (size_t)i0};
+        const fr_block blk = fr_block_chunk(&all, i0, s->n - i0 < FR_GCHUNK ? s->n - i0 : FR_GCHUNK);
         fr_block_advance(c, &blk, t0, t1);
     }
 }

@@ -128,6 +128,30 @@ typedef struct fr_block {
 /* Advances the chunk; its clocks are in the candidate form afterwards. */
 void fr_block_advance_static(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
 
+/* The chunk [i0, i0 + cnt) of the particles `all` describes (its arrays from its first
+ * particle): every array offset by i0 (G, if any, by 9 i0), the streams from particle
+ * all->first + i0, the clock flags and key as in `all`. One place for the offsets, so every
+ * caller (sim.c, the bench, the tests) cuts chunks the same way. */
+static inline fr_block fr_block_chunk(const fr_block *all, int i0, int cnt)
+{
+    fr_block b = *all;
+    b.cnt = cnt;
+    b.first = all->first + (uint32_t)i0;
+    for (int k = 0; k < 3; k++) {
+        b.X[k] = all->X[k] + i0;
+        b.xi[k] = all->xi[k] + i0;
+        b.xis[k] = all->xis[k] + i0;
+    }
+    b.hazard = all->hazard + i0;
+    b.thresh = all->thresh + i0;
+    b.sigma = all->sigma + i0;
+    b.flips = all->flips + i0;
+    b.rng_ctr = all->rng_ctr + i0;
+    b.G = all->G ? all->G + 9 * (size_t)i0 : NULL;
+    return b;
+}
+
+
 /* The general path (any field, ambient flow, Brownian motion, held orientations) for a chunk of
  * cnt <= FR_GCHUNK particles, clocks in the hazard form: fr_particle_advance for each particle
  * (G from blk->G, its stream from rng_key, first + lane and rng_ctr), with the RK4 stages

@@ -438,6 +438,21 @@ static void clocks_to_hazard(fr_sim *s, double t)
     s->hazard_zero = 1;
 }
 
+/* All particles as one block (fr_block_chunk cuts it), clocks in the hazard form, no flow. */
+static fr_block sim_particles(fr_sim *s)
+{
+    return (fr_block){.cnt = s->n,
+                      .X = {s->X[0], s->X[1], s->X[2]},
+                      .xi = {s->xi[0], s->xi[1], s->xi[2]},
+                      .xis = {s->xis[0], s->xis[1], s->xis[2]},
+                      .hazard = s->hazard,
+                      .thresh = s->thresh,
+                      .sigma = s->sigma,
+                      .flips = s->flips,
+                      .rng_ctr = s->rng_ctr,
+                      .rng_key = s->rng_key};
+}
+
 static void advance_segment(fr_sim *s, double t0, double t1)
 {
     s->diag_valid = 0;
@@ -468,26 +483,15 @@ static void advance_segment(fr_sim *s, double t0, double t1)
         fr_dyn_ctx vctx = ctx;
         vctx.eff = s->eff.nint > 0 ? &s->eff : NULL;
         const int nb = (s->n + FR_CHUNK - 1) / FR_CHUNK;
+        fr_block all = sim_particles(s);
+        all.clock_cand = s->clock_cand;
+        all.hazard_zero = s->hazard_zero;
         /* dynamic: a thread the OS holds back does not make the others wait at the end (each
          * block draws from its own particles' streams: the same bits for any schedule) */
 #pragma omp parallel for schedule(dynamic, 8)
         for (int b = 0; b < nb; b++) {
             const int i0 = b * FR_CHUNK;
-            const fr_block blk = {
-                .cnt = i0 + FR_CHUNK <= s->n ? FR_CHUNK : s->n - i0,
-                .X = {s->X[0] + i0, s->X[1] + i0, s->X[2] + i0},
-                .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
-                .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},
-                .hazard = s->hazard + i0,
-                .clock_cand = s->clock_cand,
-                .hazard_zero = s->hazard_zero,
-                .thresh = s->thresh + i0,
-                .sigma = s->sigma + i0,
-                .flips = s->flips + i0,
-                .rng_ctr = s->rng_ctr + i0,
-                .first = (uint32_t)i0,
-                .rng_key = s->rng_key,
-            };
+            const fr_block blk = fr_block_chunk(&all, i0, s->n - i0 < FR_CHUNK ? s->n - i0 : FR_CHUNK);
             fr_block_advance_static(&vctx, &blk, t0, t1);
             diag_block(s, b, t1, s->diag_part);
         }
@@ -501,23 +505,12 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     /* the general path, FR_GCHUNK particles at a time (each from its own stream: the same
      * bits for any schedule and thread count) */
     const int nb = (s->n + FR_GCHUNK - 1) / FR_GCHUNK;
+    fr_block all = sim_particles(s);
+    all.G = s->G;
 #pragma omp parallel for schedule(dynamic, 4)
     for (int b = 0; b < nb; b++) {
         const int i0 = b * FR_GCHUNK;
-        const fr_block blk = {
-            .cnt = i0 + FR_GCHUNK <= s->n ? FR_GCHUNK : s->n - i0,
-            .X = {s->X[0] + i0, s->X[1] + i0, s->X[2] + i0},
-            .xi = {s->xi[0] + i0, s->xi[1] + i0, s->xi[2] + i0},
-            .xis = {s->xis[0] + i0, s->xis[1] + i0, s->xis[2] + i0},
-            .hazard = s->hazard + i0,
-            .thresh = s->thresh + i0,
-            .sigma = s->sigma + i0,
-            .flips = s->flips + i0,
-            .rng_ctr = s->rng_ctr + i0,
-            .first = (uint32_t)i0,
-            .rng_key = s->rng_key,
-            .G = s->G + 9 * (size_t)i0,
-        };
+        const fr_block blk = fr_block_chunk(&all, i0, s->n - i0 < FR_GCHUNK ? s->n - i0 : FR_GCHUNK);
         fr_block_advance(&ctx, &blk, t0, t1);
     }
 }
