@@ -140,15 +140,17 @@ static int build_tables(kspace *k, double xi, double eta)
     const int hx = k->M[0] / 2, hy = k->M[1] / 2, hz = k->M[2] / 2;
     const int hh[3] = {hx, hy, hz};
     const size_t nt = (size_t)(hz + 1) * (hy + 1) * (hx + 1);
-    for (int c = 0; c < 6; c++)
-        if (!(k->tab[c] = fr_big_alloc(nt * sizeof(float))))
-            return -1;
-    k->bytes += 6 * nt * sizeof(float);
+    /* built into locals and handed to k only when all six are done: fr_ks_k_tables builds
+     * them lazily during a call and takes k->tab[0] != NULL for "built" */
+    float *tab[6] = {0};
+    int rc = 0;
+    for (int c = 0; c < 6 && !rc; c++)
+        rc = !(tab[c] = fr_big_alloc(nt * sizeof(float)));
     double *al = fr_big_alloc(nt * sizeof(double)), *be = fr_big_alloc(nt * sizeof(double));
     /* layouts: xx, yy, zz share one (component 0); xy, xz, yz one each (3, 4, 5) */
     fftw_plan plan[6] = {0};
     double *scratch = fftw_malloc(nt * sizeof(double));
-    int rc = (!al || !be || !scratch) ? -1 : 0;
+    rc = (rc || !al || !be || !scratch) ? -1 : 0;
     for (int c = 0; c < 6 && !rc; c++) {
         int len[3], lo[3];
         fftw_r2r_kind kind[3];
@@ -197,7 +199,7 @@ static int build_tables(kspace *k, double xi, double eta)
         /* (−i) per odd axis: two odd axes give −1 */
         const double sg = (nodd == 2) ? -norm : norm;
         /* stored as [fy][fx][fz]: a ky-slice is one contiguous block, z fastest */
-        float *tc = k->tab[c];
+        float *tc = tab[c];
         memset(tc, 0, nt * sizeof(float));
         for (int iz = 0; iz < len[2]; iz++)
             for (int iy = 0; iy < len[1]; iy++)
@@ -211,7 +213,16 @@ static int build_tables(kspace *k, double xi, double eta)
             fftw_destroy_plan(plan[c]);
     fr_big_free(al);
     fr_big_free(be);
-    return rc || fail ? -1 : 0;
+    for (int c = 0; c < 6; c++) {
+        if (rc || fail)
+            fr_big_free(tab[c]);
+        else
+            k->tab[c] = tab[c];
+    }
+    if (rc || fail)
+        return -1;
+    k->bytes += 6 * nt * sizeof(float);
+    return 0;
 }
 
 /* The vorticity kernel's octant tables: v_m = γ(r) g_m (m = x, y, z; odd in axis m alone), so

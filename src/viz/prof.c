@@ -48,8 +48,9 @@ static void find_raster_threads(viz_prof *p)
 /* CPU time s of this thread (cpu[0]) and of the raster threads (cpu[1]) */
 static void window_cpu(const viz_prof *p, double cpu[2])
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    struct timespec ts = {0, 0}; /* 0 where the thread clock is missing */
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) != 0)
+        ts = (struct timespec){0, 0};
     cpu[0] = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
     double s = 0.0;
 #if defined(__linux__) && !defined(__EMSCRIPTEN__)
