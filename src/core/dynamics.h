@@ -151,7 +151,6 @@ static inline fr_block fr_block_chunk(const fr_block *all, int i0, int cnt)
     return b;
 }
 
-
 /* The general path (any field, ambient flow, Brownian motion, held orientations) for a chunk of
  * cnt <= FR_GCHUNK particles, clocks in the hazard form: fr_particle_advance for each particle
  * (G from blk->G, its stream from rng_key, first + lane and rng_ctr), with the RK4 stages
