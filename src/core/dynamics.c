@@ -303,7 +303,7 @@ static void micro_substep(const rhs_ctx *r, fr_particle_state *p, double y[4], d
         double k1[4], y1[4];
         rhs_micro(r, p->sigma, t, y, k1);
         rk4_micro(r, p->sigma, t, y, k1, h, y1);
-        if (y1[3] < p->thresh) {
+        if (!(y1[3] >= p->thresh)) { /* no flip; a NaN hazard (NaN flow) too: no endless flips */
             memcpy(y, y1, 4 * sizeof(double));
             break;
         }
@@ -661,7 +661,7 @@ static void micro_rounds(const fr_dyn_ctx *c, const mpar *P, gchunk *g, int m, c
         int nx = 0;
         for (int j = 0; j < m; j++) {
             const int l = r->lane[j];
-            if (r->y1[3][j] < g->th[l]) { /* no flip in this step: done */
+            if (!(r->y1[3][j] >= g->th[l])) { /* no flip in this step (or NaN): done */
                 for (int k = 0; k < 4; k++)
                     g->a.y[k][l] = r->y1[k][j];
             } else {

@@ -95,7 +95,7 @@ static inline double fr_exp_portable(double x)
 static inline double fr_flip_rate(double sigma, double b, double Hxi, double log_eps)
 {
     const double x = -sigma * b * Hxi - log_eps;
-    return fr_exp_portable(x < 700.0 ? x : 700.0);
+    return fr_exp_portable(x > 700.0 ? 700.0 : x); /* a NaN stays NaN (never a crossing) */
 }
 
 /* Advance one particle from t0 to t1 with the ambient flow gradient G = ∇w (row-major,
