@@ -185,7 +185,7 @@ static int fast_sums(fr_stokes_plan *p, const double *F, const double *S, double
         load_moments(p, S);
     }
     kspace *k = &p->ks;
-    if (rot ? fr_ks_omega_tables(k, p->xi, p->eta) : fr_ks_k_tables(k))
+    if (rot ? fr_ks_omega_tables(k) : fr_ks_k_tables(k))
         return -1;
     tt[1] = omp_get_wtime();
     fr_ks_spread(k, p->X, p->Y, p->Z, (const double *const *)p->sF,

@@ -208,7 +208,7 @@ void fr_ks_spread(kspace *k, const double *sx, const double *sy, const double *s
 int fr_ks_convolve(kspace *k, int omega);
 /* The vorticity kernel's tables (once; fr_ks_convolve with omega = 1 needs them). 0, or −1 out
  * of memory. */
-int fr_ks_omega_tables(kspace *k, double xi, double eta);
+int fr_ks_omega_tables(kspace *k);
 /* What fr_ks_interp computes: u and G; u only (G may be NULL); only G's off-diagonal entries,
  * all W = ½(G − Gᵀ) needs, with a third fewer sums (G's diagonal and u set to 0). */
 enum { KS_UG, KS_U, KS_W, KS_OMEGA };

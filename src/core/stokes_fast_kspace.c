@@ -132,11 +132,26 @@ static int component_layout(int c, const int hh[3], int len[3], int lo[3], fftw_
     return nodd;
 }
 
+/* A transformed octant buf (len[] samples from lo[], x fastest), times scale, into the table
+ * tc of nt floats, stored as [fy][fx][fz]: a ky-slice is one contiguous block, z fastest; the
+ * samples an odd axis drops stay 0. */
+static void store_octant(float *tc, size_t nt, const double *buf, const int len[3],
+                         const int lo[3], int hx, int hz, double scale)
+{
+    memset(tc, 0, nt * sizeof(float));
+    for (int iz = 0; iz < len[2]; iz++)
+        for (int iy = 0; iy < len[1]; iy++)
+            for (int ix = 0; ix < len[0]; ix++)
+                tc[((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
+                    (float)(scale * buf[((size_t)iz * len[1] + iy) * len[0] + ix]);
+}
+
 /* Octant transform tables of the 6 components of K (see header comment). The components are
  * transformed in parallel (one serial FFTW transform each, executed on the thread's own buffer;
  * the plans, one per layout, are made beforehand: the planner is not thread-safe). */
-static int build_tables(kspace *k, double xi, double eta)
+static int build_tables(kspace *k)
 {
+    const double xi = k->xi, eta = k->eta;
     const int hx = k->M[0] / 2, hy = k->M[1] / 2, hz = k->M[2] / 2;
     const int hh[3] = {hx, hy, hz};
     const size_t nt = (size_t)(hz + 1) * (hy + 1) * (hx + 1);
@@ -198,14 +213,7 @@ static int build_tables(kspace *k, double xi, double eta)
             fftw_execute_r2r(plan[c], buf, buf);
         /* (−i) per odd axis: two odd axes give −1 */
         const double sg = (nodd == 2) ? -norm : norm;
-        /* stored as [fy][fx][fz]: a ky-slice is one contiguous block, z fastest */
-        float *tc = tab[c];
-        memset(tc, 0, nt * sizeof(float));
-        for (int iz = 0; iz < len[2]; iz++)
-            for (int iy = 0; iy < len[1]; iy++)
-                for (int ix = 0; ix < len[0]; ix++)
-                    tc[((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
-                        (float)(sg * buf[((size_t)iz * len[1] + iy) * len[0] + ix]);
+        store_octant(tab[c], nt, buf, len, lo, hx, hz, sg);
         fr_big_free(buf);
     }
     for (int c = 0; c < 6; c++)
@@ -230,8 +238,9 @@ static int build_tables(kspace *k, double xi, double eta)
  * window alone (3 sums a row instead of the 6 of W from the window's derivatives). Built on the
  * first rotation call; stored [fy][fx][fz] like tab, the DFT's factor −i (one odd axis) left to
  * the multiplication. */
-int fr_ks_omega_tables(kspace *k, double xi, double eta)
+int fr_ks_omega_tables(kspace *k)
 {
+    const double xi = k->xi, eta = k->eta;
     if (k->otab[0])
         return 0;
     const int hx = k->M[0] / 2, hy = k->M[1] / 2, hz = k->M[2] / 2;
@@ -289,13 +298,7 @@ int fr_ks_omega_tables(kspace *k, double xi, double eta)
                 }
         if (nb)
             fftw_execute_r2r(plan[c], buf, buf);
-        float *tc = tab[c];
-        memset(tc, 0, nt * sizeof(float));
-        for (int iz = 0; iz < len[2]; iz++)
-            for (int iy = 0; iy < len[1]; iy++)
-                for (int ix = 0; ix < len[0]; ix++)
-                    tc[((size_t)(iy + lo[1]) * (hx + 1) + ix + lo[0]) * (hz + 1) + iz + lo[2]] =
-                        (float)(norm * buf[((size_t)iz * len[1] + iy) * len[0] + ix]);
+        store_octant(tab[c], nt, buf, len, lo, hx, hz, norm);
         fr_big_free(buf);
     }
     for (int c = 0; c < 3; c++)
@@ -470,7 +473,7 @@ static int ks_slabs(kspace *k, int ns, const double *sz)
 
 int fr_ks_k_tables(kspace *k)
 {
-    return k->tab[0] ? 0 : build_tables(k, k->xi, k->eta);
+    return k->tab[0] ? 0 : build_tables(k);
 }
 
 int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const double *sz,
@@ -487,7 +490,7 @@ int fr_ks_init(kspace *k, int ns, const double *sx, const double *sy, const doub
     k->PV = P <= 8 ? 8 : (P <= 16 ? 16 : 24);
     k->aw = 2.0 * xi * xi / eta;
     if (ks_geometry(k, ns, sx, sy, sz, tlo, thi) || ks_alloc_grids(k) ||
-        (ktab && build_tables(k, xi, eta)) || ks_fftw_plans(k) || ks_slabs(k, ns, sz))
+        (ktab && build_tables(k)) || ks_fftw_plans(k) || ks_slabs(k, ns, sz))
         return -1;
     return 0;
 }
