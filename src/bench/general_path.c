@@ -37,7 +37,23 @@ static void *xmalloc(size_t n, int *fail)
     return p;
 }
 
-/* Allocates s's arrays (0, or -1 when out of memory); src NULL: a random state, else a copy. */
+static void gp_free(gp_state *s)
+{
+    for (int k = 0; k < 3; k++) {
+        free(s->X[k]);
+        free(s->xi[k]);
+        free(s->xis[k]);
+    }
+    free(s->hazard);
+    free(s->thresh);
+    free(s->G);
+    free(s->sigma);
+    free(s->flips);
+    free(s->ctr);
+}
+
+/* Allocates s's arrays (0, or -1 when out of memory, nothing left allocated); src NULL: a
+ * random state, else a copy. */
 static int gp_alloc(gp_state *s, int n, const gp_state *src)
 {
     int fail = 0;
@@ -54,8 +70,12 @@ static int gp_alloc(gp_state *s, int n, const gp_state *src)
     s->sigma = xmalloc((size_t)n, &fail);
     s->flips = xmalloc(sizeof(long long) * (size_t)n, &fail);
     s->ctr = xmalloc(sizeof(uint64_t) * (size_t)n, &fail);
-    if (fail || !src)
-        return fail ? -1 : 0;
+    if (fail) {
+        gp_free(s);
+        return -1;
+    }
+    if (!src)
+        return 0;
     for (int k = 0; k < 3; k++) {
         memcpy(s->X[k], src->X[k], d);
         memcpy(s->xi[k], src->xi[k], d);
@@ -68,21 +88,6 @@ static int gp_alloc(gp_state *s, int n, const gp_state *src)
     memcpy(s->flips, src->flips, sizeof(long long) * (size_t)n);
     memcpy(s->ctr, src->ctr, sizeof(uint64_t) * (size_t)n);
     return 0;
-}
-
-static void gp_free(gp_state *s)
-{
-    for (int k = 0; k < 3; k++) {
-        free(s->X[k]);
-        free(s->xi[k]);
-        free(s->xis[k]);
-    }
-    free(s->hazard);
-    free(s->thresh);
-    free(s->G);
-    free(s->sigma);
-    free(s->flips);
-    free(s->ctr);
 }
 
 static void gp_random(gp_state *s)
@@ -213,8 +218,12 @@ int bench_general_path(long maxn, FILE *json)
         gp_state s[2];
         for (int k = 0; k < 2; k++) {
             double wk, ck;
-            if (gp_run(&init, k, &s[k], &wk, &ck))
+            if (gp_run(&init, k, &s[k], &wk, &ck)) {
+                if (k)
+                    gp_free(&s[0]);
+                gp_free(&init);
                 return -1;
+            }
             w[k] = wk < w[k] ? wk : w[k];
             cp[k] = ck < cp[k] ? ck : cp[k];
         }
