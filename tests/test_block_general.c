@@ -1,4 +1,4 @@
-/* The general path's chunked form (fr_block_advance, dynamics.c) against the scalar path
+/* The general path's chunked form (fr_block_advance, dynamics_block.c) against the scalar path
  * (fr_particle_advance), particle by particle: the chunk vectorises the RK4 stages across
  * particles but performs each particle's operations in the same order with the same portable
  * exp, so the two must agree bit for bit — for every field kind, with flow, Jeffery's term,

@@ -324,7 +324,7 @@ static void test_set_params(void **state)
 }
 
 /* The static-field sampler keeps each particle's rate bound and next candidate time between
- * steps (dynamics.c): a state saved in that form continues exactly as the run that never
+ * steps (dynamics_static.c): a state saved in that form continues exactly as the run that never
  * stopped, also across a change of the field (the clocks go back to the hazard form then). */
 static void test_save_load_static(void **state)
 {

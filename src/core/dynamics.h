@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-/* Vector variants from glibc's libmvec, for the lane loop in dynamics.c (declared here,
+/* Vector variants from glibc's libmvec, for the lane loops of dynamics_static.c (declared here,
  * before any use, as glibc does under -ffast-math; we keep IEEE semantics otherwise). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 __attribute__((__simd__("notinbranch"))) extern double exp(double);
@@ -105,7 +105,7 @@ void fr_particle_advance(const fr_dyn_ctx *c, fr_particle_state *p, const double
 
 /* Vectorised path for a chunk of cnt <= FR_CHUNK particles when the field is constant in time
  * on [t0, t1], there is no ambient flow, no Brownian motion and orientations are free.
- * The particles' clocks (dynamics.c) come in one of two forms: the integrated-hazard form
+ * The particles' clocks (dynamics_static.c) come in one of two forms: the integrated-hazard form
  * (hazard[] = Λ, thresh[] = the Exp(1) threshold E) of the general path, or the candidate form
  * of the static sampler (hazard[] = the rate bound λ̄, thresh[] = the absolute time of the next
  * candidate), valid only while the field, ε, b and γ stay what they were made for. */
