@@ -208,6 +208,20 @@ FR_BODY void rot_pair_body(const r32_ctx *c, float px, float py, float pz, const
     acc[2] = w2;
 }
 
+/* A float array of cap entries on a 64-byte boundary holding the first keep of old (freed):
+ * the kernels' whole-vector accesses at multiples of LANES then never straddle two cache lines
+ * (realloc's 16-byte boundary made nearly every one do so). NULL (old kept) out of memory. */
+static float *grow64(float *old, int keep, int cap)
+{
+    float *q = aligned_alloc(64, ((size_t)cap * sizeof(float) + 63) / 64 * 64);
+    if (!q)
+        return NULL;
+    if (old)
+        memcpy(q, old, (size_t)keep * sizeof(float));
+    free(old);
+    return q;
+}
+
 static int buf_grow(cellbuf *b, int need)
 {
     if (need <= b->cap)
@@ -215,7 +229,7 @@ static int buf_grow(cellbuf *b, int need)
     const int cap = 2 * need;
     float **arr[9] = {&b->x, &b->y, &b->z, &b->fx, &b->fy, &b->fz, &b->tx, &b->ty, &b->tz};
     for (int a = 0; a < 9; a++) {
-        float *q = realloc(*arr[a], (size_t)cap * sizeof(float));
+        float *q = grow64(*arr[a], b->cap, cap);
         if (!q)
             return -1;
         *arr[a] = q;
@@ -363,25 +377,29 @@ FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
 
 #ifdef FR_MV
 #include <immintrin.h>
-/* AVX-512: the buffered sources q0 ≤ q < m within r_c of (px,py,pz) (0 < r² < r_c², the
- * kernel's own mask), compressed in buffer order into o and padded to LANES; returns the padded
- * count. The masks per chunk of LANES slots go to mk (unless NULL). The cell buffer covers ~3×
- * the ball's volume: the kernels then do a third of the work. */
-FR_V4 static int compact_v4(const cellbuf *b, int q0, int m, float px, float py, float pz,
+/* AVX-512: the buffered sources q0 ≤ q < m within r_c of any of the nt (1 or 2) targets
+ * (0 < r² < r_c², the kernel's own mask), compressed in buffer order into o and padded to LANES;
+ * returns the padded count. The masks per chunk of LANES slots go to mk (unless NULL). The cell
+ * buffer covers ~3× the ball's volume: the kernels then do a third of the work. */
+FR_V4 static int compact_v4(const cellbuf *b, int q0, int m, const float (*pos)[3], int nt,
                             float rc2, cellbuf *o, uint16_t *mk, int nof)
 {
-    const __m512 vx = _mm512_set1_ps(px), vy = _mm512_set1_ps(py), vz = _mm512_set1_ps(pz);
     const __m512 vr = _mm512_set1_ps(rc2), zero = _mm512_setzero_ps();
     const float *src[9] = {b->x, b->y, b->z, b->fx, b->fy, b->fz, b->tx, b->ty, b->tz};
     float *dst[9] = {o->x, o->y, o->z, o->fx, o->fy, o->fz, o->tx, o->ty, o->tz};
     int k = 0;
     for (int q = q0 / LANES * LANES; q < m; q += 16) {
-        const __m512 dx = _mm512_sub_ps(vx, _mm512_loadu_ps(b->x + q));
-        const __m512 dy = _mm512_sub_ps(vy, _mm512_loadu_ps(b->y + q));
-        const __m512 dz = _mm512_sub_ps(vz, _mm512_loadu_ps(b->z + q));
-        const __m512 r2 = _mm512_fmadd_ps(dz, dz, _mm512_fmadd_ps(dy, dy, _mm512_mul_ps(dx, dx)));
-        __mmask16 ok = _mm512_cmp_ps_mask(r2, zero, _CMP_GT_OQ) &
-                       _mm512_cmp_ps_mask(r2, vr, _CMP_LT_OQ);
+        const __m512 bx = _mm512_loadu_ps(b->x + q), by = _mm512_loadu_ps(b->y + q),
+                     bz = _mm512_loadu_ps(b->z + q);
+        __mmask16 ok = 0;
+        for (int t = 0; t < nt; t++) {
+            const __m512 dx = _mm512_sub_ps(_mm512_set1_ps(pos[t][0]), bx);
+            const __m512 dy = _mm512_sub_ps(_mm512_set1_ps(pos[t][1]), by);
+            const __m512 dz = _mm512_sub_ps(_mm512_set1_ps(pos[t][2]), bz);
+            const __m512 r2 =
+                _mm512_fmadd_ps(dz, dz, _mm512_fmadd_ps(dy, dy, _mm512_mul_ps(dx, dx)));
+            ok |= _mm512_cmp_ps_mask(r2, zero, _CMP_GT_OQ) & _mm512_cmp_ps_mask(r2, vr, _CMP_LT_OQ);
+        }
         if (q < q0)
             ok &= (__mmask16)(0xFFFFu << (q0 - q));
         if (mk)
@@ -400,6 +418,126 @@ FR_V4 static int compact_v4(const cellbuf *b, int q0, int m, float px, float py,
             _mm512_storeu_ps(dst[a] + k, a < 3 ? far : zero);
     return (k + LANES - 1) / LANES * LANES;
 }
+
+/* A target of the vorticity pairs: position (buffer coordinates), torque, force. */
+typedef struct rot_tgt {
+    float p[3], T[3], F[3];
+} rot_tgt;
+
+/* rot_pair_body (add = 0) for nt (1 or 2) targets over one compacted list, by hand in AVX-512:
+ * the same terms, but 1/√r² from rsqrt14 (relative 2^−14) and one Newton step (~5e-9, below
+ * float rounding; the portable bit-trick seed needs three), and the polynomials' coefficients
+ * held in registers. A list serves two targets (the union of their balls, each pair masked for
+ * each target by 0 < r < r_c): the compaction and the expansion of the source terms are shared,
+ * at ~15% more pairs than two lists (targets of a group lie ~r_c/5 apart). Each target's ω to
+ * acc[3t..3t+2]; the source terms, summed over the targets (target 0 first), to o[q]. */
+FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int nt,
+                                 const cellbuf *b, int m, double *acc, float *restrict ox,
+                                 float *restrict oy, float *restrict oz, const int nof)
+{
+    __m512 P[FR_F32_NPOLY];
+    for (int k = 0; k < FR_F32_NPOLY; k++)
+        P[k] = _mm512_set1_ps(c->poly[k]);
+    const __m512 rc2 = _mm512_set1_ps(c->rc2), zero = _mm512_setzero_ps();
+    const __m512 xi = _mm512_set1_ps(c->xi), ts = _mm512_set1_ps(c->ts), one = _mm512_set1_ps(1.0f);
+    const __m512 cc = _mm512_set1_ps(c->c), cxi2 = _mm512_set1_ps(c->cxi2),
+                 cxi4 = _mm512_set1_ps(c->cxi4), half = _mm512_set1_ps(0.5f),
+                 three = _mm512_set1_ps(3.0f), threehalf = _mm512_set1_ps(1.5f);
+    const __m512 l2e = _mm512_set1_ps(1.44269504f), magic = _mm512_set1_ps(12582912.0f),
+                 ln2h = _mm512_set1_ps(0.693145752f), ln2l = _mm512_set1_ps(1.42860677e-6f);
+    const float ex[6] = {1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f};
+    __m512 w[2][3];
+    for (int t = 0; t < 2; t++)
+        w[t][0] = w[t][1] = w[t][2] = zero;
+    for (int q = 0; q < m; q += 16) {
+        const __m512 bx = _mm512_loadu_ps(b->x + q), by = _mm512_loadu_ps(b->y + q),
+                     bz = _mm512_loadu_ps(b->z + q);
+        const __m512 Tx = _mm512_loadu_ps(b->tx + q), Ty = _mm512_loadu_ps(b->ty + q),
+                     Tz = _mm512_loadu_ps(b->tz + q);
+        __m512 o0 = zero, o1 = zero, o2 = zero;
+        for (int t = 0; t < nt; t++) {
+            const rot_tgt *g = tg + t;
+            const __m512 dx = _mm512_sub_ps(_mm512_set1_ps(g->p[0]), bx),
+                         dy = _mm512_sub_ps(_mm512_set1_ps(g->p[1]), by),
+                         dz = _mm512_sub_ps(_mm512_set1_ps(g->p[2]), bz);
+            const __m512 r2 =
+                _mm512_fmadd_ps(dz, dz, _mm512_fmadd_ps(dy, dy, _mm512_mul_ps(dx, dx)));
+            const __mmask16 in = _mm512_cmp_ps_mask(r2, zero, _CMP_GT_OQ) &
+                                 _mm512_cmp_ps_mask(r2, rc2, _CMP_LT_OQ);
+            const __m512 r2s = _mm512_mask_blend_ps(in, rc2, r2);
+            __m512 ir = _mm512_rsqrt14_ps(r2s);
+            ir = _mm512_mul_ps(ir, _mm512_fnmadd_ps(_mm512_mul_ps(half, r2s),
+                                                    _mm512_mul_ps(ir, ir), threehalf));
+            const __m512 r = _mm512_mul_ps(r2s, ir), ir2 = _mm512_mul_ps(ir, ir);
+            const __m512 x = _mm512_mul_ps(xi, r), tt = _mm512_fmsub_ps(x, ts, one);
+            /* e^{−x²}: expf_neg */
+            const __m512 y = _mm512_mul_ps(_mm512_sub_ps(zero, x), x);
+            const __m512 e2k = _mm512_fmadd_ps(y, l2e, magic);
+            const __m512 kf = _mm512_sub_ps(e2k, magic);
+            const __m512 rr = _mm512_fnmadd_ps(kf, ln2l, _mm512_fnmadd_ps(kf, ln2h, y));
+            __m512 pe = _mm512_set1_ps(ex[0]);
+            for (int k = 1; k < 6; k++)
+                pe = _mm512_fmadd_ps(pe, rr, _mm512_set1_ps(ex[k]));
+            pe = _mm512_fmadd_ps(pe, rr, one);
+            const __m512 e = _mm512_castsi512_ps(_mm512_add_epi32(
+                _mm512_castps_si512(pe), _mm512_slli_epi32(_mm512_castps_si512(e2k), 23)));
+            __m512 pc = P[FR_F32_NPOLY - 1];
+            for (int k = FR_F32_NPOLY - 2; k >= 0; k--)
+                pc = _mm512_fmadd_ps(pc, tt, P[k]);
+            const __m512 irE = _mm512_mul_ps(_mm512_mul_ps(e, pc), ir),
+                         ce = _mm512_mul_ps(cc, e);
+            const __m512 B2 = _mm512_maskz_mul_ps(in, _mm512_add_ps(irE, ce), ir2);
+            const __m512 e2 = _mm512_maskz_mul_ps(in, cxi2, e),
+                         e4 = _mm512_maskz_mul_ps(in, cxi4, e);
+            const __m512 R = _mm512_sub_ps(B2, e2);
+            const __m512 Rp = _mm512_fmadd_ps(
+                _mm512_sub_ps(zero, _mm512_fmadd_ps(three, B2, _mm512_add_ps(e2, e2))), ir2,
+                _mm512_add_ps(e4, e4));
+            const __m512 k0 = _mm512_fmadd_ps(Rp, r2s, _mm512_add_ps(R, R));
+            const __m512 dT =
+                _mm512_fmadd_ps(dz, Tz, _mm512_fmadd_ps(dy, Ty, _mm512_mul_ps(dx, Tx)));
+            const __m512 tix = _mm512_set1_ps(g->T[0]), tiy = _mm512_set1_ps(g->T[1]),
+                         tiz = _mm512_set1_ps(g->T[2]);
+            const __m512 dTi =
+                _mm512_fmadd_ps(dz, tiz, _mm512_fmadd_ps(dy, tiy, _mm512_mul_ps(dx, tix)));
+            const __m512 k1 = _mm512_mul_ps(Rp, dT), k1i = _mm512_mul_ps(Rp, dTi);
+            o0 = _mm512_add_ps(o0, _mm512_fmsub_ps(k0, tix, _mm512_mul_ps(k1i, dx)));
+            o1 = _mm512_add_ps(o1, _mm512_fmsub_ps(k0, tiy, _mm512_mul_ps(k1i, dy)));
+            o2 = _mm512_add_ps(o2, _mm512_fmsub_ps(k0, tiz, _mm512_mul_ps(k1i, dz)));
+            w[t][0] = _mm512_add_ps(w[t][0], _mm512_fmsub_ps(k0, Tx, _mm512_mul_ps(k1, dx)));
+            w[t][1] = _mm512_add_ps(w[t][1], _mm512_fmsub_ps(k0, Ty, _mm512_mul_ps(k1, dy)));
+            w[t][2] = _mm512_add_ps(w[t][2], _mm512_fmsub_ps(k0, Tz, _mm512_mul_ps(k1, dz)));
+            if (!nof) {
+                const __m512 S = _mm512_mul_ps(_mm512_set1_ps(2.0f), _mm512_sub_ps(e2, B2));
+                const __m512 Fx = _mm512_loadu_ps(b->fx + q), Fy = _mm512_loadu_ps(b->fy + q),
+                             Fz = _mm512_loadu_ps(b->fz + q);
+                const __m512 fix = _mm512_set1_ps(g->F[0]), fiy = _mm512_set1_ps(g->F[1]),
+                             fiz = _mm512_set1_ps(g->F[2]);
+                w[t][0] =
+                    _mm512_fmadd_ps(S, _mm512_fmsub_ps(dy, Fz, _mm512_mul_ps(dz, Fy)), w[t][0]);
+                w[t][1] =
+                    _mm512_fmadd_ps(S, _mm512_fmsub_ps(dz, Fx, _mm512_mul_ps(dx, Fz)), w[t][1]);
+                w[t][2] =
+                    _mm512_fmadd_ps(S, _mm512_fmsub_ps(dx, Fy, _mm512_mul_ps(dy, Fx)), w[t][2]);
+                o0 = _mm512_fnmadd_ps(S, _mm512_fmsub_ps(dy, fiz, _mm512_mul_ps(dz, fiy)), o0);
+                o1 = _mm512_fnmadd_ps(S, _mm512_fmsub_ps(dz, fix, _mm512_mul_ps(dx, fiz)), o1);
+                o2 = _mm512_fnmadd_ps(S, _mm512_fmsub_ps(dx, fiy, _mm512_mul_ps(dy, fix)), o2);
+            }
+        }
+        _mm512_storeu_ps(ox + q, o0);
+        _mm512_storeu_ps(oy + q, o1);
+        _mm512_storeu_ps(oz + q, o2);
+    }
+    for (int t = 0; t < nt; t++)
+        for (int a = 0; a < 3; a++)
+            acc[3 * t + a] = _mm512_reduce_add_ps(w[t][a]);
+}
+#define ROT_LIST(NT, NOF)                                                                          \
+    FR_V4 static void rot_list_##NT##_##NOF(const r32_ctx *c, const rot_tgt *tg, const cellbuf *b, \
+                                            int m, double *acc, halfbuf *h)                        \
+    {                                                                                              \
+        rot_list_body(c, tg, NT, b, m, acc, h->ox, h->oy, h->oz, NOF);                             \
+    }
 #endif
 
 /* One group of GX target cells along x (a cell holds ~2.7 particles: the buffer is shared by
@@ -429,7 +567,8 @@ FR_BODY int cell_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
         int mm = m;
 #ifdef FR_MV
         if (v4) {
-            mm = compact_v4(b, 0, m, px, py, pz, ctx->rc2, o, NULL, 0);
+            const float pos[1][3] = {{px, py, pz}};
+            mm = compact_v4(b, 0, m, pos, 1, ctx->rc2, o, NULL, 0);
             src = o;
         }
 #endif
@@ -471,7 +610,7 @@ static int half_grow(halfbuf *h, int need)
     const int cap = 2 * need;
     float **arr[6] = {&h->ax, &h->ay, &h->az, &h->ox, &h->oy, &h->oz};
     for (int a = 0; a < 6; a++) {
-        float *q = realloc(*arr[a], (size_t)cap * sizeof(float));
+        float *q = grow64(*arr[a], h->cap, cap);
         if (!q)
             return -1;
         *arr[a] = q;
@@ -647,6 +786,42 @@ FR_V4 static void expand_v4(halfbuf *h, int q0, int m)
         k += __builtin_popcount(ok);
     }
 }
+
+ROT_LIST(1, 0)
+ROT_LIST(1, 1)
+ROT_LIST(2, 0)
+ROT_LIST(2, 1)
+
+/* half_body's targets s0 ≤ s < s1 (buffer of m slots) two at a time over one compacted list
+ * (rot_list_body). */
+FR_V4 static void half_targets_v4(fr_stokes_plan *p, const r32_ctx *ctx, const int32_t qc[3],
+                                  int s0, int s1, const cellbuf *b, int m, cellbuf *o, halfbuf *h,
+                                  int nof)
+{
+    const float qun = (float)p->qun;
+    for (int s = s0; s < s1; s += 2) {
+        const int nt = s + 1 < s1 ? 2 : 1;
+        rot_tgt tg[2];
+        float pos[2][3];
+        for (int t = 0; t < nt; t++)
+            for (int a = 0; a < 3; a++) {
+                tg[t].p[a] = pos[t][a] = rel_coord(p->qX[a][s + t], qc[a], qun);
+                tg[t].T[a] = p->fT[a][s + t];
+                tg[t].F[a] = p->fF[a][s + t];
+            }
+        const int q0 = s - s0 + 1; /* the sources after s (s + 1 is its own slot: r = 0) */
+        const int mm = compact_v4(b, q0, m, (const float(*)[3])pos, nt, ctx->rc2, o, h->mk, nof);
+        double acc[6];
+        if (nt == 2)
+            (nof ? rot_list_2_1 : rot_list_2_0)(ctx, tg, o, mm, acc, h);
+        else
+            (nof ? rot_list_1_1 : rot_list_1_0)(ctx, tg, o, mm, acc, h);
+        expand_v4(h, q0, m);
+        for (int t = 0; t < nt; t++)
+            for (int a = 0; a < 3; a++)
+                p->om[a][s + t] += acc[3 * t + a];
+    }
+}
 #endif
 
 /* Group (gx, iy, iz): its half buffer, each target's ω (to om) and its sources' terms (summed
@@ -668,25 +843,23 @@ FR_BODY int half_body(fr_stokes_plan *p, const r32_ctx *ctx, const rowtab *rt, i
     memset(h->ay, 0, (size_t)m * sizeof(float));
     memset(h->az, 0, (size_t)m * sizeof(float));
     const float qun = (float)p->qun;
-    for (int s = s0; s < s1; s++) {
-        const float px = rel_coord(p->qX[0][s], qc[0], qun),
-                    py = rel_coord(p->qX[1][s], qc[1], qun),
-                    pz = rel_coord(p->qX[2][s], qc[2], qun);
-        const float Ti[3] = {p->fT[0][s], p->fT[1][s], p->fT[2][s]};
-        const float Fi[3] = {p->fF[0][s], p->fF[1][s], p->fF[2][s]};
-        const int q0 = s - s0 + 1; /* the sources after s */
-        double acc[3];
 #ifdef FR_MV
-        if (v4) {
-            const int mm = compact_v4(b, q0, m, px, py, pz, ctx->rc2, o, h->mk, nof);
-            rot_pair_body(ctx, px, py, pz, Ti, Fi, o, 0, mm, acc, h->ox, h->oy, h->oz, 0, nof);
-            expand_v4(h, q0, m);
-        } else
+    if (v4)
+        half_targets_v4(p, ctx, qc, s0, s1, b, m, o, h, nof);
+    else
 #endif
+        for (int s = s0; s < s1; s++) {
+            const float px = rel_coord(p->qX[0][s], qc[0], qun),
+                        py = rel_coord(p->qX[1][s], qc[1], qun),
+                        pz = rel_coord(p->qX[2][s], qc[2], qun);
+            const float Ti[3] = {p->fT[0][s], p->fT[1][s], p->fT[2][s]};
+            const float Fi[3] = {p->fF[0][s], p->fF[1][s], p->fF[2][s]};
+            const int q0 = s - s0 + 1; /* the sources after s */
+            double acc[3];
             rot_pair_body(ctx, px, py, pz, Ti, Fi, b, q0, m, acc, h->ax, h->ay, h->az, 1, nof);
-        for (int a = 0; a < 3; a++)
-            p->om[a][s] += acc[a];
-    }
+            for (int a = 0; a < 3; a++)
+                p->om[a][s] += acc[a];
+        }
     for (int q = 0; q < h->nsl; q++) {
         const int j = h->sid[q];
         p->om[0][j] += h->ax[q];
