@@ -160,6 +160,7 @@ typedef fftw_plan ks_plan;
 #define KS(name) fftw_##name
 #endif
 #define KS_ROW (64 / (int)sizeof(ks_complex)) /* complex values per 64 bytes: row padding */
+#define KS_CB 16 /* kx columns per block of the y and z passes: a block's buffers stay in L2 */
 
 typedef struct kspace {
     int M[3], Mxh;              /* grid and M[0]/2 + 1 */
@@ -177,7 +178,9 @@ typedef struct kspace {
     ks_real *R[3];              /* real rows, the same memory as C: z in [u0z,u1z), y in [0,My),
                                  * x in [0, Mx), row stride Rs = 2 Cs reals */
     ks_complex *C[3];           /* z in [u0z,u1z), ky in [0,My), kx in [0,Mxh) */
-    ks_plan xf, yf, yb, zf, zb, xb;
+    ks_plan xf, xb;             /* x rows, out of place (grid rows <-> complex scratch rows) */
+    ks_plan col[2][2][2];       /* y (0) or z (1) columns, forward (0) or backward (1), a block
+                                 * of KS_CB (0) or the last Mxh % KS_CB (1); out of place */
     int lvl;                    /* CPU level of the hot kernels */
     int par;                    /* run the per-call loops in parallel (enough work) */
     int PV;                     /* padded window width (8, 16, 24) */
