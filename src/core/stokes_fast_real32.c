@@ -32,6 +32,9 @@
 #define LANES 16 /* buffer padding: a multiple of every vector width used */
 _Static_assert(FR_F32_SLACK >= LANES, "copy_run reads whole chunks of LANES past a run's end");
 #define GX 2       /* target cells per group along x */
+/* targets per compacted list (AVX-512 rotation path): 3 and 4 measured no faster than 2 (the
+ * union of their balls grows as fast as the compactions shrink) */
+#define TPL 2
 #define FAR 1e10f /* padding sources: far beyond r_c, finite squares */
 
 /* e^y, −88 < y <= 0, float: 2^k by the exponent bits and a degree-6 polynomial (~2e-7). */
@@ -377,7 +380,7 @@ FR_BODY int fill_cell(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
 
 #ifdef FR_MV
 #include <immintrin.h>
-/* AVX-512: the buffered sources q0 ≤ q < m within r_c of any of the nt (1 or 2) targets
+/* AVX-512: the buffered sources q0 ≤ q < m within r_c of any of the nt (≤ TPL) targets
  * (0 < r² < r_c², the kernel's own mask), compressed in buffer order into o and padded to LANES;
  * returns the padded count. The masks per chunk of LANES slots go to mk (unless NULL). The cell
  * buffer covers ~3× the ball's volume: the kernels then do a third of the work. */
@@ -422,15 +425,17 @@ FR_V4 static int compact_v4(const cellbuf *b, int q0, int m, const float (*pos)[
 /* A target of the vorticity pairs: position (buffer coordinates), torque, force. */
 typedef struct rot_tgt {
     float p[3], T[3], F[3];
+    int skip; /* the list's first entries that are the group's targets up to this one */
 } rot_tgt;
 
-/* rot_pair_body (add = 0) for nt (1 or 2) targets over one compacted list, by hand in AVX-512:
+/* rot_pair_body (add = 0) for nt (≤ TPL) targets over one compacted list, by hand in AVX-512:
  * the same terms, but 1/√r² from rsqrt14 (relative 2^−14) and one Newton step (~5e-9, below
  * float rounding; the portable bit-trick seed needs three), and the polynomials' coefficients
- * held in registers. A list serves two targets (the union of their balls, each pair masked for
- * each target by 0 < r < r_c): the compaction and the expansion of the source terms are shared,
- * at ~15% more pairs than two lists (targets of a group lie ~r_c/5 apart). Each target's ω to
- * acc[3t..3t+2]; the source terms, summed over the targets (target 0 first), to o[q]. */
+ * held in registers. A list serves TPL targets (the union of their balls, each pair masked for
+ * each target by 0 < r < r_c and by its skip): the compaction and the expansion of the source
+ * terms are shared, at ~15% more pairs than a list per target (targets of a group lie ~r_c/5
+ * apart). Each target's ω to acc[3t..3t+2]; the source terms, summed over the targets (target 0
+ * first), to o[q]. */
 FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int nt,
                                  const cellbuf *b, int m, double *acc, float *restrict ox,
                                  float *restrict oy, float *restrict oz, const int nof)
@@ -446,8 +451,8 @@ FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int 
     const __m512 l2e = _mm512_set1_ps(1.44269504f), magic = _mm512_set1_ps(12582912.0f),
                  ln2h = _mm512_set1_ps(0.693145752f), ln2l = _mm512_set1_ps(1.42860677e-6f);
     const float ex[6] = {1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f};
-    __m512 w[2][3];
-    for (int t = 0; t < 2; t++)
+    __m512 w[TPL][3];
+    for (int t = 0; t < TPL; t++)
         w[t][0] = w[t][1] = w[t][2] = zero;
     for (int q = 0; q < m; q += 16) {
         const __m512 bx = _mm512_loadu_ps(b->x + q), by = _mm512_loadu_ps(b->y + q),
@@ -463,7 +468,8 @@ FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int 
             const __m512 r2 =
                 _mm512_fmadd_ps(dz, dz, _mm512_fmadd_ps(dy, dy, _mm512_mul_ps(dx, dx)));
             const __mmask16 in = _mm512_cmp_ps_mask(r2, zero, _CMP_GT_OQ) &
-                                 _mm512_cmp_ps_mask(r2, rc2, _CMP_LT_OQ);
+                                 _mm512_cmp_ps_mask(r2, rc2, _CMP_LT_OQ) &
+                                 (__mmask16)(q ? 0xFFFFu : 0xFFFFu << g->skip);
             const __m512 r2s = _mm512_mask_blend_ps(in, rc2, r2);
             __m512 ir = _mm512_rsqrt14_ps(r2s);
             ir = _mm512_mul_ps(ir, _mm512_fnmadd_ps(_mm512_mul_ps(half, r2s),
@@ -672,36 +678,54 @@ FR_BODY float box_d2(float x, float y, float z, const float lo[3], const float h
 }
 
 #ifdef FR_MV
-/* cut_run's AVX-512 form: compress by the mask, chunk by chunk in place. */
-FR_V4 static int cut_v4(cellbuf *b, halfbuf *h, int m, int m1, int t0, const float lo[3],
-                        const float hi[3], float lim2, int nof)
+/* append_run and cut_run in one pass (AVX-512): the run's sources converted (rel_coord),
+ * tested against the targets' box (box_d2's arithmetic: the same sources kept) and compressed
+ * straight to the buffer's end m, their storage indices to h->sid; the sources the cut drops are
+ * never copied. Whole chunks of LANES from the plan's arrays (LANES entries of slack), the last
+ * one masked. The new end, or −1 out of memory. */
+FR_V4 static int append_cut_v4(const fr_stokes_plan *p, int row, int xa, int xb,
+                               const int32_t ctr[3], cellbuf *b, halfbuf *h, int m,
+                               const float lo[3], const float hi[3], float lim2, int nof)
 {
-    float *arr[9] = {b->x, b->y, b->z, b->tx, b->ty, b->tz, b->fx, b->fy, b->fz};
-    const int na = nof ? 6 : 9;
-    int k = m;
-    const __m512 vl = _mm512_set1_ps(lim2), z = _mm512_setzero_ps();
+    const int t0 = p->cstart[row + xa], len = p->cstart[row + xb + 1] - t0;
+    if (len == 0)
+        return m;
+    if (buf_grow(b, m + len + LANES) || sid_grow(h, m + len + LANES))
+        return -1;
+    float *dst[9] = {b->x, b->y, b->z, b->tx, b->ty, b->tz, b->fx, b->fy, b->fz};
+    const float *src[6] = {p->fT[0], p->fT[1], p->fT[2], p->fF[0], p->fF[1], p->fF[2]};
+    const int ns = nof ? 3 : 6;
+    const __m512 vl = _mm512_set1_ps(lim2), z = _mm512_setzero_ps(),
+                 qun = _mm512_set1_ps((float)p->qun);
     const __m512i iota = _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0);
+    __m512i c[3];
     __m512 l[3], u[3];
-    for (int a = 0; a < 3; a++)
-        l[a] = _mm512_set1_ps(lo[a]), u[a] = _mm512_set1_ps(hi[a]);
-    for (int q = m; q < m1; q += LANES) {
-        __m512 d2 = z;
+    for (int a = 0; a < 3; a++) {
+        c[a] = _mm512_set1_epi32(ctr[a]);
+        l[a] = _mm512_set1_ps(lo[a]);
+        u[a] = _mm512_set1_ps(hi[a]);
+    }
+    int k = m;
+    for (int q = 0; q < len; q += LANES) {
+        const int s = t0 + q;
+        __m512 v[3], d2 = z;
         for (int a = 0; a < 3; a++) {
-            const __m512 v = _mm512_loadu_ps(arr[a] + q);
-            const __m512 g = _mm512_max_ps(_mm512_max_ps(_mm512_sub_ps(l[a], v),
-                                                         _mm512_sub_ps(v, u[a])), z);
+            v[a] = _mm512_mul_ps(
+                _mm512_cvtepi32_ps(_mm512_sub_epi32(_mm512_loadu_si512(p->qX[a] + s), c[a])), qun);
+            const __m512 g = _mm512_max_ps(
+                _mm512_max_ps(_mm512_sub_ps(l[a], v[a]), _mm512_sub_ps(v[a], u[a])), z);
             d2 = _mm512_fmadd_ps(g, g, d2);
         }
         __mmask16 ok = _mm512_cmp_ps_mask(d2, vl, _CMP_LT_OQ);
-        if (m1 - q < LANES)
-            ok &= (__mmask16)((1u << (m1 - q)) - 1u);
-        for (int a = 0; a < na; a++)
-            _mm512_storeu_ps(arr[a] + k,
-                             _mm512_maskz_compress_ps(ok, _mm512_loadu_ps(arr[a] + q)));
-        _mm512_storeu_si512(
-            h->sid + k,
-            _mm512_maskz_compress_epi32(
-                ok, _mm512_add_epi32(iota, _mm512_set1_epi32(t0 + q - m))));
+        if (len - q < LANES)
+            ok &= (__mmask16)((1u << (len - q)) - 1u);
+        for (int a = 0; a < 3; a++)
+            _mm512_storeu_ps(dst[a] + k, _mm512_maskz_compress_ps(ok, v[a]));
+        for (int a = 0; a < ns; a++)
+            _mm512_storeu_ps(dst[3 + a] + k,
+                             _mm512_maskz_compress_ps(ok, _mm512_loadu_ps(src[a] + s)));
+        _mm512_storeu_si512(h->sid + k, _mm512_maskz_compress_epi32(
+                                            ok, _mm512_add_epi32(iota, _mm512_set1_epi32(s))));
         k += __builtin_popcount(ok);
     }
     return k;
@@ -713,18 +737,14 @@ FR_V4 static int cut_v4(cellbuf *b, halfbuf *h, int m, int m1, int t0, const flo
  * the new end. The rows of cells the buffer takes cover ~3.5× the volume of a target's ball,
  * the box's neighbourhood ~2.3×: every target's scan (compaction, or the masked kernel)
  * shrinks by a third. lim2 exceeds r_c² by far more than the rounding of either distance, so
- * no pair within r_c of any target is lost (the v4 compaction keeps the same pairs). */
+ * no pair within r_c of any target is lost (the v4 compaction keeps the same pairs). The
+ * AVX-512 path cuts while it copies (append_cut_v4). */
 FR_BODY int cut_run(cellbuf *b, halfbuf *h, int m, int m1, int t0, const float lo[3],
-                    const float hi[3], float lim2, const int nof, const int v4)
+                    const float hi[3], float lim2, const int nof)
 {
     float *arr[9] = {b->x, b->y, b->z, b->tx, b->ty, b->tz, b->fx, b->fy, b->fz};
     const int na = nof ? 6 : 9;
     int k = m;
-#ifdef FR_MV
-    if (v4)
-        return cut_v4(b, h, m, m1, t0, lo, hi, lim2, nof);
-#endif
-    (void)v4;
     for (int q = m; q < m1; q++) {
         const int keep = box_d2(arr[0][q], arr[1][q], arr[2][q], lo, hi) < lim2;
         for (int a = 0; a < na; a++)
@@ -756,12 +776,21 @@ FR_BODY int fill_half(const fr_stokes_plan *p, const rowtab *rt, int ix, int ix1
                 continue;
             const int xa = (dz || dy) && ix - wx > 0 ? ix - wx : (dz || dy) ? 0 : ix;
             const int xb = ix1 + wx >= nc[0] ? nc[0] - 1 : ix1 + wx;
+            const int row = ((iz + dz) * nc[1] + iy + dy) * nc[0];
+#ifdef FR_MV
+            if (v4) {
+                m = append_cut_v4(p, row, xa, xb, ctr, b, h, m, lo, hi, lim2, nof);
+                if (m < 0)
+                    return -1;
+                continue;
+            }
+#endif
+            (void)v4;
             int t0;
-            const int m1 =
-                append_run(p, ((iz + dz) * nc[1] + iy + dy) * nc[0], xa, xb, ctr, b, m, nof, &t0);
+            const int m1 = append_run(p, row, xa, xb, ctr, b, m, nof, &t0);
             if (m1 < 0 || sid_grow(h, m1 + LANES))
                 return -1;
-            m = cut_run(b, h, m, m1, t0, lo, hi, lim2, nof, v4);
+            m = cut_run(b, h, m, m1, t0, lo, hi, lim2, nof);
         }
     h->nsl = m;
     return pad_buf(b, m);
@@ -791,18 +820,22 @@ ROT_LIST(1, 0)
 ROT_LIST(1, 1)
 ROT_LIST(2, 0)
 ROT_LIST(2, 1)
+typedef void rot_list_fn(const r32_ctx *, const rot_tgt *, const cellbuf *, int, double *,
+                         halfbuf *);
+static rot_list_fn *const rot_list[TPL][2] = {{rot_list_1_0, rot_list_1_1},
+                                               {rot_list_2_0, rot_list_2_1}};
 
-/* half_body's targets s0 ≤ s < s1 (buffer of m slots) two at a time over one compacted list
+/* half_body's targets s0 ≤ s < s1 (buffer of m slots) TPL at a time over one compacted list
  * (rot_list_body). */
 FR_V4 static void half_targets_v4(fr_stokes_plan *p, const r32_ctx *ctx, const int32_t qc[3],
                                   int s0, int s1, const cellbuf *b, int m, cellbuf *o, halfbuf *h,
                                   int nof)
 {
     const float qun = (float)p->qun;
-    for (int s = s0; s < s1; s += 2) {
-        const int nt = s + 1 < s1 ? 2 : 1;
-        rot_tgt tg[2];
-        float pos[2][3];
+    for (int s = s0; s < s1; s += TPL) {
+        const int nt = s + TPL <= s1 ? TPL : s1 - s;
+        rot_tgt tg[TPL];
+        float pos[TPL][3];
         for (int t = 0; t < nt; t++)
             for (int a = 0; a < 3; a++) {
                 tg[t].p[a] = pos[t][a] = rel_coord(p->qX[a][s + t], qc[a], qun);
@@ -811,11 +844,15 @@ FR_V4 static void half_targets_v4(fr_stokes_plan *p, const r32_ctx *ctx, const i
             }
         const int q0 = s - s0 + 1; /* the sources after s (s + 1 is its own slot: r = 0) */
         const int mm = compact_v4(b, q0, m, (const float(*)[3])pos, nt, ctx->rc2, o, h->mk, nof);
-        double acc[6];
-        if (nt == 2)
-            (nof ? rot_list_2_1 : rot_list_2_0)(ctx, tg, o, mm, acc, h);
-        else
-            (nof ? rot_list_1_1 : rot_list_1_0)(ctx, tg, o, mm, acc, h);
+        /* target t pairs with the slots after its own (q0 + t − 1): the kept ones among
+         * q0 ... q0 + t − 1 open the list */
+        tg[0].skip = 0;
+        for (int t = 1; t < nt; t++) {
+            const int q = q0 + t - 1;
+            tg[t].skip = tg[t - 1].skip + (h->mk[q / LANES] >> (q % LANES) & 1);
+        }
+        double acc[3 * TPL];
+        rot_list[nt - 1][nof](ctx, tg, o, mm, acc, h);
         expand_v4(h, q0, m);
         for (int t = 0; t < nt; t++)
             for (int a = 0; a < 3; a++)
