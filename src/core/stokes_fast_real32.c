@@ -82,6 +82,7 @@ typedef struct cellbuf {
 
 typedef struct r32_ctx {
     float xi, rc2, c, cxi2, cxi4, ts;
+    float xits, nxl2e; /* ξ ts and −ξ² log₂e (the AVX-512 vorticity kernel) */
     float poly[FR_F32_NPOLY]; /* erfcx(x) ≈ Σ poly[k] t^k, t = x ts − 1 */
 } r32_ctx;
 
@@ -443,14 +444,23 @@ FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int 
     __m512 P[FR_F32_NPOLY];
     for (int k = 0; k < FR_F32_NPOLY; k++)
         P[k] = _mm512_set1_ps(c->poly[k]);
+    /* 2^f, |f| ≤ ½: Taylor series of e^{f ln 2} to degree 6 (~2e-7, as expf_neg) */
+    __m512 X2[7];
+    for (int k = 0; k < 7; k++) {
+        double ck = 1.0;
+        for (int j = 1; j <= k; j++)
+            ck *= M_LN2 / j;
+        X2[k] = _mm512_set1_ps((float)ck);
+    }
     const __m512 rc2 = _mm512_set1_ps(c->rc2), zero = _mm512_setzero_ps();
-    const __m512 xi = _mm512_set1_ps(c->xi), ts = _mm512_set1_ps(c->ts), one = _mm512_set1_ps(1.0f);
-    const __m512 cc = _mm512_set1_ps(c->c), cxi2 = _mm512_set1_ps(c->cxi2),
-                 cxi4 = _mm512_set1_ps(c->cxi4), half = _mm512_set1_ps(0.5f),
-                 three = _mm512_set1_ps(3.0f), threehalf = _mm512_set1_ps(1.5f);
-    const __m512 l2e = _mm512_set1_ps(1.44269504f), magic = _mm512_set1_ps(12582912.0f),
-                 ln2h = _mm512_set1_ps(0.693145752f), ln2l = _mm512_set1_ps(1.42860677e-6f);
-    const float ex[6] = {1.0f / 720.0f, 1.0f / 120.0f, 1.0f / 24.0f, 1.0f / 6.0f, 0.5f, 1.0f};
+    const __m512 xits = _mm512_set1_ps(c->xits), nxl2e = _mm512_set1_ps(c->nxl2e),
+                 one = _mm512_set1_ps(1.0f), cc = _mm512_set1_ps(c->c),
+                 half = _mm512_set1_ps(0.5f), three = _mm512_set1_ps(3.0f),
+                 threehalf = _mm512_set1_ps(1.5f);
+    /* k0 = −B2 + e (2cξ⁴ r² − 4cξ²), Rp = −3 B2/r² + e (2cξ⁴ − 2cξ²/r²), S = 2(cξ² e − B2):
+     * rot_pair_body's k0 = Rp r² + 2R and Rp with e2 = cξ² e, e4 = cξ⁴ e, R = B2 − e2 expanded */
+    const __m512 c4x2 = _mm512_set1_ps(2.0f * c->cxi4), c2x4 = _mm512_set1_ps(4.0f * c->cxi2),
+                 c2x2 = _mm512_set1_ps(2.0f * c->cxi2);
     __m512 w[TPL][3];
     for (int t = 0; t < TPL; t++)
         w[t][0] = w[t][1] = w[t][2] = zero;
@@ -475,31 +485,28 @@ FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int 
             ir = _mm512_mul_ps(ir, _mm512_fnmadd_ps(_mm512_mul_ps(half, r2s),
                                                     _mm512_mul_ps(ir, ir), threehalf));
             const __m512 r = _mm512_mul_ps(r2s, ir), ir2 = _mm512_mul_ps(ir, ir);
-            const __m512 x = _mm512_mul_ps(xi, r), tt = _mm512_fmsub_ps(x, ts, one);
-            /* e^{−x²}: expf_neg */
-            const __m512 y = _mm512_mul_ps(_mm512_sub_ps(zero, x), x);
-            const __m512 e2k = _mm512_fmadd_ps(y, l2e, magic);
-            const __m512 kf = _mm512_sub_ps(e2k, magic);
-            const __m512 rr = _mm512_fnmadd_ps(kf, ln2l, _mm512_fnmadd_ps(kf, ln2h, y));
-            __m512 pe = _mm512_set1_ps(ex[0]);
-            for (int k = 1; k < 6; k++)
-                pe = _mm512_fmadd_ps(pe, rr, _mm512_set1_ps(ex[k]));
-            pe = _mm512_fmadd_ps(pe, rr, one);
-            const __m512 e = _mm512_castsi512_ps(_mm512_add_epi32(
-                _mm512_castps_si512(pe), _mm512_slli_epi32(_mm512_castps_si512(e2k), 23)));
+            /* e^{−x²} = 2^y, y = −ξ² r² log₂e: y = k + f, k integer, |f| ≤ ½ (exact) */
+            const __m512 y = _mm512_mul_ps(r2s, nxl2e);
+            const __m512 kf =
+                _mm512_roundscale_ps(y, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            const __m512 f = _mm512_sub_ps(y, kf);
+            __m512 pe = X2[6];
+            for (int k = 5; k >= 0; k--)
+                pe = _mm512_fmadd_ps(pe, f, X2[k]);
+            const __m512 e = _mm512_scalef_ps(pe, kf);
+            /* erfcx(ξ r) by the polynomial in t = ξ r ts − 1 */
+            const __m512 tt = _mm512_fmsub_ps(r, xits, one);
             __m512 pc = P[FR_F32_NPOLY - 1];
             for (int k = FR_F32_NPOLY - 2; k >= 0; k--)
                 pc = _mm512_fmadd_ps(pc, tt, P[k]);
-            const __m512 irE = _mm512_mul_ps(_mm512_mul_ps(e, pc), ir),
-                         ce = _mm512_mul_ps(cc, e);
-            const __m512 B2 = _mm512_maskz_mul_ps(in, _mm512_add_ps(irE, ce), ir2);
-            const __m512 e2 = _mm512_maskz_mul_ps(in, cxi2, e),
-                         e4 = _mm512_maskz_mul_ps(in, cxi4, e);
-            const __m512 R = _mm512_sub_ps(B2, e2);
-            const __m512 Rp = _mm512_fmadd_ps(
-                _mm512_sub_ps(zero, _mm512_fmadd_ps(three, B2, _mm512_add_ps(e2, e2))), ir2,
-                _mm512_add_ps(e4, e4));
-            const __m512 k0 = _mm512_fmadd_ps(Rp, r2s, _mm512_add_ps(R, R));
+            /* B2 = (erfc(ξr)/r + c e)/r², zero outside 0 < r < r_c (as every e term) */
+            const __m512 B2 =
+                _mm512_maskz_mul_ps(in, _mm512_mul_ps(_mm512_fmadd_ps(pc, ir, cc), e), ir2);
+            const __m512 k0 =
+                _mm512_sub_ps(_mm512_maskz_mul_ps(in, e, _mm512_fmsub_ps(c4x2, r2s, c2x4)), B2);
+            const __m512 Rp =
+                _mm512_fnmadd_ps(three, _mm512_mul_ps(B2, ir2),
+                                 _mm512_maskz_mul_ps(in, e, _mm512_fnmadd_ps(c2x2, ir2, c4x2)));
             const __m512 dT =
                 _mm512_fmadd_ps(dz, Tz, _mm512_fmadd_ps(dy, Ty, _mm512_mul_ps(dx, Tx)));
             const __m512 tix = _mm512_set1_ps(g->T[0]), tiy = _mm512_set1_ps(g->T[1]),
@@ -507,14 +514,16 @@ FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int 
             const __m512 dTi =
                 _mm512_fmadd_ps(dz, tiz, _mm512_fmadd_ps(dy, tiy, _mm512_mul_ps(dx, tix)));
             const __m512 k1 = _mm512_mul_ps(Rp, dT), k1i = _mm512_mul_ps(Rp, dTi);
-            o0 = _mm512_add_ps(o0, _mm512_fmsub_ps(k0, tix, _mm512_mul_ps(k1i, dx)));
-            o1 = _mm512_add_ps(o1, _mm512_fmsub_ps(k0, tiy, _mm512_mul_ps(k1i, dy)));
-            o2 = _mm512_add_ps(o2, _mm512_fmsub_ps(k0, tiz, _mm512_mul_ps(k1i, dz)));
-            w[t][0] = _mm512_add_ps(w[t][0], _mm512_fmsub_ps(k0, Tx, _mm512_mul_ps(k1, dx)));
-            w[t][1] = _mm512_add_ps(w[t][1], _mm512_fmsub_ps(k0, Ty, _mm512_mul_ps(k1, dy)));
-            w[t][2] = _mm512_add_ps(w[t][2], _mm512_fmsub_ps(k0, Tz, _mm512_mul_ps(k1, dz)));
+            /* o += k0 T_i − k1i d; ω += k0 T − k1 d */
+            o0 = _mm512_fnmadd_ps(k1i, dx, _mm512_fmadd_ps(k0, tix, o0));
+            o1 = _mm512_fnmadd_ps(k1i, dy, _mm512_fmadd_ps(k0, tiy, o1));
+            o2 = _mm512_fnmadd_ps(k1i, dz, _mm512_fmadd_ps(k0, tiz, o2));
+            w[t][0] = _mm512_fnmadd_ps(k1, dx, _mm512_fmadd_ps(k0, Tx, w[t][0]));
+            w[t][1] = _mm512_fnmadd_ps(k1, dy, _mm512_fmadd_ps(k0, Ty, w[t][1]));
+            w[t][2] = _mm512_fnmadd_ps(k1, dz, _mm512_fmadd_ps(k0, Tz, w[t][2]));
             if (!nof) {
-                const __m512 S = _mm512_mul_ps(_mm512_set1_ps(2.0f), _mm512_sub_ps(e2, B2));
+                const __m512 S = _mm512_sub_ps(_mm512_maskz_mul_ps(in, c2x2, e),
+                                               _mm512_add_ps(B2, B2));
                 const __m512 Fx = _mm512_loadu_ps(b->fx + q), Fy = _mm512_loadu_ps(b->fy + q),
                              Fz = _mm512_loadu_ps(b->fz + q);
                 const __m512 fix = _mm512_set1_ps(g->F[0]), fiy = _mm512_set1_ps(g->F[1]),
@@ -1057,7 +1066,9 @@ int fr_sf_real_space_f32(fr_stokes_plan *p, int rot, int nof, const atomic_int *
                    .c = (float)(2.0 * p->xi / sqrt(M_PI)),
                    .cxi2 = (float)(2.0 * p->xi / sqrt(M_PI) * p->xi * p->xi),
                    .cxi4 = (float)(2.0 * p->xi / sqrt(M_PI) * pow(p->xi, 4)),
-                   .ts = (float)(2.0 / p->chebX)};
+                   .ts = (float)(2.0 / p->chebX),
+                   .xits = (float)(p->xi * 2.0 / p->chebX),
+                   .nxl2e = (float)(-p->xi * p->xi / M_LN2)};
     for (int k = 0; k < FR_F32_NPOLY; k++)
         ctx.poly[k] = (float)p->poly[k];
     rowtab rt;
