@@ -19,6 +19,7 @@
  * Environment: FERRO_BENCH_MAX_N (default 1000000), FERRO_BENCH_QUICK=1 (no direct sum and no
  * tol 1e-6 run beyond 1e4), FERRO_BENCH_GOALS_ONLY=1 (the goals table alone). */
 #include "general_path.h"
+#include "calib.h"
 #include "goals.h"
 
 #include "ferro/params.h"
@@ -625,6 +626,8 @@ int main(void)
     int nr = 0;
     double pairs_rate = 0.0;
     const double t_all = now();
+    if (getenv("FERRO_BENCH_CALIB")) /* the fast method's errors alone (calib.c) */
+        return bench_calib(maxn);
     printf("ferrobench: %d OpenMP thread(s); times are the best of several runs\n", threads);
     fflush(stdout);
     /* the goals first: their N = 1e6 step sets the process's peak RSS */
