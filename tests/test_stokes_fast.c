@@ -551,7 +551,7 @@ static void test_grid_display(void **state)
  * put more of the sum, with its relative error, into the Fourier part). The default x_c, q, P, η
  * with nb fixed at 255, N = 3000, random forces and moments (spheres) and stresslets: u, G of
  * fr_stokes_fast and W of fr_stokes_fast_rotation, max and rms, within tol (measured: W rms
- * ~7.2e-4, as at N = 1e5 with the fitted grid). */
+ * ~6.8e-4; ~7e-4 at N = 1e5 with the fitted grid). */
 static void test_accuracy_neighbour_floor(void **state)
 {
     (void)state;

@@ -24,13 +24,13 @@
  * N = 3000, tol 1e-6: u max 4.9e-7, rms 7.2e-7, against 6e-8 with double grids) takes most of
  * tol 1e-6's budget and a negligible part of the others'.
  *
- * Parameters (calibrated per decade, ~2x margin on the worst of the four measures, 1.3x at
+ * Parameters (calibrated per decade, ~2x margin on the worst of the four measures, 1.4x at
  * 1e-3, tuned for speed: stokes_fast_plan.c; linear in log10 tol in between): real-space
  * cutoff r_c = x_c/ξ, grid spacing h = π/(2qξ), window ψ(y) = exp(−2ξ²|y|²/η) on P grid points
  * per axis:
  *     tol    x_c   q     P   η
  *     1e-2   2.5  2.9    7  0.7
- *     1e-3   3.0  3.35   8  0.66
+ *     1e-3   3.0  3.37   8  0.66
  *     1e-4   3.5  3.8   11  0.7
  *     1e-5   4.1  4.3   14  0.7
  *     1e-6   4.6  4.6   15  0.7

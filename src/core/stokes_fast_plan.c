@@ -31,23 +31,25 @@ static void cheb_erfcx(double X, double *c)
 /* Defaults calibrated per decade of tol against the direct sum (random points in the unit
  * ball with minimal distance N^(-1/3), random F and antisymmetric S; N = 3e3 .. 1e5), with a
  * margin of ~2x on the worst of the four error measures; linear in log10(tol) in between.
- * tol = 1e-3 (the simulation's default) was recalibrated for speed (2026-11-30, /tmp scans of
- * xc, q, P, η; errors of u, G and of the rotation path's W, max and rms, against the direct
- * sum): η = 0.66 instead of 0.7 lowers the Fourier part's error (η 0.6 / 0.7 give W 7.6e-4 /
- * 7.0e-4 at N = 1e5 where 0.66 gives 6.3e-4; P = 8 truncates nothing at these η), and that gain
- * pays for q 3.4 -> 3.35: ~4.5% fewer near-field neighbours on the same grid (N = 1e5: 285 ->
- * 272, 1e6: 311 -> 298). Worst measured then 7.6e-4 (margin 1.3x): the rms of W at N = 1e5
- * where the neighbour count sits near its floor (sim placement, uniform-field rotlets and random
- * F, S; 400 targets); N = 1e6 (200 targets) 7.1e-4; N = 3e3 .. 2e4 (all or 2000 targets) <=
- * 5.2e-4; stresslets (the double-precision path) <= 6.7e-4; clustered and flattened clouds
- * (more neighbours than the density guess) <= 1.3e-4. Rejected: P = 7 (u 1.9e-3 at N = 1e5
- * even with η 0.62), q 3.3 or x_c 2.9 (W 8.8e-4 / 9.2e-4). */
+ * tol = 1e-3 (the simulation's default) was recalibrated for speed on 2026-11-30 with
+ * `FERRO_BENCH_CALIB=1 build/ferrobench` (src/bench/calib.c: N = 3e3 .. 1e6, the simulation's
+ * cloud, dense clusters and a flattened ball; random F and S, a uniform field's rotlets and
+ * stresslets, the double-precision path; u, G and the rotation path's W, max and rms): η = 0.66
+ * instead of 0.7 lowers the Fourier part's error (with q 3.4 the set's worst goes 7.3e-4 ->
+ * 6.5e-4; η 0.6 is worse again; P = 8 truncates nothing there), and that gain pays for
+ * q 3.4 -> 3.37: ~2.7% fewer near-field neighbours on the same grid (N = 1e5: 285 -> 277,
+ * N = 1e6: 311 -> 303) at the same worst error, 7.2e-4 (7.3e-4 before; margin 1.4x): the rms of
+ * W at N = 1e5, where the fitted grid leaves the neighbour count nearest its floor; N = 1e6
+ * 6.9e-4. The errors move with the random realisation by ~±15% (the max measures on a few
+ * hundred targets): ferrobench's 3a lines give u, G 5.9e-4 and W 7.4e-4 (5.3e-4, 6.1e-4 before).
+ * Rejected: q 3.35 (worst 8.3e-4), q 3.3 or x_c 2.9-2.95 (W 7.8e-4 .. 9.2e-4), P = 7 (u 1.9e-3
+ * at N = 1e5 even with η 0.62). */
 static void default_opts(double tol, fr_stokes_fast_opts *o)
 {
     static const double cal[5][4] = {
         /* xc,  q,    P,   η    at tol = 1e-2 .. 1e-6 */
         {2.5, 2.9, 7, 0.7},
-        {3.0, 3.35, 8, 0.66},
+        {3.0, 3.37, 8, 0.66},
         {3.5, 3.8, 11, 0.7},
         {4.1, 4.3, 14, 0.7},
         {4.6, 4.6, 15, 0.7},
