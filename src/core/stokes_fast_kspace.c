@@ -830,10 +830,10 @@ static void kernel_mult(KMULT_ARGS)
 
 /* Block [kx0, kx0 + nb) of the rows src + y ss, y in [0, ny), into the columns
  * dst[(kx − kx0) ds + y] (ks_scatter: back): the transposes around the column FFTs. */
-static void ks_gather(ks_complex *src, size_t ss, int kx0, int nb, int ny,
-                      ks_complex *dst, int ds)
+static void ks_gather_c(ks_complex *src, size_t ss, int kx0, int nb, int y0, int ny,
+                        ks_complex *dst, int ds)
 {
-    for (int y = 0; y < ny; y++) {
+    for (int y = y0; y < ny; y++) {
         ks_complex *row = src + (size_t)y * ss + kx0;
         for (int j = 0; j < nb; j++) {
             dst[(size_t)j * ds + y][0] = row[j][0];
@@ -842,16 +842,102 @@ static void ks_gather(ks_complex *src, size_t ss, int kx0, int nb, int ny,
     }
 }
 
-static void ks_scatter(ks_complex *src, int ds, int kx0, int nb, int ny, ks_complex *dst,
-                       size_t ss)
+static void ks_scatter_c(ks_complex *src, int ds, int kx0, int nb, int y0, int ny,
+                         ks_complex *dst, size_t ss)
 {
-    for (int y = 0; y < ny; y++) {
+    for (int y = y0; y < ny; y++) {
         ks_complex *row = dst + (size_t)y * ss + kx0;
         for (int j = 0; j < nb; j++) {
             row[j][0] = src[(size_t)j * ds + y][0];
             row[j][1] = src[(size_t)j * ds + y][1];
         }
     }
+}
+
+#if defined(FR_MV) && defined(FERRO_KS_FLOAT)
+#define KS_TR_V4 (KS_CB == 16) /* AVX-512 transposes of 8 x 8 complex floats (64-bit each) */
+/* r[i] (row i, 8 elements) → r[j] (column j), in registers: pairs, then 128-bit lanes. */
+FR_V4 static inline void tr8x8(__m512d r[8])
+{
+    __m512d t[8], u[8];
+    for (int i = 0; i < 4; i++) {
+        t[2 * i] = _mm512_unpacklo_pd(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_pd(r[2 * i], r[2 * i + 1]);
+    }
+    for (int h = 0; h < 2; h++) {
+        u[4 * h] = _mm512_shuffle_f64x2(t[4 * h], t[4 * h + 2], 0x88);
+        u[4 * h + 1] = _mm512_shuffle_f64x2(t[4 * h], t[4 * h + 2], 0xDD);
+        u[4 * h + 2] = _mm512_shuffle_f64x2(t[4 * h + 1], t[4 * h + 3], 0x88);
+        u[4 * h + 3] = _mm512_shuffle_f64x2(t[4 * h + 1], t[4 * h + 3], 0xDD);
+    }
+    r[0] = _mm512_shuffle_f64x2(u[0], u[4], 0x88);
+    r[4] = _mm512_shuffle_f64x2(u[0], u[4], 0xDD);
+    r[2] = _mm512_shuffle_f64x2(u[1], u[5], 0x88);
+    r[6] = _mm512_shuffle_f64x2(u[1], u[5], 0xDD);
+    r[1] = _mm512_shuffle_f64x2(u[2], u[6], 0x88);
+    r[5] = _mm512_shuffle_f64x2(u[2], u[6], 0xDD);
+    r[3] = _mm512_shuffle_f64x2(u[3], u[7], 0x88);
+    r[7] = _mm512_shuffle_f64x2(u[3], u[7], 0xDD);
+}
+
+/* ks_gather_c for a full block (16 columns), 8 rows at a time; returns the rows done. */
+FR_V4 static int ks_gather_v4(ks_complex *src, size_t ss, int kx0, int ny, ks_complex *dst,
+                              int ds)
+{
+    int y = 0;
+    for (; y + 8 <= ny; y += 8)
+        for (int h = 0; h < 2; h++) {
+            __m512d r[8];
+            for (int i = 0; i < 8; i++)
+                r[i] = _mm512_loadu_pd(src + (size_t)(y + i) * ss + kx0 + 8 * h);
+            tr8x8(r);
+            for (int j = 0; j < 8; j++)
+                _mm512_storeu_pd(dst + (size_t)(8 * h + j) * ds + y, r[j]);
+        }
+    return y;
+}
+
+FR_V4 static int ks_scatter_v4(ks_complex *src, int ds, int kx0, int ny, ks_complex *dst,
+                               size_t ss)
+{
+    int y = 0;
+    for (; y + 8 <= ny; y += 8)
+        for (int h = 0; h < 2; h++) {
+            __m512d r[8];
+            for (int j = 0; j < 8; j++)
+                r[j] = _mm512_loadu_pd(src + (size_t)(8 * h + j) * ds + y);
+            tr8x8(r);
+            for (int i = 0; i < 8; i++)
+                _mm512_storeu_pd(dst + (size_t)(y + i) * ss + kx0 + 8 * h, r[i]);
+        }
+    return y;
+}
+#else
+#define KS_TR_V4 0
+#endif
+
+static void ks_gather(const kspace *k, ks_complex *src, size_t ss, int kx0, int nb, int ny,
+                      ks_complex *dst, int ds)
+{
+    int y0 = 0;
+#if KS_TR_V4
+    if (k->lvl == 2 && nb == KS_CB)
+        y0 = ks_gather_v4(src, ss, kx0, ny, dst, ds);
+#endif
+    ks_gather_c(src, ss, kx0, nb, y0, ny, dst, ds);
+    (void)k;
+}
+
+static void ks_scatter(const kspace *k, ks_complex *src, int ds, int kx0, int nb, int ny,
+                       ks_complex *dst, size_t ss)
+{
+    int y0 = 0;
+#if KS_TR_V4
+    if (k->lvl == 2 && nb == KS_CB)
+        y0 = ks_scatter_v4(src, ds, kx0, ny, dst, ss);
+#endif
+    ks_scatter_c(src, ds, kx0, nb, y0, ny, dst, ss);
+    (void)k;
 }
 
 /* The column FFT of a block of nb columns (KS_CB, or the last: Mxh % KS_CB), in → out. */
@@ -894,9 +980,9 @@ static void ks_xy_forward(const kspace *k, ks_complex *plane, const ks_work *w)
     KS(execute_dft_r2c)(k->xf, (ks_real *)(plane + (size_t)y0 * Cs), w->xs);
     for (int kx0 = 0; kx0 < Mxh; kx0 += KS_CB) {
         const int nb = Mxh - kx0 < KS_CB ? Mxh - kx0 : KS_CB;
-        ks_gather(w->xs, Cs, kx0, nb, y1 - y0, a + y0, Ys);
+        ks_gather(k, w->xs, Cs, kx0, nb, y1 - y0, a + y0, Ys);
         ks_cols(k, 0, 0, nb, a, b);
-        ks_scatter(b, Ys, kx0, nb, My, plane, Cs);
+        ks_scatter(k, b, Ys, kx0, nb, My, plane, Cs);
     }
 }
 
@@ -909,9 +995,9 @@ static void ks_xy_backward(const kspace *k, ks_complex *plane, const ks_work *w)
     ks_complex *a = w->a, *b = w->a + (size_t)KS_CB * Ys;
     for (int kx0 = 0; kx0 < Mxh; kx0 += KS_CB) {
         const int nb = Mxh - kx0 < KS_CB ? Mxh - kx0 : KS_CB;
-        ks_gather(plane, Cs, kx0, nb, My, a, Ys);
+        ks_gather(k, plane, Cs, kx0, nb, My, a, Ys);
         ks_cols(k, 0, 1, nb, a, b);
-        ks_scatter(b + y0, Ys, kx0, nb, y1 - y0, w->xs, Cs);
+        ks_scatter(k, b + y0, Ys, kx0, nb, y1 - y0, w->xs, Cs);
     }
     KS(execute_dft_c2r)(k->xb, w->xs, (ks_real *)(plane + (size_t)y0 * Cs));
 }
@@ -930,7 +1016,7 @@ static void ks_z_block(const kspace *k, int ky, int kx0, int omega, const ks_wor
         b[c] = w->a + (size_t)(3 + c) * blk;
         d[c] = w->a + (size_t)(6 + c) * blk;
         ks_complex *rows = k->C[c] + (size_t)(k->s0[2] - k->u0[2]) * zs + (size_t)ky * Cs;
-        ks_gather(rows, zs, kx0, nb, k->s1[2] - k->s0[2], a + k->s0[2], Ms);
+        ks_gather(k, rows, zs, kx0, nb, k->s1[2] - k->s0[2], a + k->s0[2], Ms);
         ks_cols(k, 1, 0, nb, a, b[c]);
     }
     if (omega)
@@ -940,7 +1026,7 @@ static void ks_z_block(const kspace *k, int ky, int kx0, int omega, const ks_wor
     for (int c = 0; c < 3; c++) {
         ks_cols(k, 1, 1, nb, b[c], d[c]);
         ks_complex *rows = k->C[c] + (size_t)(k->t0[2] - k->u0[2]) * zs + (size_t)ky * Cs;
-        ks_scatter(d[c] + k->t0[2], Ms, kx0, nb, k->t1[2] - k->t0[2], rows, zs);
+        ks_scatter(k, d[c] + k->t0[2], Ms, kx0, nb, k->t1[2] - k->t0[2], rows, zs);
     }
 }
 
