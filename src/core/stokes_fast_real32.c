@@ -32,9 +32,11 @@
 #define LANES 16 /* buffer padding: a multiple of every vector width used */
 _Static_assert(FR_F32_SLACK >= LANES, "copy_run reads whole chunks of LANES past a run's end");
 #define GX 2       /* target cells per group along x */
-/* targets per compacted list (AVX-512 rotation path): 3 and 4 measured no faster than 2 (the
- * union of their balls grows as fast as the compactions shrink) */
-#define TPL 2
+/* targets per compacted list (AVX-512 rotation path): the compaction and the expansion of the
+ * source terms are shared by TPL targets, the kernel masks the pairs of the union of their balls
+ * that lie beyond r_c of each. At N = 1e6 (one thread, five alternating rounds) the near field
+ * took 0.54 s (median) with 4, 0.57 with 3 and 2 */
+#define TPL 4
 #define FAR 1e10f /* padding sources: far beyond r_c, finite squares */
 
 /* e^y, −88 < y <= 0, float: 2^k by the exponent bits and a degree-6 polynomial (~2e-7). */
@@ -434,9 +436,9 @@ typedef struct rot_tgt {
  * float rounding; the portable bit-trick seed needs three), and the polynomials' coefficients
  * held in registers. A list serves TPL targets (the union of their balls, each pair masked for
  * each target by 0 < r < r_c and by its skip): the compaction and the expansion of the source
- * terms are shared, at ~15% more pairs than a list per target (targets of a group lie ~r_c/5
- * apart). Each target's ω to acc[3t..3t+2]; the source terms, summed over the targets (target 0
- * first), to o[q]. */
+ * terms are shared, at more pairs than a list per target (~15% for two targets: those of a
+ * group lie ~r_c/5 apart). Each target's ω to acc[3t..3t+2]; the source terms, summed over the
+ * targets (target 0 first), to o[q]. */
 FR_V4 FR_BODY void rot_list_body(const r32_ctx *c, const rot_tgt *tg, const int nt,
                                  const cellbuf *b, int m, double *acc, float *restrict ox,
                                  float *restrict oy, float *restrict oz, const int nof)
@@ -829,10 +831,16 @@ ROT_LIST(1, 0)
 ROT_LIST(1, 1)
 ROT_LIST(2, 0)
 ROT_LIST(2, 1)
+ROT_LIST(3, 0)
+ROT_LIST(3, 1)
+ROT_LIST(4, 0)
+ROT_LIST(4, 1)
 typedef void rot_list_fn(const r32_ctx *, const rot_tgt *, const cellbuf *, int, double *,
                          halfbuf *);
 static rot_list_fn *const rot_list[TPL][2] = {{rot_list_1_0, rot_list_1_1},
-                                               {rot_list_2_0, rot_list_2_1}};
+                                               {rot_list_2_0, rot_list_2_1},
+                                               {rot_list_3_0, rot_list_3_1},
+                                               {rot_list_4_0, rot_list_4_1}};
 
 /* half_body's targets s0 ≤ s < s1 (buffer of m slots) TPL at a time over one compacted list
  * (rot_list_body). */
