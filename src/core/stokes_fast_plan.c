@@ -246,7 +246,12 @@ static cloud cloud_of(int n, const double *x, const double *y, const double *z)
  * measured with one thread, alternating plans in one process, an FFT point ~15 ns at M = 100..200
  * against ~2 ns per extra pair at N = 2e4 and ~3 ns at N = 1e5. N = 2e4: M 120 → 100 (ξ 11.9 →
  * 9.7, ~590 neighbours instead of ~310), the rotation update 0.083 → 0.071 CPU-s and its error
- * lower (more of the sum in the near field); N = 1e5 and 1e6 keep their grids (200, 400). */
+ * lower (more of the sum in the near field); N = 1e5 and 1e6 keep their grids (200, 400).
+ * Re-checked 2026-11-30 after the faster AVX-512 near field and FFTs (tol 1e-3, alternating
+ * plans in one process, min of 4-12 calls, load 3-7): the fit keeps M = 200 at N = 1e5 and
+ * 400 at 1e6 for any constant in 2..6 (≥ 8 and ≥ 10 would take 160 and 320); 160 would make the
+ * full update (u and G, ferrobench 3a) 16-35% dearer and the rotation update 3-6% cheaper, and
+ * 320 the N = 1e6 rotation update 20% dearer, so 6 stays. */
 static void fit_grid(fr_stokes_plan *p, const cloud *g)
 {
     const double ext = g->ext, rad = g->rad, dens = g->dens;
