@@ -12,6 +12,7 @@
 
 #include "stokes_fast.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,14 +21,17 @@
 void *__real_fr_big_alloc(size_t bytes);
 void *__wrap_fr_big_alloc(size_t bytes);
 
+/* count is atomic: the convolution's threads allocate their scratch concurrently, and a lost
+ * increment would skip the allocation meant to fail (the call then returned 0, ~1 run in 12). */
 typedef struct {
-    int armed, count, fail_at;
+    int armed, fail_at;
+    atomic_int count;
 } oom_ctl;
 static oom_ctl ctl; /* the wrap has no argument to carry it: test-only state */
 
 void *__wrap_fr_big_alloc(size_t bytes)
 {
-    if (ctl.armed && ++ctl.count == ctl.fail_at)
+    if (ctl.armed && atomic_fetch_add(&ctl.count, 1) + 1 == ctl.fail_at)
         return NULL;
     return __real_fr_big_alloc(bytes);
 }
@@ -57,9 +61,11 @@ static int run(problem *q, int fail_at, int rot, int *rc1)
     assert_non_null(p);
     memset(q->u, 0, sizeof q->u);
     memset(q->G, 0, sizeof q->G);
-    ctl = (oom_ctl){.armed = 1, .fail_at = fail_at};
+    ctl.fail_at = fail_at;
+    atomic_store(&ctl.count, 0);
+    ctl.armed = 1;
     *rc1 = rot ? fr_stokes_fast_rotation(p, q->F, q->S, q->G, NULL) : fr_stokes_fast(p, q->F, q->S, q->u, q->G);
-    const int made = ctl.count;
+    const int made = atomic_load(&ctl.count);
     ctl.armed = 0;
     if (*rc1) {
         memset(q->u, 0, sizeof q->u);
