@@ -17,7 +17,9 @@
  * tol 1e-6 runs up to N = 1e5 (its grid would need ~10 GB at 1e6).
  * First the goals of issue 12 (goals.c), each beside its target and the previous round's figure.
  * Environment: FERRO_BENCH_MAX_N (default 1000000), FERRO_BENCH_QUICK=1 (no direct sum and no
- * tol 1e-6 run beyond 1e4), FERRO_BENCH_GOALS_ONLY=1 (the goals table alone). */
+ * tol 1e-6 run beyond 1e4), FERRO_BENCH_GOALS_ONLY=1 (the goals table alone), FERRO_BENCH_CALIB=1
+ * (the fast method's errors over the calibration set alone, calib.c); set means on, whatever the
+ * value. */
 #include "general_path.h"
 #include "calib.h"
 #include "goals.h"

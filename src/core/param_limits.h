@@ -8,7 +8,7 @@
 #include <stddef.h>
 
 /* At most this many RK4 substeps per particle and coupling step for the log-rate of the flip
- * hazard (dynamics.c); fr_params_validate refuses fields that would need more. */
+ * hazard (substep_count, dynamics_pt.h); fr_params_validate refuses fields that would need more. */
 #define FR_MAX_SUBSTEPS 1000
 
 enum {

@@ -122,7 +122,7 @@ static double field_bound(const fr_field *f)
 
 /* The work bound of a field that changes in time (rotating or sweep). The orientations and the
  * flip hazards are integrated by RK4 with at most FR_MAX_SUBSTEPS substeps per coupling step
- * (dynamics.c); the hazard's log-rate b H·ξ changes at up to κ = b(γH² + ωH) per unit time
+ * (dynamics_pt.h); the hazard's log-rate b H·ξ changes at up to κ = b(γH² + ωH) per unit time
  * (plus γH + ω for the orientation). Beyond κ dt = 0.5 FR_MAX_SUBSTEPS a substep would change
  * the log-rate by more than 0.5: the flip times come out wrong, and in a field turning much
  * faster than ξ can follow, a storm of spurious flips at one instant (a hang). Such a

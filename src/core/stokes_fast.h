@@ -49,7 +49,7 @@
  *
  * Memory: the plan holds the positions, the cell list, 27 doubles of work per particle, the
  * complex grids of the three components (z over the box the windows cover, all of y, half of
- * x; the real grids live inside them, x-transforms in place) and the kernel transform on the
+ * x; the real grids live inside them) and the kernel transform on the
  * octant in single precision (relative 6e-8, far below tol): ~0.8 GB at N = 1e6, tol 1e-3
  * (the grids in single precision; ~1.2 GB with FERRO_KS_DOUBLE).
  *

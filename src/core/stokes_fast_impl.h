@@ -47,8 +47,9 @@
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("fp-contract=fast")
 #endif
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                            \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+/* (Unlike FR_TARGET_CLONES (simd.h), plain target attributes need no ifunc resolver, so the
+ * sanitizer builds keep these variants and test them too.) */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 #define FR_MV 1
 #define FR_V4 __attribute__((target("arch=x86-64-v4,prefer-vector-width=512")))
 #define FR_V3 __attribute__((target("arch=x86-64-v3")))

@@ -8,7 +8,8 @@
  * lattice positions, plan time) before the conversion, so d = x_i − x_j keeps ~1e-7 relative
  * accuracy even for the closest pairs (|d| ≥ the minimal distance, |x − centre| ≤ ~1.2 r_c); erfc by a degree-12 polynomial of
  * erfcx (relative 1.3e-6 on [0, ξ r_c]), e^{−x²} and 1/r to ~2e-7. The ~300 terms per target
- * are summed in float over 16 (8) lanes, the lanes in double: ~1e-6 of the sum of magnitudes,
+ * are summed in float over 16 (8) lanes, the lanes in double (in float in the AVX-512
+ * rotation kernel, rot_list_body: ~2e-7 more): ~1e-6 of the sum of magnitudes,
  * three orders below tol. The tests compare with the direct sum at the same bounds as the
  * double path (test_stokes_fast.c).
  *
@@ -837,6 +838,7 @@ ROT_LIST(4, 0)
 ROT_LIST(4, 1)
 typedef void rot_list_fn(const r32_ctx *, const rot_tgt *, const cellbuf *, int, double *,
                          halfbuf *);
+_Static_assert(TPL == 4, "rot_list has a row for each list size 1..TPL");
 static rot_list_fn *const rot_list[TPL][2] = {{rot_list_1_0, rot_list_1_1},
                                                {rot_list_2_0, rot_list_2_1},
                                                {rot_list_3_0, rot_list_3_1},
