@@ -440,7 +440,8 @@ int bench_goals(long maxn, FILE *json)
             "\"big_targets\": {\"step_s\": 1, \"plan_s\": 5, \"rss_MB\": 1500}},\n",
             g.n1, g.row_fused, g.row_cold, g.row_serial, PREV_ROW_S, g.psteps, g.psteps_best,
             PREV_JUMP_PSTEPS, g.bw, g.bound, g.psteps_cpu, g.psteps_micro_cpu, g.n3, g.fast_s, g.fast_cpu / omp_get_max_threads(), g.fast_build, g.fast_err,
-            g.rot_s, g.rot_cpu / omp_get_max_threads(), g.rot_err, PREV_FAST_1E5_S, FMM3D_1E5_S, FMM3D_1E5_S / g.fast_s, g.have_big ? "true" : "false",
+            g.rot_s, g.rot_cpu / omp_get_max_threads(), g.rot_err, PREV_FAST_1E5_S, FMM3D_1E5_S,
+            g.fast_s > 0.0 ? FMM3D_1E5_S / g.fast_s : 0.0 /* not run: 0, not inf (no JSON) */, g.have_big ? "true" : "false",
             g.nbig, g.big_step, g.big_step_cpu / omp_get_max_threads(), g.big_first - g.big_step,
             (g.big_first_cpu - g.big_step_cpu) / omp_get_max_threads(), g.big_rss, PREV_STEP_1E6_S, PREV_PLAN_1E6_S,
             PREV_RSS_1E6_MB);
