@@ -150,8 +150,8 @@ static void step_scalar(const fr_dyn_ctx *c, gp_state *s, fr_rng_key key, double
 
 static void step_chunked(const fr_dyn_ctx *c, gp_state *s, fr_rng_key key, double t0, double t1)
 {
-    const int nb = (s->n + FR_GCHUNK - 1) / FR_GCHUNK;
-    const fr_block all = {.X = {s->X[0], s->X[1], s->X[2]},
+    const fr_block all = {.cnt = s->n,
+                          .X = {s->X[0], s->X[1], s->X[2]},
                           .xi = {s->xi[0], s->xi[1], s->xi[2]},
                           .xis = {s->xis[0], s->xis[1], s->xis[2]},
                           .hazard = s->hazard,
@@ -161,12 +161,7 @@ static void step_chunked(const fr_dyn_ctx *c, gp_state *s, fr_rng_key key, doubl
                           .rng_ctr = s->ctr,
                           .rng_key = key,
                           .G = s->G};
-#pragma omp parallel for schedule(dynamic, 4)
-    for (int b = 0; b < nb; b++) {
-        const int i0 = b * FR_GCHUNK;
-        const fr_block blk = fr_block_chunk(&all, i0, s->n - i0 < FR_GCHUNK ? s->n - i0 : FR_GCHUNK);
-        fr_block_advance(c, &blk, t0, t1);
-    }
+    fr_blocks_advance(c, &all, t0, t1); /* as sim.c runs it */
 }
 
 static int gp_equal(const gp_state *a, const gp_state *b)

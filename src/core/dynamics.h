@@ -159,6 +159,10 @@ static inline fr_block fr_block_chunk(const fr_block *all, int i0, int cnt)
 #define FR_GCHUNK 64
 void fr_block_advance(const fr_dyn_ctx *c, const fr_block *blk, double t0, double t1);
 
+/* fr_block_advance over all->cnt particles, FR_GCHUNK at a time in parallel (OpenMP; each chunk
+ * draws from its own particles' streams: the same bits for any schedule and thread count). */
+void fr_blocks_advance(const fr_dyn_ctx *c, const fr_block *all, double t0, double t1);
+
 /* Clocks of n particles from the candidate form at time t back to the hazard form (Λ = 0,
  * E = λ̄(t_c − t)): exact in law, no random numbers. */
 void fr_clocks_to_hazard(int n, double *restrict hazard, double *restrict thresh, double t);

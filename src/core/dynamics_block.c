@@ -483,3 +483,14 @@ void fr_block_advance(const fr_dyn_ctx *c, const fr_block *blk, double t0, doubl
     }
     chunk_store(&g, blk);
 }
+
+void fr_blocks_advance(const fr_dyn_ctx *c, const fr_block *all, double t0, double t1)
+{
+    const int n = all->cnt, nb = (n + FR_GCHUNK - 1) / FR_GCHUNK;
+#pragma omp parallel for schedule(dynamic, 4)
+    for (int b = 0; b < nb; b++) {
+        const int i0 = b * FR_GCHUNK;
+        const fr_block blk = fr_block_chunk(all, i0, n - i0 < FR_GCHUNK ? n - i0 : FR_GCHUNK);
+        fr_block_advance(c, &blk, t0, t1);
+    }
+}

@@ -502,17 +502,10 @@ static void advance_segment(fr_sim *s, double t0, double t1)
     }
     clocks_to_hazard(s, t0);
     s->hazard_zero = 0;
-    /* the general path, FR_GCHUNK particles at a time (each from its own stream: the same
-     * bits for any schedule and thread count) */
-    const int nb = (s->n + FR_GCHUNK - 1) / FR_GCHUNK;
+    /* the general path, FR_GCHUNK particles at a time */
     fr_block all = sim_particles(s);
     all.G = s->G;
-#pragma omp parallel for schedule(dynamic, 4)
-    for (int b = 0; b < nb; b++) {
-        const int i0 = b * FR_GCHUNK;
-        const fr_block blk = fr_block_chunk(&all, i0, s->n - i0 < FR_GCHUNK ? s->n - i0 : FR_GCHUNK);
-        fr_block_advance(&ctx, &blk, t0, t1);
-    }
+    fr_blocks_advance(&ctx, &all, t0, t1);
 }
 
 void fr_sim_set_abort(fr_sim *s, const atomic_int *flag) { s->abort = flag; }
