@@ -77,7 +77,7 @@ fi
 mkdir -p run
 (cd run && exec "$EXE" --n 300 --seed 3 --size 800x500 >"$T/keys.out" 2>"$T/keys.err") &
 VIZ_PID=$!
-WIN=$(timeout 90 xdotool search --sync --onlyvisible --name '^ferroviz' 2>/dev/null | head -1)
+WIN=$(viz_window 90)
 if [ -z "$WIN" ]; then
     fail "no window: $(cat "$T/keys.err")"
     echo "viz_capture: $FAILS failure(s)"

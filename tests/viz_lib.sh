@@ -36,3 +36,19 @@ viz_display() {
         sleep 0.1
     done
 }
+
+# viz_window SECONDS: print the ferroviz window's id once it is visible (1 when it is not within
+# SECONDS, or $VIZ_PID has exited). Polled rather than `xdotool search --sync`: a window that
+# goes away during a search (one that starts and closes while ferroviz opens its own) makes that
+# search exit with an X error, and --sync then gives up at once instead of searching again
+# (viz_capture failed so once in four parallel ctest runs: "no window" after 6 s, no error).
+viz_window() {
+    local w end=$((SECONDS + $1))
+    while [ "$SECONDS" -lt "$end" ]; do
+        w=$(xdotool search --onlyvisible --name '^ferroviz' 2>/dev/null | head -1)
+        [ -n "$w" ] && { echo "$w"; return 0; }
+        kill -0 "$VIZ_PID" 2>/dev/null || return 1
+        sleep 0.2
+    done
+    return 1
+}

@@ -99,7 +99,7 @@ mkdir -p "$T/run"
 (cd "$T/run" && exec "$EXE" --n 500 --seed 7 --size 900x600 >"$T/keys.out" 2>"$T/keys.err") &
 VIZ_PID=$!
 # generous: under ASan on a loaded 2-core machine the first frame can take a while
-WIN=$(timeout 90 xdotool search --sync --onlyvisible --name '^ferroviz' 2>/dev/null | head -1)
+WIN=$(viz_window 90)
 if [ -z "$WIN" ]; then
     fail "no ferroviz window appeared: $(cat "$T/keys.err")"
 else
